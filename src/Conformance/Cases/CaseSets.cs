@@ -1,0 +1,22 @@
+using L4Conf.Conformance.Suite;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>Every case set of the suite; a new set is added here.</summary>
+public static class CaseSets
+{
+    public static IEnumerable<ConformanceCase> All() =>
+        AbiCases.Cases()
+            .Concat(BootCases.Cases())
+            .Concat(InvocationCases.Cases())
+            .Concat(FactoryCases.Cases())
+            .Concat(MapCases.Cases())
+            .Concat(UnmapCases.Cases())
+            .Concat(ObjectCases.Cases())
+            .Concat(ThreadCases.Cases())
+            .Concat(CaplifeCase.Cases())
+            .Concat(Properties.PropertyCases.Cases());
+
+    internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>
+        new(id, title, clauses, run);
+}

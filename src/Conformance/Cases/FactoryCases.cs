@@ -1,0 +1,133 @@
+using L4Conf.Conformance.Suite;
+using L4Conf.Model.Abi;
+using L4Conf.Model.Bindings;
+using L4Conf.Model.Kernel;
+using static L4Conf.Conformance.Cases.CaseSets;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>Kernel factory results, the errors as the real kernel gave them to Ned (traces/real/ned_t_factory.log), and quotas.</summary>
+public static class FactoryCases
+{
+    private static long Err(World w, MsgTag t) => w.Root.Error(t);
+
+    public static IEnumerable<ConformanceCase> Cases()
+    {
+        yield return Case("factory/create-success", "create returns label 0, one item 0x38, and a slot with full rights", ["FAC-5"], c =>
+        {
+            var w = new World();
+            ulong slot = w.FreeSlot();
+            var t = w.Root.FactoryCreate(World.FactoryCap, (long)Protocol.Semaphore, slot);
+            c.Equal(new MsgTag(0, 0, 1).Raw, t.Raw, "result tag");
+            c.Equal(0x38UL, w.Boot.RootThread.Utcb.Mr(0), "returned map item");
+            c.Equal((byte)0xFF, (byte)w.Slot(w.Boot.Root, slot)!.Attr, "slot attributes");
+        });
+        yield return Case("factory/errors-as-captured", "the kernel factory's answers match the real ones Ned printed", ["FAC-6", "FAC-FAC-1", "FAC-TASK-1", "FAC-GATE-1"], c =>
+        {
+            var w = new World();
+            long Try(long proto, params (ulong, ulong)[] a) => Err(w, w.Root.FactoryCreate(World.FactoryCap, proto, w.FreeSlot(), a));
+            // Values from ned_t_factory.log lines 122-143 (Ned passes numbers as mword vargs).
+            c.Equal(0L, Try(0), "create(Ipc_gate)");
+            c.Equal(0L, Try(0, L4Sys.Mword(0x1234)), "create(Ipc_gate, 0x1234): label ignored without a thread");
+            c.Equal(0L, Try(-18), "create(Irq_sender)");
+            c.Equal(0L, Try(-20), "create(Semaphore)");
+            c.Equal(0L, Try(-15, L4Sys.Mword(65536)), "create(Factory, 65536)");
+            c.Equal(-1001L, Try(-15), "create(Factory) without limit");
+            c.Equal(-12L, Try(-15, L4Sys.Mword(0)), "create(Factory, 0)");
+            c.Equal(-12L, Try(-15, L4Sys.Mword(-1)), "create(Factory, -1)");
+            c.Equal(0L, Try(-15, (0x0002_0002, 0x78)), "create(Factory, 'x'): the string's bytes are the limit");
+            c.Equal(0L, Try(-12), "create(Thread)");
+            c.Equal(-22L, Try(-11), "create(Task) without arguments");
+            c.Equal(0L, Try(-16), "create(Vm)");
+            c.Equal(-12L, Try(-17), "create(Dma_space)");
+            foreach (long p in new long[] { -14, 0x4001, -13, -22, -6, 12345, -100 })
+                c.Equal(-19L, Try(p), $"create({p})");
+            c.Equal(-1002L, Try(-15, L4Sys.Mword(4096), L4Sys.Mword(1)), "create(Factory) with extra words");
+        });
+        yield return Case("factory/needs-s-and-receive-phase", "factory needs S, a receive phase and a receive buffer", ["FAC-1", "FAC-2", "FAC-3", "FAC-4"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            w.Map(child.TaskSel, 2 << 12, CapRights.RW, 0, World.FactoryCap);      // factory without S
+            c.Equal(-1L, child.Sys.Error(child.Sys.FactoryCreate(2 << 12, 0, 0x20 << 12)), "create through a cap without S");
+            w.Map(child.TaskSel, 4 << 12, CapRights.RWS, 0, World.FactoryCap);
+            var u = child.Thread.Utcb;
+            u.SetMr(0, 0);
+            int before = child.Task.Space.Count;
+            var t = child.Sys.Send(4 << 12, new MsgTag((long)Protocol.Factory, 1, 0));
+            c.Equal(new MsgTag((long)Protocol.Factory, 1, 0).Raw, t.Raw, "send-only create returns the input tag");
+            c.Equal(before, child.Task.Space.Count, "send-only create makes nothing");
+            u.SetMr(0, 0);
+            u.Bdr = 0;
+            u.SetBr(0, 0);
+            t = child.Sys.Call(4 << 12, new MsgTag((long)Protocol.Factory, 1, 0));
+            c.Equal(-(2000L + 9), child.Sys.Error(t), "no receive buffer: REMSGCUT");
+            u.SetMr(0, 0);
+            c.Equal(-(long)L4Err.MsgTooShort, child.Sys.Error(child.Sys.Call(4 << 12, new MsgTag((long)Protocol.Factory, 0, 0))), "zero words");
+        });
+        yield return Case("factory/gate-with-thread", "a gate takes its label only with a thread item; bad labels and threads are refused", ["FAC-GATE-1"], c =>
+        {
+            var w = new World();
+            ulong g = w.FreeSlot();
+            c.Equal(0L, Err(w, w.Root.CreateGate(World.FactoryCap, g, World.ThreadCap, 0x1230)), "gate bound to own thread");
+            var gate = (IpcGate)w.Obj(g);
+            c.Equal(0x1230UL, gate.GateLabel, "label from MR2");
+            c.True(gate.BoundThread == w.Boot.RootThread, "bound thread");
+            c.Equal(-22L, Err(w, w.Root.CreateGate(World.FactoryCap, w.FreeSlot(), World.ThreadCap, 0x1231)), "label with bit 0 set");
+            c.Equal(-22L, Err(w, w.Root.CreateGate(World.FactoryCap, w.FreeSlot(), World.LogCap, 0x10)), "item is not a thread");
+            var th = w.Create((long)Protocol.Thread);
+            ulong weak = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, weak, CapRights.RW, 0, th), "copy thread cap without S");
+            c.Equal(-1L, Err(w, w.Root.CreateGate(World.FactoryCap, w.FreeSlot(), weak, 0x10)), "thread cap without S");
+        });
+        yield return Case("factory/task-utcb-area", "create(Task) returns the UTCB-area fpage in MR0", ["FAC-TASK-1"], c =>
+        {
+            var w = new World();
+            var fp = Fpage.Memory(0xB300_0000, 13, MemRights.RW);
+            var t = w.Root.CreateTask(World.FactoryCap, w.FreeSlot(), fp);
+            c.Equal(new MsgTag(0, 1, 1).Raw, t.Raw, "tag: one word, one item");
+            c.Equal(fp.Raw, w.Boot.RootThread.Utcb.Mr(0), "MR0");
+            c.Equal(0x38UL, w.Boot.RootThread.Utcb.Mr(1), "returned item after the word");
+        });
+        yield return Case("factory/quota-exhaustion", "a factory cannot create beyond its quota; a tiny quota creates nothing", ["QUOTA-1", "QUOTA-2"], c =>
+        {
+            var w = new World();
+            var kf2 = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Mword(65536));
+            c.Equal(0L, Err(w, w.Root.FactoryCreate(kf2, 0, w.FreeSlot())), "kf2:create(Ipc_gate)");
+            c.Equal(-12L, Err(w, w.Root.FactoryCreate(kf2, -15, w.FreeSlot(), L4Sys.Mword(1_000_000))), "kf2:create(Factory, 1000000)");
+            var kf3 = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Mword(1));
+            c.Equal(-12L, Err(w, w.Root.FactoryCreate(kf3, 0, w.FreeSlot())), "kf3:create(Ipc_gate) with quota 1");
+            c.Equal(-12L, Err(w, w.Root.FactoryCreate(kf3, -12, w.FreeSlot())), "kf3:create(Thread) with quota 1");
+            var f2 = (Factory)w.Obj(kf2);
+            c.Equal(65536UL, f2.Quota.Limit, "limit");
+            c.Equal(IpcGate.ObjectSize, f2.Quota.Used, "one gate charged");
+            var root = w.Boot.RootFactory.Quota;
+            c.Equal(0UL, root.Limit, "root quota unlimited");
+        });
+        yield return Case("factory/quota-returned", "deleting objects gives their quota back; a deleted factory's limit returns when it drains", ["QUOTA-3"], c =>
+        {
+            var w = new World();
+            var mid = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Mword(100_000));
+            var sub = w.CreateWith(w.Root, mid, -15, L4Sys.Mword(10_000));
+            var midF = (Factory)w.Obj(mid);
+            var subF = (Factory)w.Obj(sub);
+            c.Equal(Factory.ObjectSize + 10_000, midF.Quota.Used, "sub-factory charges sizeof(Factory) + limit");
+            var g = w.CreateWith(w.Root, sub, 0);
+            c.Equal(IpcGate.ObjectSize, subF.Quota.Used, "gate charged to the sub-factory");
+            w.Check(w.Root.DeleteObj(World.TaskCap, sub), "delete sub-factory");
+            c.Equal(Factory.ObjectSize + 10_000, midF.Quota.Used, "limit still held while the gate lives");
+            w.Check(w.Root.DeleteObj(World.TaskCap, g), "delete gate");
+            c.Equal(0UL, subF.Quota.Used, "gate's memory returned");
+            c.Equal(0UL, midF.Quota.Used, "sub-factory's object and limit returned once drained");
+        });
+        yield return Case("factory/cap-table-pages-charged", "a new cap-table page is charged to the task's quota; failing gives SEMAPFAILED", ["QUOTA-4"], c =>
+        {
+            var w = new World();
+            var small = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Umword(Model.Kernel.Task.ObjectSize + 100));
+            ulong task = w.FreeSlot();
+            c.Equal(0L, Err(w, w.Root.CreateTask(small, task, Fpage.Memory(World.UtcbBase, 12, MemRights.RW))), "task fits the quota");
+            var t = w.Map(task, 5 << 12, CapRights.RW, 0, World.LogCap);
+            c.Equal(-(2000L + 0x10), w.Root.Error(t), "no quota left for the first cap-table page");
+        });
+    }
+}

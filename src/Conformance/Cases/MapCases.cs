@@ -1,0 +1,150 @@
+using L4Conf.Conformance.Suite;
+using L4Conf.Model.Abi;
+using L4Conf.Model.Kernel;
+using static L4Conf.Conformance.Cases.CaseSets;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>Task::map of object capabilities: the rights algebra, S masking, weak/counted, downgrade, grant, overwrite.</summary>
+public static class MapCases
+{
+    public static IEnumerable<ConformanceCase> Cases()
+    {
+        yield return Case("map/needs-w-on-destination", "Task::map needs W on the destination task cap", ["TASK-MAP-1"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong roTask = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, roTask, CapRights.RS, 0, child.TaskSel), "copy child task cap without W");
+            c.Equal(-1L, w.Root.Error(w.Root.TaskMap(roTask, World.TaskCap, Fpage.Obj(World.LogCap, 0, CapRights.RWS), 0x20 << 12)), "map into a task through a cap without W");
+        });
+        yield return Case("map/bad-source-item", "a missing or wrong source-task item is -EINVAL; a non-object item fpage is SEMSGCUT", ["TASK-MAP-2", "TASK-MAP-3"], c =>
+        {
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            void Prep(ulong item0, ulong item1) { u.SetMr(0, 0); u.SetMr(1, 0x20000); u.SetMr(2, Fpage.Obj(World.LogCap, 0, CapRights.RWS).Raw); u.SetMr(3, item0); u.SetMr(4, item1); }
+            Prep(8, 0);
+            c.Equal(-22L, w.Root.Error(w.Root.Call(World.TaskCap, new MsgTag((long)Protocol.Task, 3, 0))), "no item");
+            Prep(0, 0);
+            c.Equal(-22L, w.Root.Error(w.Root.Call(World.TaskCap, new MsgTag((long)Protocol.Task, 3, 1))), "void item");
+            Prep(8, Fpage.Obj(World.LogCap, 0, CapRights.RWS).Raw);
+            c.Equal(-22L, w.Root.Error(w.Root.Call(World.TaskCap, new MsgTag((long)Protocol.Task, 3, 1))), "source is not a task");
+            Prep(8, Fpage.Memory(0x1000, 12, MemRights.RW).Raw);
+            c.Equal(-(2000L + 8), w.Root.Error(w.Root.Call(World.TaskCap, new MsgTag((long)Protocol.Task, 3, 1))), "memory fpage as source task");
+        });
+        yield return Case("map/rights-intersect", "mapped rights are the intersection; asking for more is no error", ["CAP-MAP-1"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong gate = w.Create(0);
+            ulong r = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, r, CapRights.R, 0, gate), "r copy");
+            var t = w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(r, 0, CapRights.RWSD), (0x20UL << 12) | 8);
+            c.Equal(0L, w.Root.Error(t), "asking RWSD from an R slot");
+            c.Equal((byte)0x14, (byte)child.Task.Space[0x20]!.Attr, "child slot: R + counted");
+        });
+        yield return Case("map/no-r-maps-nothing", "a request without R maps nothing and reports no error", ["CAP-MAP-2"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            var t = w.Map(child.TaskSel, 0x20 << 12, CapRights.W | CapRights.S, 0, World.LogCap);
+            c.Equal(0L, w.Root.Error(t), "no error");
+            c.True(child.Task.Space[0x20] == null, "slot stays empty");
+        });
+        yield return Case("map/s-needs-both-task-caps", "Task::map keeps S only if both task caps carry S", ["CAP-MAP-3"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong dstNoS = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, dstNoS, CapRights.RW, 0, child.TaskSel), "destination task cap without S");
+            w.Check(w.Root.TaskMap(dstNoS, World.TaskCap, Fpage.Obj(World.LogCap, 0, CapRights.RWS), (0x20UL << 12) | 8), "map through it");
+            c.Equal((byte)0x15, (byte)child.Task.Space[0x20]!.Attr, "S dropped");
+            w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(World.LogCap, 0, CapRights.RWS), (0x21UL << 12) | 8), "map through full caps");
+            c.Equal((byte)0x17, (byte)child.Task.Space[0x21]!.Attr, "S kept");
+        });
+        yield return Case("map/weak-and-counted", "no NO_REF_CNT in the item gives a counted slot; 0x10 gives a weak one", ["CAP-MAP-4", "CAP-LIFE-1"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            var obj = w.Obj(irq);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RW, 0, irq), "counted");
+            w.Check(w.Map(child.TaskSel, 0x21 << 12, CapRights.RW, (byte)ObjItemAttr.NoRefCnt, irq), "weak");
+            c.Equal((byte)0x15, (byte)child.Task.Space[0x20]!.Attr, "counted slot");
+            c.Equal((byte)0x05, (byte)child.Task.Space[0x21]!.Attr, "weak slot");
+            c.Equal(2L, obj.RefCnt, "ref_cnt counts root's and the counted child slot");
+            w.Check(child.Sys.TaskMap(World.TaskCap, World.TaskCap, Fpage.Obj(0x21 << 12, 0, CapRights.RWSD), (0x22UL << 12) | 8), "copy of a weak slot");
+            c.Equal((byte)0x05, (byte)child.Task.Space[0x22]!.Attr, "a weak source yields a weak slot");
+        });
+        yield return Case("map/gate-downgrade", "a gate cap mapped without the server right names the plain gate", ["CAP-MAP-5", "GATE-1"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong gate = w.Create(0);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, gate), "client cap");
+            w.Check(w.Map(child.TaskSel, 0x21 << 12, CapRights.RWS, (byte)ObjItemAttr.IpcGateSvr, gate), "server cap");
+            c.True(!child.Task.Space[0x20]!.ControlInterface, "client slot points to the plain gate");
+            c.True(child.Task.Space[0x21]!.ControlInterface, "server slot points to the control part");
+            c.Equal(0L, child.Sys.Error(child.Sys.GateGetInfo(0x21 << 12)), "get_info through the server cap");
+            var t = child.Sys.GateGetInfo(0x20 << 12);
+            c.True(child.Sys.Kernel.Trace.Events.Last() is Model.Trace.InvokeResultEvent { NotModelled: not null }, "through a client cap get_info is IPC to the bound thread");
+            _ = t;
+        });
+        yield return Case("map/hotspot-and-order", "destination = hot spot rounded to the fpage size; empty source slots are skipped", ["CAP-MAP-6"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            // Root's slots 4..7 (pager gate, log, icu, sched): order 2 from index 4, hot spot 0x43 -> destination 0x40..0x43.
+            w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(4 << 12, 2, CapRights.RWS), (0x43UL << 12) | 8), "map 4 slots");
+            string got = string.Join(",", Enumerable.Range(0x40, 4).Select(i => child.Task.Space[(ulong)i]?.Object.JdbType ?? "-"));
+            c.Equal("Gate,Vlog,Icu/Pfc,Sched", got, "slots 0x40..0x43");
+            w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(8 << 12, 2, CapRights.RWS), (0x50UL << 12) | 8), "map 8..11 (only 10 occupied)");
+            c.Equal("-,-,Jdb,-", string.Join(",", Enumerable.Range(0x50, 4).Select(i => child.Task.Space[(ulong)i]?.Object.JdbType ?? "-")), "slots 0x50..0x53");
+        });
+        yield return Case("map/grant-moves", "grant moves the capability: the source slot is emptied", ["CAP-GRANT-1"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            var obj = w.Obj(sem);
+            w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(sem, 0, CapRights.RWSD), (0x20UL << 12) | 8 | (ulong)ItemBits.Grant), "grant");
+            c.True(w.Boot.Root.Space[sem >> 12] == null, "source slot empty");
+            c.Equal((byte)0xFF, (byte)child.Task.Space[0x20]!.Attr, "destination holds all rights");
+            c.Equal(1L, obj.RefCnt, "one counted slot");
+            c.True(obj.Alive, "object alive");
+        });
+        yield return Case("map/overwrite-flushes-old", "mapping onto an occupied slot flushes the old cap; with D its object dies", ["CAP-OVR-1"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong a = w.Create((long)Protocol.Semaphore), b = w.Create((long)Protocol.Semaphore);
+            var objA = w.Obj(a);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, a), "child gets A without D");
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, b), "B over it");
+            c.True(objA.Alive && objA.RefCnt == 1, "A survives (old cap had no D)");
+            w.Check(w.Map(child.TaskSel, 0x21 << 12, CapRights.RWSD, 0, a), "child gets A with D");
+            w.Check(w.Map(child.TaskSel, 0x21 << 12, CapRights.RWS, 0, b), "B over it");
+            c.True(!objA.Alive, "A destroyed: the overwritten cap held D");
+            c.True(w.Boot.Root.Space[a >> 12] == null, "root's own cap to A vanished too");
+        });
+        yield return Case("map/create-over-occupied", "factory create into an occupied slot flushes the old cap first", ["CAP-OVR-2"], c =>
+        {
+            var w = new World();
+            ulong slot = w.FreeSlot();
+            w.Check(w.Root.FactoryCreate(World.FactoryCap, (long)Protocol.Semaphore, slot), "first");
+            var first = w.Obj(slot);
+            w.Check(w.Root.FactoryCreate(World.FactoryCap, (long)Protocol.Semaphore, slot), "second into the same slot");
+            c.True(!first.Alive, "first object destroyed (its only cap held D)");
+            c.True(w.Obj(slot) != first && w.Obj(slot).Alive, "slot holds the new object");
+        });
+        yield return Case("map/onto-own-slot", "mapping a cap onto its own slot flushes it and inserts nothing (derived)", ["CAP-OVR-3"], c =>
+        {
+            var w = new World();
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            var obj = w.Obj(sem);
+            w.Check(w.Root.TaskMap(World.TaskCap, World.TaskCap, Fpage.Obj(sem, 0, CapRights.RWSD), sem | 8), "self map");
+            c.True(w.Boot.Root.Space[sem >> 12] == null, "slot empty");
+            c.True(!obj.Alive, "object destroyed (slot had D)");
+        });
+    }
+}

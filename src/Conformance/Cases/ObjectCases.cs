@@ -1,0 +1,153 @@
+using L4Conf.Conformance.Suite;
+using L4Conf.Model.Abi;
+using L4Conf.Model.Kernel;
+using Semaphore = L4Conf.Model.Kernel.Semaphore;
+using ThreadState = L4Conf.Model.Kernel.ThreadState;
+using static L4Conf.Conformance.Cases.CaseSets;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>IPC gate control, IRQ, ICU, scheduler, log and semaphore protocols.</summary>
+public static class ObjectCases
+{
+    public static IEnumerable<ConformanceCase> Cases()
+    {
+        yield return Case("gate/bind-and-info", "bind needs S on gate and thread, a label with clear low bits; get_info returns it", ["GATE-2"], c =>
+        {
+            var w = new World();
+            ulong g = w.Create(0);
+            var gate = (IpcGate)w.Obj(g);
+            c.Equal(0L, w.Root.Error(w.Root.GateBind(g, World.ThreadCap, 0x42d420)), "bind with label 0x42d420");
+            c.True(gate.BoundThread == w.Boot.RootThread, "bound");
+            c.Equal(0L, w.Root.Error(w.Root.GateGetInfo(g)), "get_info");
+            c.Equal(0x42d420UL, w.Boot.RootThread.Utcb.Mr(0), "label");
+            c.Equal(-22L, w.Root.Error(w.Root.GateBind(g, World.ThreadCap, 0x42d421)), "label with bit 0");
+            ulong noS = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, noS, CapRights.RW, (byte)ObjItemAttr.IpcGateSvr, g), "server cap without S");
+            c.Equal(-1L, w.Root.Error(w.Root.GateBind(noS, World.ThreadCap, 0x10)), "bind through a cap without S");
+            ulong thNoS = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, thNoS, CapRights.RW, 0, World.ThreadCap), "thread cap without S");
+            c.Equal(-1L, w.Root.Error(w.Root.GateBind(g, thNoS, 0x10)), "bind a thread through a cap without S");
+        });
+        yield return Case("gate/dec-refcnt", "dec_refcnt lowers the counted-reference counter and returns it", ["GATE-3"], c =>
+        {
+            var w = new World();
+            ulong g = w.Create(0);
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)IpcGateOp.DecRefcnt);
+            u.SetMr(1, 1);
+            var t = w.Root.Call(g, new MsgTag((long)Protocol.Kobject, 2, 0));
+            c.Equal(new MsgTag(0, 1, 0).Raw, t.Raw, "result tag");
+            c.Equal(0UL, u.Mr(0), "new count");
+            u.SetMr(0, (ulong)IpcGateOp.DecRefcnt);
+            c.Equal(-22L, w.Root.Error(w.Root.Call(g, new MsgTag((long)Protocol.Kobject, 1, 0))), "one word");
+        });
+        yield return Case("irq/bind-detach", "IRQ bind (KOBJECT 0x10) and detach need S; detach when unbound is -ENOENT; op 0 is reserved", ["IRQ-1"], c =>
+        {
+            var w = new World();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)IrqSenderOp.Detach);
+            c.Equal(-2L, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.IrqSender, 1, 0))), "detach unbound");
+            c.Equal(0L, w.Root.Error(w.Root.IrqBind(irq, World.ThreadCap, 0x67768)), "bind");
+            c.Equal(0x67768UL, ((IrqSender)w.Obj(irq)).BindLabel, "label");
+            u.SetMr(0, (ulong)IrqSenderOp.Detach);
+            c.Equal(0L, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.IrqSender, 1, 0))), "detach bound");
+            u.SetMr(0, (ulong)IrqSenderOp.Reserved1);
+            c.Equal(-38L, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.IrqSender, 1, 0))), "op 0 (ex attach)");
+        });
+        yield return Case("irq/pending-while-unbound", "a trigger while unbound stays pending and is reported by detach after bind", ["IRQ-2"], c =>
+        {
+            var w = new World();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            var t = w.Root.IrqTrigger(irq);
+            c.Equal(new MsgTag((long)Protocol.Irq, 0, 0).Raw, t.Raw, "send-only trigger returns its tag");
+            w.Check(w.Root.IrqBind(irq, World.ThreadCap, 8), "bind");
+            w.Boot.RootThread.Utcb.SetMr(0, (ulong)IrqSenderOp.Detach);
+            c.Equal(1L, w.Root.Call(irq, new MsgTag((long)Protocol.IrqSender, 1, 0)).Label, "detach reports 'was pending'");
+        });
+        yield return Case("icu/bind-info", "ICU bind needs W on the IRQ cap; info reports lines and MSIs", ["ICU-1"], c =>
+        {
+            var w = new World();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)IcuOp.Info);
+            var t = w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 1, 0));
+            c.Equal(3, t.Words, "info words");
+            c.Equal((ulong)w.K.Config.IcuLines, u.Mr(1), "lines");
+            ulong ro = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, ro, CapRights.R, 0, irq), "irq cap without W");
+            void Bind(ulong cap) { u.SetMr(0, (ulong)IcuOp.Bind); u.SetMr(1, 3); u.SetMr(2, 8); u.SetMr(3, Fpage.Obj(cap, 0, CapRights.RWS).Raw); }
+            Bind(ro);
+            c.Equal(-1L, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 2, 1))), "bind without W");
+            Bind(irq);
+            c.Equal(0L, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 2, 1))), "bind with W");
+        });
+        yield return Case("sched/info", "scheduler info: online map, max CPUs, fixed-priority class; -ERANGE past the last CPU", ["SCHED-1"], c =>
+        {
+            var w = new World();
+            var t = w.Root.SchedInfo(World.SchedCap);
+            var u = w.Boot.RootThread.Utcb;
+            c.Equal(new MsgTag(0, 3, 0).Raw, t.Raw, "tag");
+            c.Equal(1UL, u.Mr(0), "CPU 0 online");
+            c.Equal(2UL, u.Mr(2), "L4_SCHEDULER_CLASS_FIXED_PRIO");
+            c.Equal(-34L, w.Root.Error(w.Root.SchedInfo(World.SchedCap, (ulong)w.K.Config.MaxCpus)), "offset past max");
+        });
+        yield return Case("sched/run-thread", "run_thread needs 5 words; legacy priority must be > 0 and is clamped to 255", ["SCHED-2"], c =>
+        {
+            var w = new World();
+            var th = w.Create((long)Protocol.Thread);
+            var thread = (Model.Kernel.Thread)w.Obj(th);
+            c.Equal(0L, w.Root.Error(w.Root.RunThread(World.SchedCap, th, 300)), "prio 300");
+            c.Equal(255, thread.Priority, "clamped");
+            c.Equal(-22L, w.Root.Error(w.Root.RunThread(World.SchedCap, th, 0)), "prio 0");
+            w.Boot.RootThread.Utcb.SetMr(0, (ulong)SchedulerOp.RunThread);
+            c.Equal(-22L, w.Root.Error(w.Root.Call(World.SchedCap, new MsgTag((long)Protocol.Scheduler, 4, 1))), "4 words");
+        });
+        yield return Case("vlog/write-limits", "log write prints; a count beyond 488 bytes is silently ignored", ["VLOG-1"], c =>
+        {
+            var w = new World();
+            w.Root.VconWrite(World.LogCap, "MOE: hello\n");
+            c.Equal("MOE: hello\n", w.K.Console.ToString(), "console");
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, 0);
+            u.SetMr(1, 489);
+            var t = w.Root.Send(World.LogCap, new MsgTag((long)Protocol.Log, 63, 0));
+            c.Equal(0L, w.Root.Error(t), "no error");
+            c.Equal("MOE: hello\n", w.K.Console.ToString(), "nothing printed");
+        });
+        yield return Case("vlog/read-and-attrs", "log read needs W; set_attr forces ONLCR; get_attr returns 4 words", ["VLOG-2"], c =>
+        {
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            ulong ro = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, ro, CapRights.R, 0, World.LogCap), "log cap without W");
+            u.SetMr(0, (64UL << 16) | 1);
+            c.Equal(-1L, w.Root.Error(w.Root.Call(ro, new MsgTag((long)Protocol.Log, 1, 0))), "read without W");
+            w.Boot.Log.Input.Enqueue((byte)'k');
+            u.SetMr(0, (64UL << 16) | 1);
+            var t = w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Log, 1, 0));
+            c.Equal(0x8000_0001UL, u.Mr(0), "one byte, no more input");
+            c.Equal((ulong)'k', u.Mr(1), "the byte");
+            u.SetMr(0, (ulong)VconOp.SetAttr); u.SetMr(1, 0); u.SetMr(2, 0); u.SetMr(3, 0);
+            w.Check(w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Log, 4, 0)), "set_attr");
+            u.SetMr(0, (ulong)VconOp.GetAttr);
+            t = w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Log, 1, 0));
+            c.Equal(4, t.Words, "get_attr words");
+            c.Equal((ulong)VconFlags.Onlcr, u.Mr(2), "o_flags keeps ONLCR");
+        });
+        yield return Case("sem/down-up", "semaphore down needs S, counts, and times out at once with a zero receive timeout", ["SEM-1"], c =>
+        {
+            var w = new World();
+            ulong s = w.Create((long)Protocol.Semaphore);
+            c.Equal(-(2000L + 3), w.Root.Error(w.Root.SemDown(s, 0x0400)), "down on 0 with timeout 0: RETIMEOUT");
+            w.Root.IrqTrigger(s);
+            w.Root.IrqTrigger(s);
+            c.Equal(2L, ((Semaphore)w.Obj(s)).Count, "two ups");
+            c.Equal(0L, w.Root.Error(w.Root.SemDown(s, 0x0400)), "down");
+            ulong noS = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, noS, CapRights.RW, 0, s), "sem cap without S");
+            c.Equal(-1L, w.Root.Error(w.Root.SemDown(noS, 0x0400)), "down without S");
+        });
+    }
+}

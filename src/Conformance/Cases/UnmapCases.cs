@@ -1,0 +1,142 @@
+using L4Conf.Conformance.Suite;
+using L4Conf.Model.Abi;
+using L4Conf.Model.Kernel;
+using Semaphore = L4Conf.Model.Kernel.Semaphore;
+using ThreadState = L4Conf.Model.Kernel.ThreadState;
+using static L4Conf.Conformance.Cases.CaseSets;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>Task::unmap of object capabilities and object lifetime (abi-facts §8.1, §8.3; the caplife capture).</summary>
+public static class UnmapCases
+{
+    /// <summary>Root holds a semaphore; the child gets a counted RWS copy at 0x20 and a weak R copy at 0x21.</summary>
+    private static (World W, UserTask Child, ulong Sem, KObject Obj) Setup()
+    {
+        var w = new World();
+        var child = w.NewTask();
+        ulong sem = w.Create((long)Protocol.Semaphore);
+        w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, sem), "counted copy");
+        w.Check(w.Map(child.TaskSel, 0x21 << 12, CapRights.R, (byte)ObjItemAttr.NoRefCnt, sem), "weak copy");
+        return (w, child, sem, w.Obj(sem));
+    }
+
+    public static IEnumerable<ConformanceCase> Cases()
+    {
+        yield return Case("unmap/other-spaces-noop", "unmap without the self bit changes nothing for object caps", ["CAP-UNMAP-1"], c =>
+        {
+            var (w, child, sem, obj) = Setup();
+            w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Obj(sem, 0, CapRights.RWSD), UnmapMask.OtherSpaces), "unmap OTHER_SPACES");
+            c.True(w.Boot.Root.Space[sem >> 12] != null && child.Task.Space[0x20] != null, "root's and the child's caps remain");
+            c.Equal(2L, obj.RefCnt, "ref_cnt");
+        });
+        yield return Case("unmap/all-spaces-own-slot", "ALL_SPACES removes only the caller's slot", ["CAP-UNMAP-2"], c =>
+        {
+            var (w, child, sem, obj) = Setup();
+            w.Check(w.Root.ReleaseCap(World.TaskCap, sem), "release");
+            c.True(w.Boot.Root.Space[sem >> 12] == null, "root's slot gone");
+            c.True(child.Task.Space[0x20] != null && child.Task.Space[0x21] != null, "the child keeps both");
+            c.Equal(1L, obj.RefCnt, "ref_cnt");
+        });
+        yield return Case("unmap/delete-without-d", "DELETE_OBJ through a cap without D removes only that slot", ["CAP-UNMAP-3"], c =>
+        {
+            var (w, child, sem, obj) = Setup();
+            var t = child.Sys.DeleteObj(World.TaskCap, 0x20 << 12);
+            c.Equal(0L, child.Sys.Error(t), "err=0, as caplife printed");
+            c.True(child.Task.Space[0x20] == null && obj.Alive, "slot gone, object alive");
+            c.True(w.Boot.Root.Space[sem >> 12] != null, "root's cap remains");
+        });
+        yield return Case("unmap/partial-revoke", "without R the given W/S/D bits are revoked and the slot stays", ["CAP-UNMAP-4"], c =>
+        {
+            var (w, child, sem, _) = Setup();
+            w.Check(child.Sys.TaskUnmap(World.TaskCap, Fpage.Obj(0x20 << 12, 0, CapRights.S), UnmapMask.AllSpaces), "revoke S");
+            c.Equal((byte)0x15, (byte)child.Task.Space[0x20]!.Attr, "RW + counted remain");
+            w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Obj(sem, 0, CapRights.W | CapRights.D), UnmapMask.AllSpaces), "revoke W and D from root's");
+            c.Equal((byte)0xF6, (byte)w.Boot.Root.Space[sem >> 12]!.Attr, "root keeps R, S, counted and object rights");
+        });
+        yield return Case("unmap/delete-with-d", "DELETE_OBJ with D destroys the object and every cap to it in every task", ["CAP-UNMAP-5", "CAP-LIFE-2"], c =>
+        {
+            var (w, child, sem, obj) = Setup();
+            w.Check(w.Root.DeleteObj(World.TaskCap, sem), "delete");
+            c.True(!obj.Alive, "object destroyed");
+            c.True(child.Task.Space[0x20] == null && child.Task.Space[0x21] == null, "the child's counted and weak caps vanished");
+            c.True(!w.K.Objects.Contains(obj), "gone from the object list");
+            c.True(w.K.Snapshot().Objects.All(o => o.Id != obj.DbgId), "gone from the dump");
+        });
+        yield return Case("unmap/weak-delete-right", "DELETE_OBJ with D through a weak cap also destroys the object", ["CAP-UNMAP-5"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            var obj = w.Obj(irq);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWSD, (byte)ObjItemAttr.NoRefCnt, irq), "weak rwsd");
+            w.Check(child.Sys.DeleteObj(World.TaskCap, 0x20 << 12), "delete through the weak cap");
+            c.True(!obj.Alive && w.Boot.Root.Space[irq >> 12] == null, "object and root's cap gone");
+        });
+        yield return Case("unmap/weak-never-destroys", "removing a weak slot never destroys the object", ["CAP-UNMAP-6"], c =>
+        {
+            var (w, child, _, obj) = Setup();
+            w.Check(child.Sys.ReleaseCap(World.TaskCap, 0x21 << 12), "release the weak cap");
+            c.True(obj.Alive && obj.RefCnt == 2, "object alive, ref_cnt unchanged");
+        });
+        yield return Case("unmap/last-counted-destroys", "removing the last counted slot destroys the object, weak slots included", ["CAP-UNMAP-7", "CAP-LIFE-1"], c =>
+        {
+            var (w, child, sem, obj) = Setup();
+            w.Check(w.Root.ReleaseCap(World.TaskCap, sem), "release root's");
+            c.True(obj.Alive, "still one counted slot");
+            w.Check(child.Sys.ReleaseCap(World.TaskCap, 0x20 << 12), "release the last counted");
+            c.True(!obj.Alive, "destroyed");
+            c.True(child.Task.Space[0x21] == null, "the weak slot went with it");
+        });
+        yield return Case("unmap/result-words", "unmap answers label 0 with the same words; object fpages get no access bits", ["CAP-UNMAP-8"], c =>
+        {
+            var (w, _, sem, _) = Setup();
+            var fp = Fpage.Obj(sem, 0, CapRights.S);
+            var t = w.Root.TaskUnmapBatch(World.TaskCap, [fp, Fpage.Obj(0x500 << 12, 3, CapRights.RWSD)], UnmapMask.AllSpaces);
+            c.Equal(new MsgTag(0, 4, 0).Raw, t.Raw, "result tag");
+            c.Equal(fp.Raw & ~0xFUL, w.Boot.RootThread.Utcb.Mr(2), "MR2: fpage with access bits 0");
+        });
+        yield return Case("unmap/task-deletion", "a deleted task's space is emptied with delete semantics and its threads die", ["CAP-LIFE-3"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong keep = w.Create((long)Protocol.Semaphore), kill = w.Create((long)Protocol.Semaphore);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, keep), "copy without D");
+            w.Check(w.Map(child.TaskSel, 0x21 << 12, CapRights.RWSD, 0, kill), "copy with D");
+            var keepObj = w.Obj(keep);
+            var killObj = w.Obj(kill);
+            w.Check(w.Root.DeleteObj(World.TaskCap, child.TaskSel), "delete the task");
+            c.True(!child.Task.Alive && child.Task.Space.Count == 0, "task destroyed and empty");
+            c.True(keepObj.Alive && keepObj.RefCnt == 1, "object reached without D survives");
+            c.True(!killObj.Alive, "object the task held with D is destroyed");
+            c.Equal(ThreadState.Dead, child.Thread.State, "its thread is dead");
+        });
+        yield return Case("unmap/boot-objects-stay", "boot objects lose their caps but are never freed", ["CAP-LIFE-4"], c =>
+        {
+            var w = new World();
+            w.Check(w.Root.DeleteObj(World.TaskCap, World.SchedCap), "delete the scheduler cap with D");
+            c.True(w.K.Objects.Contains(w.Boot.Scheduler), "scheduler still listed");
+            c.Equal(0, w.Boot.Scheduler.Caps.Count(), "no caps left");
+            c.True(w.Boot.Sigma0.Space[7] == null, "sigma0's scheduler cap is gone too");
+        });
+        yield return Case("capinfo/valid-and-equal", "cap_valid and cap_equal (which compares W/S, not the weak flag)", ["CAP-INFO-1", "CAP-INFO-2", "CAP-INFO-3"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RW, 0, irq), "rw");
+            w.Check(w.Map(child.TaskSel, 0x21 << 12, CapRights.RW, (byte)ObjItemAttr.NoRefCnt, irq), "rwn");
+            w.Check(w.Map(child.TaskSel, 0x22 << 12, CapRights.RWS, 0, irq), "rws");
+            var s = child.Sys;
+            c.Equal(1L, s.CapValid(World.TaskCap, 0x20 << 12).Label, "cap_valid of an occupied slot");
+            c.Equal(0L, s.CapValid(World.TaskCap, 0x30 << 12).Label, "cap_valid of an empty slot");
+            c.Equal(0L, s.CapValid(World.TaskCap, (ulong)SelectorLayout.InvalidCap).Label, "cap_valid of L4_INVALID_CAP");
+            c.Equal(1L, s.CapEqual(World.TaskCap, 0x20 << 12, 0x21 << 12).Label, "rw vs rwn: weak flag ignored");
+            c.Equal(0L, s.CapEqual(World.TaskCap, 0x20 << 12, 0x22 << 12).Label, "rw vs rws: W/S compared");
+            c.Equal(0L, s.CapEqual(World.TaskCap, 0x20 << 12, World.TaskCap).Label, "different objects");
+            c.Equal(1L, s.CapEqual(World.TaskCap, 0x30 << 12, 0x31 << 12).Label, "two empty slots are equal");
+            child.Thread.Utcb.SetMr(0, (ulong)TaskOp.CapInfo);
+            c.Equal(-22L, s.Error(s.Call(World.TaskCap, new MsgTag((long)Protocol.Task, 4, 0))), "4 words");
+        });
+    }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Text.Json;
+using L4Conf.Adapters.Jdb;
+using L4Conf.Model.Kernel;
+using L4Conf.Model.Trace;
+
+namespace L4Conf.Conformance.Cli;
+
+/// <summary>
+/// `l4conf objects`: the model's object graph in JDB's dumpmapdbobjs format, and `objects diff A B`: a structural
+/// diff of two graphs (files with real dumps, or `model` for the model's boot state). Exit 0 equal, 1 different, 2 unreadable.
+/// </summary>
+public static class ObjectsCommand
+{
+    public static Command Build()
+    {
+        var format = new Option<string>("--format") { Description = "jdb (the kernel's plain dump format) or json", DefaultValueFactory = _ => "jdb" };
+        format.AcceptOnlyFromAmong("jdb", "json");
+        var root = new Option<string>("--root-name") { Description = "Name of the root task the kernel boots", DefaultValueFactory = _ => "moe" };
+        var cmd = new Command("objects", "Print the model's kernel object graph (boot state) as JDB's dumpmapdbobjs would") { format, root };
+        cmd.SetAction(pr =>
+        {
+            var g = BootState.Create(rootName: pr.GetValue(root)!).Kernel.Snapshot("l4conf model");
+            Console.Write(pr.GetValue(format) == "json"
+                ? JsonSerializer.Serialize(g, new JsonSerializerOptions { WriteIndented = true }) + "\n"
+                : ObjectDumpWriter.Write(g));
+            return 0;
+        });
+        cmd.Subcommands.Add(BuildDiff());
+        return cmd;
+    }
+
+    private static Command BuildDiff()
+    {
+        var a = new Argument<string>("A") { Description = "A capture or dump file, or 'model' for the model's boot state" };
+        var b = new Argument<string>("B") { Description = "A capture or dump file, or 'model'" };
+        var aDump = new Option<int>("--a-dump") { Description = "Which dump of A (1-based) when A holds several", DefaultValueFactory = _ => 1 };
+        var bDump = new Option<int>("--b-dump") { Description = "Which dump of B (1-based)", DefaultValueFactory = _ => 1 };
+        var initial = new Option<string?>("--initial-caps") { Description = "Compare only the kernel-made initial caps (slots 1..0xb of sigma0 and this root task), e.g. moe" };
+        var spaces = new Option<string?>("--spaces") { Description = "Comma-separated task names: compare only capabilities in these spaces" };
+        var maxIndex = new Option<string?>("--max-index") { Description = "Compare only capabilities with an index up to this (hex with 0x, or decimal)" };
+        var cmd = new Command("diff", "Structurally diff two object graphs (objects matched by type, name and capability structure)")
+            { a, b, aDump, bDump, initial, spaces, maxIndex };
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                var ga = Load(pr.GetValue(a)!, pr.GetValue(aDump));
+                var gb = Load(pr.GetValue(b)!, pr.GetValue(bDump));
+                var opts = DiffOptions.Default;
+                if (pr.GetValue(initial) is { } r) opts = DiffOptions.InitialCaps(r);
+                if (pr.GetValue(spaces) is { } s) opts = opts with { Spaces = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() };
+                if (pr.GetValue(maxIndex) is { } mi) opts = opts with { MaxCapIndex = ParseInt(mi) };
+                var result = ObjectGraphDiff.Compare(ga, gb, opts);
+                Console.Write(ObjectGraphDiff.Format(result));
+                return result.Equal ? 0 : 1;
+            }
+            catch (Exception e) when (e is ObjectDumpFormatException or IOException or UnauthorizedAccessException or ArgumentException or FormatException)
+            {
+                Console.Error.WriteLine($"l4conf: {e.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+
+    private static int ParseInt(string s) =>
+        s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? Convert.ToInt32(s[2..], 16) : int.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static ObjectGraph Load(string what, int n)
+    {
+        if (what == "model") return BootState.Create().Kernel.Snapshot();
+        var dumps = ObjectDumpReader.ReadFile(what);
+        if (n < 1 || n > dumps.Count) throw new ArgumentException($"{what}: has {dumps.Count} dump(s), dump {n} asked for");
+        return dumps[n - 1];
+    }
+}

@@ -1,0 +1,14 @@
+namespace L4Conf.Conformance.Cli;
+
+/// <summary>Finds spec/ next to the binary (copied at build) or in the source tree.</summary>
+public static class Paths
+{
+    public static string Spec()
+    {
+        var here = Path.Combine(AppContext.BaseDirectory, "spec");
+        if (Directory.Exists(here)) return here;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Conformance.sln"))) return Path.Combine(d.FullName, "spec");
+        throw new DirectoryNotFoundException("spec/ not found next to l4conf or in the source tree");
+    }
+}

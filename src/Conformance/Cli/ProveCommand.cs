@@ -1,0 +1,52 @@
+using System.CommandLine;
+using L4Conf.Conformance.Properties;
+using L4Conf.Conformance.Proofs;
+using L4Conf.Model.Kernel;
+
+namespace L4Conf.Conformance.Cli;
+
+/// <summary>`l4conf prove`: discharges the SMT-LIB2 obligations in spec/obligations with libz3.</summary>
+public static class ProveCommand
+{
+    public static Command Build()
+    {
+        var timeout = new Option<int>("--timeout-ms") { Description = "Per-query solver timeout in milliseconds", DefaultValueFactory = _ => 10_000 };
+        var filter = new Option<string?>("--filter") { Description = "Substring of obligation ids to run" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the samples that tie each rule to the model's", DefaultValueFactory = _ => 20261121 };
+        var mutant = new Option<string?>("--mutant") { Description = "Check the rules against a deliberately broken kernel rule" };
+        var cmd = new Command("prove", "Discharge the proof obligations (SMT-LIB2, QF_BV) with Z3") { timeout, filter, seed, mutant };
+        cmd.SetAction(pr =>
+        {
+            if (!Z3Solver.IsAvailable(out var why))
+            {
+                Console.Error.WriteLine($"l4conf: Z3 is not available: {why} (Debian: apt-get install libz3-4)");
+                return 2;
+            }
+            var config = KernelConfig.Default;
+            if (pr.GetValue(mutant) is { } m)
+            {
+                if (!Mutants.All.TryGetValue(m, out var mu)) { Console.Error.WriteLine($"l4conf: unknown mutant '{m}'"); return 2; }
+                config = mu.Config;
+            }
+            var dir = Path.Combine(Paths.Spec(), "obligations");
+            var obls = Obligation.LoadAll(dir).Where(o => pr.GetValue(filter) is not { } f || o.Id.Contains(f, StringComparison.OrdinalIgnoreCase)).ToList();
+            var to = TimeSpan.FromMilliseconds(pr.GetValue(timeout));
+            int failed = 0;
+            using (var z3 = new Z3Solver()) Console.WriteLine($"Z3 {z3.Version}, {obls.Count} obligations from {dir}");
+            foreach (var r in ProofRunner.Run(obls, to))
+            {
+                var agree = r.Error == null ? RuleAgreement.Check(r.Obligation, config, pr.GetValue(seed), to) : null;
+                bool ok = r.Discharged && agree == null;
+                if (!ok) failed++;
+                Console.WriteLine($"{(ok ? "proved " : "FAILED ")} {r.Obligation.Id,-12} {r.Status.ToString().ToLowerInvariant(),-7} {r.Elapsed.TotalMilliseconds,7:0.0} ms  {r.Obligation.Title}  [{string.Join(", ", r.Obligation.Clauses)}]");
+                if (r.Error != null) Console.WriteLine("         " + r.Error);
+                if (!r.Discharged && r.Counterexample != null)
+                    Console.WriteLine("         counterexample:\n" + string.Join("\n", r.Counterexample.Split('\n').Select(l => "           " + l)));
+                if (agree != null) Console.WriteLine("         " + agree);
+            }
+            Console.WriteLine($"{obls.Count - failed} passed, {failed} failed");
+            return failed == 0 && obls.Count > 0 ? 0 : 1;
+        });
+        return cmd;
+    }
+}

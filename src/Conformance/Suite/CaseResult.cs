@@ -1,0 +1,15 @@
+namespace L4Conf.Conformance.Suite;
+
+public enum Outcome { Pass, Fail }
+
+public sealed record CaseResult(ConformanceCase Case, Outcome Outcome, string? Message, TimeSpan Elapsed, IReadOnlyList<string> Notes);
+
+/// <summary>A whole run: which cases were selected, what each gave, and the seed that reproduces it.</summary>
+public sealed record RunReport(int Seed, string? Filter, IReadOnlyList<CaseResult> Results, int Selected)
+{
+    public int Passed => Results.Count(r => r.Outcome == Outcome.Pass);
+    public int Failed => Results.Count(r => r.Outcome == Outcome.Fail);
+    /// <summary>The sel4test-style meta check: every selected case ran exactly once.</summary>
+    public bool AllRan => Results.Count == Selected && Results.Select(r => r.Case.Id).Distinct().Count() == Selected;
+    public bool Success => Failed == 0 && AllRan && Selected > 0;
+}

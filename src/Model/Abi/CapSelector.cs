@@ -1,0 +1,46 @@
+namespace L4Conf.Model.Abi;
+
+/// <summary>Capability selector layout (l4_cap_idx_t): index in bits 63..12, flags below.</summary>
+[Source("l4re:l4sys/include/consts.h", "fiasco:src/abi/l4_types.cpp")]
+public enum SelectorLayout : ulong
+{
+    [Real("L4_CAP_SHIFT")] CapShift = 12,
+    [Real("L4_CAP_OFFSET")] CapOffset = 0x1000,
+    [Real("L4_CAP_MASK")] CapMask = 0xFFFF_FFFF_FFFF_FC00,
+    [Real("L4_INVALID_CAP")] InvalidCap = 0xFFFF_FFFF_FFFF_F800,
+    [Real("L4_INVALID_CAP_BIT")] InvalidCapBit = 0x800,
+    [Real("L4_REPLY_CAP_BIT")] ReplyCapBit = 0x400,
+    [Real("L4_INVALID_REPLY_CAP")] InvalidReplyCap = 0xFFFF_FFFF_FFFF_FC00,
+}
+
+/// <summary>A selector word as the kernel classifies it (L4_obj_ref).</summary>
+public readonly record struct CapSelector(ulong Raw)
+{
+    public ulong Index => Raw >> 12;
+    public SysFlags Op => (SysFlags)(Raw & 0xF);
+    public bool Invalid => (Raw & 0x800) != 0;
+    /// <summary>Bit 10 or 11 set: the selector names no slot of the object space.</summary>
+    public bool Special => (Raw & 0xC00) != 0;
+    public bool Self => (Raw & 0xC00) == 0x800;
+    public bool ExplicitReply => (Raw & 0xC00) == 0x400;
+
+    public static CapSelector Of(ulong index, SysFlags op = SysFlags.None) => new((index << 12) | (ulong)op);
+    public static CapSelector InvalidCap => new((ulong)SelectorLayout.InvalidCap);
+    public override string ToString() => Special ? $"sel 0x{Raw:x}" : $"C:{Index:x}";
+}
+
+/// <summary>Fixed initial capability slots (l4_default_caps_t).</summary>
+[Source("l4re:l4sys/include/consts.h", "fiasco:src/kern/globals.cpp")]
+public enum InitialCap : ulong
+{
+    [Real("L4_BASE_TASK_CAP")] Task = 1,
+    [Real("L4_BASE_FACTORY_CAP")] Factory = 2,
+    [Real("L4_BASE_THREAD_CAP")] Thread = 3,
+    [Real("L4_BASE_PAGER_CAP")] Pager = 4,
+    [Real("L4_BASE_LOG_CAP")] Log = 5,
+    [Real("L4_BASE_ICU_CAP")] Icu = 6,
+    [Real("L4_BASE_SCHEDULER_CAP")] Scheduler = 7,
+    [Real("L4_BASE_IOMMU_CAP")] Iommu = 8,
+    [Real("L4_BASE_DEBUGGER_CAP")] Debugger = 10,
+    [Real("L4_BASE_ARM_SMCCC_CAP")] ArmSmccc = 11,
+}

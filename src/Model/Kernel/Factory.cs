@@ -1,0 +1,128 @@
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// The kernel factory: creates objects into the caller's receive slot and charges them to its quota
+/// (fiasco src/kern/factory.cpp, src/kern/ram_quota.cpp; abi-facts §7.3; results checked against ned_t_factory.log).
+/// </summary>
+public sealed class Factory : KObject
+{
+    /// <summary>sizeof(Factory) charged to the parent besides the limit (UNCONFIRMED model value).</summary>
+    public const ulong ObjectSize = 0x60;
+
+    public Factory(Kernel k, RamQuota quota) : base(k, ObjectSize) => Quota = quota;
+
+    public RamQuota Quota { get; }
+    public override string JdbType => "Factory";
+    public override string JdbAttributes => $"c={Quota.Used} l={Quota.Limit}";
+
+    public override InvokeResult Invoke(Invocation inv)
+    {
+        if (inv.Tag.Label != (long)Protocol.Factory) return InvokeResult.Err(L4Err.BadProto);   // FAC-1
+        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
+        if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);                        // FAC-2
+        if (!inv.HasRecv) return InvokeResult.Ok();                                            // FAC-3: nothing created
+        if (ReceiveSlot(inv) is not { } slot) return InvokeResult.Ipc(IpcErr.ReMsgCut);        // FAC-4
+
+        var (obj, words, err) = Create(inv);
+        if (err != null) return InvokeResult.Err(err.Value);
+        var st = Kernel.Insert(inv.Space, slot, obj!, CapRights.Full, "create");
+        if (st != Kernel.InsertStatus.Ok)
+        {
+            Kernel.Destroy(obj!, "create-failed");
+            return st == Kernel.InsertStatus.OutOfRange ? InvokeResult.Err(L4Err.NoMem) : InvokeResult.Err(L4Err.NoMem);
+        }
+        inv.Utcb.SetMr(words, 0x38);   // returned map item: object fpage type, map bit, order 0 (FAC-5)
+        return InvokeResult.Ok(words, 1);
+    }
+
+    /// <summary>The object slot named by the caller's first object receive item (BR[BDR.obj]): small or fpage form.</summary>
+    private static ulong? ReceiveSlot(Invocation inv)
+    {
+        int idx = (int)((inv.Utcb.Bdr >> 10) & 0x1F);
+        ulong item = inv.Utcb.Br(idx);
+        if ((item & (ulong)ItemBits.Map) == 0 || (item & (ulong)ItemBits.RcvForward) != 0) return null;
+        if ((item & 0x2) != 0) return item >> 12;                     // L4_RCV_ITEM_SINGLE_CAP: selector in the item word
+        var window = new Fpage(inv.Utcb.Br(idx + 1));
+        return window.Type == FpageType.Obj ? window.CapIndex : null;
+    }
+
+    private (KObject? Obj, int Words, L4Err? Err) Create(Invocation inv)
+    {
+        long proto = inv.SMr(0);
+        switch (proto)
+        {
+            case 0 or (long)Protocol.Kobject: return CreateGate(inv);
+            case (long)Protocol.IrqSender: return Charge(new IrqSender(Kernel), 0);
+            case (long)Protocol.Semaphore: return Charge(new Semaphore(Kernel), 0);
+            case (long)Protocol.Thread: return Charge(new Thread(Kernel), 0);
+            case (long)Protocol.Task: return CreateTask(inv, vm: false);
+            case (long)Protocol.Vm when Kernel.Config.HasVm: return CreateTask(inv, vm: true);
+            case (long)Protocol.Factory: return CreateFactory(inv);
+            // The captured kernel answers DMA-space creation without an IOMMU with -ENOMEM (ned_t_factory.log:136).
+            case (long)Protocol.DmaSpace: return (null, 0, L4Err.NoMem);
+            default: return (null, 0, L4Err.NoDev);                                              // FAC-6
+        }
+    }
+
+    /// <summary>Allocates from this factory's quota (FAC-QUOTA-1); the object is registered only on success.</summary>
+    private (KObject?, int, L4Err?) Charge(KObject obj, int words, ulong extra = 0)
+    {
+        if (!Quota.TryAlloc(obj.Size + extra)) return (null, 0, L4Err.NoMem);
+        obj.ChargedTo = Quota;
+        Kernel.Register(obj, this);
+        return (obj, words, null);
+    }
+
+    /// <summary>IPC gate: label taken from MR2 only when a thread item is present (FAC-GATE-1..3).</summary>
+    private (KObject?, int, L4Err?) CreateGate(Invocation inv)
+    {
+        ulong label = 0;
+        Thread? bound = null;
+        if (inv.Tag.Items > 0)
+        {
+            if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return (null, 0, L4Err.Inval);
+            if ((arg.Rights & CapRights.S) == 0) return (null, 0, L4Err.Perm);
+            if (inv.Tag.Words >= 3) label = inv.Mr(2);
+            if ((label & 3) != 0) return (null, 0, L4Err.Inval);
+            bound = t;
+        }
+        var r = Charge(new IpcGate(Kernel, label), 0);
+        if (r.Item1 is IpcGate g && bound != null) g.BindThread(bound);
+        return r;
+    }
+
+    /// <summary>Task (or VM): MR1 = fpage varg header, MR2 = UTCB-area fpage; fewer than 3 words is -EINVAL (FAC-TASK-1).</summary>
+    private (KObject?, int, L4Err?) CreateTask(Invocation inv, bool vm)
+    {
+        if (inv.Tag.Words < 3) return (null, 0, L4Err.Inval);
+        var utcbArea = new Fpage(inv.Mr(2));
+        var r = Charge(vm ? new Vm(Kernel, Quota, utcbArea) : new Task(Kernel, Quota, utcbArea), 1);
+        if (r.Item1 != null) inv.Utcb.SetMr(0, utcbArea.Raw);
+        return r;
+    }
+
+    /// <summary>Factory: exactly 3 words (MR2 = limit); limit 0 or ≥ 2^63-1 is -ENOMEM; charges sizeof + limit (FAC-FAC-1..3).</summary>
+    private (KObject?, int, L4Err?) CreateFactory(Invocation inv)
+    {
+        if (inv.Tag.Words < 3) return (null, 0, L4Err.MsgTooShort);
+        if (inv.Tag.Words > 3 || inv.Tag.Items > 0) return (null, 0, L4Err.MsgTooLong);
+        ulong limit = inv.Mr(2);
+        if (limit == 0 || limit >= long.MaxValue) return (null, 0, L4Err.NoMem);
+        var q = new RamQuota(Quota, limit);
+        var r = Charge(new Factory(Kernel, q), 0, limit);
+        if (r.Item1 is Factory f) f.ChargedLimit = limit;
+        return r;
+    }
+
+    /// <summary>Limit charged to the parent besides the object itself; returned when the factory's quota drains.</summary>
+    internal ulong ChargedLimit { get; private set; }
+
+    /// <summary>A deleted factory stays charged (object and limit) until nothing is charged to it any more (QUOTA-3).</summary>
+    protected internal override void Release()
+    {
+        if (Quota.Used == 0) ChargedTo?.Free(Size + ChargedLimit);
+        else Quota.OnDrained = () => ChargedTo?.Free(Size + ChargedLimit);
+    }
+}

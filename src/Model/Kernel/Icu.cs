@@ -1,0 +1,46 @@
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// The kernel interrupt controller (JDB type "Icu/Pfc"): binds IRQ objects to interrupt pins, label -1
+/// (fiasco src/kern/icu_helper.cpp; abi-facts §7.6).
+/// </summary>
+public sealed class Icu(Kernel k) : KObject(k, 0x80)
+{
+    private readonly Dictionary<ulong, IrqSender> _pins = new();
+
+    public override string JdbType => "Icu/Pfc";
+
+    public override InvokeResult Invoke(Invocation inv)
+    {
+        if (inv.Tag.Label != (long)Protocol.Irq) return InvokeResult.Err(L4Err.BadProto);
+        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.Inval);
+        var cfg = Kernel.Config;
+        switch ((IcuOp)inv.Mr(0))
+        {
+            case IcuOp.Bind:
+            {
+                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender irq) return InvokeResult.Err(L4Err.Inval);
+                if ((arg.Rights & CapRights.W) == 0) return InvokeResult.Err(L4Err.Perm);          // ICU-BIND-1
+                ulong pin = inv.Mr(1) & ~(ulong)KernelLimits.IcuFlagMsi;
+                if (pin >= (ulong)cfg.IcuLines) return InvokeResult.Err(L4Err.Inval);
+                _pins[pin] = irq;
+                irq.IcuPin = (int)pin;
+                return InvokeResult.Ok();
+            }
+            case IcuOp.Unbind:
+                _pins.Remove(inv.Mr(1));
+                return InvokeResult.Ok();
+            case IcuOp.Info:
+                inv.Utcb.SetMr(0, cfg.IcuMsis > 0 ? (ulong)KernelLimits.IcuFlagMsi : 0);
+                inv.Utcb.SetMr(1, (ulong)cfg.IcuLines);
+                inv.Utcb.SetMr(2, (ulong)cfg.IcuMsis);
+                return InvokeResult.Ok(3);
+            case IcuOp.Unmask or IcuOp.Mask or IcuOp.SetMode:
+                return InvokeResult.Ok();
+            default:
+                return InvokeResult.Err(L4Err.NoSys);
+        }
+    }
+}

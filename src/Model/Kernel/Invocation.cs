@@ -1,0 +1,66 @@
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>Everything one system call hands to the invoked object: selector, rights of the slot, tag, UTCB.</summary>
+public sealed class Invocation
+{
+    public required Kernel Kernel { get; init; }
+    public required Thread Caller { get; init; }
+    public required CapSelector Selector { get; init; }
+    /// <summary>The slot used; null when the selector named the caller itself.</summary>
+    public required CapEntry? Entry { get; init; }
+    /// <summary>W/S of the slot used (Obj_cap::deref hands only these to the object).</summary>
+    public required CapRights Rights { get; init; }
+    public required MsgTag Tag { get; init; }
+    public required ulong Label { get; init; }
+    public required ulong Timeouts { get; init; }
+
+    public Task Space => Caller.Task ?? throw new InvalidOperationException("unbound thread cannot invoke");
+    public Utcb Utcb => Caller.Utcb;
+    public SysFlags Op => Selector.Op;
+    public bool HasSend => (Op & SysFlags.Send) != 0;
+    public bool HasRecv => (Op & SysFlags.Recv) != 0;
+    public bool Has(CapRights r) => (Rights & r) == r;
+    public ulong Mr(int i) => Utcb.Mr(i);
+    public long SMr(int i) => unchecked((long)Utcb.Mr(i));
+
+    /// <summary>Typed send item i (2 MRs after the untyped words), or null when the tag has fewer items.</summary>
+    public SendItem? Item(int i) =>
+        i < Tag.Items ? new SendItem(Mr(Tag.Words + 2 * i), new Fpage(Mr(Tag.Words + 2 * i + 1))) : null;
+
+    /// <summary>
+    /// A capability argument passed as a typed item (kernel RPC cap argument): the caller's slot it names,
+    /// with rights cut to those of the item's flexpage. Null if the item is missing, void or not an object.
+    /// </summary>
+    public (CapEntry Entry, CapRights Rights)? CapArg(int item)
+    {
+        var it = Item(item);
+        if (it is not { IsVoid: false } si || si.Fpage.Type != FpageType.Obj) return null;
+        var e = Space.Space[si.Fpage.CapIndex];
+        if (e == null) return null;
+        return (e, e.Attr & (CapRights)(si.Fpage.Rights | (byte)CapRights.R));
+    }
+}
+
+/// <summary>A typed send item: control word (hot spot, attributes, grant bit, map bit) and flexpage.</summary>
+public readonly record struct SendItem(ulong Control, Fpage Fpage)
+{
+    public bool IsVoid => Control == 0;
+    public bool IsMap => (Control & (ulong)ItemBits.Map) != 0;
+    public bool Grant => (Control & (ulong)ItemBits.Grant) != 0;
+    public byte Attr => (byte)(Control & 0xF0);
+    public ulong HotSpot => Control >> 12;
+}
+
+/// <summary>What the object answers: the result tag and an IPC error (error flag + TCR) if any.</summary>
+public readonly record struct InvokeResult(MsgTag Tag, IpcErr Error = IpcErr.None, string? NotModelled = null)
+{
+    public static InvokeResult Ok(int words = 0, int items = 0) => new(MsgTag.Result(0, words, items));
+    public static InvokeResult Label(long label, int words = 0) => new(MsgTag.Result(label, words));
+    public static InvokeResult Err(L4Err e) => new(MsgTag.Result(-(long)e));
+    public static InvokeResult Ipc(IpcErr e) => new(MsgTag.IpcError, e);
+    /// <summary>A path later issues model (thread IPC, blocking); reported, never silently answered.</summary>
+    public static InvokeResult Unmodelled(string what) => new(MsgTag.IpcError, IpcErr.NotExistent, what);
+    public bool IsError => Error != IpcErr.None || Tag.Label < 0;
+}

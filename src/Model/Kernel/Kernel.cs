@@ -1,0 +1,115 @@
+using L4Conf.Model.Abi;
+using L4Conf.Model.Trace;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// The kernel's object state: every live object in creation order (Kobject_dbg::_kobjects), debug ids,
+/// the console, and the single system-call entry. Object-specific behaviour lives in each object's class.
+/// </summary>
+public sealed partial class Kernel
+{
+    private readonly List<KObject> _objects = new();
+    private ulong _nextDbgId;
+    private ulong _nextAddress = 0xffff_fffe_e100_0000;
+
+    public TraceRecorder Trace { get; } = new();
+    public KernelConfig Config { get; }
+    public System.Text.StringBuilder Console { get; } = new();
+    public IReadOnlyList<KObject> Objects => _objects;
+
+    public Kernel(KernelConfig? config = null) => Config = config ?? KernelConfig.Default;
+
+    /// <summary>Assigns the next debug id and a model address, records the creation.</summary>
+    internal T Register<T>(T obj, Factory? creator) where T : KObject
+    {
+        obj.DbgId = _nextDbgId++;
+        obj.Address = _nextAddress;
+        _nextAddress += (obj.Size + 0xF) & ~0xFUL;
+        _objects.Add(obj);
+        Trace.Add(new ObjectCreated(obj.DbgId, obj.JdbType, obj.Name, creator?.DbgId));
+        return obj;
+    }
+
+    /// <summary>
+    /// The one system call (amd64 `syscall`): RDX = selector|flags, RAX = tag, RSI = label, R8 = timeouts,
+    /// message in the caller's UTCB. Returns the result tag (RAX) and label (RSI); the error TCR is set in the UTCB.
+    /// </summary>
+    public (MsgTag Tag, ulong Label) Syscall(Thread caller, ulong rdx, MsgTag tag, ulong rsi = 0, ulong r8 = 0)
+    {
+        var sel = new CapSelector(rdx);
+        Trace.Add(new Invoke(caller.DbgId, rdx, tag.Raw, rsi, r8, caller.Utcb.W.AsSpan(0, Math.Min(tag.Words, Utcb.MrCount)).ToArray()));
+        var r = Dispatch(caller, sel, tag, rsi, r8);
+        caller.Utcb.Error = r.Error;
+        var retTag = r.Tag;
+        Trace.Add(new InvokeResultEvent(caller.DbgId, retTag.Raw, (ulong)r.Error,
+            caller.Utcb.W.AsSpan(0, Math.Min(retTag.Words, Utcb.MrCount)).ToArray(), r.NotModelled));
+        return (retTag, 0);
+    }
+
+    private InvokeResult Dispatch(Thread caller, CapSelector sel, MsgTag tag, ulong rsi, ulong r8)
+    {
+        if (caller.Task is not { Alive: true } task)
+            return InvokeResult.Unmodelled("caller thread is not bound to a live task");
+        if ((sel.Op & SysFlags.Reply) != 0)
+            return InvokeResult.Unmodelled("reply (L4_SYSF_REPLY) is thread IPC");
+
+        // Obj_cap::deref: bit 10 or 11 set names the calling thread itself with W|S (IPC-SEL-2).
+        KObject target;
+        CapEntry? entry = null;
+        CapRights rights;
+        if (sel.Special)
+        {
+            target = caller;
+            rights = CapRights.W | CapRights.S;
+        }
+        else
+        {
+            entry = task.Space[sel.Index];
+            if (entry == null) return InvokeResult.Ipc(IpcErr.NotExistent);   // IPC-SEL-1
+            target = entry.Object;
+            rights = entry.UserRights;
+        }
+
+        var inv = new Invocation
+        {
+            Kernel = this, Caller = caller, Selector = sel, Entry = entry, Rights = rights,
+            Tag = tag, Label = rsi, Timeouts = r8,
+        };
+        // Kobject_h acts only on a send phase; a receive-only call is a closed wait, which is thread IPC.
+        if (!inv.HasSend) return InvokeResult.Unmodelled("receive-only invocation (closed wait) is thread IPC");
+        var result = target.Invoke(inv);
+
+        // Kobject_h: the result tag goes back only with a receive phase or on error (KOBJ-RET-1).
+        if (result.NotModelled == null && !inv.HasRecv && !result.IsError)
+            return new InvokeResult(tag);
+        return result;
+    }
+
+    /// <summary>Appends console output of the kernel log.</summary>
+    internal void Print(KObject log, string text)
+    {
+        Console.Append(text);
+        Trace.Add(new ConsoleOutput(log.DbgId, text));
+    }
+}
+
+/// <summary>Signature of the object map rights rule (see <see cref="RightsRules.MapAttr"/>).</summary>
+public delegate CapRights MapRule(CapRights src, byte fpageRights, byte itemAttr, CapRights mask);
+
+/// <summary>Configuration of the modelled machine where it changes observable answers.</summary>
+public sealed record KernelConfig(int OnlineCpus, int MaxCpus, int IcuLines, int IcuMsis, bool HasVm, bool HasJdb)
+{
+    /// <summary>
+    /// The object map rule in force; only mutation tests replace it, to show that the suite notices a broken rule.
+    /// </summary>
+    public MapRule MapAttr { get; init; } = RightsRules.MapAttr;
+    /// <summary>Name of the deliberate mutation in force, or null for the real kernel.</summary>
+    public string? Mutant { get; init; }
+
+    /// <summary>
+    /// The captured system: QEMU q35 with one CPU, SVM available (Vm creation succeeded in ned_t_factory.log),
+    /// JDB configured. MaxCpus/IcuLines are configuration values not shown by any capture (UNCONFIRMED).
+    /// </summary>
+    public static KernelConfig Default { get; } = new(OnlineCpus: 1, MaxCpus: 16, IcuLines: 24, IcuMsis: 0, HasVm: true, HasJdb: true);
+}

@@ -1,0 +1,145 @@
+using L4Conf.Model.Abi;
+using L4Conf.Model.Trace;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// Object capabilities in the mapping database: a flat copy model (no parent/child), the counted-reference
+/// counter and the flush rules of Kobject_mapdb (fiasco src/kern/kobject_mapdb.cpp, map_util-objs.cpp).
+/// </summary>
+public sealed partial class Kernel
+{
+    /// <summary>Outcome of putting a capability into a slot.</summary>
+    public enum InsertStatus { Ok, OutOfRange, NoMemory }
+
+    /// <summary>
+    /// Puts <paramref name="obj"/> into a slot. An occupied slot is first flushed with the kernel's full mask
+    /// including delete (CAP-OVR-1); a missing table page is charged to the task's quota (CAP-QUOTA-5).
+    /// </summary>
+    public InsertStatus Insert(Task task, ulong index, KObject obj, CapRights attr, string cause)
+    {
+        if (index >= ObjectSpace.Slots) return InsertStatus.OutOfRange;
+        if (task.Space[index] is { } old) Flush(old, delete: true, "overwrite");
+        if (!obj.Alive || !task.Alive) return InsertStatus.NoMemory;
+        if (!task.Space.HasPage(index))
+        {
+            if (task.Quota != null && !task.Quota.TryAlloc((ulong)ObjectSpace.PageSize)) return InsertStatus.NoMemory;
+            task.Space.AddPage(index);
+        }
+        var e = new CapEntry(task, index, obj, attr);
+        task.Space.Put(e);
+        obj.Mappings.AddFirst(e);
+        if (e.Counted) obj.RefCnt++;
+        Trace.Add(new CapInserted(task.DbgId, index, obj.DbgId, (byte)e.Attr, cause));
+        return InsertStatus.Ok;
+    }
+
+    /// <summary>Empties one slot without any lifetime decision (grant, object teardown).</summary>
+    private void Drop(CapEntry e, string cause)
+    {
+        if (!e.Space.Space.Remove(e.Index)) return;
+        e.Object.Mappings.Remove(e);
+        if (e.Counted && e.Object.RefCnt > 0) e.Object.RefCnt--;
+        Trace.Add(new CapRemoved(e.Space.DbgId, e.Index, e.Object.DbgId, cause));
+    }
+
+    /// <summary>
+    /// Kobject_mapdb::flush for one slot (CAP-UNMAP-5..8): delete with D destroys the object for everybody;
+    /// a weak slot just goes; the last counted slot destroys the object; otherwise the slot goes and _cnt drops.
+    /// </summary>
+    internal void Flush(CapEntry e, bool delete, string cause)
+    {
+        var obj = e.Object;
+        if (delete && (e.Attr & CapRights.D) != 0) Destroy(obj, "delete-right");
+        else if (!e.Counted) Drop(e, cause);
+        else if (obj.RefCnt <= 1) Destroy(obj, "last-reference");
+        else Drop(e, cause);
+    }
+
+    /// <summary>
+    /// Invalidates every slot naming the object in every task, then runs its destruction effects.
+    /// Boot objects keep their extra kernel reference: they lose their slots but are never freed (CAP-LIFE-4).
+    /// </summary>
+    public void Destroy(KObject obj, string reason)
+    {
+        if (!obj.Alive) return;
+        foreach (var e in obj.Mappings.ToList()) Drop(e, "object-deleted");
+        obj.RefCnt = 0;
+        if (obj.IsBoot) return;
+        obj.Alive = false;
+        _objects.Remove(obj);
+        Trace.Add(new ObjectDestroyed(obj.DbgId, obj.JdbType, reason));
+        obj.OnDestroy();
+        obj.Release();
+    }
+
+    /// <summary>Result of one object map operation (for Task::map and later IPC map items).</summary>
+    public readonly record struct MapOutcome(bool MapFailed, int Mapped);
+
+    /// <summary>
+    /// Maps (or grants) the object slots named by <paramref name="fp"/> in <paramref name="src"/> into <paramref name="dst"/>
+    /// with the whole destination space as receive window: destination index = hot spot rounded down to the
+    /// fpage size (abi-facts §3.2). <paramref name="mask"/> carries the S bit of the transfer cap (CAP-MAP-3).
+    /// </summary>
+    public MapOutcome MapObjects(Task src, Fpage fp, Task dst, ulong hotSpot, byte itemAttr, bool grant, CapRights mask)
+    {
+        if (fp.Type != FpageType.Obj) return new(false, 0);
+        int order = Math.Min(fp.Order, 16);   // the object space has 2^16 slots; larger orders are clipped
+        ulong size = 1UL << order;
+        ulong srcBase = fp.CapIndex & ~(size - 1);
+        ulong dstBase = (hotSpot & ~(size - 1)) % ObjectSpace.Slots;
+        int mapped = 0;
+        for (ulong i = 0; i < size; i++)
+        {
+            ulong si = srcBase + i, di = dstBase + i;
+            if (si >= ObjectSpace.Slots || di >= ObjectSpace.Slots) break;
+            if (src.Space[si] is not { } se) continue;          // nothing at the sender: not an error
+            var attr = Config.MapAttr(se.Attr, fp.Rights, itemAttr, mask);
+            if (attr == CapRights.None) continue;               // no R: nothing mapped (CAP-MAP-2)
+            if (ReferenceEquals(src, dst) && si == di)
+            {
+                // Destination equals source: the slot is flushed with the full mask and nothing is inserted (CAP-OVR-3, DERIVED).
+                Flush(se, delete: true, "overwrite");
+                continue;
+            }
+            var obj = se.Object;
+            if (grant) Drop(se, "grant");
+            var st = Insert(dst, di, obj, attr, grant ? "grant" : "map");
+            if (st == InsertStatus.NoMemory) return new(true, mapped);
+            if (st == InsertStatus.Ok) mapped++;
+            if (grant && obj.Alive && obj.RefCnt == 0 && !obj.IsBoot && !obj.Mappings.Any()) Destroy(obj, "last-reference");
+        }
+        return new(false, mapped);
+    }
+
+    /// <summary>
+    /// Object part of Task::unmap (CAP-UNMAP-1..8): without the self bit (OTHER_SPACES) nothing happens, because
+    /// object capabilities have no children; with it each slot is flushed (R given) or loses the given rights.
+    /// </summary>
+    public void UnmapObjects(Task task, Fpage fp, UnmapMask mask)
+    {
+        if (fp.Type != FpageType.Obj && !fp.IsAllSpaces) return;
+        if (((ulong)mask & (ulong)UnmapMask.AllSpaces) == 0) return;
+        bool delete = ((ulong)mask & 0x4000_0000) != 0;
+        IEnumerable<CapEntry> targets;
+        if (fp.IsAllSpaces) targets = task.Space.Entries.ToList();
+        else
+        {
+            int order = Math.Min(fp.Order, 16);
+            ulong size = 1UL << order, b = fp.CapIndex & ~(size - 1);
+            targets = task.Space.Entries.Where(e => e.Index >= b && e.Index - b < size).ToList();
+        }
+        byte rights = fp.IsAllSpaces ? (byte)0xF : fp.Rights;
+        foreach (var e in targets)
+        {
+            if (task.Space[e.Index] != e) continue;             // already gone through an earlier destruction
+            if ((rights & (byte)CapRights.R) != 0) Flush(e, delete, "unmap");
+            else
+            {
+                var old = e.Attr;
+                e.Attr = RightsRules.UnmapAttr(old, rights);
+                if (e.Attr != old) Trace.Add(new CapRightsChanged(task.DbgId, e.Index, (byte)old, (byte)e.Attr));
+            }
+        }
+    }
+}

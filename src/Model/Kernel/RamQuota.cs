@@ -1,0 +1,29 @@
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// Kernel-memory quota of a factory (Ram_quota): every allocation is charged, freeing gives it back.
+/// Limit 0 on the root quota means unlimited (fiasco src/kern/ram_quota.cpp).
+/// </summary>
+public sealed class RamQuota(RamQuota? parent, ulong limit)
+{
+    public RamQuota? Parent { get; } = parent;
+    public ulong Limit { get; } = limit;
+    public ulong Used { get; private set; }
+    public bool Unlimited => Parent == null && Limit == 0;
+    /// <summary>Set when the owning factory is gone; the quota is released once nothing is charged to it.</summary>
+    internal Action? OnDrained;
+
+    public bool TryAlloc(ulong bytes)
+    {
+        if (!Unlimited && (bytes > Limit || Used > Limit - bytes)) return false;
+        Used += bytes;
+        return true;
+    }
+
+    public void Free(ulong bytes)
+    {
+        if (bytes > Used) throw new InvalidOperationException($"quota underflow: freeing {bytes} with {Used} used");
+        Used -= bytes;
+        if (Used == 0) OnDrained?.Invoke();
+    }
+}

@@ -1,0 +1,40 @@
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// The pure rights algebra of object capabilities, kept apart so the Z3 obligations and the properties
+/// check exactly the rules the kernel model runs (fiasco src/kern/map_util.cpp Map_traits&lt;Obj_space&gt;::apply_attribs,
+/// src/abi/l4_msg_item.cpp, src/kern/obj_space*.cpp).
+/// </summary>
+public static class RightsRules
+{
+    private const byte RWD = (byte)(CapRights.R | CapRights.W | CapRights.D);
+
+    /// <summary>
+    /// Attribute byte of a new slot mapped from <paramref name="src"/> (CAP-MAP-1..4): the fpage rights, S-masked by the
+    /// transfer cap (<paramref name="mask"/>), plus the item's extra bits with 0x10 inverted, intersected with the source.
+    /// Returns None when the result lacks R: nothing is mapped.
+    /// </summary>
+    public static CapRights MapAttr(CapRights src, byte fpageRights, byte itemAttr, CapRights mask)
+    {
+        byte fpm = (byte)(fpageRights & 0x0F & (((byte)mask & (byte)CapRights.S) | RWD));
+        byte req = (byte)(fpm | ((itemAttr & 0xF0) ^ 0x10));
+        var result = (CapRights)((byte)src & req);
+        return (result & CapRights.R) == 0 ? CapRights.None : result;
+    }
+
+    /// <summary>
+    /// Slot attribute after an object unmap with the given fpage rights (CAP-UNMAP-4): R removes the slot (None),
+    /// otherwise the given W/S/D bits are revoked and everything else stays.
+    /// </summary>
+    public static CapRights UnmapAttr(CapRights old, byte fpageRights)
+    {
+        if ((fpageRights & (byte)CapRights.R) != 0) return CapRights.None;
+        return old & ~(CapRights)(fpageRights & (byte)(CapRights.W | CapRights.S | CapRights.D));
+    }
+
+    /// <summary>True when mapping with this request drops object rights the source had: the reference is downgraded (CAP-MAP-5).</summary>
+    public static bool Downgrades(CapRights src, CapRights result) =>
+        ((byte)src & 0xE0 & ~(byte)result) != 0;
+}

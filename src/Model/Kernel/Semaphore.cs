@@ -1,0 +1,44 @@
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// A kernel semaphore: up = IRQ trigger (label -1), down = L4_PROTO_SEMAPHORE op 0 with the receive timeout
+/// (fiasco src/kern/semaphore.cpp; abi-facts §7.9). Blocking waiters come with the scheduler.
+/// </summary>
+public sealed class Semaphore : KObject
+{
+    public const ulong ObjectSize = IrqSender.ObjectSize;   // an Irq subclass in the real kernel ("IRQ sem")
+
+    public Semaphore(Kernel k) : base(k, ObjectSize) { }
+
+    public long Count { get; private set; }
+
+    public override string JdbType => "IRQ sem";
+    public override string JdbAttributes => $"I=  0 Soft F=1 Q={Count}";
+
+    public override InvokeResult Invoke(Invocation inv)
+    {
+        switch (inv.Tag.Label)
+        {
+            case (long)Protocol.Irq:
+                if (inv.Tag.Words == 0 || (inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Trigger)
+                {
+                    if (Count < long.MaxValue) Count++;                                      // SEM-UP-1 (saturating)
+                    return InvokeResult.Ok();
+                }
+                return (inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Eoi ? InvokeResult.Ok() : InvokeResult.Err(L4Err.NoSys);
+            case (long)Protocol.Semaphore:
+                if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
+                if (inv.Mr(0) != (ulong)SemaphoreOp.Down) return InvokeResult.Err(L4Err.NoSys);
+                if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);                // SEM-DOWN-1
+                if (Count > 0) { Count--; return InvokeResult.Ok(); }
+                // Receive timeout zero (mantissa 0, exponent != 0) expires at once (SEM-DOWN-2).
+                ulong rcv = inv.Timeouts & 0xFFFF;
+                if (rcv != 0 && (rcv & 0x8000) == 0 && (rcv & 0x3FF) == 0) return InvokeResult.Ipc(IpcErr.ReTimeout);
+                return InvokeResult.Unmodelled("semaphore down blocks (scheduler)");
+            default:
+                return InvokeResult.Err(L4Err.BadProto);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// A task: an object space of capabilities (and, later, a memory space). Protocol L4_PROTO_TASK, opcode = full MR0
+/// (fiasco src/kern/task.cpp; abi-facts §7.1).
+/// </summary>
+public class Task : KObject
+{
+    /// <summary>Observed spacing of Task objects in the real dump (jdb_mapdb_objs.log: ...5700, ...5620, ...5540).</summary>
+    public const ulong ObjectSize = 0xE0;
+
+    public Task(Kernel k, RamQuota? quota, Fpage utcbArea) : base(k, ObjectSize)
+    {
+        Quota = quota;
+        UtcbArea = utcbArea;
+    }
+
+    public ObjectSpace Space { get; } = new();
+    /// <summary>Quota that table pages of this task are charged to (its creating factory's).</summary>
+    public RamQuota? Quota { get; }
+    /// <summary>Kernel-user memory given at creation or by add_ku_mem (UTCBs live here).</summary>
+    public Fpage UtcbArea { get; }
+    internal readonly List<Fpage> KuMem = new();
+    internal readonly List<Thread> Threads = new();
+
+    public override string JdbType => "Task";
+    public override string JdbAttributes => $"R={Threads.Count(t => t.Alive) + 1}";
+    public string Label => Name != null ? $"D:{DbgId:x}({Name})" : $"D:{DbgId:x}";
+
+    public override InvokeResult Invoke(Invocation inv)
+    {
+        if (inv.Tag.Label != (long)Protocol.Task) return InvokeResult.Err(L4Err.BadProto);   // KOBJ-PROTO-1
+        return (TaskOp)inv.Mr(0) switch
+        {
+            TaskOp.Map => Map(inv),
+            TaskOp.Unmap => Unmap(inv),
+            TaskOp.CapInfo => CapInfo(inv),
+            TaskOp.AddKuMem => AddKuMem(inv),
+            _ => InvokeResult.Err(L4Err.NoSys),
+        };
+    }
+
+    /// <summary>L4_TASK_MAP_OP: MR1 = control word, MR2 = send fpage in the source task, item = source task cap.</summary>
+    private InvokeResult Map(Invocation inv)
+    {
+        if (!inv.Has(CapRights.W)) return InvokeResult.Err(L4Err.Perm);                      // TASK-MAP-1
+        var item = inv.Item(0);
+        if (item is not { IsVoid: false } it) return InvokeResult.Err(L4Err.Inval);           // TASK-MAP-2
+        if (it.Fpage.Type != FpageType.Obj) return InvokeResult.Ipc(IpcErr.SeMsgCut);         // TASK-MAP-3
+        var srcCap = inv.Space.Space[it.Fpage.CapIndex];
+        if (srcCap?.Object is not Task src || !src.Alive) return InvokeResult.Err(L4Err.Inval);
+        // S survives only if both task caps carry S (CAP-MAP-3, Task::map variant).
+        var mask = (srcCap.UserRights & inv.Rights) | CapRights.R | CapRights.W | CapRights.D;
+        ulong ctl = inv.Mr(1);
+        var fp = new Fpage(inv.Mr(2));
+        var r = Kernel.MapObjects(src, fp, this, ctl >> 12, (byte)(ctl & 0xF0), (ctl & (ulong)ItemBits.Grant) != 0, mask);
+        return r.MapFailed ? InvokeResult.Ipc(IpcErr.SeMapFailed) : InvokeResult.Ok();       // TASK-MAP-4
+    }
+
+    /// <summary>L4_TASK_UNMAP_OP: MR1 = mask, MR2.. = fpages; needs no rights on the task cap (TASK-UNMAP-1).</summary>
+    private InvokeResult Unmap(Invocation inv)
+    {
+        var mask = (UnmapMask)inv.Mr(1);
+        int words = inv.Tag.Words;
+        for (int i = 2; i < words; i++)
+        {
+            var fp = new Fpage(inv.Mr(i));
+            Kernel.UnmapObjects(this, fp, mask);
+            inv.Utcb.SetMr(i, fp.Raw & ~0xFUL);   // objects report no accessed/dirty flags (TASK-UNMAP-2)
+        }
+        return InvokeResult.Ok(words);
+    }
+
+    /// <summary>L4_TASK_CAP_INFO_OP: 2 words = cap_valid, 3 words = cap_equal (TASK-CAP-1..3).</summary>
+    private InvokeResult CapInfo(Invocation inv)
+    {
+        switch (inv.Tag.Words)
+        {
+            case 2:
+            {
+                var s = new CapSelector(inv.Mr(1));
+                return InvokeResult.Label(!s.Special && Space[s.Index] != null ? 1 : 0);
+            }
+            case 3:
+            {
+                var a = new CapSelector(inv.Mr(1));
+                var b = new CapSelector(inv.Mr(2));
+                if (a.Raw == b.Raw) return InvokeResult.Label(1);
+                if (a.Special || b.Special) return InvokeResult.Label(a.Special && b.Special && (a.Raw & 0xC00) == (b.Raw & 0xC00) ? 1 : 0);
+                var ea = Space[a.Index];
+                var eb = Space[b.Index];
+                return InvokeResult.Label(SameSlotWord(ea, eb) ? 1 : 0);
+            }
+            default:
+                return InvokeResult.Err(L4Err.Inval);
+        }
+    }
+
+    /// <summary>The raw slot word: object pointer (interface part included) and the W/S bits; D and the weak flag are not in it.</summary>
+    private static bool SameSlotWord(CapEntry? a, CapEntry? b) =>
+        a == null || b == null ? a == b
+        : ReferenceEquals(a.Object, b.Object) && a.ControlInterface == b.ControlInterface && a.UserRights == b.UserRights;
+
+    /// <summary>L4_TASK_ADD_KU_MEM_OP: memory fpages become kernel-user memory (UTCB space).</summary>
+    private InvokeResult AddKuMem(Invocation inv)
+    {
+        for (int i = 1; i < inv.Tag.Words; i++)
+        {
+            var fp = new Fpage(inv.Mr(i));
+            if (fp.Type != FpageType.Memory || fp.Order < 12) return InvokeResult.Err(L4Err.Inval);
+            KuMem.Add(fp);
+        }
+        return InvokeResult.Ok(inv.Tag.Words);
+    }
+
+    /// <summary>True if [addr, addr+len) lies inside the creation UTCB area or added kernel-user memory.</summary>
+    public bool InKuMem(ulong addr, ulong len) =>
+        KuMem.Append(UtcbArea).Any(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order < 64 &&
+            addr >= f.Address && addr + len <= f.Address + (1UL << f.Order));
+
+    /// <summary>A deleted task empties its space with the full mask (delete semantics for D slots) and kills its threads (CAP-LIFE-3).</summary>
+    protected internal override void OnDestroy()
+    {
+        Kernel.UnmapObjects(this, Fpage.All, UnmapMask.KernelFull);
+        foreach (var t in Threads.ToList()) t.Kill();
+        Quota?.Free((ulong)Space.Pages.Count * (ulong)ObjectSpace.PageSize);
+    }
+}

@@ -1,0 +1,20 @@
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// The user thread control block: 128 words on amd64 (l4sys utcb.h): MR0..62, word 63 = own address,
+/// BDR at 64, BR0..57 at 65..122, error TCR at 123, free marker 124, user words 125..127.
+/// </summary>
+public sealed class Utcb
+{
+    public const int Words = 128, MrCount = 63, BdrIndex = 64, BrBase = 65, BrCount = 58, ErrorIndex = 123;
+    public readonly ulong[] W = new ulong[Words];
+
+    public ulong Mr(int i) => (uint)i < MrCount ? W[i] : 0;
+    public void SetMr(int i, ulong v) { if ((uint)i < MrCount) W[i] = v; }
+    public ulong Bdr { get => W[BdrIndex]; set => W[BdrIndex] = value; }
+    public ulong Br(int i) => (uint)i < BrCount ? W[BrBase + i] : 0;
+    public void SetBr(int i, ulong v) { if ((uint)i < BrCount) W[BrBase + i] = v; }
+    public IpcErr Error { get => (IpcErr)W[ErrorIndex]; set => W[ErrorIndex] = (ulong)value; }
+}

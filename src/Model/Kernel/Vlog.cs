@@ -1,0 +1,79 @@
+using System.Text;
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// The kernel log (Vlog), a Vcon: write, read (needs W), attributes (fiasco src/kern/vlog.cpp; abi-facts §7.8).
+/// </summary>
+public sealed class Vlog(Kernel k) : KObject(k, 0x80)
+{
+    public Queue<byte> Input { get; } = new();
+    public VconFlags IFlags { get; private set; } = VconFlags.Icrnl;
+    public VconFlags OFlags { get; private set; } = VconFlags.Onlcr;
+    public VconFlags LFlags { get; private set; } = VconFlags.Echo;
+
+    public override string JdbType => "Vlog";
+
+    public override InvokeResult Invoke(Invocation inv)
+    {
+        if (inv.Tag.Label == (long)Protocol.Irq) return OnePinIcu.Invoke(inv);
+        if (inv.Tag.Label != (long)Protocol.Log) return InvokeResult.Err(L4Err.BadProto);
+        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
+        return (VconOp)(inv.Mr(0) & 0xFFFF) switch
+        {
+            VconOp.Write => Write(inv),
+            VconOp.Read => Read(inv),
+            VconOp.SetAttr => SetAttr(inv),
+            VconOp.GetAttr => GetAttr(inv),
+            _ => InvokeResult.Err(L4Err.NoSys),
+        };
+    }
+
+    /// <summary>MR1 = count, bytes from MR2; a count beyond what 61 words hold is silently ignored (VLOG-WR-1).</summary>
+    private InvokeResult Write(Invocation inv)
+    {
+        ulong n = inv.Mr(1);
+        if (n > (ulong)KernelLimits.VconWriteSize) return InvokeResult.Ok();
+        var bytes = new byte[n];
+        for (int i = 0; i < (int)n; i++) bytes[i] = (byte)(inv.Mr(2 + i / 8) >> (8 * (i % 8)));
+        Kernel.Print(this, Encoding.Latin1.GetString(bytes));
+        return InvokeResult.Ok();
+    }
+
+    /// <summary>MR0 = (max &lt;&lt; 16) | 1; returns count with bit 31 set when no input is left; needs W (VLOG-RD-1).</summary>
+    private InvokeResult Read(Invocation inv)
+    {
+        if (!inv.Has(CapRights.W)) return InvokeResult.Err(L4Err.Perm);
+        int max = (int)Math.Min(inv.Mr(0) >> 16, (ulong)KernelLimits.VconReadSize);
+        int n = 0;
+        var words = new ulong[(max + 7) / 8];
+        while (n < max && Input.Count > 0)
+        {
+            words[n / 8] |= (ulong)Input.Dequeue() << (8 * (n % 8));
+            n++;
+        }
+        ulong stat = (uint)n | (Input.Count == 0 ? 0x8000_0000UL : 0UL);   // L4_VCON_READ_STAT_DONE
+        inv.Utcb.SetMr(0, stat);
+        for (int i = 0; i < (n + 7) / 8; i++) inv.Utcb.SetMr(1 + i, words[i]);
+        return new InvokeResult(MsgTag.Result(0, 1 + (n + 7) / 8));
+    }
+
+    /// <summary>4 words; the kernel always forces ONLCR into o_flags (VLOG-ATTR-1).</summary>
+    private InvokeResult SetAttr(Invocation inv)
+    {
+        if (inv.Tag.Words < 4) return InvokeResult.Err(L4Err.Inval);
+        IFlags = (VconFlags)inv.Mr(1);
+        OFlags = (VconFlags)inv.Mr(2) | VconFlags.Onlcr;
+        LFlags = (VconFlags)inv.Mr(3);
+        return InvokeResult.Ok();
+    }
+
+    private InvokeResult GetAttr(Invocation inv)
+    {
+        inv.Utcb.SetMr(1, (ulong)IFlags);
+        inv.Utcb.SetMr(2, (ulong)OFlags);
+        inv.Utcb.SetMr(3, (ulong)LFlags);
+        return InvokeResult.Ok(4);
+    }
+}
