@@ -1,6 +1,6 @@
 ; id: OBL-NED-1
 ; title: Ned's rights letters cannot exceed the holder's rights after mapping
-; clauses: CAP-MAP-1, CAP-MAP-3
+; clauses: NED-RIGHTS-1, CAP-MAP-1, CAP-MAP-3
 ; expect: unsat
 ;
 ; Ned (l4re ned/server/src/lua_cap.cc) keeps a Lua cap's rights as a 16-bit value v; set_rights always ORs

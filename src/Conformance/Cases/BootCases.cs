@@ -32,10 +32,10 @@ public static class BootCases
         yield return Case("boot/sigma0-gate", "the root task's pager gate has label 0x40 and is bound to sigma0's thread", ["BOOT-3"], c =>
         {
             var w = new World();
-            var t = w.Root.GateGetInfo(World.PagerCap);
-            c.Equal(0L, w.Root.Error(t), "get_info through the boot pager cap (it carries the server right)");
-            c.Equal(0x40UL, w.Boot.RootThread.Utcb.Mr(0), "gate label");
+            c.Equal(0x40UL, w.Boot.RootPagerGate.GateLabel, "gate label");
             c.True(w.Boot.RootPagerGate.BoundThread == w.Boot.Sigma0Thread, "bound to sigma0's thread");
+            var slot = w.Boot.Root.Space[(ulong)InitialCap.Pager]!;
+            c.True(slot.Object == w.Boot.RootPagerGate && !slot.ControlInterface, "the root's C:4 names the gate object itself, as in the real dump");
         });
         yield return Case("boot/equals-real-dump", "the model's boot graph equals the real dump's kernel-made initial caps", ["BOOT-4", "DUMP-2"], c =>
         {

@@ -15,6 +15,7 @@ public static class CaseSets
             .Concat(ObjectCases.Cases())
             .Concat(ThreadCases.Cases())
             .Concat(CaplifeCase.Cases())
+            .Concat(DumpCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>

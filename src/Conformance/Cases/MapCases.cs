@@ -109,7 +109,7 @@ public static class MapCases
             var obj = w.Obj(sem);
             w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(sem, 0, CapRights.RWSD), (0x20UL << 12) | 8 | (ulong)ItemBits.Grant), "grant");
             c.True(w.Boot.Root.Space[sem >> 12] == null, "source slot empty");
-            c.Equal((byte)0xFF, (byte)child.Task.Space[0x20]!.Attr, "destination holds all rights");
+            c.Equal((byte)0x1F, (byte)child.Task.Space[0x20]!.Attr, "destination: RWSD + counted (object rights not requested)");
             c.Equal(1L, obj.RefCnt, "one counted slot");
             c.True(obj.Alive, "object alive");
         });

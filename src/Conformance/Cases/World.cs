@@ -24,7 +24,7 @@ public sealed class World
 
     public World(KernelConfig? config = null)
     {
-        K = new Kernel(config);
+        K = new Kernel(config ?? Properties.Mutants.Current);
         Boot = BootState.Create(K);
         Root = new L4Sys(K, Boot.RootThread);
     }

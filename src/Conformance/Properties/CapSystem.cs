@@ -34,6 +34,7 @@ public sealed class CapSystem
     private readonly Factory _f;
     private readonly ulong _fSel;
     private readonly ulong _rootQuotaBefore;
+    private readonly int _rootPagesBefore;
     private readonly Dictionary<(ulong Task, ulong Index), Ghost> _ghost = new();
     private readonly Dictionary<ulong, ulong> _creator = new();
     private readonly Invariant _check;
@@ -44,6 +45,7 @@ public sealed class CapSystem
         _check = check;
         _w = new World(Mutants.Current);
         _rootQuotaBefore = _w.Boot.RootFactory.Quota.Used;
+        _rootPagesBefore = _w.Boot.Root.Space.Pages.Count;
         _fSel = _w.Create((long)Protocol.Factory, L4Sys.Umword(SubFactoryLimit));
         _f = (Factory)_w.Obj(_fSel);
         for (int i = 0; i < 3; i++)
@@ -186,8 +188,10 @@ public sealed class CapSystem
             throw new PropertyViolation($"after deleting every task the sub-factory still has {_f.Quota.Used} bytes charged; live: " +
                 string.Join(", ", _w.K.Objects.Where(o => o.ChargedTo == _f.Quota).Select(o => o.Describe())));
         _w.Root.DeleteObj(World.TaskCap, _fSel);
-        if ((_check & Invariant.Quota) != 0 && _w.Boot.RootFactory.Quota.Used != _rootQuotaBefore)
-            throw new PropertyViolation($"root quota {_w.Boot.RootFactory.Quota.Used} after deleting everything, {_rootQuotaBefore} before");
+        // The root task's own cap-table pages stay allocated while it lives; everything else must be back.
+        ulong expect = _rootQuotaBefore + (ulong)(_w.Boot.Root.Space.Pages.Count - _rootPagesBefore) * (ulong)ObjectSpace.PageSize;
+        if ((_check & Invariant.Quota) != 0 && _w.Boot.RootFactory.Quota.Used != expect)
+            throw new PropertyViolation($"root quota {_w.Boot.RootFactory.Quota.Used} after deleting everything, {expect} expected");
     }
 
     private static void Fail(CapOp op, string what) => throw new PropertyViolation($"after step '{op}': {what}");

@@ -64,7 +64,8 @@ public sealed class BootState
             k.Insert(t, (ulong)InitialCap.Task, t, CapRights.Full, "boot");
             k.Insert(t, (ulong)InitialCap.Factory, factory, CapRights.Full, "boot");
             k.Insert(t, (ulong)InitialCap.Thread, th, CapRights.Full, "boot");
-            if (pager != null) k.Insert(t, (ulong)InitialCap.Pager, pager, CapRights.Full, "boot");
+            // The kernel inserts the gate object itself, not its control part (real dump: obj= is the gate's address).
+            if (pager != null) k.Insert(t, (ulong)InitialCap.Pager, pager, CapRights.Full, "boot", plain: true);
             k.Insert(t, (ulong)InitialCap.Log, log, CapRights.Full, "boot");
             k.Insert(t, (ulong)InitialCap.Icu, icu, CapRights.Full, "boot");
             k.Insert(t, (ulong)InitialCap.Scheduler, sched, CapRights.Full, "boot");

@@ -57,8 +57,9 @@ public sealed class Factory : KObject
             case (long)Protocol.IrqSender: return Charge(new IrqSender(Kernel), 0);
             case (long)Protocol.Semaphore: return Charge(new Semaphore(Kernel), 0);
             case (long)Protocol.Thread: return Charge(new Thread(Kernel), 0);
-            case (long)Protocol.Task: return CreateTask(inv, vm: false);
-            case (long)Protocol.Vm when Kernel.Config.HasVm: return CreateTask(inv, vm: true);
+            case (long)Protocol.Task: return CreateTask(inv);
+            // A VM needs no UTCB area: Ned's kf:create(P.Vm) without arguments succeeded (ned_t_factory.log:135).
+            case (long)Protocol.Vm when Kernel.Config.HasVm: return Charge(new Vm(Kernel, Quota, Fpage.Invalid), 0);
             case (long)Protocol.Factory: return CreateFactory(inv);
             // The captured kernel answers DMA-space creation without an IOMMU with -ENOMEM (ned_t_factory.log:136).
             case (long)Protocol.DmaSpace: return (null, 0, L4Err.NoMem);
@@ -93,12 +94,12 @@ public sealed class Factory : KObject
         return r;
     }
 
-    /// <summary>Task (or VM): MR1 = fpage varg header, MR2 = UTCB-area fpage; fewer than 3 words is -EINVAL (FAC-TASK-1).</summary>
-    private (KObject?, int, L4Err?) CreateTask(Invocation inv, bool vm)
+    /// <summary>Task: MR1 = fpage varg header, MR2 = UTCB-area fpage; fewer than 3 words is -EINVAL (FAC-TASK-1).</summary>
+    private (KObject?, int, L4Err?) CreateTask(Invocation inv)
     {
         if (inv.Tag.Words < 3) return (null, 0, L4Err.Inval);
         var utcbArea = new Fpage(inv.Mr(2));
-        var r = Charge(vm ? new Vm(Kernel, Quota, utcbArea) : new Task(Kernel, Quota, utcbArea), 1);
+        var r = Charge(new Task(Kernel, Quota, utcbArea), 1);
         if (r.Item1 != null) inv.Utcb.SetMr(0, utcbArea.Raw);
         return r;
     }

@@ -16,7 +16,7 @@ public sealed partial class Kernel
     /// Puts <paramref name="obj"/> into a slot. An occupied slot is first flushed with the kernel's full mask
     /// including delete (CAP-OVR-1); a missing table page is charged to the task's quota (CAP-QUOTA-5).
     /// </summary>
-    public InsertStatus Insert(Task task, ulong index, KObject obj, CapRights attr, string cause)
+    public InsertStatus Insert(Task task, ulong index, KObject obj, CapRights attr, string cause, bool plain = false)
     {
         if (index >= ObjectSpace.Slots) return InsertStatus.OutOfRange;
         if (task.Space[index] is { } old) Flush(old, delete: true, "overwrite");
@@ -26,7 +26,7 @@ public sealed partial class Kernel
             if (task.Quota != null && !task.Quota.TryAlloc((ulong)ObjectSpace.PageSize)) return InsertStatus.NoMemory;
             task.Space.AddPage(index);
         }
-        var e = new CapEntry(task, index, obj, attr);
+        var e = new CapEntry(task, index, obj, attr) { Plain = plain };
         task.Space.Put(e);
         obj.Mappings.AddFirst(e);
         if (e.Counted) obj.RefCnt++;
@@ -103,13 +103,38 @@ public sealed partial class Kernel
                 continue;
             }
             var obj = se.Object;
-            if (grant) Drop(se, "grant");
-            var st = Insert(dst, di, obj, attr, grant ? "grant" : "map");
+            bool plain = se.Plain || RightsRules.Downgrades(obj, attr);
+            var st = grant ? Grant(se, dst, di, attr, plain) : Insert(dst, di, obj, attr, "map", plain);
             if (st == InsertStatus.NoMemory) return new(true, mapped);
             if (st == InsertStatus.Ok) mapped++;
-            if (grant && obj.Alive && obj.RefCnt == 0 && !obj.IsBoot && !obj.Mappings.Any()) Destroy(obj, "last-reference");
         }
         return new(false, mapped);
+    }
+
+    /// <summary>
+    /// Kobject_mapdb::grant (CAP-GRANT-1): the new entry takes the source's place in the object's list and the
+    /// source slot empties; a counted source turned weak lowers _cnt, and at zero the object is invalidated.
+    /// </summary>
+    private InsertStatus Grant(CapEntry se, Task dst, ulong di, CapRights attr, bool plain)
+    {
+        var obj = se.Object;
+        if (dst.Space[di] is { } old) Flush(old, delete: true, "overwrite");
+        if (!obj.Alive || se.Space.Space[se.Index] != se) return InsertStatus.NoMemory;
+        if (!dst.Space.HasPage(di))
+        {
+            if (dst.Quota != null && !dst.Quota.TryAlloc((ulong)ObjectSpace.PageSize)) return InsertStatus.NoMemory;
+            dst.Space.AddPage(di);
+        }
+        var e = new CapEntry(dst, di, obj, attr) { Plain = plain };
+        se.Space.Space.Remove(se.Index);
+        var node = obj.Mappings.Find(se)!;
+        obj.Mappings.AddBefore(node, e);
+        obj.Mappings.Remove(node);
+        dst.Space.Put(e);
+        Trace.Add(new CapRemoved(se.Space.DbgId, se.Index, obj.DbgId, "grant"));
+        Trace.Add(new CapInserted(dst.DbgId, di, obj.DbgId, (byte)e.Attr, "grant"));
+        if (se.Counted && !e.Counted && --obj.RefCnt <= 0) Destroy(obj, "last-reference");
+        return InsertStatus.Ok;
     }
 
     /// <summary>

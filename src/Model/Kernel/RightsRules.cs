@@ -34,7 +34,10 @@ public static class RightsRules
         return old & ~(CapRights)(fpageRights & (byte)(CapRights.W | CapRights.S | CapRights.D));
     }
 
-    /// <summary>True when mapping with this request drops object rights the source had: the reference is downgraded (CAP-MAP-5).</summary>
-    public static bool Downgrades(CapRights src, CapRights result) =>
-        ((byte)src & 0xE0 & ~(byte)result) != 0;
+    /// <summary>
+    /// Kobject_iface::downgrade (CAP-MAP-5): only the IPC gate reacts, and only to a missing server right 0x20;
+    /// the new slot then names the plain gate, whatever other object rights were dropped.
+    /// </summary>
+    public static bool Downgrades(KObject obj, CapRights result) =>
+        obj.HasControlInterface && (result & CapRights.ObjRight1) == 0;
 }
