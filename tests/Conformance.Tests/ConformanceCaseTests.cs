@@ -1,0 +1,85 @@
+using L4Conf.Conformance.Properties;
+using L4Conf.Conformance.Suite;
+using Xunit;
+
+namespace L4Conf.Tests;
+
+/// <summary>Every conformance case of the suite, as an xunit test, with the runner's default seed.</summary>
+public class ConformanceCaseTests
+{
+    public const int Seed = 20261121;
+
+    public static TheoryData<string> CaseIds()
+    {
+        var d = new TheoryData<string>();
+        foreach (var c in Registry.All) d.Add(c.Id);
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseIds))]
+    public void Case_passes_on_the_model(string id)
+    {
+        var c = Registry.All.Single(x => x.Id == id);
+        var r = Runner.Run([c], Seed, null);
+        Assert.True(r.Success, $"{id} failed (seed {Seed}): {r.Results[0].Message}");
+    }
+
+    [Fact]
+    public void Every_clause_is_covered_and_every_reference_is_known()
+    {
+        var r = L4Conf.Conformance.Cli.CoverageCommand.Compute();
+        Assert.Empty(r.UnknownReferences);
+        Assert.Empty(r.Uncovered);
+        Assert.True(r.Clauses.Count >= 70, $"only {r.Clauses.Count} clauses read");
+    }
+
+    [Fact]
+    public void Case_ids_are_unique_and_sorted()
+    {
+        var ids = Registry.All.Select(c => c.Id).ToList();
+        Assert.Equal(ids.Distinct().Count(), ids.Count);
+        Assert.Equal(ids.OrderBy(i => i, StringComparer.Ordinal), ids);
+    }
+}
+
+/// <summary>A deliberately broken kernel must be caught by a case and by a property, with the seed in the report.</summary>
+public class MutantTests
+{
+    private static RunReport RunWith(string mutant, string filter)
+    {
+        Mutants.Current = Mutants.All[mutant].Config;
+        try { return Runner.Run(Registry.Select(filter), ConformanceCaseTests.Seed, filter); }
+        finally { Mutants.Current = null; }
+    }
+
+    [Fact]
+    public void Keeping_S_without_the_S_rule_fails_a_case_and_the_monotonicity_property()
+    {
+        var r = RunWith("keep-s", "^(map/s-needs-both-task-caps|prop/rights-monotonicity)$");
+        Assert.Equal(2, r.Failed);
+        var prop = r.Results.Single(x => x.Case.Id == "prop/rights-monotonicity");
+        Assert.Contains($"seed {ConformanceCaseTests.Seed}", prop.Message);
+        Assert.Contains("lacks S", prop.Message);
+        Assert.Contains("Shrunk", prop.Message);
+    }
+
+    [Theory]
+    [InlineData("grow-rights", "map/rights-intersect")]
+    [InlineData("grow-rights", "caplife/real-capture")]
+    [InlineData("weak-counts", "map/weak-and-counted")]
+    [InlineData("weak-counts", "caplife/real-capture")]
+    public void Mutant_is_caught_by_case(string mutant, string caseId)
+    {
+        var r = RunWith(mutant, $"^{System.Text.RegularExpressions.Regex.Escape(caseId)}$");
+        Assert.Equal(1, r.Failed);
+    }
+
+    [Fact]
+    public void Mutant_does_not_leak_into_other_runs()
+    {
+        RunWith("keep-s", "^map/s-needs-both-task-caps$");
+        var r = Runner.Run(Registry.Select("^map/s-needs-both-task-caps$"), ConformanceCaseTests.Seed, null);
+        Assert.True(r.Success);
+    }
+}
