@@ -30,6 +30,20 @@ public static class PropertyCases
     private static ConformanceCase Property(string id, string title, string[] clauses, Invariant inv) =>
         Case(id, title, clauses, c => Check(c, id, inv));
 
+    /// <summary>FsCheck's report cut to what a reader acts on: the header, the shrunk program, and the violation.</summary>
+    public static string Summarise(string fsCheckMessage)
+    {
+        var lines = fsCheckMessage.Replace("\r", "").Split('\n');
+        var head = lines.FirstOrDefault(l => l.StartsWith("Falsifiable", StringComparison.Ordinal))?.Trim() ?? lines[0];
+        int s = Array.FindIndex(lines, l => l.Trim() == "Shrunk:");
+        int x = Array.FindIndex(lines, l => l.Trim() == "with exception:");
+        if (s < 0) return fsCheckMessage.Trim();
+        var shrunk = lines.Skip(s + 1).TakeWhile((l, i) => s + 1 + i != x && !l.StartsWith("with exception", StringComparison.Ordinal)).Select(l => l.Trim());
+        var why = x >= 0 && x + 1 < lines.Length ? lines[x + 1].Trim() : "the property returned false";
+        var steps = string.Join(" ", shrunk).Trim().TrimStart('[').TrimEnd(']').Trim('|').Split("; ").Select(t => "  " + t.Trim());
+        return $"{head}\nshortest failing program:\n{string.Join("\n", steps)}\nviolation: {why}";
+    }
+
     public static void Check(CaseContext c, string id, Invariant inv, int tests = Tests)
     {
         var body = Prop.ForAll(CapGen.Arbitrary(MaxSteps), (CapOp[] ops) =>
@@ -45,7 +59,7 @@ public static class PropertyCases
         }
         catch (Exception e) when (e is not CaseFailure)
         {
-            throw new CaseFailure($"property failed with seed {c.Seed} (replay: l4conf run --filter '^{id}$' --seed {c.Seed})\n{e.Message.Trim()}");
+            throw new CaseFailure($"property failed with seed {c.Seed} (replay: l4conf run --filter '^{id}$' --seed {c.Seed})\n{Summarise(e.Message)}");
         }
     }
 }

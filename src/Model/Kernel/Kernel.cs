@@ -38,12 +38,15 @@ public sealed partial class Kernel
     public (MsgTag Tag, ulong Label) Syscall(Thread caller, ulong rdx, MsgTag tag, ulong rsi = 0, ulong r8 = 0)
     {
         var sel = new CapSelector(rdx);
-        Trace.Add(new Invoke(caller.DbgId, rdx, tag.Raw, rsi, r8, caller.Utcb.W.AsSpan(0, Math.Min(tag.Words, Utcb.MrCount)).ToArray()));
+        // Events are built only when recorded: benchmarks run with the recorder off.
+        if (Trace.Enabled)
+            Trace.Add(new Invoke(caller.DbgId, rdx, tag.Raw, rsi, r8, caller.Utcb.W.AsSpan(0, Math.Min(tag.Words, Utcb.MrCount)).ToArray()));
         var r = Dispatch(caller, sel, tag, rsi, r8);
         caller.Utcb.Error = r.Error;
         var retTag = r.Tag;
-        Trace.Add(new InvokeResultEvent(caller.DbgId, retTag.Raw, (ulong)r.Error,
-            caller.Utcb.W.AsSpan(0, Math.Min(retTag.Words, Utcb.MrCount)).ToArray(), r.NotModelled));
+        if (Trace.Enabled)
+            Trace.Add(new InvokeResultEvent(caller.DbgId, retTag.Raw, (ulong)r.Error,
+                caller.Utcb.W.AsSpan(0, Math.Min(retTag.Words, Utcb.MrCount)).ToArray(), r.NotModelled));
         return (retTag, 0);
     }
 

@@ -13,15 +13,18 @@ public sealed class RamQuota(RamQuota? parent, ulong limit)
     /// <summary>Set when the owning factory is gone; the quota is released once nothing is charged to it.</summary>
     internal Action? OnDrained;
 
+    /// <summary>The unlimited root quota does not count: the real root factory shows `c=0 l=0` with many objects alive.</summary>
     public bool TryAlloc(ulong bytes)
     {
-        if (!Unlimited && (bytes > Limit || Used > Limit - bytes)) return false;
+        if (Unlimited) return true;
+        if (bytes > Limit || Used > Limit - bytes) return false;
         Used += bytes;
         return true;
     }
 
     public void Free(ulong bytes)
     {
+        if (Unlimited) return;
         if (bytes > Used) throw new InvalidOperationException($"quota underflow: freeing {bytes} with {Used} used");
         Used -= bytes;
         if (Used == 0) OnDrained?.Invoke();
