@@ -21,17 +21,22 @@ public sealed partial class Kernel
         if (index >= ObjectSpace.Slots) return InsertStatus.OutOfRange;
         if (task.Space[index] is { } old) Flush(old, delete: true, "overwrite");
         if (!obj.Alive || !task.Alive) return InsertStatus.NoMemory;
-        if (!task.Space.HasPage(index))
-        {
-            if (task.Quota != null && !task.Quota.TryAlloc((ulong)ObjectSpace.PageSize)) return InsertStatus.NoMemory;
-            task.Space.AddPage(index);
-        }
+        if (!EnsurePage(task, index)) return InsertStatus.NoMemory;
         var e = new CapEntry(task, index, obj, attr) { Plain = plain };
         task.Space.Put(e);
         obj.Mappings.AddFirst(e);
         if (e.Counted) obj.RefCnt++;
         Trace.Add(new CapInserted(task.DbgId, index, obj.DbgId, (byte)e.Attr, cause));
         return InsertStatus.Ok;
+    }
+
+    /// <summary>The cap-table page holding <paramref name="index"/>, allocated from the task's quota on first use (QUOTA-4).</summary>
+    private static bool EnsurePage(Task task, ulong index)
+    {
+        if (task.Space.HasPage(index)) return true;
+        if (task.Quota != null && !task.Quota.TryAlloc((ulong)ObjectSpace.PageSize)) return false;
+        task.Space.AddPage(index);
+        return true;
     }
 
     /// <summary>Empties one slot without any lifetime decision (grant, object teardown).</summary>
@@ -120,11 +125,7 @@ public sealed partial class Kernel
         var obj = se.Object;
         if (dst.Space[di] is { } old) Flush(old, delete: true, "overwrite");
         if (!obj.Alive || se.Space.Space[se.Index] != se) return InsertStatus.NoMemory;
-        if (!dst.Space.HasPage(di))
-        {
-            if (dst.Quota != null && !dst.Quota.TryAlloc((ulong)ObjectSpace.PageSize)) return InsertStatus.NoMemory;
-            dst.Space.AddPage(di);
-        }
+        if (!EnsurePage(dst, di)) return InsertStatus.NoMemory;
         var e = new CapEntry(dst, di, obj, attr) { Plain = plain };
         se.Space.Space.Remove(se.Index);
         var node = obj.Mappings.Find(se)!;
