@@ -9,6 +9,13 @@ public static class AbiCases
 {
     public static IEnumerable<ConformanceCase> Cases()
     {
+        yield return Case("abi/fact-sheet-tables", "every constant the fact sheet tabulates has the same value in the model", ["ABI-1"], c =>
+        {
+            var (matched, mismatches) = AbiFactSheet.CrossCheck(AbiFactSheet.Path());
+            c.True(mismatches.Count == 0, "values differ from spec/reference/abi-facts.md:\n" + string.Join("\n", mismatches));
+            c.True(matched >= 170, $"only {matched} values found in the fact sheet's tables");
+            c.Note($"{matched} tabulated values match");
+        });
         yield return Case("abi/msgtag-encoding", "message tags encode as l4_msgtag() does", ["ABI-2"], c =>
         {
             c.Equal(unchecked((long)0xFFFF_FFFF_FFF5_0043), new MsgTag((long)Protocol.Task, 3, 1).Raw, "l4_msgtag(L4_PROTO_TASK, 3, 1, 0)");
@@ -33,6 +40,17 @@ public static class AbiCases
                 ("L4_EMSGTOOSHORT", 1001), ("L4_IPC_ENOT_EXISTENT", 4), ("L4_IPC_REMSGCUT", 9), ("L4_IPC_SEMAPFAILED", 0x10),
                 ("L4_FP_ALL_SPACES", 0x8000_0000), ("L4_FP_DELETE_OBJ", 0xC000_0000), ("L4_INVALID_CAP", unchecked((long)0xFFFF_FFFF_FFFF_F800)),
                 ("L4_BASE_DEBUGGER_CAP", 10), ("L4_SYSF_REPLY_AND_WAIT", 0xF), ("L4_RCV_ITEM_SINGLE_CAP", 0xA),
+                // Values the fact sheet gives in prose rather than tables (abi-facts §3.1, §4.1, §5.3, §7.2, §7.3, §7.8).
+                ("L4_MSGTAG_TRANSFER_FPU", 0x1000), ("L4_MSGTAG_SCHEDULE", 0x2000), ("L4_MSGTAG_PROPAGATE", 0x4000),
+                ("L4_MSGTAG_ERROR", 0x8000), ("L4_MSGTAG_FLAGS", 0xF000), ("L4_ITEM_MAP", 8), ("L4_MAP_ITEM_GRANT", 2), ("L4_ITEM_CONT", 1),
+                ("L4_RCV_ITEM_FORWARD_MAPPINGS", 1), ("L4_RCV_ITEM_LOCAL_ID", 4), ("L4_FPAGE_SPECIAL", 0), ("L4_FPAGE_MEMORY", 1),
+                ("L4_FPAGE_IO", 2), ("L4_FPAGE_OBJ", 3), ("L4_FPAGE_SIZE_SHIFT", 6), ("L4_FPAGE_TYPE_SHIFT", 4), ("L4_FPAGE_ADDR_SHIFT", 12),
+                ("L4_WHOLE_ADDRESS_SPACE", 63), ("L4_VARG_TYPE_UMWORD", 0x01), ("L4_VARG_TYPE_MWORD", 0x81), ("L4_VARG_TYPE_STRING", 0x02),
+                ("L4_VARG_TYPE_FPAGE", 0x03), ("L4_THREAD_CONTROL_SET_PAGER", 0x10000), ("L4_THREAD_CONTROL_BIND_TASK", 0x200000),
+                ("L4_THREAD_CONTROL_ALIEN", 0x400000), ("L4_THREAD_CONTROL_SET_EXC_HANDLER", 0x1000000), ("L4_THREAD_EX_REGS_CANCEL", 0x10000),
+                ("L4_THREAD_EX_REGS_TRIGGER_EXCEPTION", 0x20000), ("L4_THREAD_EX_REGS_ARCH_MASK", 0xFF000000), ("L4_VCON_WRITE_SIZE", 488),
+                ("L4_VCON_READ_SIZE", 496), ("L4_VCON_ONLCR", 4), ("L4_VCON_ICRNL", 0x100), ("L4_VCON_ECHO", 8), ("L4_SCHED_MAX_PRIO", 255),
+                ("L4_UTCB_GENERIC_DATA_SIZE", 63), ("L4_UTCB_GENERIC_BUFFERS_SIZE", 58), ("L4_map_mask::full()", 0xC000_0002),
             ];
             var all = AbiCatalog.All.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.First().Value);
             foreach (var (name, value) in expect)

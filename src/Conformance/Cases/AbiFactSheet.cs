@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using L4Conf.Model.Abi;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>
+/// Cross-checks the ABI catalogue against the tables of spec/reference/abi-facts.md, the fact sheet collected
+/// from the real headers: in each table row naming a catalogue constant in backticks, the first purely numeric
+/// cell after it must equal the model's value.
+/// </summary>
+public static partial class AbiFactSheet
+{
+    [GeneratedRegex(@"`([A-Za-z_0-9:]+)`")]
+    private static partial Regex Name();
+    [GeneratedRegex(@"^-?(0x[0-9A-Fa-f_]+|\d+)$")]
+    private static partial Regex Number();
+
+    public static string Path()
+    {
+        foreach (var p in new[] { System.IO.Path.Combine(AppContext.BaseDirectory, "spec", "reference", "abi-facts.md") })
+            if (File.Exists(p)) return p;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(System.IO.Path.Combine(d.FullName, "Conformance.sln"))) return System.IO.Path.Combine(d.FullName, "spec", "reference", "abi-facts.md");
+        throw new FileNotFoundException("spec/reference/abi-facts.md not found");
+    }
+
+    public static (int Matched, List<string> Mismatches) CrossCheck(string path)
+    {
+        var model = AbiCatalog.All.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Select(a => a.Value).ToHashSet());
+        int matched = 0;
+        var bad = new List<string>();
+        var lines = File.ReadAllLines(path);
+        for (int ln = 0; ln < lines.Length; ln++)
+        {
+            if (!lines[ln].StartsWith('|')) continue;
+            var cells = lines[ln].Trim().Trim('|').Split('|').Select(x => x.Trim()).ToArray();
+            for (int i = 0; i < cells.Length; i++)
+                foreach (Match m in Name().Matches(cells[i]))
+                {
+                    if (!model.TryGetValue(m.Groups[1].Value, out var values)) continue;
+                    var cell = cells.Skip(i + 1).Select(x => x.Replace("**", "").Replace("`", "").Trim()).FirstOrDefault(x => Number().IsMatch(x));
+                    if (cell == null) continue;
+                    long v = Parse(cell);
+                    if (values.Contains(v)) matched++;
+                    else bad.Add($"abi-facts.md:{ln + 1}: {m.Groups[1].Value} = {cell}, model has {string.Join("/", values.Select(x => "0x" + x.ToString("x")))}");
+                }
+        }
+        return (matched, bad);
+    }
+
+    private static long Parse(string s)
+    {
+        bool neg = s.StartsWith('-');
+        var t = s.TrimStart('-').Replace("_", "");
+        ulong u = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? ulong.Parse(t[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+            : ulong.Parse(t, CultureInfo.InvariantCulture);
+        return neg ? -(long)u : unchecked((long)u);
+    }
+}
