@@ -112,6 +112,17 @@ public static partial class CaplifeCase
         c.True(!gate.Alive && !irq.Alive, "both objects destroyed after B5/B6");
         c.True(RealObject(dumps[2], 0x427) == null && RealObject(dumps[2], 0x428) == null, "real dump 3 has neither object");
         c.True(ned.Task.Space[nedGate >> 12] == null && ned.Task.Space[nedIrq >> 12] == null, "ned's own caps are gone too (Ned's is_valid() only tests the index)");
+
+        // 'caplife check': Ned maps its emptied slots into a new child: nothing is mapped, no error, cap_valid 0 (caplife.log 404-408).
+        var check = w.NewTask();
+        const ulong nedCheck = 0x42a << 12;
+        w.Check(w.Map(ned.TaskSel, nedCheck, CapRights.RWSD, 0, check.TaskSel), "ned gets the check child's task cap");
+        foreach (var (name, src, dst) in new[] { ("g_ned", nedGate, 0x1aUL), ("i_ned", nedIrq, 0x19UL), ("i_ned_r", nedIrq, 0x18UL), ("g_ned_r", nedGate, 0x16UL) })
+        {
+            var rights = name.EndsWith("_r", StringComparison.Ordinal) ? CapRights.R : CapRights.RWS;
+            c.Equal(0L, ned.Sys.Error(ned.Sys.TaskMap(nedCheck, World.TaskCap, Fpage.Obj(src, 0, rights), (dst << 12) | 8)), $"check: map {name} from an empty slot");
+            c.Equal(0L, check.Sys.CapValid(World.TaskCap, dst << 12).Label, $"check: cap_valid({name})");
+        }
     }
 
     /// <summary>The real object that Ned's slot <paramref name="nedIndex"/> names in a dump.</summary>
