@@ -52,6 +52,10 @@ public sealed class CapSystem
             _w.Check(_w.Map(World.TaskCap, _noSCap[i], CapRights.RWD, 0, _t[i].TaskSel), "task cap without S");
             _w.Check(_w.Map(_t[i].TaskSel, World.FactoryCap, CapRights.RWS, 0, _fSel), "sub-factory into task");
         }
+        // Random programs can block a task for ever (a call through a slot that now holds an unbound gate): such a
+        // call ends as cancelled, as the real kernel would leave it blocked.
+        _w.Root.CancelBlockedCalls = true;
+        foreach (var p in _t) p.Sys.CancelBlockedCalls = true;
         // Everything in the tasks now was set up by the root task: those slots are provenance roots.
         foreach (var p in _t)
             foreach (var e in p.Task.Space.Entries)

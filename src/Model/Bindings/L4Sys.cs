@@ -9,18 +9,56 @@ namespace L4Conf.Model.Bindings;
 /// The l4sys C bindings as user code calls them (l4re l4sys/include/*.h): each fills the caller's UTCB and
 /// enters the kernel through the one system call, exactly as the real library does. Returns the result tag.
 /// </summary>
-public sealed class L4Sys(KernelState k, KThread self)
+public sealed class L4Sys(KernelState k, KThread self, bool deferred = false)
 {
     public KernelState Kernel { get; } = k;
     public KThread Self { get; } = self;
     private Utcb U => Self.Utcb;
+    /// <summary>
+    /// In a program (deferred mode) a binding only prepares the UTCB and leaves the system call in <see cref="Pending"/>
+    /// for the program to yield; the scheduler performs it. Otherwise the call is made at once.
+    /// </summary>
+    public bool Deferred { get; } = deferred;
+    public SyscallRequest Pending { get; private set; }
+    /// <summary>In a program: `yield return sys.Next(sys.Call(...))` yields the request the binding just prepared.</summary>
+    public SyscallRequest Next(MsgTag _) => Pending;
+
+    /// <summary>A call that nothing can complete is cancelled (as ex_regs CANCEL would) instead of raising an error.</summary>
+    public bool CancelBlockedCalls { get; set; }
+
+    /// <summary>Enters the kernel (or, deferred, records the request). A call that blocks runs the other threads until it completes.</summary>
+    public MsgTag Enter(ulong rdx, MsgTag tag, ulong rsi = 0, ulong r8 = 0)
+    {
+        if (Deferred) { Pending = new SyscallRequest(rdx, tag, rsi, r8); return default; }
+        if (!Kernel.Syscall(Self, rdx, tag, rsi, r8) && Kernel.RunUntilComplete(Self) != RunStop.Done)
+        {
+            if (!CancelBlockedCalls)
+                throw new InvalidOperationException($"thread D:{Self.DbgId:x} blocked in a call that nothing can complete (selector 0x{rdx:x}, tag {tag})");
+            Kernel.CancelIpc(Self);
+        }
+        return Self.ResultTag;
+    }
 
     public static ulong Sel(ulong index) => index << 12;
     /// <summary>l4_error(): label, or -(2000 + code) when the error flag is set.</summary>
     public long Error(MsgTag t) => t.HasError ? -(2000 + (long)U.Error) : t.Label;
 
-    public MsgTag Call(ulong cap, MsgTag tag, ulong timeouts = 0) => Kernel.Syscall(Self, cap | (ulong)SysFlags.Call, tag, 0, timeouts).Tag;
-    public MsgTag Send(ulong cap, MsgTag tag, ulong timeouts = 0) => Kernel.Syscall(Self, cap | (ulong)SysFlags.Send, tag, 0, timeouts).Tag;
+    public MsgTag Call(ulong cap, MsgTag tag, ulong timeouts = 0, ulong label = 0) => Enter(cap | (ulong)SysFlags.Call, tag, label, timeouts);
+    public MsgTag Send(ulong cap, MsgTag tag, ulong timeouts = 0, ulong label = 0) => Enter(cap | (ulong)SysFlags.Send, tag, label, timeouts);
+    /// <summary>l4_ipc_receive(src, timeout): closed wait for one partner.</summary>
+    public MsgTag Receive(ulong src, ulong timeouts = 0) => Enter(src | (ulong)SysFlags.Recv, new MsgTag(0), 0, timeouts);
+    /// <summary>l4_ipc_wait(timeout): open wait (L4_INVALID_CAP | WAIT).</summary>
+    public MsgTag Wait(ulong timeouts = 0) => Enter((ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Wait, new MsgTag(0), 0, timeouts);
+    /// <summary>l4_ipc_reply_and_wait(tag, timeout): reply through the implicit reply cap, then open wait.</summary>
+    public MsgTag ReplyAndWait(MsgTag tag, ulong timeouts = 0x0400_0000, ulong label = 0) =>
+        Enter((ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.ReplyAndWait, tag, label, timeouts);
+    /// <summary>l4_ipc_reply(tag): reply only (REPLY|SEND), zero send timeout.</summary>
+    public MsgTag Reply(MsgTag tag, ulong label = 0, ulong timeouts = 0x0400_0000) =>
+        Enter((ulong)SelectorLayout.InvalidCap | (ulong)(SysFlags.Reply | SysFlags.Send), tag, label, timeouts);
+    /// <summary>l4_ipc_sleep(timeout): receive from oneself, which never arrives.</summary>
+    public MsgTag Sleep(ulong rcvTimeout) => Enter((ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Recv, new MsgTag(0), 0, rcvTimeout);
+    /// <summary>Any flag combination, as the raw system call.</summary>
+    public MsgTag Ipc(ulong rdx, MsgTag tag, ulong label = 0, ulong timeouts = 0) => Enter(rdx, tag, label, timeouts);
 
     /// <summary>l4_task_map(dst, src, snd_fpage, snd_base).</summary>
     public MsgTag TaskMap(ulong dstTask, ulong srcTask, Fpage fp, ulong sndBase)

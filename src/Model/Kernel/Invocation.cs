@@ -53,14 +53,24 @@ public readonly record struct SendItem(ulong Control, Fpage Fpage)
     public ulong HotSpot => Control >> 12;
 }
 
-/// <summary>What the object answers: the result tag and an IPC error (error flag + TCR) if any.</summary>
+/// <summary>
+/// What the object answers: the result tag, an IPC error (error flag + TCR) if any, the label (RSI) returned, or
+/// that the caller is now blocked and will be completed later.
+/// </summary>
 public readonly record struct InvokeResult(MsgTag Tag, IpcErr Error = IpcErr.None, string? NotModelled = null)
 {
+    public ulong? Label { get; init; }
+    public bool IsBlocked { get; init; }
+
     public static InvokeResult Ok(int words = 0, int items = 0) => new(MsgTag.Result(0, words, items));
-    public static InvokeResult Label(long label, int words = 0) => new(MsgTag.Result(label, words));
+    public static InvokeResult Value(long label, int words = 0) => new(MsgTag.Result(label, words));
     public static InvokeResult Err(L4Err e) => new(MsgTag.Result(-(long)e));
     public static InvokeResult Ipc(IpcErr e) => new(MsgTag.IpcError, e);
-    /// <summary>A path later issues model (thread IPC, blocking); reported, never silently answered.</summary>
+    /// <summary>The caller waits; a rendezvous, timeout, cancel or abort completes it later.</summary>
+    public static InvokeResult Blocked => new(default) { IsBlocked = true };
+    /// <summary>A receiver's completion: the tag and label its message transfer left on the thread.</summary>
+    public static InvokeResult Received(Thread t) => new(t.ResultTag) { Label = t.ResultLabel };
+    /// <summary>A path later issues model (memory, exceptions); reported, never silently answered.</summary>
     public static InvokeResult Unmodelled(string what) => new(MsgTag.IpcError, IpcErr.NotExistent, what);
     public bool IsError => Error != IpcErr.None || Tag.Label < 0;
 }

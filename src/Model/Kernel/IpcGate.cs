@@ -18,6 +18,8 @@ public sealed class IpcGate : KObject
 
     public ulong GateLabel { get; private set; }
     public Thread? BoundThread { get; private set; }
+    /// <summary>Senders blocked because no thread is bound yet.</summary>
+    internal readonly LinkedList<Thread> Waiters = new();
 
     public override string JdbType => "Gate";
     public override string JdbAttributes => $"L={GateLabel:x8} D={BoundThread?.DbgId ?? 0:x}";
@@ -29,8 +31,10 @@ public sealed class IpcGate : KObject
 
     public override InvokeResult Invoke(Invocation inv)
     {
+        // Through a client cap, or with another label, everything is IPC to the bound thread; the receiver sees the
+        // gate label with the W and S bits of the invoked cap, never anything the sender chose (IPC-LABEL-1).
         if (inv.Tag.Label != (long)Protocol.Kobject || !IsControl(inv.Entry))
-            return InvokeResult.Unmodelled("IPC through a gate to its bound thread");              // GATE-IF-1
+            return Kernel.SendIpc(inv, this, GateLabel | ((ulong)inv.Rights & 3));
         if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.Inval);
         return (IpcGateOp)inv.Mr(0) switch
         {
@@ -52,6 +56,7 @@ public sealed class IpcGate : KObject
         if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
         GateLabel = label;
         BoundThread = t;
+        Kernel.GateBound(this);
         return InvokeResult.Ok();
     }
 
@@ -71,5 +76,9 @@ public sealed class IpcGate : KObject
         return InvokeResult.Ok(1);
     }
 
-    protected internal override void OnDestroy() => BoundThread = null;
+    protected internal override void OnDestroy()
+    {
+        BoundThread = null;
+        Kernel.GateDeleted(this);
+    }
 }

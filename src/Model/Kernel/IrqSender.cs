@@ -15,12 +15,14 @@ public sealed class IrqSender : KObject
 
     public Thread? Target { get; private set; }
     public ulong BindLabel { get; private set; }
-    /// <summary>Triggers not yet delivered (edge: an unbound IRQ stays pending).</summary>
+    /// <summary>Triggers not yet delivered (edge: an unbound IRQ stays pending, repeated triggers coalesce).</summary>
     public int Pending { get; private set; }
+    /// <summary>Set after delivery until unmasked (EOI).</summary>
+    public bool Masked { get; private set; }
     public int IcuPin { get; internal set; } = -1;
 
     public override string JdbType => "IRQ ipc";
-    public override string JdbAttributes => $"I=  0 Soft F={(Pending > 0 ? 1 : 0)} L={BindLabel:x} T={Target?.DbgId ?? 0:x} Q=0";
+    public override string JdbAttributes => $"I=  0 Soft F={(Masked ? 1 : 0)} L={(Target == null ? ulong.MaxValue : BindLabel):x} T={Target?.DbgId ?? 0:x} Q={Pending}";
 
     public override InvokeResult Invoke(Invocation inv)
     {
@@ -28,7 +30,12 @@ public sealed class IrqSender : KObject
         {
             case (long)Protocol.Irq:
                 if (inv.Tag.Words == 0 || (inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Trigger) { Trigger(); return InvokeResult.Ok(); }
-                if ((inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Eoi) return InvokeResult.Ok();
+                if ((inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Eoi)
+                {
+                    // Unmask; with a receive phase the caller then waits for this IRQ (l4_irq_receive, IRQ-UNMASK-1).
+                    Unmask();
+                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts) : InvokeResult.Ok();
+                }
                 return InvokeResult.Err(L4Err.NoSys);
             case (long)Protocol.IrqSender:
                 if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.Inval);
@@ -55,6 +62,7 @@ public sealed class IrqSender : KObject
         if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
         Target = t;
         BindLabel = inv.Mr(1);
+        if (Pending > 0 && !Masked) { Pending = 0; Kernel.IrqFired(this, t); }   // IRQ-2: pending is delivered after bind
         return InvokeResult.Ok();
     }
 
@@ -63,13 +71,31 @@ public sealed class IrqSender : KObject
     {
         if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);
         if (Target == null) return InvokeResult.Err(L4Err.NoEnt);
+        int was = Pending > 0 || Target.PendingIrqs.Contains(this) ? 1 : 0;
+        Target.PendingIrqs.Remove(this);
         Target = null;
-        int was = Pending > 0 ? 1 : 0;
         Pending = 0;
-        return InvokeResult.Label(was);
+        return InvokeResult.Value(was);
     }
 
-    public void Trigger() => Pending++;
+    /// <summary>Trigger: delivered as IPC to the bound thread, or kept pending while unbound or masked.</summary>
+    public void Trigger()
+    {
+        if (Target == null || Masked) { Pending = 1; return; }
+        Kernel.IrqFired(this, Target);
+    }
 
-    protected internal override void OnDestroy() => Target = null;
+    internal void Delivered() => Masked = true;
+
+    private void Unmask()
+    {
+        Masked = false;
+        if (Pending > 0 && Target != null) { Pending = 0; Kernel.IrqFired(this, Target); }
+    }
+
+    protected internal override void OnDestroy()
+    {
+        Target?.PendingIrqs.Remove(this);
+        Target = null;
+    }
 }

@@ -1,5 +1,6 @@
 using L4Conf.Model.Abi;
 using L4Conf.Model.Trace;
+using L4Conf.Model.Kernel.Ipc;
 
 namespace L4Conf.Model.Kernel;
 
@@ -14,6 +15,11 @@ public sealed partial class Kernel
     private ulong _nextAddress = 0xffff_fffe_e100_0000;
 
     public TraceRecorder Trace { get; } = new();
+    /// <summary>Logical time in µs; each system call costs <see cref="SyscallCostUs"/>.</summary>
+    public ulong Clock { get; internal set; }
+    public const ulong SyscallCostUs = 1;
+    internal readonly Sched.ReadyQueue Ready = new();
+    internal readonly Sched.Timers Timers = new();
     public KernelConfig Config { get; }
     public System.Text.StringBuilder Console { get; } = new();
     public IReadOnlyList<KObject> Objects => _objects;
@@ -32,32 +38,42 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// The one system call (amd64 `syscall`): RDX = selector|flags, RAX = tag, RSI = label, R8 = timeouts,
-    /// message in the caller's UTCB. Returns the result tag (RAX) and label (RSI); the error TCR is set in the UTCB.
+    /// The one system call (amd64 `syscall`): RDX = selector|flags, RAX = tag, RSI = label, R8 = timeouts, message in
+    /// the caller's UTCB. Returns whether it completed; the results are the thread's <see cref="Thread.ResultTag"/>
+    /// (RAX), <see cref="Thread.ResultLabel"/> (RSI) and the UTCB error TCR. A blocked call completes later.
     /// </summary>
-    public (MsgTag Tag, ulong Label) Syscall(Thread caller, ulong rdx, MsgTag tag, ulong rsi = 0, ulong r8 = 0)
+    public bool Syscall(Thread caller, ulong rdx, MsgTag tag, ulong rsi = 0, ulong r8 = 0)
     {
         var sel = new CapSelector(rdx);
         // Events are built only when recorded: benchmarks run with the recorder off.
         if (Trace.Enabled)
-            Trace.Add(new Invoke(caller.DbgId, rdx, tag.Raw, rsi, r8, caller.Utcb.W.AsSpan(0, Math.Min(tag.Words, Utcb.MrCount)).ToArray()));
+            Trace.Add(new Invoke(caller.DbgId, rdx, tag.Raw, rsi, r8, caller.Utcb.W.AsSpan(0, Math.Min(tag.Words, Utcb.MrCount)).ToArray())
+                { Op = OpName(sel.Op), TimeUs = Clock });
         var r = Dispatch(caller, sel, tag, rsi, r8);
+        if (r.IsBlocked) return false;
         caller.Utcb.Error = r.Error;
-        var retTag = r.Tag;
+        caller.ResultTag = r.Tag;
+        caller.ResultLabel = r.Error != IpcErr.None ? 0 : r.Label ?? 0;
         if (Trace.Enabled)
-            Trace.Add(new InvokeResultEvent(caller.DbgId, retTag.Raw, (ulong)r.Error,
-                caller.Utcb.W.AsSpan(0, Math.Min(retTag.Words, Utcb.MrCount)).ToArray(), r.NotModelled));
-        return (retTag, 0);
+            Trace.Add(new InvokeResultEvent(caller.DbgId, r.Tag.Raw, (ulong)r.Error,
+                caller.Utcb.W.AsSpan(0, Math.Min(r.Tag.Words, Utcb.MrCount)).ToArray(), r.NotModelled) { Label = caller.ResultLabel, TimeUs = Clock });
+        return true;
     }
+
+    /// <summary>JDB's names of the operations (fiasco src/jdb/jdb_trace_set/tb_entry output).</summary>
+    public static string OpName(SysFlags f) => ((ulong)f & 0xF) switch
+    {
+        0x1 => "send", 0x2 => "recv", 0x3 => "call ipc", 0x6 => "wait", 0x7 => "send+wait", 0x9 => "repl",
+        0xB => "repl+recv", 0xF => "repl+wait", 0x4 => "wait", _ => $"op{(ulong)f & 0xF:x}",
+    };
 
     private InvokeResult Dispatch(Thread caller, CapSelector sel, MsgTag tag, ulong rsi, ulong r8)
     {
         if (caller.Task is not { Alive: true } task)
             return InvokeResult.Unmodelled("caller thread is not bound to a live task");
-        if ((sel.Op & SysFlags.Reply) != 0)
-            return InvokeResult.Unmodelled("reply (L4_SYSF_REPLY) is thread IPC");
+        if ((sel.Op & SysFlags.Reply) != 0) return Reply(caller, sel, tag, rsi, r8);
 
-        // Obj_cap::deref: bit 10 or 11 set names the calling thread itself with W|S (IPC-SEL-2).
+        // Obj_cap::deref: bit 10 or 11 set names the calling thread itself with W|S (INV-2).
         KObject target;
         CapEntry? entry = null;
         CapRights rights;
@@ -69,26 +85,27 @@ public sealed partial class Kernel
         else
         {
             entry = task.Space[sel.Index];
-            if (entry == null) return InvokeResult.Ipc(IpcErr.NotExistent);   // IPC-SEL-1
+            if (entry == null) return InvokeResult.Ipc(IpcErr.NotExistent);   // INV-1
             target = entry.Object;
             rights = entry.UserRights;
         }
+
+        // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object).
+        if ((sel.Op & SysFlags.Send) == 0) return ReceiveOnly(caller, sel, target, r8);
 
         var inv = new Invocation
         {
             Kernel = this, Caller = caller, Selector = sel, Entry = entry, Rights = rights,
             Tag = tag, Label = rsi, Timeouts = r8,
         };
-        // Kobject_h acts only on a send phase; a receive-only call is a closed wait, which is thread IPC.
-        if (!inv.HasSend) return InvokeResult.Unmodelled("receive-only invocation (closed wait) is thread IPC");
         var result = target.Invoke(inv);
+        if (result.IsBlocked) return result;
 
-        // Kobject_h: the result tag goes back only with a receive phase or on error (KOBJ-RET-1).
+        // Kobject_h: the result tag goes back only with a receive phase or on error (INV-3).
         if (result.NotModelled == null && !inv.HasRecv && !result.IsError)
             return new InvokeResult(tag);
         return result;
     }
-
     /// <summary>Appends console output of the kernel log.</summary>
     internal void Print(KObject log, string text)
     {

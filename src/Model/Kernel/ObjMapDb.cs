@@ -86,15 +86,17 @@ public sealed partial class Kernel
     /// with the whole destination space as receive window: destination index = hot spot rounded down to the
     /// fpage size (abi-facts §3.2). <paramref name="mask"/> carries the S bit of the transfer cap (CAP-MAP-3).
     /// </summary>
-    public MapOutcome MapObjects(Task src, Fpage fp, Task dst, ulong hotSpot, byte itemAttr, bool grant, CapRights mask)
+    public MapOutcome MapObjects(Task src, Fpage fp, Task dst, ulong hotSpot, byte itemAttr, bool grant, CapRights mask,
+        ulong rcvBase = 0, int rcvOrder = 16)
     {
         if (fp.Type != FpageType.Obj) return new(false, 0);
-        int order = Math.Min(fp.Order, 16);   // the object space has 2^16 slots; larger orders are clipped
-        ulong size = 1UL << order;
-        ulong srcBase = fp.CapIndex & ~(size - 1);
-        ulong dstBase = (hotSpot & ~(size - 1)) % ObjectSpace.Slots;
+        // Object space orders are slot counts, clipped to the 2^16 slots of a space (abi-facts §3.1, §3.2).
+        ulong s = 1UL << Math.Min(fp.Order, 16), r = 1UL << Math.Min(rcvOrder, 16);
+        ulong srcBase = fp.CapIndex & ~(s - 1), dstBase = rcvBase & ~(r - 1), count = s;
+        if (r >= s) dstBase += (hotSpot % r) & ~(s - 1);
+        else { srcBase += (hotSpot % s) & ~(r - 1); count = r; }
         int mapped = 0;
-        for (ulong i = 0; i < size; i++)
+        for (ulong i = 0; i < count; i++)
         {
             ulong si = srcBase + i, di = dstBase + i;
             if (si >= ObjectSpace.Slots || di >= ObjectSpace.Slots) break;

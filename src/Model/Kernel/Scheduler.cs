@@ -59,7 +59,8 @@ public sealed class Scheduler(Kernel k) : KObject(k, 0x80)
         if (prio >= 0)
         {
             if (prio == 0) return InvokeResult.Err(L4Err.Inval);
-            t.Priority = (int)Math.Min(prio, (long)KernelLimits.SchedMaxPrio);
+            Kernel.SetPriority(t, (int)Math.Min(prio, (long)KernelLimits.SchedMaxPrio));
+            if (inv.Mr(4) != 0) t.Quantum = inv.Mr(4);
         }
         else if (prio != -1) return InvokeResult.Err(L4Err.Inval);   // only the fixed-prio class (-1) exists
         return InvokeResult.Ok();

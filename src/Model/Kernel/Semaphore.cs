@@ -13,8 +13,19 @@ public sealed class Semaphore : KObject
     public Semaphore(Kernel k) : base(k, ObjectSize) { }
 
     public long Count { get; private set; }
+    /// <summary>Threads blocked in down.</summary>
+    internal readonly LinkedList<Thread> Waiters = new();
+
+    internal bool TryDown()
+    {
+        if (Count <= 0) return false;
+        Count--;
+        return true;
+    }
 
     public override string JdbType => "IRQ sem";
+
+    protected internal override void OnDestroy() => Kernel.SemaphoreDeleted(this);
     public override string JdbAttributes => $"I=  0 Soft F=1 Q={Count}";
 
     public override InvokeResult Invoke(Invocation inv)
@@ -24,7 +35,7 @@ public sealed class Semaphore : KObject
             case (long)Protocol.Irq:
                 if (inv.Tag.Words == 0 || (inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Trigger)
                 {
-                    if (Count < long.MaxValue) Count++;                                      // SEM-UP-1 (saturating)
+                    if (!Kernel.WakeSemaphoreWaiter(this) && Count < long.MaxValue) Count++;   // SEM-UP-1 (saturating)
                     return InvokeResult.Ok();
                 }
                 return (inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Eoi ? InvokeResult.Ok() : InvokeResult.Err(L4Err.NoSys);
@@ -32,11 +43,8 @@ public sealed class Semaphore : KObject
                 if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
                 if (inv.Mr(0) != (ulong)SemaphoreOp.Down) return InvokeResult.Err(L4Err.NoSys);
                 if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);                // SEM-DOWN-1
-                if (Count > 0) { Count--; return InvokeResult.Ok(); }
-                // Receive timeout zero (mantissa 0, exponent != 0) expires at once (SEM-DOWN-2).
-                ulong rcv = inv.Timeouts & 0xFFFF;
-                if (rcv != 0 && (rcv & 0x8000) == 0 && (rcv & 0x3FF) == 0) return InvokeResult.Ipc(IpcErr.ReTimeout);
-                return InvokeResult.Unmodelled("semaphore down blocks (scheduler)");
+                // Down waits on the semaphore with the receive timeout (SEM-DOWN-2).
+                return Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts);
             default:
                 return InvokeResult.Err(L4Err.BadProto);
         }

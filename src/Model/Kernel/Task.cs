@@ -24,6 +24,8 @@ public class Task : KObject
     public Fpage UtcbArea { get; }
     internal readonly List<Fpage> KuMem = new();
     internal readonly List<Thread> Threads = new();
+    /// <summary>The task's reply-capability space: explicit reply caps (selector bit 10) by index.</summary>
+    internal readonly Dictionary<ulong, (Thread Caller, CapRights Rights)> ReplyCaps = new();
 
     public override string JdbType => "Task";
     public override string JdbAttributes => $"R={Threads.Count(t => t.Alive) + 1}";
@@ -81,17 +83,17 @@ public class Task : KObject
             case 2:
             {
                 var s = new CapSelector(inv.Mr(1));
-                return InvokeResult.Label(!s.Special && Space[s.Index] != null ? 1 : 0);
+                return InvokeResult.Value(!s.Special && Space[s.Index] != null ? 1 : 0);
             }
             case 3:
             {
                 var a = new CapSelector(inv.Mr(1));
                 var b = new CapSelector(inv.Mr(2));
-                if (a.Raw == b.Raw) return InvokeResult.Label(1);
-                if (a.Special || b.Special) return InvokeResult.Label(a.Special && b.Special && (a.Raw & 0xC00) == (b.Raw & 0xC00) ? 1 : 0);
+                if (a.Raw == b.Raw) return InvokeResult.Value(1);
+                if (a.Special || b.Special) return InvokeResult.Value(a.Special && b.Special && (a.Raw & 0xC00) == (b.Raw & 0xC00) ? 1 : 0);
                 var ea = Space[a.Index];
                 var eb = Space[b.Index];
-                return InvokeResult.Label(SameSlotWord(ea, eb) ? 1 : 0);
+                return InvokeResult.Value(SameSlotWord(ea, eb) ? 1 : 0);
             }
             default:
                 return InvokeResult.Err(L4Err.Inval);

@@ -1,9 +1,10 @@
 using L4Conf.Model.Abi;
+using L4Conf.Model.Kernel.Ipc;
 
 namespace L4Conf.Model.Kernel;
 
-/// <summary>Thread states as far as the kernel core observes them; IPC states come with the IPC model.</summary>
-public enum ThreadState { Dead, Ready }
+/// <summary>Thread states as JDB shows them: dead, ready, blocked sending, blocked receiving.</summary>
+public enum ThreadState { Dead, Ready, Sending, Receiving }
 
 /// <summary>
 /// A thread: protocol L4_PROTO_THREAD, opcode = MR0 &amp; 0xFFFF (fiasco src/kern/thread_object.cpp; abi-facts §7.2).
@@ -19,7 +20,31 @@ public sealed class Thread : KObject
     public Thread(Kernel k) : base(k, ObjectSize) { }
 
     public Task? Task { get; private set; }
-    public ThreadState State { get; private set; } = ThreadState.Dead;
+    private bool _dead = true;
+    public ThreadState State => _dead ? ThreadState.Dead
+        : Ipc?.Phase switch { IpcPhase.Sending => ThreadState.Sending, IpcPhase.Receiving or IpcPhase.WaitingForReply => ThreadState.Receiving, _ => ThreadState.Ready };
+
+    /// <summary>The IPC this thread has in flight, while it is blocked in it.</summary>
+    public IpcOperation? Ipc { get; internal set; }
+    /// <summary>Threads blocked sending to this thread, highest priority first, FIFO within a priority.</summary>
+    internal readonly LinkedList<Thread> Senders = new();
+    /// <summary>IRQs bound to this thread that were triggered and not yet received.</summary>
+    internal readonly LinkedList<IrqSender> PendingIrqs = new();
+    /// <summary>The implicit reply capability: the caller waiting for this thread's reply, with the W/S it used.</summary>
+    public Thread? ReplyTo { get; internal set; }
+    internal CapRights ReplyRights;
+    /// <summary>Result registers of the last completed system call: RAX (tag) and RSI (label).</summary>
+    public MsgTag ResultTag { get; internal set; }
+    public ulong ResultLabel { get; internal set; }
+    /// <summary>The user program the scheduler runs on this thread (a sequence of system calls).</summary>
+    public IEnumerator<SyscallRequest>? Program { get; internal set; }
+    /// <summary>Set by ex_regs with TRIGGER_EXCEPTION: raise exception IPC (trapno 0xff) on return to user.</summary>
+    public bool ExceptionTriggered { get; internal set; }
+    /// <summary>Time slice in µs (run_thread quantum, default 10 ms) and what is left of it.</summary>
+    public ulong Quantum { get; internal set; } = (ulong)KernelLimits.DefaultTimeSliceUs;
+    internal ulong SliceLeft = (ulong)KernelLimits.DefaultTimeSliceUs;
+    /// <summary>Logical µs this thread has run (thread stats).</summary>
+    public ulong CpuTime { get; internal set; }
     public ulong PagerIndex { get; private set; } = NoCap;
     public ulong ExcHandlerIndex { get; private set; } = NoCap;
     public ulong UtcbAddress { get; private set; }
@@ -38,7 +63,7 @@ public sealed class Thread : KObject
         Bind(task, utcb);
         PagerIndex = pager;
         ExcHandlerIndex = 0;
-        State = ThreadState.Ready;
+        _dead = false;
     }
 
     private void Bind(Task task, ulong utcb)
@@ -51,14 +76,17 @@ public sealed class Thread : KObject
 
     internal void Kill()
     {
-        State = ThreadState.Dead;
+        if (_dead) return;
+        _dead = true;
+        Kernel.AbortIpcOf(this);
         Task?.Threads.Remove(this);
     }
 
     public override InvokeResult Invoke(Invocation inv)
     {
+        // Any other label is plain IPC to the thread, delivering the sender's RSI as label (IPC-LABEL-2).
         if (inv.Tag.Label != (long)Protocol.Thread)
-            return InvokeResult.Unmodelled("IPC to a thread (label is not L4_PROTO_THREAD)");
+            return Kernel.SendIpc(inv, this, inv.Label);
         if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
         return (ThreadOp)(inv.Mr(0) & 0xFFFF) switch
         {
@@ -102,19 +130,22 @@ public sealed class Thread : KObject
     {
         if (inv.Tag.Words != 3 || (inv.Mr(0) & (ulong)ExRegsFlags.ArchMask) != 0) return InvokeResult.Err(L4Err.Inval);
         ulong oldIp = Ip, oldSp = Sp, oldFlags = Rflags;
+        var flags = (ExRegsFlags)(inv.Mr(0) & ~0xFFFFUL);
         if (inv.Mr(1) != ulong.MaxValue) Ip = inv.Mr(1);
         if (inv.Mr(2) != ulong.MaxValue) Sp = inv.Mr(2);
-        if (Task != null) State = ThreadState.Ready;
+        if (flags.HasFlag(ExRegsFlags.Cancel)) Kernel.CancelIpc(this);                         // THR-EXR-CANCEL
+        if (flags.HasFlag(ExRegsFlags.TriggerException)) ExceptionTriggered = true;
+        if (Task != null && _dead) { _dead = false; Kernel.MakeReady(this); }
         inv.Utcb.SetMr(0, oldFlags);
         inv.Utcb.SetMr(1, oldIp);
         inv.Utcb.SetMr(2, oldSp);
         return InvokeResult.Ok(3);
     }
 
-    /// <summary>L4_THREAD_STATS_OP: consumed CPU time in µs (logical time: none consumed yet).</summary>
+    /// <summary>L4_THREAD_STATS_OP: consumed CPU time in logical µs.</summary>
     private InvokeResult Stats(Invocation inv)
     {
-        inv.Utcb.SetMr(0, 0);
+        inv.Utcb.SetMr(0, CpuTime);
         return InvokeResult.Ok(1);
     }
 

@@ -16,6 +16,7 @@ namespace L4Conf.Model.Trace;
 [JsonDerivedType(typeof(InvokeResultEvent), "result")]
 [JsonDerivedType(typeof(ConsoleOutput), "console")]
 [JsonDerivedType(typeof(PageFault), "pf")]
+[JsonDerivedType(typeof(ModelNote), "note")]
 public abstract record TraceEvent
 {
     /// <summary>Position in the trace, 1-based; assigned by the recorder or the reader.</summary>
@@ -86,6 +87,9 @@ public sealed record PageFault(ulong Thread, ulong Pfa, ulong Ip, ulong ErrorCod
 
 /// <summary>Bytes written to the kernel console (Vlog).</summary>
 public sealed record ConsoleOutput(ulong Object, string Text) : TraceEvent;
+
+/// <summary>Something the model did not model yet happened here; recorded so that nothing is silently skipped.</summary>
+public sealed record ModelNote(ulong Thread, string Text) : TraceEvent;
 
 public static class TraceFormat
 {

@@ -1,0 +1,85 @@
+using L4Conf.Model.Abi;
+using L4Conf.Model.Trace;
+
+namespace L4Conf.Model.Kernel.Ipc;
+
+/// <summary>
+/// Copies one message from sender to receiver (fiasco src/kern/thread-ipc.cpp transfer_msg, l4_buf_iter.cpp;
+/// abi-facts §5.3, §6.7): min(words, 63) MRs, then typed items in order, each mapped through the receiver's buffers.
+/// </summary>
+internal static class MessageTransfer
+{
+    /// <summary>Returns the send-phase error (None, SEMSGCUT, SEMAPFAILED); sets the receiver's result tag.</summary>
+    public static IpcErr Copy(Kernel k, IpcOperation op, Thread from, Thread to)
+    {
+        var tag = op.Tag;
+        int words = Math.Min(tag.Words, Utcb.MrCount);
+        int items = tag.Items;
+        if (words + 2 * items > Utcb.MrCount) items = (Utcb.MrCount - words) / 2;
+        Array.Copy(from.Utcb.W, 0, to.Utcb.W, 0, words);
+        var err = IpcErr.None;
+        var buffers = new ReceiveBuffers(to.Utcb);
+        for (int i = 0; i < items && err == IpcErr.None; i++)
+        {
+            ulong ctl = from.Utcb.Mr(words + 2 * i);
+            var fp = new Fpage(from.Utcb.Mr(words + 2 * i + 1));
+            if (ctl == 0)
+            {
+                // A void item occupies its two words and uses no buffer.
+                to.Utcb.SetMr(words + 2 * i, 0);
+                continue;
+            }
+            err = MapItem(k, op, from, to, ctl, fp, buffers, words + 2 * i);
+        }
+        // The receiver sees the sender's tag; the kernel owns the error bit (IPC-MSG-1).
+        to.ResultTag = new MsgTag(tag.Label, words, tag.Items, tag.Flags & ~MsgTagFlags.Error);
+        return err;
+    }
+
+    private static IpcErr MapItem(Kernel k, IpcOperation op, Thread from, Thread to, ulong ctl, Fpage fp, ReceiveBuffers buffers, int mr)
+    {
+        if ((ctl & (ulong)ItemBits.Map) == 0) return IpcErr.SeMsgCut;
+        if (fp.Type == FpageType.Memory || fp.Type == FpageType.Io)
+        {
+            if (k.Trace.Enabled) k.Trace.Add(new ModelNote(from.DbgId, $"{fp.Type} map item in IPC: memory and I/O spaces are not modelled yet; nothing mapped"));
+            to.Utcb.SetMr(mr, ReturnWord(ctl, fp, 2));
+            to.Utcb.SetMr(mr + 1, 0);
+            return IpcErr.None;
+        }
+        if (fp.Type != FpageType.Obj) return IpcErr.SeMsgCut;
+        if (buffers.NextObject() is not { } buf) return IpcErr.SeMsgCut;                             // IPC-ITEM-3
+        var srcTask = from.Task!;
+        var dstTask = buf.Forward ?? to.Task!;
+        // S survives only if the capability used for this IPC carries S (CAP-MAP-3).
+        var mask = (op.SendRights & (CapRights.W | CapRights.S)) | CapRights.R | CapRights.W | CapRights.D;
+        var res = k.MapObjects(srcTask, fp, dstTask, ctl >> 12, (byte)(ctl & 0xF0), (ctl & (ulong)ItemBits.Grant) != 0, mask,
+            buf.Window.CapIndex, buf.Window.Order);
+        if (res.MapFailed) return IpcErr.SeMapFailed;
+        // Rcv_map_nothing (2) when the sender had nothing there (abi-facts §5.3).
+        to.Utcb.SetMr(mr, ReturnWord(ctl, fp, res.Mapped > 0 ? 0UL : 2UL));
+        to.Utcb.SetMr(mr + 1, fp.Raw);
+        return IpcErr.None;
+    }
+
+    /// <summary>The return item's first word: hot spot, compound and map bits from the item, order and type from the fpage, the receive type.</summary>
+    private static ulong ReturnWord(ulong ctl, Fpage fp, ulong rcvType) => (ctl & ~0xFF6UL) | (fp.Raw & 0xFF0) | rcvType;
+
+    /// <summary>The receiver's object buffer list: starts at BR[BDR.obj]; small items name one slot, others carry a window fpage.</summary>
+    private sealed class ReceiveBuffers(Utcb u)
+    {
+        private int _next = (int)((u.Bdr >> 10) & 0x1F);
+
+        public (Fpage Window, Task? Forward)? NextObject()
+        {
+            if (_next >= Utcb.BrCount) return null;
+            ulong item = u.Br(_next);
+            if ((item & (ulong)ItemBits.Map) == 0) return null;
+            bool small = (item & 0x2) != 0, fwd = (item & (ulong)ItemBits.RcvForward) != 0;
+            if (fwd) return null;   // forwarding receive items are not modelled: treat as no buffer
+            if (small) { _next += 1; return (Fpage.Obj(item & ~0xFFFUL, 0, CapRights.RWSD), null); }
+            var w = new Fpage(u.Br(_next + 1));
+            _next += 2;
+            return w.Type == FpageType.Obj || w.IsAllSpaces ? (w.IsAllSpaces ? Fpage.Obj(0, 16, CapRights.RWSD) : w, null) : null;
+        }
+    }
+}

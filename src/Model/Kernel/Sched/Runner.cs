@@ -1,0 +1,78 @@
+using L4Conf.Model.Kernel.Ipc;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>Why a run stopped.</summary>
+public enum RunStop { Done, Idle, StepLimit }
+
+/// <summary>
+/// Runs user programs on the model's threads over logical time: the highest-priority ready thread makes its next
+/// system call (1 µs each), round robin within a priority by time slice; when nothing is ready the clock jumps to
+/// the next IPC deadline. Deterministic; a seed only chooses among equally entitled threads when asked to.
+/// </summary>
+public sealed partial class Kernel
+{
+    private Random? _schedRandom;
+
+    /// <summary>With a seed, the next thread among the highest-priority ready ones is drawn at random (seeded schedules).</summary>
+    public void SeedSchedule(int? seed) => _schedRandom = seed is { } s ? new Random(s) : null;
+
+    /// <summary>Gives a thread a program (a sequence of system calls) and makes it ready.</summary>
+    public void Start(Thread t, IEnumerable<SyscallRequest> program)
+    {
+        t.Program = program.GetEnumerator();
+        MakeReady(t);
+    }
+
+    internal void MakeReady(Thread t)
+    {
+        if (t.State == ThreadState.Ready && t.Task != null) Ready.Enqueue(t);
+    }
+
+    /// <summary>Priority changes move a ready thread to the end of its new priority's queue.</summary>
+    internal void SetPriority(Thread t, int prio)
+    {
+        bool was = Ready.Contains(t);
+        Ready.Remove(t);
+        t.Priority = prio;
+        if (was) Ready.Enqueue(t);
+    }
+
+    /// <summary>Runs until <paramref name="until"/> holds, nothing can run any more, or the step limit.</summary>
+    public RunStop Run(Func<bool>? until = null, long maxSteps = 10_000_000)
+    {
+        for (long step = 0; ; step++)
+        {
+            if (until?.Invoke() == true) return RunStop.Done;
+            if (step >= maxSteps) return RunStop.StepLimit;
+            foreach (var t in Timers.Expired(Clock)) Expire(t);
+            var next = Ready.Peek(_schedRandom == null ? null : n => _schedRandom.Next(n));
+            if (next == null)
+            {
+                if (Timers.Next is not { } at) return until == null ? RunStop.Done : RunStop.Idle;
+                Clock = Math.Max(Clock, at);
+                continue;
+            }
+            if (next.Program == null || !next.Program.MoveNext())
+            {
+                next.Program = null;
+                Ready.Remove(next);           // nothing (more) to run on this thread
+                continue;
+            }
+            var req = next.Program.Current;
+            Clock += SyscallCostUs;
+            next.CpuTime += SyscallCostUs;
+            Syscall(next, req.Rdx, req.Tag, req.Rsi, req.R8);
+            if (next.SliceLeft <= SyscallCostUs)
+            {
+                next.SliceLeft = next.Quantum;
+                if (Ready.Contains(next)) { Ready.Remove(next); Ready.Enqueue(next); }   // round robin
+            }
+            else next.SliceLeft -= SyscallCostUs;
+        }
+    }
+
+    /// <summary>For a call made outside the run loop that blocked: run the other threads until it completes.</summary>
+    public RunStop RunUntilComplete(Thread t, long maxSteps = 10_000_000) =>
+        Run(() => t.Ipc == null || t.State == ThreadState.Dead, maxSteps);
+}
