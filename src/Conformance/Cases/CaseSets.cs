@@ -16,6 +16,7 @@ public static class CaseSets
             .Concat(ThreadCases.Cases())
             .Concat(CaplifeCase.Cases())
             .Concat(DumpCases.Cases())
+            .Concat(IpcCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>

@@ -67,6 +67,21 @@ public sealed class World
     public MsgTag Map(ulong dstTask, ulong dstSel, CapRights rights, byte extra, ulong src) =>
         Root.TaskMap(dstTask, TaskCap, Fpage.Obj(src, 0, rights), dstSel | (ulong)ItemBits.Map | extra);
 
+    /// <summary>The bindings a program on <paramref name="t"/> uses: they prepare the UTCB and leave the call to the scheduler.</summary>
+    public L4Sys ProgramSys(KThread t) => new(K, t, deferred: true);
+
+    /// <summary>
+    /// A gate created by root, bound to <paramref name="server"/> with <paramref name="label"/>, mapped into <paramref name="client"/>
+    /// at <paramref name="slot"/> with <paramref name="rights"/> (no server right: a client cap).
+    /// </summary>
+    public ulong GateTo(UserTask server, ulong label, UserTask client, ulong slot, CapRights rights)
+    {
+        ulong g = FreeSlot();
+        Check(Root.CreateGate(FactoryCap, g, server.ThreadSel, label), "create bound gate");
+        Check(Map(client.TaskSel, slot, rights, 0, g), "map gate into client");
+        return g;
+    }
+
     public void Check(MsgTag t, string what)
     {
         long e = Root.Error(t);

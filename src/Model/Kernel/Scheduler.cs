@@ -60,7 +60,8 @@ public sealed class Scheduler(Kernel k) : KObject(k, 0x80)
         {
             if (prio == 0) return InvokeResult.Err(L4Err.Inval);
             Kernel.SetPriority(t, (int)Math.Min(prio, (long)KernelLimits.SchedMaxPrio));
-            if (inv.Mr(4) != 0) t.Quantum = inv.Mr(4);
+            t.Quantum = inv.Mr(4) != 0 ? inv.Mr(4) : (ulong)KernelLimits.DefaultTimeSliceUs;   // quantum 0: default slice
+            t.SliceLeft = t.Quantum;
         }
         else if (prio != -1) return InvokeResult.Err(L4Err.Inval);   // only the fixed-prio class (-1) exists
         return InvokeResult.Ok();

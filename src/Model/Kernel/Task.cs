@@ -26,6 +26,7 @@ public class Task : KObject
     internal readonly List<Thread> Threads = new();
     /// <summary>The task's reply-capability space: explicit reply caps (selector bit 10) by index.</summary>
     internal readonly Dictionary<ulong, (Thread Caller, CapRights Rights)> ReplyCaps = new();
+    public IReadOnlyDictionary<ulong, (Thread Caller, CapRights Rights)> ReplySlots => ReplyCaps;
 
     public override string JdbType => "Task";
     public override string JdbAttributes => $"R={Threads.Count(t => t.Alive) + 1}";

@@ -28,6 +28,7 @@ public sealed class Thread : KObject
     public IpcOperation? Ipc { get; internal set; }
     /// <summary>Threads blocked sending to this thread, highest priority first, FIFO within a priority.</summary>
     internal readonly LinkedList<Thread> Senders = new();
+    public IReadOnlyCollection<Thread> SenderQueue => Senders;
     /// <summary>IRQs bound to this thread that were triggered and not yet received.</summary>
     internal readonly LinkedList<IrqSender> PendingIrqs = new();
     /// <summary>The implicit reply capability: the caller waiting for this thread's reply, with the W/S it used.</summary>

@@ -1,0 +1,378 @@
+using L4Conf.Conformance.Suite;
+using L4Conf.Model.Abi;
+using L4Conf.Model.Bindings;
+using L4Conf.Model.Kernel;
+using L4Conf.Model.Kernel.Ipc;
+using static L4Conf.Conformance.Cases.CaseSets;
+using KThread = L4Conf.Model.Kernel.Thread;
+using ThreadState = L4Conf.Model.Kernel.ThreadState;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>Synchronous IPC between threads of different tasks, run by the scheduler (abi-facts §6).</summary>
+public static class IpcCases
+{
+    private const ulong Never = 0, Zero = 0x0400_0400, SndZero = 0x0400_0000, RcvZero = 0x0000_0400;
+    private static long Err(KThread t) => t.ResultTag.HasError ? -(2000 + (long)t.Utcb.Error) : t.ResultTag.Label;
+
+    /// <summary>Two tasks: a server and a client; the client holds the server's thread cap at 0x30 (RWS) and a gate at 0x31.</summary>
+    private static (World W, UserTask Server, UserTask Client) Pair(ulong gateLabel = 0x42d420, CapRights gateRights = CapRights.RW)
+    {
+        var w = new World();
+        var server = w.NewTask("server");
+        var client = w.NewTask("client");
+        w.Check(w.Map(client.TaskSel, 0x30 << 12, CapRights.RWS, 0, server.ThreadSel), "server thread cap into client");
+        w.GateTo(server, gateLabel, client, 0x31 << 12, gateRights);
+        return (w, server, client);
+    }
+
+    public static IEnumerable<ConformanceCase> Cases()
+    {
+        yield return Case("ipc/call-reply", "a call meets an open wait: words copied, reply through the implicit reply cap", ["IPC-CALL-1", "IPC-MSG-1", "IPC-REPLY-1"], c =>
+        {
+            var (w, server, client) = Pair();
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            ulong got1 = 0, got2 = 0;
+            MsgTag srvTag = default, cliTag = default;
+            IEnumerable<SyscallRequest> Server()
+            {
+                yield return ss.Next(ss.Wait());
+                srvTag = server.Thread.ResultTag;
+                got1 = server.Thread.Utcb.Mr(0); got2 = server.Thread.Utcb.Mr(1);
+                server.Thread.Utcb.SetMr(0, got1 + got2);
+                yield return ss.Next(ss.Reply(new MsgTag(7, 1, 0)));
+            }
+            IEnumerable<SyscallRequest> Client()
+            {
+                client.Thread.Utcb.SetMr(0, 40); client.Thread.Utcb.SetMr(1, 2);
+                yield return cs.Next(cs.Call(0x31 << 12, new MsgTag(0x1234, 2, 0, MsgTagFlags.Schedule)));
+                cliTag = client.Thread.ResultTag;
+            }
+            w.K.Start(server.Thread, Server());
+            w.K.Start(client.Thread, Client());
+            c.Equal(RunStop.Done, w.K.Run(), "run");
+            c.Equal(new MsgTag(0x1234, 2, 0, MsgTagFlags.Schedule).Raw, srvTag.Raw, "server sees the client's tag (flags kept)");
+            c.Equal((40UL, 2UL), (got1, got2), "words");
+            c.Equal(new MsgTag(7, 1, 0).Raw, cliTag.Raw, "client gets the reply tag");
+            c.Equal(42UL, client.Thread.Utcb.Mr(0), "reply word");
+            c.True(!client.Thread.ResultTag.HasError, "no error");
+            c.True(server.Thread.ReplyTo == null, "the reply cap is used up");
+        });
+        yield return Case("ipc/gate-label", "through a gate the receiver sees gate label | W | S of the invoked cap, never the sender's label", ["IPC-LABEL-1"], c =>
+        {
+            foreach (var (rights, expect) in new[] { (CapRights.RW, 0x42d421UL), (CapRights.R, 0x42d420UL), (CapRights.RWS, 0x42d423UL) })
+            {
+                var (w, server, client) = Pair(0x42d420, rights);
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                w.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+                w.K.Start(client.Thread, [cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 0), label: 0xDEAD0))]);
+                w.K.Run();
+                c.Equal(expect, server.Thread.ResultLabel, $"label through a {rights} gate cap (file server: 0x42d421 rw, 0x42d420 r)");
+            }
+        });
+        yield return Case("ipc/thread-label", "IPC to a thread cap delivers the sender's RSI as label", ["IPC-LABEL-2"], c =>
+        {
+            var (w, server, client) = Pair();
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            w.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w.K.Start(client.Thread, [cs.Next(cs.Send(0x30 << 12, new MsgTag(0, 0, 0), label: 0xABC0))]);
+            w.K.Run();
+            c.Equal(0xABC0UL, server.Thread.ResultLabel, "label");
+        });
+        yield return Case("ipc/zero-timeouts", "a send with nobody receiving and a zero send timeout is SETIMEOUT; a receive with nothing pending and a zero receive timeout is RETIMEOUT", ["IPC-TO-2", "IPC-TO-3"], c =>
+        {
+            var (w, server, client) = Pair();
+            var t = client.Sys.Send(0x30 << 12, new MsgTag(0, 0, 0), SndZero);
+            c.Equal(-(2000L + 2), client.Sys.Error(t), "send, timeout 0");
+            t = server.Sys.Wait(RcvZero);
+            c.Equal(-(2000L + 3), server.Sys.Error(t), "open wait, timeout 0");
+        });
+        yield return Case("ipc/timeout-logical-time", "a relative receive timeout m*2^e us expires at that logical time with RETIMEOUT; an absolute one at the BR deadline", ["IPC-TO-1", "IPC-TO-4"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            var s = w.ProgramSys(p.Thread);
+            ulong start = 0, end = 0, end2 = 0;
+            var to = IpcTimeout.FromMicroseconds(1000);
+            IEnumerable<SyscallRequest> Prog()
+            {
+                start = w.K.Clock;
+                yield return s.Next(s.Sleep(to.Raw));
+                end = w.K.Clock;
+                p.Thread.Utcb.SetBr(5, end + 5000);
+                yield return s.Next(s.Sleep(0x8005));       // absolute, deadline in BR5
+                end2 = w.K.Clock;
+            }
+            w.K.Start(p.Thread, Prog());
+            w.K.Run();
+            c.Equal((ushort)0x03E8, to.Raw, "l4_timeout_from_us(1000): e = max(0, 9 - 9) = 0, m = 1000");
+            c.Equal((ushort)((3 << 10) | 625), IpcTimeout.FromMicroseconds(5000).Raw, "l4_timeout_from_us(5000): e = 3, m = ceil(5000 / 8) = 625");
+            c.True(end >= start + 1000 && end <= start + 1002, $"woke at {end}, slept from {start}");
+            c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "sleep ends with RETIMEOUT");
+            c.True(end2 >= end + 5000 && end2 <= end + 5002, $"absolute deadline: woke at {end2}");
+        });
+        yield return Case("ipc/sender-queue-order", "waiting senders are received highest priority first, FIFO within a priority", ["IPC-QUEUE-1"], c =>
+        {
+            var w = new World();
+            var server = w.NewTask("server");
+            var senders = Enumerable.Range(0, 3).Select(i => w.NewTask($"s{i}")).ToArray();
+            foreach (var s in senders) w.Check(w.Map(s.TaskSel, 0x30 << 12, CapRights.RWS, 0, server.ThreadSel), "cap");
+            w.Check(w.Root.RunThread(World.SchedCap, senders[2].ThreadSel, 5), "prio 5");
+            var order = new List<ulong>();
+            foreach (var s in senders)
+            {
+                var ps = w.ProgramSys(s.Thread);
+                s.Thread.Utcb.SetMr(0, s.Thread.DbgId);
+                w.K.Start(s.Thread, [ps.Next(ps.Send(0x30 << 12, new MsgTag(0, 1, 0)))]);
+            }
+            w.K.Run();       // all three block: the server is not receiving
+            var ss = w.ProgramSys(server.Thread);
+            IEnumerable<SyscallRequest> Srv()
+            {
+                for (int i = 0; i < 3; i++) { yield return ss.Next(ss.Wait()); order.Add(server.Thread.Utcb.Mr(0)); }
+            }
+            w.K.Start(server.Thread, Srv());
+            w.K.Run();
+            c.Equal($"{senders[2].Thread.DbgId:x},{senders[0].Thread.DbgId:x},{senders[1].Thread.DbgId:x}", string.Join(",", order.Select(x => x.ToString("x"))), "receive order");
+        });
+        yield return Case("ipc/unbound-gate", "an unbound gate blocks senders until a thread is bound; zero timeout is SETIMEOUT; deleting it gives ENOT_EXISTENT", ["IPC-GATE-3", "IPC-GATE-4"], c =>
+        {
+            var w = new World();
+            var server = w.NewTask("server");
+            var client = w.NewTask("client");
+            ulong g = w.Create(0);
+            w.Check(w.Map(client.TaskSel, 0x31 << 12, CapRights.RW, 0, g), "client cap");
+            c.Equal(-(2000L + 2), client.Sys.Error(client.Sys.Send(0x31 << 12, new MsgTag(0, 0, 0), SndZero)), "unbound, zero timeout");
+            var cs = w.ProgramSys(client.Thread);
+            w.K.Start(client.Thread, [cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            c.Equal(ThreadState.Sending, client.Thread.State, "blocked on the unbound gate");
+            var ss = w.ProgramSys(server.Thread);
+            w.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w.K.Run();
+            w.Check(w.Root.GateBind(g, server.ThreadSel, 0x100), "bind");
+            w.K.Run();
+            c.Equal(ThreadState.Ready, client.Thread.State, "released by the bind");
+            c.Equal(0x101UL, server.Thread.ResultLabel, "delivered with the new label | W");
+            w.K.Start(client.Thread, [cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            c.Equal(ThreadState.Sending, client.Thread.State, "blocked again (the server no longer waits)");
+            var g2 = w.Create(0);
+            w.Check(w.Map(client.TaskSel, 0x32 << 12, CapRights.RW, 0, g2), "second, unbound gate");
+            var other = w.NewTask();
+            var os = w.ProgramSys(other.Thread);
+            w.Check(w.Map(other.TaskSel, 0x32 << 12, CapRights.RW, 0, g2), "cap for another sender");
+            w.K.Start(other.Thread, [os.Next(os.Send(0x32 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            w.Check(w.Root.DeleteObj(World.TaskCap, g2), "delete the unbound gate");
+            c.Equal(IpcErr.NotExistent, other.Thread.Utcb.Error, "sender on the deleted gate: ENOT_EXISTENT");
+        });
+        yield return Case("ipc/reply-cap-single-use", "the implicit reply cap answers once; a second reply fails with ENOT_EXISTENT", ["IPC-REPLY-1", "IPC-REPLY-2"], c =>
+        {
+            var (w, server, client) = Pair();
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            MsgTag second = default;
+            IEnumerable<SyscallRequest> Srv()
+            {
+                yield return ss.Next(ss.Wait());
+                yield return ss.Next(ss.Reply(new MsgTag(0, 0, 0)));
+                yield return ss.Next(ss.Reply(new MsgTag(0, 0, 0)));
+                second = server.Thread.ResultTag;
+            }
+            w.K.Start(server.Thread, Srv());
+            w.K.Start(client.Thread, [cs.Next(cs.Call(0x31 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            c.Equal(0L, Err(client.Thread), "the call got its reply");
+            c.True(second.HasError, "second reply fails");
+            c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "with ENOT_EXISTENT");
+        });
+        yield return Case("ipc/explicit-reply-cap", "a wait with selector bit 10 stores the caller in that reply slot; a reply through it answers the caller", ["IPC-REPLY-3"], c =>
+        {
+            var (w, server, client) = Pair();
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            IEnumerable<SyscallRequest> Srv()
+            {
+                yield return ss.Next(ss.Ipc((5UL << 12) | (ulong)SelectorLayout.ReplyCapBit | (ulong)SysFlags.Wait, new MsgTag(0, 0, 0)));
+                c.True(server.Thread.ReplyTo == null && server.Task.ReplySlots.ContainsKey(5), "caller stored in reply slot 5, not the implicit one");
+                server.Thread.Utcb.SetMr(0, 99);
+                yield return ss.Next(ss.Ipc((5UL << 12) | (ulong)SelectorLayout.ReplyCapBit | (ulong)(SysFlags.Reply | SysFlags.Send), new MsgTag(0, 1, 0), 0, SndZero));
+            }
+            w.K.Start(server.Thread, Srv());
+            w.K.Start(client.Thread, [cs.Next(cs.Call(0x31 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            c.Equal(99UL, client.Thread.Utcb.Mr(0), "reply word through the explicit reply cap");
+            c.True(!server.Task.ReplySlots.ContainsKey(5), "explicit reply cap used up");
+        });
+        yield return Case("ipc/cancel", "ex_regs CANCEL ends a blocked send with SECANCELED and a blocked receive with RECANCELED", ["IPC-CANCEL-1"], c =>
+        {
+            var (w, server, client) = Pair();
+            var cs = w.ProgramSys(client.Thread);
+            var ss = w.ProgramSys(server.Thread);
+            w.K.Start(client.Thread, [cs.Next(cs.Send(0x30 << 12, new MsgTag(0, 0, 0)))]);
+            var other = w.NewTask();
+            var os = w.ProgramSys(other.Thread);
+            w.K.Start(other.Thread, [os.Next(os.Wait())]);
+            w.K.Run();
+            w.Check(w.Root.ExRegs(client.ThreadSel, ulong.MaxValue, ulong.MaxValue, ExRegsFlags.Cancel), "cancel sender");
+            w.Check(w.Root.ExRegs(other.ThreadSel, ulong.MaxValue, ulong.MaxValue, ExRegsFlags.Cancel), "cancel receiver");
+            c.Equal(IpcErr.SeCanceled, client.Thread.Utcb.Error, "sender");
+            c.Equal(IpcErr.ReCanceled, other.Thread.Utcb.Error, "receiver");
+            c.True(server.Thread.SenderQueue.Count == 0, "removed from the server's sender queue");
+        });
+        yield return Case("ipc/abort-on-deletion", "when a thread is deleted its queued senders get SEABORTED and its callers REABORTED", ["IPC-ABORT-1"], c =>
+        {
+            var (w, server, client) = Pair();
+            var cs = w.ProgramSys(client.Thread);
+            var ss = w.ProgramSys(server.Thread);
+            var late = w.NewTask();
+            w.Check(w.Map(late.TaskSel, 0x30 << 12, CapRights.RWS, 0, server.ThreadSel), "cap");
+            var ls = w.ProgramSys(late.Thread);
+            w.K.Start(server.Thread, [ss.Next(ss.Wait()), ss.Next(ss.Sleep(0))]);
+            w.K.Start(client.Thread, [cs.Next(cs.Call(0x30 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            w.K.Start(late.Thread, [ls.Next(ls.Send(0x30 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            c.Equal(ThreadState.Receiving, client.Thread.State, "client waits for its reply");
+            c.Equal(ThreadState.Sending, late.Thread.State, "late sender queued");
+            w.Check(w.Root.DeleteObj(World.TaskCap, server.ThreadSel), "delete the server thread");
+            c.Equal(IpcErr.ReAborted, client.Thread.Utcb.Error, "caller");
+            c.Equal(IpcErr.SeAborted, late.Thread.Utcb.Error, "queued sender");
+        });
+        yield return Case("ipc/map-item", "an object map item lands in the receiver's buffer; S is masked by the invoked cap; no buffer is MSGCUT", ["IPC-ITEM-1", "IPC-ITEM-2", "IPC-ITEM-3", "CAP-MAP-3"], c =>
+        {
+            foreach (var (gateRights, expectAttr) in new[] { (CapRights.RW, (byte)0x15), (CapRights.RWS, (byte)0x17) })
+            {
+                var (w, server, client) = Pair(0x40, gateRights);
+                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                IEnumerable<SyscallRequest> Srv()
+                {
+                    server.Thread.Utcb.Bdr = 0;
+                    server.Thread.Utcb.SetBr(0, (0x50UL << 12) | (ulong)ItemBits.RcvSingleCap);
+                    yield return ss.Next(ss.Wait());
+                }
+                IEnumerable<SyscallRequest> Cli()
+                {
+                    client.Thread.Utcb.SetMr(0, 0x77);
+                    client.Thread.Utcb.SetMr(1, (ulong)ItemBits.Map);
+                    client.Thread.Utcb.SetMr(2, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                    yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 1, 1)));
+                }
+                w.K.Start(server.Thread, Srv());
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                c.Equal((byte)expectAttr, (byte)(server.Task.Space[0x50]?.Attr ?? 0), $"received cap through a {gateRights} gate");
+                c.Equal(new MsgTag(0, 1, 1).Raw, server.Thread.ResultTag.Raw, "receiver's tag");
+                c.Equal(0x38UL, server.Thread.Utcb.Mr(1) & 0xFFF, "return item: obj fpage type, map bit, mapped");
+            }
+            {
+                var (w, server, client) = Pair();
+                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                IEnumerable<SyscallRequest> Srv() { server.Thread.Utcb.SetBr(0, 0); yield return ss.Next(ss.Wait()); }
+                IEnumerable<SyscallRequest> Cli()
+                {
+                    client.Thread.Utcb.SetMr(0, (ulong)ItemBits.Map);
+                    client.Thread.Utcb.SetMr(1, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                    yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 1)));
+                }
+                w.K.Start(server.Thread, Srv());
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                c.Equal(IpcErr.SeMsgCut, client.Thread.Utcb.Error, "sender: SEMSGCUT");
+                c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
+            }
+        });
+        yield return Case("ipc/words-limit", "at most 63 words are copied", ["IPC-MSG-2"], c =>
+        {
+            var (w, server, client) = Pair();
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            IEnumerable<SyscallRequest> Cli()
+            {
+                for (int i = 0; i < 63; i++) client.Thread.Utcb.SetMr(i, (ulong)i + 1);
+                yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 63, 0)));
+            }
+            w.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w.K.Start(client.Thread, Cli());
+            w.K.Run();
+            c.Equal(63UL, server.Thread.Utcb.Mr(62), "MR62");
+            c.Equal(63, server.Thread.ResultTag.Words, "words");
+        });
+        yield return Case("irq/trigger-delivers", "a trigger is IPC to the bound thread: tag 0, label = bind label; masked until unmask; pending while masked", ["IRQ-MSG-1", "IRQ-UNMASK-1"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            w.Check(w.Root.IrqBind(irq, p.ThreadSel, 0x67768), "bind");
+            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the task");
+            var s = w.ProgramSys(p.Thread);
+            var labels = new List<ulong>();
+            IEnumerable<SyscallRequest> Prog()
+            {
+                yield return s.Next(s.Receive(0x40 << 12));
+                labels.Add(p.Thread.ResultLabel);
+                p.Thread.Utcb.SetMr(0, (ulong)IrqOp.Eoi);
+                yield return s.Next(s.Call(0x40 << 12, new MsgTag((long)Protocol.Irq, 1, 0)));   // l4_irq_receive: unmask + wait
+                labels.Add(p.Thread.ResultLabel);
+            }
+            w.K.Start(p.Thread, Prog());
+            w.K.Run();
+            w.Root.IrqTrigger(irq);
+            w.K.Run();
+            c.Equal(1, labels.Count, "first IRQ received");
+            w.Root.IrqTrigger(irq);      // masked: stays pending until the unmask
+            w.K.Run();
+            c.Equal("67768,67768", string.Join(",", labels.Select(l => l.ToString("x"))), "both delivered with the bind label");
+            c.Equal(0L, p.Thread.ResultTag.Raw, "tag 0");
+        });
+        yield return Case("sem/blocking-down", "down blocks; up wakes the highest-priority waiter; a deleted semaphore wakes waiters with ENOT_EXISTENT", ["SEM-2", "SEM-3"], c =>
+        {
+            var w = new World();
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            var a = w.NewTask(); var b = w.NewTask();
+            w.Check(w.Map(a.TaskSel, 0x40 << 12, CapRights.RWS, 0, sem), "a");
+            w.Check(w.Map(b.TaskSel, 0x40 << 12, CapRights.RWS, 0, sem), "b");
+            w.Check(w.Root.RunThread(World.SchedCap, b.ThreadSel, 9), "b has higher priority");
+            foreach (var t in new[] { a, b })
+            {
+                var s = w.ProgramSys(t.Thread);
+                w.K.Start(t.Thread, [s.Next(s.SemDown(0x40 << 12, 0))]);
+            }
+            w.K.Run();
+            c.True(a.Thread.State == ThreadState.Receiving && b.Thread.State == ThreadState.Receiving, "both wait");
+            w.Root.IrqTrigger(sem);
+            c.True(b.Thread.State == ThreadState.Ready && a.Thread.State == ThreadState.Receiving, "up woke the higher-priority waiter");
+            w.Check(w.Root.DeleteObj(World.TaskCap, sem), "delete");
+            c.Equal(IpcErr.NotExistent, a.Thread.Utcb.Error, "remaining waiter");
+        });
+        yield return Case("sched/priority-and-round-robin", "the highest priority runs first; equal priorities share by time slice", ["SCHED-3"], c =>
+        {
+            var w = new World();
+            var hi = w.NewTask(); var a = w.NewTask(); var b = w.NewTask();
+            w.Check(w.Root.RunThread(World.SchedCap, hi.ThreadSel, 10), "hi");
+            w.Check(w.Root.RunThread(World.SchedCap, a.ThreadSel, 3, quantum: 3), "a: 3 us slices");
+            w.Check(w.Root.RunThread(World.SchedCap, b.ThreadSel, 3, quantum: 3), "b: 3 us slices");
+            var log = new List<char>();
+            IEnumerable<SyscallRequest> Spin(UserTask t, char name, int n)
+            {
+                var s = w.ProgramSys(t.Thread);
+                for (int i = 0; i < n; i++) { log.Add(name); yield return s.Next(s.SchedInfo(World.SchedCap)); }
+            }
+            foreach (var (t, n) in new[] { (a, 'a'), (b, 'b'), (hi, 'H') })
+            {
+                w.Check(w.Map(t.TaskSel, World.SchedCap, CapRights.RWS, 0, World.SchedCap), "scheduler cap");
+                w.K.Start(t.Thread, Spin(t, n, 6));
+            }
+            w.K.Run();
+            c.Equal("HHHHHHaaabbbaaabbb", new string(log.ToArray()), "schedule");
+        });
+    }
+}
