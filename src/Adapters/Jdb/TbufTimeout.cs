@@ -19,7 +19,7 @@ internal readonly partial record struct TbufTimeout(string Text, ulong Raw, bool
     public static TbufTimeout Parse(string text, SysFlags? op)
     {
         // "abs-N/A" is one timeout with a slash of its own
-        var parts = text.Length == 0 ? [] : text.Replace(NotAvailable, "\u0001").Split('/')
+        string[] parts = text.Length == 0 ? [] : text.Replace(NotAvailable, "\u0001").Split('/')
             .Select(p => p.Replace("\u0001", NotAvailable)).ToArray();
         foreach (var p in parts)
             if (!PartRegex().IsMatch(p))

@@ -19,6 +19,8 @@ public static class Mutants
             ["grow-rights"] = ("map hands out the requested rights instead of the intersection",
                 KernelConfig.Default with { Mutant = "grow-rights", MapAttr = (src, fp, item, mask) =>
                     (fp & 4) == 0 ? CapRights.None : (CapRights)((fp & 0xF & (((byte)mask & 2) | 0xD)) | ((item & 0xF0) ^ 0x10)) }),
+            ["sender-label"] = ("IPC through a gate delivers the sender's RSI instead of gate label | W | S",
+                KernelConfig.Default with { Mutant = "sender-label", GateLabel = (_, _, sender) => sender }),
             ["weak-counts"] = ("the 0x10 bit is not inverted: weak items give counted slots",
                 KernelConfig.Default with { Mutant = "weak-counts", MapAttr = (src, fp, item, mask) => RightsRules.MapAttr(src, fp, (byte)(item ^ 0x10), mask) }),
         };

@@ -23,8 +23,43 @@ public static class PropertyCases
             ["SAFE-2", "CAP-GRANT-1"], Invariant.Confinement);
         yield return Property("prop/no-dangling-slots", "no slot names a destroyed object; ref_cnt equals the counted slots",
             ["SAFE-3", "CAP-LIFE-1", "CAP-LIFE-2", "CAP-UNMAP-5", "CAP-UNMAP-7", "CAP-OVR-1"], Invariant.NoDangling);
+        yield return IpcProperty("prop/ipc-no-loss-no-dup", "every successfully sent message is received exactly once, by its target",
+            ["SAFE-5", "IPC-CALL-1", "IPC-QUEUE-1", "IPC-TO-1"], IpcInvariant.NoLossNoDup);
+        yield return IpcProperty("prop/ipc-label-integrity", "every label received equals gate label | W | S of the invoked cap, or the sender's RSI for a thread cap",
+            ["SAFE-6", "IPC-LABEL-1", "IPC-LABEL-2"], IpcInvariant.LabelIntegrity);
+        yield return IpcProperty("prop/ipc-reply-once", "reply capabilities are single use: no call is answered twice, no reply without a call",
+            ["SAFE-7", "IPC-REPLY-1", "IPC-REPLY-2"], IpcInvariant.ReplyOnce);
+        yield return IpcProperty("prop/ipc-deletion-wakes", "deleting a thread wakes everything blocked on it with SEABORTED/REABORTED",
+            ["SAFE-8", "IPC-ABORT-1"], IpcInvariant.DeletionWakes);
         yield return Property("prop/quota-returned", "quota never exceeds its limit and is fully returned after deleting everything",
             ["SAFE-4", "QUOTA-1", "QUOTA-3", "CAP-LIFE-3"], Invariant.Quota);
+    }
+
+    public const int IpcTests = 300, IpcMaxOps = 40;
+
+    private static ConformanceCase IpcProperty(string id, string title, string[] clauses, IpcInvariant inv) =>
+        Case(id, title, clauses, c =>
+        {
+            var body = Prop.ForAll(IpcGen.Arbitrary(IpcMaxOps), (IpcProgram p) =>
+            {
+                new IpcSystem(p, inv).Run();
+                return true;
+            });
+            Run(c, id, body, IpcTests, $"{IpcTests} random programs of up to {IpcMaxOps} IPC steps on {IpcSystem.Threads} threads, seeded schedules");
+        });
+
+    private static void Run(CaseContext c, string id, Property body, int tests, string note)
+    {
+        var config = Config.QuickThrowOnFailure.WithMaxTest(tests).WithReplay((ulong)(uint)c.Seed, Gamma).WithQuietOnSuccess(true);
+        try
+        {
+            body.Check(config);
+            c.Note(note + $", seed {c.Seed}");
+        }
+        catch (Exception e) when (e is not CaseFailure)
+        {
+            throw new CaseFailure($"property failed with seed {c.Seed} (replay: l4conf run --filter '^{id}$' --seed {c.Seed})\n{Summarise(e.Message)}");
+        }
     }
 
     private static ConformanceCase Property(string id, string title, string[] clauses, Invariant inv) =>
@@ -51,15 +86,6 @@ public static class PropertyCases
             CapSystem.Run(ops, inv);
             return true;
         });
-        var config = Config.QuickThrowOnFailure.WithMaxTest(tests).WithReplay((ulong)(uint)c.Seed, Gamma).WithQuietOnSuccess(true);
-        try
-        {
-            body.Check(config);
-            c.Note($"{tests} random programs of up to {MaxSteps} steps, seed {c.Seed}");
-        }
-        catch (Exception e) when (e is not CaseFailure)
-        {
-            throw new CaseFailure($"property failed with seed {c.Seed} (replay: l4conf run --filter '^{id}$' --seed {c.Seed})\n{Summarise(e.Message)}");
-        }
+        Run(c, id, body, tests, $"{tests} random programs of up to {MaxSteps} steps");
     }
 }

@@ -117,6 +117,9 @@ public sealed partial class Kernel
 /// <summary>Signature of the object map rights rule (see <see cref="RightsRules.MapAttr"/>).</summary>
 public delegate CapRights MapRule(CapRights src, byte fpageRights, byte itemAttr, CapRights mask);
 
+/// <summary>Signature of the gate label rule: gate label, rights of the invoked cap, the sender's RSI.</summary>
+public delegate ulong GateLabelRule(ulong gateLabel, CapRights rights, ulong senderLabel);
+
 /// <summary>Configuration of the modelled machine where it changes observable answers.</summary>
 public sealed record KernelConfig(int OnlineCpus, int MaxCpus, int IcuLines, int IcuMsis, bool HasVm, bool HasJdb)
 {
@@ -124,6 +127,8 @@ public sealed record KernelConfig(int OnlineCpus, int MaxCpus, int IcuLines, int
     /// The object map rule in force; only mutation tests replace it, to show that the suite notices a broken rule.
     /// </summary>
     public MapRule MapAttr { get; init; } = RightsRules.MapAttr;
+    /// <summary>The label a receiver sees through a gate: gate label | W | S of the invoked cap (IPC-LABEL-1); replaced only by mutants.</summary>
+    public GateLabelRule GateLabel { get; init; } = (gate, rights, _) => gate | ((ulong)rights & 3);
     /// <summary>Name of the deliberate mutation in force, or null for the real kernel.</summary>
     public string? Mutant { get; init; }
 

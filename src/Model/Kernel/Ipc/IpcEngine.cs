@@ -21,7 +21,7 @@ public sealed partial class Kernel
         var op = new IpcOperation
         {
             Caller = inv.Caller, Selector = inv.Selector, Tag = inv.Tag, Timeouts = inv.Timeouts, SendRights = inv.Rights,
-            DeliverLabel = label, SendTo = dest, Gate = dest as IpcGate, HasSend = true, HasRecv = inv.HasRecv,
+            DeliverLabel = label, SenderLabel = inv.Label, SendTo = dest, Gate = dest as IpcGate, HasSend = true, HasRecv = inv.HasRecv,
             ReceiveFrom = inv.HasRecv && !IsOpenWait(inv.Op) ? receiver : null,
             ExplicitReplySlot = inv.Selector.ExplicitReply ? inv.Selector.Index : null,
         };
@@ -137,7 +137,7 @@ public sealed partial class Kernel
     {
         var from = op.Caller;
         var err = MessageTransfer.Copy(this, op, from, receiver);
-        receiver.ResultLabel = op.Gate is { } g ? g.GateLabel | ((ulong)op.SendRights & 3) : op.DeliverLabel;
+        receiver.ResultLabel = op.Gate is { } g ? Config.GateLabel(g.GateLabel, op.SendRights, op.SenderLabel) : op.DeliverLabel;
         // Any message from the callee to its caller uses up the caller's reply capability (IPC-REPLY-2).
         if (from.ReplyTo == receiver) from.ReplyTo = null;
         ForgetExplicitReply(from.Task, receiver);
