@@ -489,6 +489,17 @@ public class TraceBufferTests
     }
 
     [Fact]
+    public void Entry_cut_at_jdbs_120_columns_is_refused_with_a_hint()
+    {
+        // JDB prints the entry with %120.120s: a long one loses its end (here the words and TO=)
+        var entry = " 0 ipc: p:0xfffffffee1d66000 call ipc->[C:18003] DID=ffffffffffffffff L=ffffffffffffffff "
+                    + "[4649,w=3,i=0] (7000000001,77206552344c000b,...) TO=INF/INF";
+        var line = "   " + "2302".PadLeft(10) + ".  " + entry[..120]
+                   + "       381539 (      0.000155 s)   62743092234 (       25.639476 s) kclk=20662000";
+        Refused(line + "\n", 1, "120-column field");
+    }
+
+    [Fact]
     public void Very_long_line_is_refused_quickly() =>
         Refused(Mutated(10, l => l + new string(' ', 10000) + "x"), 10, "characters");
 

@@ -9,6 +9,18 @@ internal sealed record TbufEntry(long Number, int Line, string Kind, TraceEvent 
     public static TbufEntry Parse(string text, int line)
     {
         var l = TbufLine.Parse(text);
+        try
+        {
+            return Parse(l, line);
+        }
+        catch (TbufFieldException e) when (l.MayBeCut)
+        {
+            throw new TbufFieldException(e.Message + " (the entry fills JDB's 120-column field and may have been cut)");
+        }
+    }
+
+    private static TbufEntry Parse(TbufLine l, int line)
+    {
         switch (l.Kind)
         {
             case TbufKinds.Ipc:

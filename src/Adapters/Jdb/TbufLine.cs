@@ -8,7 +8,8 @@ namespace L4Conf.Adapters.Jdb;
 /// multi-processor kernel), then the TSC delta and TSC, each with seconds, and `kclk=` (the kernel clock in µs,
 /// low 32 bits). Kind is told by the entry's first word: `ipc:`, `pf:`, or the thread followed by `answ`.
 /// </summary>
-internal sealed partial record TbufLine(long Number, string Kind, string Body, ulong Kclk)
+/// <param name="MayBeCut">The entry fills JDB's 120-column field, so JDB may have cut its end off.</param>
+internal sealed partial record TbufLine(long Number, string Kind, string Body, ulong Kclk, bool MayBeCut)
 {
     /// <summary>Longer than any entry JDB writes; refusing it keeps the parsing cheap on any input.</summary>
     private const int MaxLength = 4096;
@@ -20,24 +21,18 @@ internal sealed partial record TbufLine(long Number, string Kind, string Body, u
         var head = HeadRegex().Match(text);
         if (!head.Success)
             throw new TbufFieldException("expected an entry starting '<n>.'");
-        var number = (long)TbufHex.ParseDecimal(head.Groups[1].Value, "the entry number") is var n and >= 0
-            ? n : throw new TbufFieldException("the entry number is too large");
+        var number = TbufHex.ParseDecimal(head.Groups[1].Value, "the entry number");
+        if (number > long.MaxValue)
+            throw new TbufFieldException("the entry number is too large");
         var tail = TailRegex().Match(text, head.Length);
         if (!tail.Success)
             throw new TbufFieldException(
                 "expected the timing columns '<tsc delta> (<s> s)  <tsc> (<s> s) kclk=<µs>' at the end of the entry");
         var kclk = TbufHex.ParseDecimal(tail.Groups[1].Value, "the kernel clock after kclk=");
         var field = text[head.Length..tail.Index];
-        try
-        {
-            var body = WithoutCpu(field);
-            return new TbufLine(number, KindOf(body), body, kclk);
-        }
-        catch (TbufFieldException e) when (field.Length >= 118)
-        {
-            // JDB cuts entries at 120 columns; say so when that may be why the text does not read
-            throw new TbufFieldException(e.Message + " (the entry fills JDB's 120-column field and may have been cut)");
-        }
+        var body = WithoutCpu(field);
+        // the field is printed with %120.120s; the number's two blanks and the CPU's leading blank are not in it
+        return new TbufLine((long)number, KindOf(body), body, kclk, field.Length >= 119);
     }
 
     private static string WithoutCpu(string field)

@@ -17,7 +17,10 @@ public sealed class Thread : KObject
     /// <summary>"Invalid" pager / exception handler of a fresh thread (index ~0).</summary>
     public const ulong NoCap = ulong.MaxValue >> 12;
 
-    public Thread(Kernel k) : base(k, ObjectSize) { }
+    public Thread(Kernel k) : base(k, ObjectSize) => ReadyNode = new LinkedListNode<Thread>(this);
+
+    /// <summary>This thread's node in the ready queue, allocated once.</summary>
+    internal readonly LinkedListNode<Thread> ReadyNode;
 
     public Task? Task { get; private set; }
     private bool _dead = true;
@@ -52,7 +55,7 @@ public sealed class Thread : KObject
     public ulong Ip { get; private set; }
     public ulong Sp { get; private set; }
     public ulong Rflags { get; private set; } = 0x202;
-    public int Priority { get; internal set; } = 1;    // Default_prio
+    public int Priority { get; internal set; } = 1;    // Default_prio; change through Kernel.SetPriority while queued
     public Utcb Utcb { get; } = new();
 
     public override string JdbType => "Thread";

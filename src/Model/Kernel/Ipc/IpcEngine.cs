@@ -152,7 +152,7 @@ public sealed partial class Kernel
 
     private static void ForgetExplicitReply(Task? t, Thread caller)
     {
-        if (t == null) return;
+        if (t == null || t.ReplyCaps.Count == 0) return;
         foreach (var k in t.ReplyCaps.Where(kv => kv.Value.Caller == caller).Select(kv => kv.Key).ToList()) t.ReplyCaps.Remove(k);
     }
 

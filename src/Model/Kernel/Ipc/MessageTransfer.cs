@@ -18,7 +18,7 @@ internal static class MessageTransfer
         if (words + 2 * items > Utcb.MrCount) items = (Utcb.MrCount - words) / 2;
         Array.Copy(from.Utcb.W, 0, to.Utcb.W, 0, words);
         var err = IpcErr.None;
-        var buffers = new ReceiveBuffers(to.Utcb);
+        ReceiveBuffers? buffers = null;   // made only when a message carries items
         for (int i = 0; i < items && err == IpcErr.None; i++)
         {
             ulong ctl = from.Utcb.Mr(words + 2 * i);
@@ -29,7 +29,7 @@ internal static class MessageTransfer
                 to.Utcb.SetMr(words + 2 * i, 0);
                 continue;
             }
-            err = MapItem(k, op, from, to, ctl, fp, buffers, words + 2 * i);
+            err = MapItem(k, op, from, to, ctl, fp, buffers ??= new ReceiveBuffers(to.Utcb), words + 2 * i);
         }
         // The receiver sees the sender's tag; the kernel owns the error bit (IPC-MSG-1).
         to.ResultTag = new MsgTag(tag.Label, words, tag.Items, tag.Flags & ~MsgTagFlags.Error);
