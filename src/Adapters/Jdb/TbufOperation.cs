@@ -1,41 +1,22 @@
 using L4Conf.Model.Abi;
+using L4Conf.Model.Trace;
 
 namespace L4Conf.Adapters.Jdb;
 
-/// <summary>
-/// JDB's name of an IPC operation, which is the low four bits of the selector (fiasco tb_entry_output.cpp,
-/// get_ipc_type; the bits are L4_obj_ref::Operation in src/abi/l4_types.cpp). Every other value prints `unk ipc`.
-/// </summary>
+/// <summary>JDB's operation names when reading a capture (the table is <see cref="OpNames"/>).</summary>
 internal static class TbufOperation
 {
-    public const string Unknown = "unk ipc";
+    public const string Unknown = OpNames.Unknown;
 
-    private static readonly (string Text, SysFlags Flags)[] Names =
-    [
-        ("none", SysFlags.None),
-        ("call ipc", SysFlags.Call),
-        ("send", SysFlags.Send),
-        ("recv", SysFlags.Recv),
-        ("snd wait", SysFlags.SendAndWait),
-        ("repl", SysFlags.ReplyAndWait),
-        ("wait", SysFlags.Wait),
-        ("send rcap", SysFlags.Send | SysFlags.Reply),
-    ];
-
-    public static string Text(SysFlags op)
-    {
-        foreach (var (text, flags) in Names)
-            if (flags == op) return text;
-        return Unknown;
-    }
+    public static string Text(SysFlags op) => OpNames.Text(op);
 
     /// <summary>The flags behind a name; null for `unk ipc`, which stands for several values.</summary>
     public static SysFlags? Flags(string text)
     {
-        foreach (var (name, flags) in Names)
+        foreach (var (name, flags) in OpNames.Table)
             if (name == text) return flags;
         if (text == Unknown) return null;
         throw new TbufFieldException(
-            $"expected an operation ({string.Join(", ", Names.Select(n => n.Text))} or {Unknown}), found '{text}'");
+            $"expected an operation ({string.Join(", ", OpNames.Table.Select(n => n.Text))} or {Unknown}), found '{text}'");
     }
 }

@@ -17,6 +17,7 @@ public static class CaseSets
             .Concat(CaplifeCase.Cases())
             .Concat(DumpCases.Cases())
             .Concat(IpcCases.Cases())
+            .Concat(FileServerCase.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>

@@ -48,7 +48,7 @@ public sealed partial class Kernel
         // Events are built only when recorded: benchmarks run with the recorder off.
         if (Trace.Enabled)
             Trace.Add(new Invoke(caller.DbgId, rdx, tag.Raw, rsi, r8, caller.Utcb.W.AsSpan(0, Math.Min(tag.Words, Utcb.MrCount)).ToArray())
-                { Op = OpName(sel.Op), TimeUs = Clock });
+                { Op = OpName(sel.Op), Dest = DestOf(caller, sel), TimeUs = Clock });
         var r = Dispatch(caller, sel, tag, rsi, r8);
         if (r.IsBlocked) return false;
         caller.Utcb.Error = r.Error;
@@ -60,12 +60,17 @@ public sealed partial class Kernel
         return true;
     }
 
-    /// <summary>JDB's names of the operations (fiasco src/jdb/jdb_trace_set/tb_entry output).</summary>
-    public static string OpName(SysFlags f) => ((ulong)f & 0xF) switch
+    /// <summary>The object a call addresses, as JDB's DID= shows it: the reply partner, the caller itself, or the slot's object.</summary>
+    private static ulong? DestOf(Thread caller, CapSelector sel)
     {
-        0x1 => "send", 0x2 => "recv", 0x3 => "call ipc", 0x6 => "wait", 0x7 => "send+wait", 0x9 => "repl",
-        0xB => "repl+recv", 0xF => "repl+wait", 0x4 => "wait", _ => $"op{(ulong)f & 0xF:x}",
-    };
+        if ((sel.Op & SysFlags.Reply) != 0)
+            return sel.ExplicitReply ? (caller.Task?.ReplyCaps.TryGetValue(sel.Index, out var rc) == true ? rc.Caller.DbgId : null) : caller.ReplyTo?.DbgId;
+        if (sel.Special) return caller.DbgId;
+        return caller.Task?.Space[sel.Index]?.Object.DbgId;
+    }
+
+    /// <summary>JDB's name of the operation (see <see cref="OpNames"/>).</summary>
+    public static string OpName(SysFlags f) => OpNames.Text((SysFlags)((ulong)f & 0xF));
 
     private InvokeResult Dispatch(Thread caller, CapSelector sel, MsgTag tag, ulong rsi, ulong r8)
     {
