@@ -9,5 +9,6 @@ var root = new RootCommand("l4conf: executable reference model and conformance s
     ProveCommand.Build(),
     AbiCommand.Build(),
     ObjectsCommand.Build(),
+    TraceCommand.Build(),
 };
 return root.Parse(args).Invoke();

@@ -18,6 +18,7 @@ public static class CaseSets
             .Concat(DumpCases.Cases())
             .Concat(IpcCases.Cases())
             .Concat(FileServerCase.Cases())
+            .Concat(TraceCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>

@@ -1,0 +1,13 @@
+using L4Conf.Model.Trace;
+
+namespace L4Conf.Adapters.Check;
+
+/// <summary>One rule broken by a captured event: which rule (a spec clause id), where, and what was seen.</summary>
+public sealed record IpcViolation(string Clause, TraceEvent Event, string Message, IReadOnlyList<TraceEvent> Before);
+
+/// <summary>What `trace check` found: how often each rule was checked, the pairs it could form, and the violations in order.</summary>
+public sealed record IpcCheckReport(int Events, int Invokes, int Answers, IReadOnlyDictionary<string, int> Checked,
+    int PairedMessages, int UnpairedReceives, int PairedReplies, IReadOnlyList<IpcViolation> Violations)
+{
+    public bool Ok => Violations.Count == 0;
+}
