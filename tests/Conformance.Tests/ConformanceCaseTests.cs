@@ -64,6 +64,17 @@ public class MutantTests
         Assert.Contains("shortest failing program:", prop.Message);
     }
 
+    [Fact]
+    public void Delivering_the_senders_label_through_a_gate_fails_a_case_and_the_label_property()
+    {
+        var r = RunWith("sender-label", "^(ipc/gate-label|ipc/file-server-real-capture|prop/ipc-label-integrity)$");
+        Assert.Equal(3, r.Failed);
+        var prop = r.Results.Single(x => x.Case.Id == "prop/ipc-label-integrity");
+        Assert.Contains($"seed {ConformanceCaseTests.Seed}", prop.Message);
+        Assert.Contains("shortest failing program:", prop.Message);
+        Assert.Contains("expected 0x", prop.Message);
+    }
+
     [Theory]
     [InlineData("grow-rights", "map/rights-intersect")]
     [InlineData("grow-rights", "caplife/real-capture")]

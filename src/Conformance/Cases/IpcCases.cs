@@ -290,6 +290,59 @@ public static class IpcCases
                 c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
             }
         });
+        yield return Case("ipc/send-and-wait", "send-and-wait sends, then waits for anyone; it installs no reply capability", ["IPC-CALL-2"], c =>
+        {
+            var (w, server, client) = Pair();
+            var third = w.NewTask("third");
+            w.Check(w.Map(third.TaskSel, 0x30 << 12, CapRights.RWS, 0, client.ThreadSel), "third -> client");
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            var ts = w.ProgramSys(third.Thread);
+            w.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w.K.Start(client.Thread, [cs.Next(cs.Ipc((0x30UL << 12) | (ulong)SysFlags.SendAndWait, new MsgTag(0, 0, 0), 0x55))]);
+            w.K.Run();
+            c.True(server.Thread.ReplyTo == null, "no reply capability for a send-and-wait");
+            c.Equal(ThreadState.Receiving, client.Thread.State, "client now waits for anyone");
+            third.Thread.Utcb.SetMr(0, 7);
+            w.K.Start(third.Thread, [ts.Next(ts.Send(0x30 << 12, new MsgTag(0, 1, 0), label: 0x990))]);
+            w.K.Run();
+            c.Equal(0x990UL, client.Thread.ResultLabel, "client received from the third thread");
+            c.Equal(7UL, client.Thread.Utcb.Mr(0), "word");
+        });
+        yield return Case("ipc/map-failed-quota", "a map item the receiver's quota cannot hold fails: SEMAPFAILED for the sender, REMAPFAILED for the receiver", ["IPC-ITEM-4", "QUOTA-4"], c =>
+        {
+            var w = new World();
+            var small = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Umword(Model.Kernel.Task.ObjectSize + Model.Kernel.Thread.ObjectSize + 3 * 4096));
+            // A receiver task made from a small factory: its slots 0x0..0x7f page is paid, a new page for 0x100 is not.
+            ulong task = w.FreeSlot(), th = w.FreeSlot();
+            w.Check(w.Root.CreateTask(small, task, Fpage.Memory(World.UtcbBase, 12, MemRights.RW)), "task");
+            w.Check(w.Root.FactoryCreate(World.FactoryCap, (long)Protocol.Thread, th), "thread");
+            w.Check(w.Root.ThreadControl(th, ThreadCtlFlags.BindTask, bindTask: task, utcb: World.UtcbBase), "bind");
+            w.Check(w.Root.ExRegs(th, 0, 0), "start");
+            w.Check(w.Map(task, 1 << 12, CapRights.RWS, 0, task), "own task cap (first page)");
+            var rt = (KThread)w.Obj(th);
+            var rtask = (Model.Kernel.Task)w.Obj(task);
+            var client = w.NewTask("client");
+            w.Check(w.Map(client.TaskSel, 0x30 << 12, CapRights.RWS, 0, th), "receiver's thread cap");
+            w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+            // Fill the receiver's quota so the page for slot 0x1000 cannot be had.
+            while (rtask.Quota!.TryAlloc(4096)) { }
+            var rs = w.ProgramSys(rt);
+            var cs = w.ProgramSys(client.Thread);
+            IEnumerable<SyscallRequest> Rcv() { rt.Utcb.Bdr = 0; rt.Utcb.SetBr(0, (0x1000UL << 12) | (ulong)ItemBits.RcvSingleCap); yield return rs.Next(rs.Wait()); }
+            IEnumerable<SyscallRequest> Snd()
+            {
+                client.Thread.Utcb.SetMr(0, (ulong)ItemBits.Map);
+                client.Thread.Utcb.SetMr(1, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                yield return cs.Next(cs.Send(0x30 << 12, new MsgTag(0, 0, 1)));
+            }
+            w.K.Start(rt, Rcv());
+            w.K.Start(client.Thread, Snd());
+            w.K.Run();
+            c.Equal(IpcErr.SeMapFailed, client.Thread.Utcb.Error, "sender");
+            c.Equal(IpcErr.ReMapFailed, rt.Utcb.Error, "receiver");
+            c.True(rtask.Space[0x1000] == null, "nothing mapped");
+        });
         yield return Case("ipc/words-limit", "at most 63 words are copied", ["IPC-MSG-2"], c =>
         {
             var (w, server, client) = Pair();

@@ -31,6 +31,10 @@ public static class PropertyCases
             ["SAFE-7", "IPC-REPLY-1", "IPC-REPLY-2"], IpcInvariant.ReplyOnce);
         yield return IpcProperty("prop/ipc-deletion-wakes", "deleting a thread wakes everything blocked on it with SEABORTED/REABORTED",
             ["SAFE-8", "IPC-ABORT-1"], IpcInvariant.DeletionWakes);
+        yield return Case("prop/never-throws", "random register values on three threads always get a real answer, never an exception or a hang",
+            ["SAFE-9"], c => Run(c, "prop/never-throws",
+                Prop.ForAll(RawSyscallProperty.Arbitrary, (RawSyscallProperty.RawCall[] calls) => { RawSyscallProperty.Run(calls, c.Seed); return true; }),
+                IpcTests, $"{IpcTests} random programs of up to 30 raw system calls"));
         yield return Property("prop/quota-returned", "quota never exceeds its limit and is fully returned after deleting everything",
             ["SAFE-4", "QUOTA-1", "QUOTA-3", "CAP-LIFE-3"], Invariant.Quota);
     }

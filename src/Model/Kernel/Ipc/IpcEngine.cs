@@ -22,6 +22,7 @@ public sealed partial class Kernel
         {
             Caller = inv.Caller, Selector = inv.Selector, Tag = inv.Tag, Timeouts = inv.Timeouts, SendRights = inv.Rights,
             DeliverLabel = label, SenderLabel = inv.Label, SendTo = dest, Gate = dest as IpcGate, HasSend = true, HasRecv = inv.HasRecv,
+            OpenWait = IsOpenWait(inv.Op),
             ReceiveFrom = inv.HasRecv && !IsOpenWait(inv.Op) ? receiver : null,
             ExplicitReplySlot = inv.Selector.ExplicitReply ? inv.Selector.Index : null,
         };

@@ -27,8 +27,13 @@ public sealed class IpcOperation
     public KObject? SendTo { get; set; }
     public bool HasSend { get; init; }
     public bool HasRecv { get; init; }
-    /// <summary>The send phase is a call: the callee gets a reply capability to the caller.</summary>
-    public bool IsCall => HasSend && HasRecv && !IsReply;
+    /// <summary>The receive phase is an open wait (L4_SYSF_OPEN_WAIT).</summary>
+    public bool OpenWait { get; init; }
+    /// <summary>
+    /// A call (send + closed receive from the partner): the callee gets a reply capability to the caller. Send-and-wait
+    /// (0x7) receives from anyone and installs none.
+    /// </summary>
+    public bool IsCall => HasSend && HasRecv && !IsReply && !OpenWait;
     public bool IsReply { get; init; }
     /// <summary>Closed receive: the only sender accepted (a thread, an IRQ, a semaphore, or the caller itself for sleeping). Null = open wait.</summary>
     public KObject? ReceiveFrom { get; set; }
