@@ -48,8 +48,6 @@ public enum StopKind
     Trap,
     /// <summary>The instruction budget ran out before anything else happened.</summary>
     Budget,
-    /// <summary>`hlt` in user mode is a #GP in reality; reported as a trap with vector #GP and this kind for clarity is not used.</summary>
-    Halt,
 }
 
 /// <summary>The result of running: why it stopped, the trap if any, how many instructions retired, and a message for #UD.</summary>
