@@ -19,6 +19,7 @@ public static class CaseSets
             .Concat(IpcCases.Cases())
             .Concat(FileServerCase.Cases())
             .Concat(TraceCases.Cases())
+            .Concat(MemCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>

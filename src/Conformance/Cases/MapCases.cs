@@ -73,7 +73,7 @@ public static class MapCases
             c.Equal((byte)0x15, (byte)child.Task.Space[0x20]!.Attr, "counted slot");
             c.Equal((byte)0x05, (byte)child.Task.Space[0x21]!.Attr, "weak slot");
             c.Equal(2L, obj.RefCnt, "ref_cnt counts root's and the counted child slot");
-            w.Check(child.Sys.TaskMap(World.TaskCap, World.TaskCap, Fpage.Obj(0x21 << 12, 0, CapRights.RWSD), (0x22UL << 12) | 8), "copy of a weak slot");
+            w.Check(child.Sys, child.Sys.TaskMap(World.TaskCap, World.TaskCap, Fpage.Obj(0x21 << 12, 0, CapRights.RWSD), (0x22UL << 12) | 8), "copy of a weak slot");
             c.Equal((byte)0x05, (byte)child.Task.Space[0x22]!.Attr, "a weak source yields a weak slot");
         });
         yield return Case("map/gate-downgrade", "a gate cap mapped without the server right names the plain gate", ["CAP-MAP-5", "GATE-1"], c =>

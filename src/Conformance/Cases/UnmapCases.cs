@@ -49,7 +49,7 @@ public static class UnmapCases
         yield return Case("unmap/partial-revoke", "without R the given W/S/D bits are revoked and the slot stays", ["CAP-UNMAP-4"], c =>
         {
             var (w, child, sem, _) = Setup();
-            w.Check(child.Sys.TaskUnmap(World.TaskCap, Fpage.Obj(0x20 << 12, 0, CapRights.S), UnmapMask.AllSpaces), "revoke S");
+            w.Check(child.Sys, child.Sys.TaskUnmap(World.TaskCap, Fpage.Obj(0x20 << 12, 0, CapRights.S), UnmapMask.AllSpaces), "revoke S");
             c.Equal((byte)0x15, (byte)child.Task.Space[0x20]!.Attr, "RW + counted remain");
             w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Obj(sem, 0, CapRights.W | CapRights.D), UnmapMask.AllSpaces), "revoke W and D from root's");
             c.Equal((byte)0xF6, (byte)w.Boot.Root.Space[sem >> 12]!.Attr, "root keeps R, S, counted and object rights");
@@ -70,13 +70,13 @@ public static class UnmapCases
             ulong irq = w.Create((long)Protocol.IrqSender);
             var obj = w.Obj(irq);
             w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWSD, (byte)ObjItemAttr.NoRefCnt, irq), "weak rwsd");
-            w.Check(child.Sys.DeleteObj(World.TaskCap, 0x20 << 12), "delete through the weak cap");
+            w.Check(child.Sys, child.Sys.DeleteObj(World.TaskCap, 0x20 << 12), "delete through the weak cap");
             c.True(!obj.Alive && w.Boot.Root.Space[irq >> 12] == null, "object and root's cap gone");
         });
         yield return Case("unmap/weak-never-destroys", "removing a weak slot never destroys the object", ["CAP-UNMAP-6"], c =>
         {
             var (w, child, _, obj) = Setup();
-            w.Check(child.Sys.ReleaseCap(World.TaskCap, 0x21 << 12), "release the weak cap");
+            w.Check(child.Sys, child.Sys.ReleaseCap(World.TaskCap, 0x21 << 12), "release the weak cap");
             c.True(obj.Alive && obj.RefCnt == 2, "object alive, ref_cnt unchanged");
         });
         yield return Case("unmap/last-counted-destroys", "removing the last counted slot destroys the object, weak slots included", ["CAP-UNMAP-7", "CAP-LIFE-1"], c =>
@@ -84,7 +84,7 @@ public static class UnmapCases
             var (w, child, sem, obj) = Setup();
             w.Check(w.Root.ReleaseCap(World.TaskCap, sem), "release root's");
             c.True(obj.Alive, "still one counted slot");
-            w.Check(child.Sys.ReleaseCap(World.TaskCap, 0x20 << 12), "release the last counted");
+            w.Check(child.Sys, child.Sys.ReleaseCap(World.TaskCap, 0x20 << 12), "release the last counted");
             c.True(!obj.Alive, "destroyed");
             c.True(child.Task.Space[0x21] == null, "the weak slot went with it");
         });

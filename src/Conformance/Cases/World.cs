@@ -22,11 +22,32 @@ public sealed class World
     public L4Sys Root { get; }
     private ulong _nextSlot = 0x100;
 
-    public World(KernelConfig? config = null)
+    /// <summary>With <paramref name="sigma0"/>, sigma0 runs its server on its boot thread (the reference system).</summary>
+    public World(KernelConfig? config = null, bool sigma0 = false)
     {
         K = new Kernel(config ?? Properties.Mutants.Current);
-        Boot = BootState.Create(K);
+        if (sigma0)
+        {
+            var rs = new Reference.System.ReferenceSystem(K);
+            Boot = rs.Boot;
+            Sigma0 = rs.Sigma0;
+        }
+        else Boot = BootState.Create(K);
         Root = new L4Sys(K, Boot.RootThread);
+    }
+
+    public Reference.Sigma0.Sigma0Server? Sigma0 { get; }
+
+    /// <summary>A sigma0 request from <paramref name="who"/> through <paramref name="gate"/>: MR0 = request, MR1 = fpage, window in BR0/BR1.</summary>
+    public MsgTag Sigma0Call(L4Sys who, ulong gate, ulong request, Fpage mr1, Fpage window)
+    {
+        var u = who.Self.Utcb;
+        u.SetMr(0, request);
+        u.SetMr(1, mr1.Raw);
+        u.Bdr = 0;
+        u.SetBr(0, (ulong)ItemBits.Map);
+        u.SetBr(1, window.Raw);
+        return who.Call(gate, new MsgTag((long)Protocol.Sigma0, 2, 0));
     }
 
     public ulong FreeSlot() => (_nextSlot++) << 12;
@@ -82,9 +103,12 @@ public sealed class World
         return g;
     }
 
-    public void Check(MsgTag t, string what)
+    public void Check(MsgTag t, string what) => Check(Root, t, what);
+
+    /// <summary>Fails the case when <paramref name="who"/>'s call failed (its own error register holds the IPC error).</summary>
+    public void Check(L4Sys who, MsgTag t, string what)
     {
-        long e = Root.Error(t);
+        long e = who.Error(t);
         if (e != 0) throw new Suite.CaseFailure($"setup: {what} failed with {e}");
     }
 }

@@ -55,6 +55,7 @@ public sealed class BootState
         var rootThread = Boot(new Thread(k), rootName);
 
         s0Thread.BootBind(sigma0, InitialUtcb, pager: 0);                  // sigma0 has no pager
+        k.Sigma0 = sigma0;                                                 // owner of all physical memory
         rootThread.BootBind(root, InitialUtcb, pager: (ulong)InitialCap.Pager);
         gate.BindThread(s0Thread);
 

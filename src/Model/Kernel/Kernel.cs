@@ -142,4 +142,7 @@ public sealed record KernelConfig(int OnlineCpus, int MaxCpus, int IcuLines, int
     /// JDB configured. MaxCpus/IcuLines are configuration values not shown by any capture (UNCONFIRMED).
     /// </summary>
     public static KernelConfig Default { get; } = new(OnlineCpus: 1, MaxCpus: 16, IcuLines: 24, IcuMsis: 0, HasVm: true, HasJdb: true);
+
+    /// <summary>Physical RAM: 512 MiB, as the captured QEMU machine had.</summary>
+    public ulong RamBytes { get; init; } = 512UL << 20;
 }

@@ -23,6 +23,11 @@ public class Task : KObject
     /// <summary>Kernel-user memory given at creation or by add_ku_mem (UTCBs live here).</summary>
     public Fpage UtcbArea { get; }
     internal readonly List<Fpage> KuMem = new();
+    /// <summary>Memory mappings by virtual start address (the mapping database's view of this task).</summary>
+    internal readonly Dictionary<ulong, Mem.MemMapping> MemMappings = new();
+    public IEnumerable<Mem.MemMapping> Memory => MemMappings.Values;
+    /// <summary>The hardware address space (page tables), when the machine model is attached.</summary>
+    public Mem.IMemSpace? MemSpace { get; set; }
     internal readonly List<Thread> Threads = new();
     /// <summary>The task's reply-capability space: explicit reply caps (selector bit 10) by index.</summary>
     internal readonly Dictionary<ulong, (Thread Caller, CapRights Rights)> ReplyCaps = new();
@@ -58,7 +63,11 @@ public class Task : KObject
         var mask = (srcCap.UserRights & inv.Rights) | CapRights.R | CapRights.W | CapRights.D;
         ulong ctl = inv.Mr(1);
         var fp = new Fpage(inv.Mr(2));
-        var r = Kernel.MapObjects(src, fp, this, ctl >> 12, (byte)(ctl & 0xF0), (ctl & (ulong)ItemBits.Grant) != 0, mask);
+        bool grant = (ctl & (ulong)ItemBits.Grant) != 0;
+        if (fp.Type == FpageType.Memory)
+            return Kernel.MapMemory(src, fp, this, ctl & ~0xFFFUL, grant, (byte)(ctl & 0xF0)).MapFailed
+                ? InvokeResult.Ipc(IpcErr.SeMapFailed) : InvokeResult.Ok();                   // MEM-MAP-1
+        var r = Kernel.MapObjects(src, fp, this, ctl >> 12, (byte)(ctl & 0xF0), grant, mask);
         return r.MapFailed ? InvokeResult.Ipc(IpcErr.SeMapFailed) : InvokeResult.Ok();       // TASK-MAP-4
     }
 
@@ -71,7 +80,9 @@ public class Task : KObject
         {
             var fp = new Fpage(inv.Mr(i));
             Kernel.UnmapObjects(this, fp, mask);
-            inv.Utcb.SetMr(i, fp.Raw & ~0xFUL);   // objects report no accessed/dirty flags (TASK-UNMAP-2)
+            // The low 4 bits come back as the accessed (1) / dirty (2) bits collected; 0 for objects (CAP-UNMAP-8, MEM-UNMAP-3).
+            ulong flags = Kernel.UnmapMemory(this, fp, mask);
+            inv.Utcb.SetMr(i, (fp.Raw & ~0xFUL) | flags);
         }
         return InvokeResult.Ok(words);
     }
@@ -127,6 +138,7 @@ public class Task : KObject
     protected internal override void OnDestroy()
     {
         Kernel.UnmapObjects(this, Fpage.All, UnmapMask.KernelFull);
+        Kernel.UnmapMemory(this, Fpage.Memory(0, 47, MemRights.RWX), UnmapMask.AllSpaces);
         foreach (var t in Threads.ToList()) t.Kill();
         Quota?.Free((ulong)Space.Pages.Count * (ulong)ObjectSpace.PageSize);
     }

@@ -17,6 +17,8 @@ namespace L4Conf.Model.Trace;
 [JsonDerivedType(typeof(ConsoleOutput), "console")]
 [JsonDerivedType(typeof(PageFault), "pf")]
 [JsonDerivedType(typeof(ModelNote), "note")]
+[JsonDerivedType(typeof(MemMapped), "mem-map")]
+[JsonDerivedType(typeof(MemUnmapped), "mem-unmap")]
 public abstract record TraceEvent
 {
     /// <summary>Position in the trace, 1-based; assigned by the recorder or the reader.</summary>
@@ -87,6 +89,11 @@ public sealed record PageFault(ulong Thread, ulong Pfa, ulong Ip, ulong ErrorCod
 
 /// <summary>Bytes written to the kernel console (Vlog).</summary>
 public sealed record ConsoleOutput(ulong Object, string Text) : TraceEvent;
+
+/// <summary>A memory page was mapped (or granted) from one task's address to another's.</summary>
+public sealed record MemMapped(ulong From, ulong FromVa, ulong To, ulong ToVa, int Order, byte Rights, string Cause) : TraceEvent;
+/// <summary>A memory mapping was removed from a task.</summary>
+public sealed record MemUnmapped(ulong Task, ulong Va, int Order) : TraceEvent;
 
 /// <summary>Something the model did not model yet happened here; recorded so that nothing is silently skipped.</summary>
 public sealed record ModelNote(ulong Thread, string Text) : TraceEvent;

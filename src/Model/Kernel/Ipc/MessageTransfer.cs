@@ -39,11 +39,21 @@ internal static class MessageTransfer
     private static IpcErr MapItem(Kernel k, IpcOperation op, Thread from, Thread to, ulong ctl, Fpage fp, ReceiveBuffers buffers, int mr)
     {
         if ((ctl & (ulong)ItemBits.Map) == 0) return IpcErr.SeMsgCut;
-        if (fp.Type == FpageType.Memory || fp.Type == FpageType.Io)
+        if (fp.Type == FpageType.Io)
         {
-            if (k.Trace.Enabled) k.Trace.Add(new ModelNote(from.DbgId, $"{fp.Type} map item in IPC: memory and I/O spaces are not modelled yet; nothing mapped"));
+            if (k.Trace.Enabled) k.Trace.Add(new ModelNote(from.DbgId, "I/O-port map item in IPC: I/O spaces are not modelled yet; nothing mapped"));
             to.Utcb.SetMr(mr, ReturnWord(ctl, fp, 2));
             to.Utcb.SetMr(mr + 1, 0);
+            return IpcErr.None;
+        }
+        if (fp.Type == FpageType.Memory)
+        {
+            if (buffers.NextMemory() is not { } win) return IpcErr.SeMsgCut;                       // IPC-ITEM-3
+            var mres = k.MapMemory(from.Task!, fp, to.Task!, ctl & ~0xFFFUL, (ctl & (ulong)ItemBits.Grant) != 0, (byte)(ctl & 0xF0),
+                win.Address, win.Order);
+            if (mres.MapFailed) return IpcErr.SeMapFailed;
+            to.Utcb.SetMr(mr, ReturnWord(ctl, fp, mres.Mapped > 0 ? 0UL : 2UL));
+            to.Utcb.SetMr(mr + 1, fp.Raw);
             return IpcErr.None;
         }
         if (fp.Type != FpageType.Obj) return IpcErr.SeMsgCut;
@@ -64,22 +74,37 @@ internal static class MessageTransfer
     /// <summary>The return item's first word: hot spot, compound and map bits from the item, order and type from the fpage, the receive type.</summary>
     private static ulong ReturnWord(ulong ctl, Fpage fp, ulong rcvType) => (ctl & ~0xFF6UL) | (fp.Raw & 0xFF0) | rcvType;
 
-    /// <summary>The receiver's object buffer list: starts at BR[BDR.obj]; small items name one slot, others carry a window fpage.</summary>
+    /// <summary>
+    /// The receiver's buffer lists: one iterator for memory items starting at BR[BDR.mem], one for objects at BR[BDR.obj]
+    /// (abi-facts §5.2, §5.3). Small items name one object slot; others carry a window fpage (all spaces = everything).
+    /// </summary>
     private sealed class ReceiveBuffers(Utcb u)
     {
-        private int _next = (int)((u.Bdr >> 10) & 0x1F);
+        private int _obj = (int)((u.Bdr >> 10) & 0x1F), _mem = (int)(u.Bdr & 0x1F);
 
         public (Fpage Window, Task? Forward)? NextObject()
         {
-            if (_next >= Utcb.BrCount) return null;
-            ulong item = u.Br(_next);
+            if (_obj >= Utcb.BrCount) return null;
+            ulong item = u.Br(_obj);
             if ((item & (ulong)ItemBits.Map) == 0) return null;
             bool small = (item & 0x2) != 0, fwd = (item & (ulong)ItemBits.RcvForward) != 0;
             if (fwd) return null;   // forwarding receive items are not modelled: treat as no buffer
-            if (small) { _next += 1; return (Fpage.Obj(item & ~0xFFFUL, 0, CapRights.RWSD), null); }
-            var w = new Fpage(u.Br(_next + 1));
-            _next += 2;
+            if (small) { _obj += 1; return (Fpage.Obj(item & ~0xFFFUL, 0, CapRights.RWSD), null); }
+            var w = new Fpage(u.Br(_obj + 1));
+            _obj += 2;
             return w.Type == FpageType.Obj || w.IsAllSpaces ? (w.IsAllSpaces ? Fpage.Obj(0, 16, CapRights.RWSD) : w, null) : null;
+        }
+
+        /// <summary>The next memory receive window (address, order), or null when there is none.</summary>
+        public (ulong Address, int Order)? NextMemory()
+        {
+            if (_mem >= Utcb.BrCount) return null;
+            ulong item = u.Br(_mem);
+            if ((item & (ulong)ItemBits.Map) == 0 || (item & 0x3) != 0) return null;
+            var w = new Fpage(u.Br(_mem + 1));
+            _mem += 2;
+            if (w.IsAllSpaces) return (0, 47);
+            return w.Type == FpageType.Memory && w.Order >= 12 ? (w.Address, w.Order) : null;
         }
     }
 }

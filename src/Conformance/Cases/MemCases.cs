@@ -1,0 +1,133 @@
+using L4Conf.Conformance.Suite;
+using L4Conf.Model.Abi;
+using L4Conf.Model.Kernel;
+using L4Conf.Reference.Sigma0;
+using static L4Conf.Conformance.Cases.CaseSets;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>sigma0's protocol and the memory mapping database (abi-facts §8.2, §10), driven through real IPC.</summary>
+public static class MemCases
+{
+    private const ulong Any = (ulong)Sigma0Request.FpageAny, Ram = (ulong)Sigma0Request.FpageRam, KipReq = (ulong)Sigma0Request.Kip;
+    private static Fpage Win(ulong va, int order) => Fpage.Memory(va, order, MemRights.RWX);
+
+    public static IEnumerable<ConformanceCase> Cases()
+    {
+        yield return Case("sigma0/fpage-any-lowest-free", "FPAGE_ANY hands out the lowest free RAM page as the KIP descriptors leave it, first come first served",
+            ["SIGMA0-ANY-1", "SIGMA0-ANSWER-1", "SIGMA0-INIT-1", "MEM-MAP-2"], c =>
+        {
+            var w = new World(sigma0: true);
+            var t = w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_0000, 12));
+            c.Equal(new MsgTag(0, 0, 1).Raw, t.Raw, "answer tag: one item");
+            // Page 0 is never given, 0x1000 is the boot loader's (root task's), 0x2000 is the first free page.
+            // The receiver sees the kernel's return item: sigma0's word (0x2038) with bits 1,2,4..11 replaced by the fpage's
+            // order and type: 0x2000 | 8 | (12 << 6) | (1 << 4) = 0x2318 (abi-facts §5.3).
+            c.Equal(0x2318UL, w.Boot.RootThread.Utcb.Mr(0), "return item word 0");
+            c.Equal(Fpage.Memory(0x2000, 12, MemRights.RWX).Raw, w.Boot.RootThread.Utcb.Mr(1), "MR1 = the RWX fpage");
+            var m = w.K.FindMem(w.Boot.Root, 0x1000_0000);
+            c.True(m != null && m.Pa == 0x2000 && m.Rights == MemRights.RWX, $"root maps 0x10000000 -> 0x2000 RWX ({m})");
+            c.True(m!.Parent is { } p && p.Space == w.Boot.Sigma0 && p.Va == p.Pa, "derived from sigma0's 1:1 root");
+            w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_1000, 12));
+            c.Equal(0x3000UL, w.Boot.RootThread.Utcb.Mr(0) & ~0xFFFUL, "next FPAGE_ANY: 0x3000");
+        });
+        yield return Case("sigma0/ram-first-come", "FPAGE_RAM gives a free range to the first client only; a new client gets a gate labelled index << 4", ["SIGMA0-RAM-1", "SIGMA0-NEW-1", "SIGMA0-ID-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            c.Equal(0L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, Ram, Win(0x100000, 12), Win(0x2000_0000, 12))), "root takes 0x100000");
+            // A new client: factory protocol with MR0 = L4_PROTO_SIGMA0 through the root's gate (it has S).
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, unchecked((ulong)(long)Protocol.Sigma0));
+            u.Bdr = 0;
+            u.SetBr(0, (0x200UL << 12) | (ulong)ItemBits.RcvSingleCap);
+            var t = w.Root.Call(World.PagerCap, new MsgTag((long)Protocol.Factory, 1, 0));
+            c.Equal(new MsgTag(0, 0, 1).Raw, t.Raw, "new-client answer");
+            var gate = (IpcGate)w.Obj(0x200UL << 12);
+            c.Equal(0xC0UL, gate.GateLabel, "first client gate label 0xc << 4 (the real dump's sigma0 C:c gate has L=000000c0)");
+            c.Equal((byte)0x17, (byte)w.Boot.Root.Space[0x200]!.Attr, "mapped back RWS");
+            var other = w.NewTask("client12");
+            w.Check(w.Map(other.TaskSel, 0x30 << 12, CapRights.RWS, 0, 0x200UL << 12), "new client's gate");
+            c.Equal(-12L, other.Sys.Error(w.Sigma0Call(other.Sys, 0x30 << 12, Ram, Win(0x100000, 12), Win(0x2000_0000, 12))), "client 12 asks for the root's page: -ENOMEM");
+            c.Equal(0L, other.Sys.Error(w.Sigma0Call(other.Sys, 0x30 << 12, Ram, Win(0x101000, 12), Win(0x2000_0000, 12))), "a free page: ok");
+            c.Equal(0xCUL, w.Sigma0!.Owners.OwnerOf(0x101000), "owned by client 12");
+        });
+        yield return Case("sigma0/errors", "sigma0 refuses bad requests with the real errors", ["SIGMA0-ERR-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            c.Equal(-38L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, 0x60, Win(0x100000, 12), Win(0x2000_0000, 12))), "MR0 without the magic: -ENOSYS");
+            c.Equal(-22L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, Ram, new Fpage(0x101000 | (13 << 6) | 0x17), Win(0x2000_0000, 13))), "base 0x101000 not aligned to order 13: -EINVAL");
+            c.Equal(-22L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, Any, new Fpage(11 << 6), Win(0x2000_0000, 12))), "FPAGE_ANY order 11: -EINVAL");
+            c.Equal(-12L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, Ram, Win(0x8000, 12), Win(0x2000_0000, 12))), "a reserved page (sigma0's): -ENOMEM");
+            w.Boot.RootThread.Utcb.SetMr(0, 0);
+            c.Equal(-39L, w.Root.Error(w.Root.Call(World.PagerCap, new MsgTag(0x4000, 1, 0))), "another protocol: -EBADPROTO");
+        });
+        yield return Case("sigma0/kip", "the KIP request maps the KIP page (physical 0x600000) read-execute", ["SIGMA0-KIP-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            w.Sigma0Call(w.Root, World.PagerCap, KipReq, Fpage.Invalid, Win(Kip.PhysAddress, 12));
+            var m = w.K.FindMem(w.Boot.Root, Kip.PhysAddress);
+            c.True(m != null && m.Pa == Kip.PhysAddress && m.Rights == MemRights.RX, $"KIP mapped 1:1 RX ({m})");
+        });
+        yield return Case("mem/recursive-unmap", "unmap revokes from every descendant; W or X alone are taken away; the task keeps its own page without the self bit",
+            ["MEM-UNMAP-1", "MEM-UNMAP-2", "MEM-MAP-1"], c =>
+        {
+            var (w, a, b) = Chain();
+            var ma = w.K.FindMem(a.Task, 0x40_0000)!;
+            w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Memory(0x1000_0000, 12, MemRights.W), UnmapMask.OtherSpaces), "revoke W below root");
+            c.Equal(MemRights.RX, ma.Rights, "child lost W");
+            c.Equal(MemRights.RX, w.K.FindMem(b.Task, 0x50_0000)!.Rights, "grandchild lost W");
+            c.Equal(MemRights.RWX, w.K.FindMem(w.Boot.Root, 0x1000_0000)!.Rights, "root keeps RWX (no self bit)");
+            w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Memory(0x1000_0000, 12, MemRights.RWX), UnmapMask.OtherSpaces), "flush below root");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) == null && w.K.FindMem(b.Task, 0x50_0000) == null, "descendants gone");
+            c.True(w.K.FindMem(w.Boot.Root, 0x1000_0000) != null, "root's page stays");
+            w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Memory(0x1000_0000, 12, MemRights.RWX), UnmapMask.AllSpaces), "flush with self");
+            c.True(w.K.FindMem(w.Boot.Root, 0x1000_0000) == null, "root's page gone too");
+        });
+        yield return Case("mem/upgrade-overwrite-grant", "mapping the same page again upgrades rights; another page in the way is unmapped first; grant moves the mapping",
+            ["MEM-MAP-3", "MEM-MAP-4", "MEM-GRANT-1"], c =>
+        {
+            var (w, a, b) = Chain();
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x1000_0000, 12, MemRights.R), 0x60_0000), "map R at 0x600000");
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x1000_0000, 12, MemRights.W), 0x60_0000), "map W on top");
+            c.Equal(MemRights.RW, w.K.FindMem(a.Task, 0x60_0000)!.Rights, "upgraded to RW (OR)");
+            w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1100_0000, 12));
+            ulong other = w.K.FindMem(w.Boot.Root, 0x1100_0000)!.Pa;
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x1100_0000, 12, MemRights.RW), 0x40_0000), "another page over 0x400000");
+            c.Equal(other, w.K.FindMem(a.Task, 0x40_0000)!.Pa, "the new page replaced the old");
+            c.True(w.K.FindMem(b.Task, 0x50_0000) == null, "the old page's descendants went with it");
+            var mid = w.K.FindMem(a.Task, 0x40_0000)!;
+            c.Equal(0L, a.Sys.Error(a.Sys.TaskMap(0x20 << 12, World.TaskCap, Fpage.Memory(0x40_0000, 12, MemRights.RW), 0x70_0000 | (ulong)ItemBits.Grant)), "a grants 0x400000 to b");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) == null, "gone from a");
+            var g = w.K.FindMem(b.Task, 0x70_0000)!;
+            c.True(g.Pa == other && g.Parent == mid.Parent, "b's page takes a's place under root's mapping");
+        });
+        yield return Case("mem/superpage", "a 2 MiB page maps whole; unmapping 4 KiB of it with the self bit removes the whole page and what derives from it", ["MEM-SUPER-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            var t = w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 21, MemRights.None), Win(0x2000_0000, 21));
+            c.Equal(0L, w.Root.Error(t), "FPAGE_ANY order 21");
+            var m = w.K.FindMem(w.Boot.Root, 0x2000_0000)!;
+            c.Equal(21, m.Order, "one 2 MiB mapping");
+            c.Equal(0x20_0000UL, m.Pa, "the lowest free 2 MiB block (0x200000)");
+            var a = w.NewTask("a");
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x2000_5000, 12, MemRights.RW), 0x40_0000), "4 KiB of it to a");
+            c.Equal(0x20_5000UL, w.K.FindMem(a.Task, 0x40_0000)!.Pa, "the right 4 KiB");
+            w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Memory(0x2000_0000, 12, MemRights.RWX), UnmapMask.AllSpaces), "unmap 4 KiB with self");
+            c.True(w.K.FindMem(w.Boot.Root, 0x2010_0000) == null, "the whole 2 MiB page is gone");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) == null, "and a's derived page");
+        });
+    }
+
+    /// <summary>Root gets a page from sigma0 at 0x10000000, maps it RWX to a at 0x400000, a maps it to b at 0x500000.</summary>
+    private static (World, UserTask A, UserTask B) Chain()
+    {
+        var w = new World(sigma0: true);
+        w.Check(w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_0000, 12)), "page from sigma0");
+        var a = w.NewTask("a");
+        var b = w.NewTask("b");
+        w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x1000_0000, 12, MemRights.RWX), 0x40_0000), "root -> a");
+        w.Check(w.Map(a.TaskSel, 0x20 << 12, CapRights.RWS, 0, b.TaskSel), "b's task cap into a");
+        w.Check(a.Sys, a.Sys.TaskMap(0x20 << 12, World.TaskCap, Fpage.Memory(0x40_0000, 12, MemRights.RWX), 0x50_0000), "a -> b");
+        return (w, a, b);
+    }
+}

@@ -1,0 +1,165 @@
+using L4Conf.Model.Abi;
+using L4Conf.Model.Kernel.Mem;
+using L4Conf.Model.Trace;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// Memory flexpages in the hierarchical mapping database (fiasco src/kern/map_util-mem.cpp, mapdb.cpp; abi-facts §8.2):
+/// every mapping has a parent, sigma0 owns the roots (physical memory is made up for it on demand, 1:1), unmap
+/// revokes recursively from all descendants, a partial revoke takes away W or X, accessed/dirty bits are collected.
+/// </summary>
+public sealed partial class Kernel
+{
+    public const int PageOrder = 12, SuperOrder = 21, HugeOrder = 30;
+    private static readonly int[] Orders = [HugeOrder, SuperOrder, PageOrder];
+
+    /// <summary>sigma0's task: the owner of all physical memory (set at boot).</summary>
+    public Task? Sigma0 { get; internal set; }
+
+    /// <summary>The mapping of <paramref name="t"/> that covers <paramref name="va"/>, if any.</summary>
+    public MemMapping? FindMem(Task t, ulong va)
+    {
+        foreach (var o in Orders)
+            if (t.MemMappings.TryGetValue(va & ~((1UL << o) - 1), out var m) && m.Covers(va)) return m;
+        return null;
+    }
+
+    /// <summary>All mappings of <paramref name="t"/> that overlap [lo, lo + size).</summary>
+    private static List<MemMapping> Overlapping(Task t, ulong lo, ulong size) =>
+        t.MemMappings.Values.Where(m => m.Va < lo + size && lo < m.Va + m.Size).OrderBy(m => m.Va).ToList();
+
+    /// <summary>sigma0's view of physical memory: a root mapping 1:1 is made up when it is first needed (abi-facts §8.2).</summary>
+    private void FabricateSigma0(ulong lo, ulong size)
+    {
+        if (Sigma0 == null) return;
+        for (ulong a = lo & ~0xFFFUL; a < lo + size && a < Config.RamBytes; )
+        {
+            if (FindMem(Sigma0, a) is { } m) { a = m.Va + m.Size; continue; }
+            // The largest page that is aligned, inside RAM, and does not overlap an existing root.
+            int order = Orders.First(o => (a & ((1UL << o) - 1)) == 0 && a + (1UL << o) <= Config.RamBytes
+                && (o == PageOrder || Overlapping(Sigma0, a, 1UL << o).Count == 0));
+            AddMem(new MemMapping(Sigma0, a, order, a, MemRights.RWX, 0, null));
+            a += 1UL << order;
+        }
+    }
+
+    private void AddMem(MemMapping m)
+    {
+        m.Space.MemMappings[m.Va] = m;
+        m.Parent?.Children.Add(m);
+        m.Space.MemSpace?.Insert(m.Va, m.Pa, m.Order, m.Rights, m.Cache);
+    }
+
+    /// <summary>Removes a mapping and, first, everything derived from it; returns the accessed/dirty bits collected.</summary>
+    private (bool A, bool D) RemoveMem(MemMapping m)
+    {
+        bool a = false, d = false;
+        foreach (var c in m.Children.ToList()) { var (ca, cd) = RemoveMem(c); a |= ca; d |= cd; }
+        m.Parent?.Children.Remove(m);
+        m.Space.MemMappings.Remove(m.Va);
+        if (m.Space.MemSpace is { } s) { var (pa, pd) = s.Remove(m.Va, m.Order); a |= pa; d |= pd; }
+        if (Trace.Enabled) Trace.Add(new MemUnmapped(m.Space.DbgId, m.Va, m.Order));
+        return (a, d);
+    }
+
+    /// <summary>Takes <paramref name="revoke"/> (W and/or X) from a mapping and everything derived from it.</summary>
+    private (bool A, bool D) ProtectMem(MemMapping m, MemRights revoke)
+    {
+        bool a = false, d = false;
+        foreach (var c in m.Children) { var (ca, cd) = ProtectMem(c, revoke); a |= ca; d |= cd; }
+        var nr = m.Rights & ~revoke;
+        if (nr != m.Rights)
+        {
+            m.Rights = nr;
+            if (m.Space.MemSpace is { } s) { var (pa, pd) = s.Protect(m.Va, m.Order, nr); a |= pa; d |= pd; }
+        }
+        return (a, d);
+    }
+
+    /// <summary>
+    /// Maps (or grants) the memory named by <paramref name="fp"/> in <paramref name="src"/> into <paramref name="dst"/> through the
+    /// receive window (base, order), placed by the hot spot (abi-facts §3.2). New rights = source rights AND fpage rights;
+    /// an existing child of the same page is upgraded (rights OR-ed), anything else in the way is unmapped first (CAP-MEM-*).
+    /// </summary>
+    public MapOutcome MapMemory(Task src, Fpage fp, Task dst, ulong hotSpot, bool grant, byte cache, ulong rcvBase = 0, int rcvOrder = 47)
+    {
+        if (fp.Type != FpageType.Memory || fp.Order < PageOrder) return new(false, 0);    // orders below 12 are ignored
+        int so = Math.Min(fp.Order, 47), ro = Math.Min(Math.Max(rcvOrder, PageOrder), 47);
+        ulong s = 1UL << so, r = 1UL << ro;
+        ulong srcBase = fp.Address & ~(s - 1), dstBase = rcvBase & ~(r - 1), count = s;
+        if (r >= s) dstBase += (hotSpot % r) & ~(s - 1);
+        else { srcBase += (hotSpot % s) & ~(r - 1); count = r; }
+        if (ReferenceEquals(src, Sigma0)) FabricateSigma0(srcBase, count);
+        var req = (MemRights)(fp.Rights & 7);
+        int mapped = 0;
+        foreach (var m in Overlapping(src, srcBase, count))
+        {
+            ulong lo = Math.Max(m.Va, srcBase), hi = Math.Min(m.Va + m.Size, srcBase + count);
+            var rights = m.Rights & req;
+            if (rights == MemRights.None) continue;
+            for (ulong sva = lo; sva < hi; )
+            {
+                ulong dva = dstBase + (sva - srcBase);
+                int order = Orders.First(o => o <= m.Order && (sva & ((1UL << o) - 1)) == 0 && (dva & ((1UL << o) - 1)) == 0 && sva + (1UL << o) <= hi);
+                ulong pa = m.Pa + (sva - m.Va);
+                byte c = (cache & 0x10) != 0 ? cache : m.Cache;                    // "Set" bit: take the requested type
+                if (FindMem(dst, dva) is { } old && old.Parent == m && old.Pa == pa && old.Order == order && !grant)
+                {
+                    old.Rights |= rights;                                           // upgrade of an existing child
+                    dst.MemSpace?.Insert(old.Va, old.Pa, old.Order, old.Rights, old.Cache);
+                }
+                else
+                {
+                    foreach (var o in Overlapping(dst, dva, 1UL << order)) RemoveMem(o);
+                    if (grant && order == m.Order && m.Space.MemMappings.ContainsKey(m.Va))
+                    {
+                        // Grant: the new mapping takes the source's place; its children move with it.
+                        var n = new MemMapping(dst, dva, order, pa, rights, c, m.Parent);
+                        n.Children.AddRange(m.Children);
+                        foreach (var ch in m.Children) ch.Parent = n;
+                        m.Children.Clear();
+                        RemoveMem(m);
+                        AddMem(n);
+                    }
+                    else AddMem(new MemMapping(dst, dva, order, pa, rights, c, m));
+                }
+                if (Trace.Enabled) Trace.Add(new MemMapped(src.DbgId, sva, dst.DbgId, dva, order, (byte)rights, grant ? "grant" : "map"));
+                mapped++;
+                sva += 1UL << order;
+            }
+        }
+        return new(false, mapped);
+    }
+
+    /// <summary>
+    /// Task::unmap of a memory fpage: for every page of the task in the range, revoke the fpage's rights from all
+    /// descendants (R = remove them), and with the self bit also from the task itself (a larger page goes whole).
+    /// Returns the accessed/dirty bits of what was removed or restricted (bit 0 referenced, bit 1 dirty).
+    /// </summary>
+    public ulong UnmapMemory(Task t, Fpage fp, UnmapMask mask)
+    {
+        if (fp.Type != FpageType.Memory || fp.Order < PageOrder) return 0;
+        bool self = ((ulong)mask & (ulong)UnmapMask.AllSpaces) != 0;
+        var rights = (MemRights)(fp.Rights & 7);
+        bool full = (rights & MemRights.R) != 0;
+        ulong size = 1UL << Math.Min(fp.Order, 47), lo = fp.Address & ~(size - 1);
+        bool a = false, d = false;
+        foreach (var m in Overlapping(t, lo, size))
+        {
+            if (!t.MemMappings.ContainsKey(m.Va)) continue;
+            foreach (var c in m.Children.Where(c => self || (c.Pa - m.Pa + m.Va < lo + size && lo < c.Pa - m.Pa + m.Va + c.Size)).ToList())
+            {
+                var (ca, cd) = full ? RemoveMem(c) : ProtectMem(c, rights & (MemRights.W | MemRights.X));
+                a |= ca; d |= cd;
+            }
+            if (self)
+            {
+                var (sa, sd) = full ? RemoveMem(m) : ProtectMem(m, rights & (MemRights.W | MemRights.X));
+                a |= sa; d |= sd;
+            }
+            else if (a || d) t.MemSpace?.AddAccess(m.Va, m.Order, a, d);
+        }
+        return (a ? 1UL : 0) | (d ? 2UL : 0);
+    }
+}
