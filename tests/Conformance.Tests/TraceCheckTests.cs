@@ -57,4 +57,17 @@ public class TraceCheckTests
         var r = CheckText(text);
         Assert.Contains(r.Violations, v => v.Clause == "IPC-ERR-3");
     }
+
+    [Fact]
+    public void A_wrong_page_fault_message_word_is_reported()
+    {
+        var path = TracePath.Real("faults_jdb_tbuf_pf_exc.log");
+        var text = File.ReadAllText(path);
+        // The fetch fault at a0003fe8 reaches the pager as a0003fec (pfa | 4); claim a0003fe9 instead.
+        text = text.Replace("answ [Kpf,w=2,i=0] L=17fe03 err=0 (OK) (a0003fec,a0003fe8)", "answ [Kpf,w=2,i=0] L=17fe03 err=0 (OK) (a0003fe9,a0003fe8)");
+        var r = CheckText(text);
+        var v = Assert.Single(r.Violations);
+        Assert.Equal("PF-IPC-1", v.Clause);
+        Assert.Contains("0xa0003fec", v.Message);
+    }
 }

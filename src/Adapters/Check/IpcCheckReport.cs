@@ -9,5 +9,8 @@ public sealed record IpcViolation(string Clause, TraceEvent Event, string Messag
 public sealed record IpcCheckReport(int Events, int Invokes, int Answers, IReadOnlyDictionary<string, int> Checked,
     int PairedMessages, int UnpairedReceives, int PairedReplies, IReadOnlyList<IpcViolation> Violations)
 {
+    /// <summary>Page faults in the capture, and how many of them were followed by a page-fault IPC to a pager.</summary>
+    public int PageFaults { get; init; }
+    public int PagerIpcs { get; init; }
     public bool Ok => Violations.Count == 0;
 }

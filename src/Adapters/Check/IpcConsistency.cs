@@ -122,7 +122,11 @@ public static class IpcConsistency
             }
             if ((Flags(src) ?? 0) == SysFlags.Call) callerOf[who] = sender;
         }
-        return new IpcCheckReport(events.Count, invokes, answers, checkedBy, paired, unpaired, replies, violations);
+        var (faults, pagerIpcs, pfViolations) = PageFaultConsistency.Check(events, checkedBy);
+        violations.AddRange(pfViolations);
+        violations.Sort((a, b) => a.Event.Seq.CompareTo(b.Event.Seq));
+        return new IpcCheckReport(events.Count, invokes, answers, checkedBy, paired, unpaired, replies, violations)
+            { PageFaults = faults, PagerIpcs = pagerIpcs };
     }
 
     private static bool IsReply(Invoke s) => s.Op is "repl" or "send rcap";

@@ -22,9 +22,9 @@ public static class TraceCases
     public static IEnumerable<ConformanceCase> Cases()
     {
         yield return Case("trace/real-captures-consistent", "every real trace-buffer capture reads completely and is consistent with the model's IPC rules",
-            ["TRACE-2", "IPC-ERR-1", "IPC-ERR-2", "IPC-ERR-3", "INV-3", "IPC-MSG-1", "IPC-LABEL-1", "IPC-LABEL-2", "IPC-REPLY-1"], c =>
+            ["TRACE-2", "IPC-ERR-1", "IPC-ERR-2", "IPC-ERR-3", "INV-3", "IPC-MSG-1", "IPC-LABEL-1", "IPC-LABEL-2", "IPC-REPLY-1", "PF-ERR-U", "PF-IPC-1"], c =>
         {
-            int total = 0, paired = 0;
+            int total = 0, paired = 0, pfIpc = 0;
             foreach (var (file, entries, ipc, answ, pf) in Captures)
             {
                 var cap = TraceBufferReader.ReadFile(TracePath.Real(file));
@@ -33,8 +33,10 @@ public static class TraceCases
                 c.True(rep.Ok, $"{file}: " + string.Join("; ", rep.Violations.Take(3).Select(v => $"{v.Clause} at line {v.Event.Line}: {v.Message}")));
                 total += rep.Answers;
                 paired += rep.PairedMessages;
+                pfIpc += rep.PagerIpcs;
             }
-            c.Note($"{total} answers checked, {paired} messages paired with their receivers");
+            c.True(pfIpc >= 339 + 92, $"page-fault IPCs checked: {pfIpc}");
+            c.Note($"{total} answers checked, {paired} messages paired with their receivers, {pfIpc} page-fault IPCs");
         });
     }
 }

@@ -59,6 +59,8 @@ public static class TraceCommand
             Console.WriteLine($"{cap.FileName}: {rep.Events} events ({rep.Invokes} ipc, {rep.Answers} answ)");
             Console.WriteLine($"  paired {rep.PairedMessages} messages with their receivers ({rep.PairedReplies} of them replies); " +
                               $"{rep.UnpairedReceives} receives without a sender in the buffer (kernel objects, IRQs, before the buffer start)");
+            if (rep.PageFaults > 0)
+                Console.WriteLine($"  {rep.PageFaults} page faults, {rep.PagerIpcs} of them sent to a pager as page-fault IPC (the rest went to the L4Re page-fault trampoline)");
             foreach (var (clause, n) in rep.Checked.OrderBy(k => k.Key, StringComparer.Ordinal)) Console.WriteLine($"  {clause,-12} checked {n} times");
             foreach (var v in pr.GetValue(all) ? rep.Violations : rep.Violations.Take(1))
             {
