@@ -42,11 +42,12 @@ public sealed partial class Kernel
     /// the caller's UTCB. Returns whether it completed; the results are the thread's <see cref="Thread.ResultTag"/>
     /// (RAX), <see cref="Thread.ResultLabel"/> (RSI) and the UTCB error TCR. A blocked call completes later.
     /// </summary>
-    public bool Syscall(Thread caller, ulong rdx, MsgTag tag, ulong rsi = 0, ulong r8 = 0)
+    public bool Syscall(Thread caller, ulong rdx, MsgTag tag, ulong rsi = 0, ulong r8 = 0, bool recordInvoke = true)
     {
         var sel = new CapSelector(rdx);
-        // Events are built only when recorded: benchmarks run with the recorder off.
-        if (Trace.Enabled)
+        // Events are built only when recorded: benchmarks run with the recorder off. Kernel-made IPC (page faults,
+        // exceptions) is not an `ipc:` entry in JDB either: the fault is recorded instead.
+        if (Trace.Enabled && recordInvoke)
             Trace.Add(new Invoke(caller.DbgId, rdx, tag.Raw, rsi, r8, caller.Utcb.W.AsSpan(0, Math.Min(tag.Words, Utcb.MrCount)).ToArray())
                 { Op = OpName(sel.Op), Dest = DestOf(caller, sel), TimeUs = Clock });
         var r = Dispatch(caller, sel, tag, rsi, r8);

@@ -42,6 +42,13 @@ public sealed class Thread : KObject
     public ulong ResultLabel { get; internal set; }
     /// <summary>The user program the scheduler runs on this thread (a sequence of system calls).</summary>
     public IEnumerator<SyscallRequest>? Program { get; internal set; }
+    /// <summary>Machine code this thread executes (registers, address space, CPU), when it is not driven by a program.</summary>
+    public UserMachine? Machine { get; internal set; }
+    /// <summary>The kernel-made IPC the thread is in (its syscall, a page fault, an exception).</summary>
+    public KernelIpcKind KernelIpc { get; internal set; }
+    internal ulong[]? SavedFaultWords;
+    internal L4Conf.Model.Machine.Trap PendingTrap;
+
     /// <summary>Set by ex_regs with TRIGGER_EXCEPTION: raise exception IPC (trapno 0xff) on return to user.</summary>
     public bool ExceptionTriggered { get; internal set; }
     /// <summary>Time slice in µs (run_thread quantum, default 10 ms) and what is left of it.</summary>

@@ -53,6 +53,11 @@ public sealed partial class Kernel
                 Clock = Math.Max(Clock, at);
                 continue;
             }
+            if (next.Program == null && next.Machine is { } machine)
+            {
+                RunMachine(next, machine);
+                continue;
+            }
             if (next.Program == null || !next.Program.MoveNext())
             {
                 next.Program = null;

@@ -1,0 +1,183 @@
+using L4Conf.Model.Abi;
+using L4Conf.Model.Machine;
+using L4Conf.Model.Trace;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// Page-fault and exception IPC (fiasco src/kern/thread-ipc.cpp handle_page_fault_pager / send_exception,
+/// src/kern/ia32/thread-ia32.cpp; abi-facts §9): the kernel calls the thread's pager or exception handler on its
+/// behalf and interprets the reply when the thread runs again.
+/// </summary>
+public sealed partial class Kernel
+{
+    /// <summary>Logical time: the model retires 1000 instructions per µs.</summary>
+    public const long InstructionsPerUs = 1000;
+    private long _insnRemainder;
+
+    /// <summary>Runs a machine-code thread for one step: a chunk of instructions up to a syscall, a trap, or the budget.</summary>
+    private void RunMachine(Thread t, UserMachine m)
+    {
+        if (t.KernelIpc != KernelIpcKind.None) { FinishKernelIpc(t); return; }
+        if (t.ExceptionTriggered)
+        {
+            t.ExceptionTriggered = false;
+            ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);
+            return;
+        }
+        long budget = (long)Math.Min(t.SliceLeft, 10UL) * InstructionsPerUs;
+        var stop = m.Cpu(m.Regs, m.Memory, budget);
+        m.Retired += stop.Retired;
+        _insnRemainder += stop.Retired;
+        ulong us = (ulong)(_insnRemainder / InstructionsPerUs);
+        _insnRemainder %= InstructionsPerUs;
+        Clock += us;
+        t.CpuTime += us;
+        t.SliceLeft = t.SliceLeft > us ? t.SliceLeft - us : 0;
+        switch (stop.Kind)
+        {
+            case StopKind.Budget:
+                break;
+            case StopKind.Syscall:
+                LoadUtcb(t);
+                t.KernelIpc = KernelIpcKind.Syscall;
+                if (Syscall(t, m.Regs.Rdx, new MsgTag(unchecked((long)m.Regs.Rax)), m.Regs.Rsi, m.Regs.R8)) FinishKernelIpc(t);
+                break;
+            case StopKind.Trap when stop.Trap.Vector == Vector.PageFault:
+                if (Trace.Enabled) Trace.Add(new PageFault(t.DbgId, stop.Trap.Cr2, m.Regs.Rip, stop.Trap.ErrorCode) { Space = t.Task?.DbgId, TimeUs = Clock });
+                if (ReferenceEquals(t.Task, Sigma0)) Sigma0Fault(stop.Trap.Cr2);
+                else PageFaultIpc(t, stop.Trap);
+                break;
+            case StopKind.Trap:
+                if (stop.Detail != null && Trace.Enabled) Trace.Add(new ModelNote(t.DbgId, stop.Detail));
+                ExceptionIpc(t, (ulong)stop.Trap.Vector, stop.Trap.ErrorCode, stop.Trap.Cr2);
+                break;
+        }
+        if (t.SliceLeft == 0)
+        {
+            t.SliceLeft = t.Quantum;
+            if (Ready.Contains(t)) { Ready.Remove(t); Ready.Enqueue(t); }
+        }
+    }
+
+    /// <summary>sigma0's own faults are resolved by the kernel: the page is mapped 1:1 with all rights (abi-facts §10.1).</summary>
+    private void Sigma0Fault(ulong pfa) => FabricateSigma0(pfa & ~0xFFFUL, 0x1000);
+
+    /// <summary>
+    /// The page-fault IPC: a call to the pager with tag (-2, 2 words), MR0 = (pfa &amp; ~7) | (err &amp; 3) | (4 if a fetch),
+    /// MR1 = IP, receive window everything (BDR = INHERIT_FPU, BR0 = map item, BR1 = all spaces). MR0, MR1, BDR, BR0, BR1
+    /// are saved and restored around it. No pager capability: the thread is killed.
+    /// </summary>
+    private void PageFaultIpc(Thread t, Trap trap)
+    {
+        var u = t.Utcb;
+        LoadUtcb(t);
+        if (t.Task!.Space[t.PagerIndex] == null)
+        {
+            Print(t, $"KERNEL: Warning: thread D:{t.DbgId:x} has no pager (page fault at 0x{trap.Cr2:x}); killed\n");
+            t.Kill();
+            return;
+        }
+        t.SavedFaultWords = [u.Mr(0), u.Mr(1), u.Bdr, u.Br(0), u.Br(1)];
+        t.PendingTrap = trap;
+        u.SetMr(0, (trap.Cr2 & ~7UL) | (trap.ErrorCode & 3) | ((trap.ErrorCode & (ulong)PfErr.InstrFetch) != 0 ? 4UL : 0));
+        u.SetMr(1, t.Machine!.Regs.Rip);
+        u.Bdr = 1UL << 24;
+        u.SetBr(0, (ulong)ItemBits.Map);
+        u.SetBr(1, Fpage.All.Raw);
+        t.KernelIpc = KernelIpcKind.PageFault;
+        if (Syscall(t, (t.PagerIndex << 12) | (ulong)SysFlags.Call, new MsgTag((long)Protocol.PageFault, 2, 0), 0, 0, recordInvoke: false))
+            FinishKernelIpc(t);
+    }
+
+    /// <summary>
+    /// The exception IPC: a call to the exception handler with tag (-5, 26 words, FPU flag) and the register image; with
+    /// no exception handler the thread blocks for ever (abi-facts §9.3).
+    /// </summary>
+    private void ExceptionIpc(Thread t, ulong trapno, ulong err, ulong pfa)
+    {
+        var u = t.Utcb;
+        LoadUtcb(t);
+        t.SavedFaultWords = [0, 0, u.Bdr, u.Br(0), u.Br(1)];
+        if (t.Task!.Space[t.ExcHandlerIndex] == null)
+        {
+            t.KernelIpc = KernelIpcKind.Exception;
+            // Blocks on itself, with no timeout: nothing will ever answer (fiasco: "blocks forever").
+            Block(new Ipc.IpcOperation { Caller = t, Selector = CapSelector.InvalidCap, Tag = default, Timeouts = 0, HasRecv = true, ReceiveFrom = t },
+                Ipc.IpcPhase.Receiving, new Ipc.IpcTimeout(0));
+            return;
+        }
+        ExcRegs.Store(t.Machine!.Regs, trapno, err, pfa, u);
+        u.Bdr = 1UL << 24;
+        u.SetBr(0, (ulong)ItemBits.Map);
+        u.SetBr(1, Fpage.All.Raw);
+        t.KernelIpc = KernelIpcKind.Exception;
+        if (Syscall(t, (t.ExcHandlerIndex << 12) | (ulong)SysFlags.Call, new MsgTag((long)Protocol.Exception, ExcRegs.Words, 0, MsgTagFlags.TransferFpu), 0, 0, recordInvoke: false))
+            FinishKernelIpc(t);
+    }
+
+    /// <summary>The kernel-made IPC of a thread completed: give the syscall its results, or interpret the pager's or handler's reply.</summary>
+    private void FinishKernelIpc(Thread t)
+    {
+        var kind = t.KernelIpc;
+        t.KernelIpc = KernelIpcKind.None;
+        var m = t.Machine!;
+        var u = t.Utcb;
+        switch (kind)
+        {
+            case KernelIpcKind.Syscall:
+                m.Regs.Rax = unchecked((ulong)t.ResultTag.Raw);
+                m.Regs.Rsi = t.ResultLabel;
+                StoreUtcb(t);
+                break;
+            case KernelIpcKind.PageFault:
+            {
+                var tag = t.ResultTag;
+                var err = u.Error;
+                var s = t.SavedFaultWords!;
+                u.SetMr(0, s[0]); u.SetMr(1, s[1]); u.Bdr = s[2]; u.SetBr(0, s[3]); u.SetBr(1, s[4]);
+                StoreUtcb(t);
+                var trap = t.PendingTrap;
+                // Pager gone in the send phase, or a negative reply label: the fault becomes an exception (trapno 14).
+                if ((tag.HasError && err == IpcErr.NotExistent) || (!tag.HasError && tag.Label < 0))
+                    ExceptionIpc(t, (ulong)Vector.PageFault, trap.ErrorCode, trap.Cr2);
+                break;   // otherwise the instruction is simply retried
+            }
+            case KernelIpcKind.Exception:
+            {
+                var tag = t.ResultTag;
+                if (!tag.HasError && tag.Words >= ExcRegs.Words) ExcRegs.Load(m.Regs, u);
+                var s = t.SavedFaultWords!;
+                u.Bdr = s[2]; u.SetBr(0, s[3]); u.SetBr(1, s[4]);
+                StoreUtcb(t);
+                break;
+            }
+        }
+    }
+
+    /// <summary>Copies the thread's UTCB from user memory into the kernel's view (the UTCB is user-writable memory).</summary>
+    private static void LoadUtcb(Thread t)
+    {
+        if (t.Machine is not { } m || t.UtcbAddress == 0) return;
+        Span<byte> b = stackalloc byte[Utcb.Words * 8];
+        if (!m.Memory.Read(t.UtcbAddress, b, AccessKind.Read, out _)) return;
+        for (int i = 0; i < Utcb.Words; i++) t.Utcb.W[i] = BitConverter.ToUInt64(b[(i * 8)..]);
+    }
+
+    /// <summary>Writes the kernel's view of the UTCB back to user memory before the thread runs again.</summary>
+    private static void StoreUtcb(Thread t)
+    {
+        if (t.Machine is not { } m || t.UtcbAddress == 0) return;
+        Span<byte> b = stackalloc byte[Utcb.Words * 8];
+        for (int i = 0; i < Utcb.Words; i++) BitConverter.TryWriteBytes(b[(i * 8)..], t.Utcb.W[i]);
+        m.Memory.Write(t.UtcbAddress, b, out _);
+    }
+
+    /// <summary>Starts a thread on machine code at its current IP/SP (set by ex_regs) in the given address space.</summary>
+    public void StartMachine(Thread t, UserMachine m)
+    {
+        t.Machine = m;
+        t.Program = null;
+        MakeReady(t);
+    }
+}
