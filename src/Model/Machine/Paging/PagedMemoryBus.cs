@@ -1,0 +1,177 @@
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// User-mode (CPL 3) memory accesses through one address space's page tables (<see cref="PageTables.Root"/> = CR3).
+/// <para>An access is split at 4 KiB boundaries. All pages are checked first (canonical check of the first and last
+/// byte ⇒ #GP(0); then the walk of each page in address order ⇒ the first #PF, with CR2 = the access address if the
+/// first page faults, else the first byte of the faulting page); only when all succeed are A/D set and bytes copied,
+/// so a faulting access changes nothing (no A/D either). An access whose last byte wraps past 2^64 is #GP(0).</para>
+/// <para>A small direct-mapped software TLB per bus, one entry per 4 KiB virtual page, caches the target frame and
+/// the effective rights; entries are valid only while <see cref="PageTables.Generation"/> is unchanged, so Map, Unmap,
+/// Protect and Invalidate flush it implicitly. Like hardware, an entry is created only after a successful walk set
+/// A, and a write through an entry whose leaf was not yet dirty walks again to set D.</para>
+/// </summary>
+public sealed class PagedMemoryBus : IMemoryBus
+{
+    public const int DefaultTlbEntries = 1024;
+
+    private const byte TlbWrite = 1;  // effective R/W, leaf D already set
+    private const byte TlbExec = 2;   // effective XD clear
+
+    private struct TlbEntry
+    {
+        public ulong Vpn;
+        public ulong Gen;       // 0 = never valid (generations are stamps >= 1)
+        public PhysicalMemory.Frame Frame;
+        public byte Flags;
+    }
+
+    private readonly PageTables _pt;
+    private readonly PhysicalMemory _mem;
+    private readonly TlbEntry[] _tlb;
+    private readonly ulong _tlbMask;
+    private readonly bool _tlbOn;
+    private PhysicalMemory.Frame[] _pages = new PhysicalMemory.Frame[4];
+    private Translation[] _walked = new Translation[4];
+    private bool[] _needCommit = new bool[4];
+
+    /// <param name="tables">The address space.</param>
+    /// <param name="tlbEntries">TLB size, a power of two; 0 disables the TLB (every access walks).</param>
+    public PagedMemoryBus(PageTables tables, int tlbEntries = DefaultTlbEntries)
+    {
+        if (tlbEntries < 0 || (tlbEntries & (tlbEntries - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(tlbEntries), "power of two or 0");
+        _pt = tables;
+        _mem = tables.Memory;
+        _tlbOn = tlbEntries > 0;
+        _tlb = new TlbEntry[Math.Max(1, tlbEntries)];
+        _tlbMask = (ulong)_tlb.Length - 1;
+    }
+
+    public PageTables Tables => _pt;
+    public ulong Cr3 => _pt.Root;
+    /// <summary>Page walks done so far (TLB misses, including the walk that faults).</summary>
+    public long Walks { get; private set; }
+
+    /// <summary>Drops every TLB entry (not needed after PageTables changes; they flush by generation).</summary>
+    public void FlushTlb() => Array.Clear(_tlb);
+
+    public bool Read(ulong va, Span<byte> dst, AccessKind kind, out Trap trap)
+    {
+        int off = (int)(va & (PhysicalMemory.FrameSize - 1));
+        if (off + dst.Length <= (int)PhysicalMemory.FrameSize)
+        {
+            ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+            if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation && Allows(e.Flags, kind))
+            {
+                e.Frame.Data.AsSpan(off, dst.Length).CopyTo(dst);
+                trap = default;
+                return true;
+            }
+        }
+        if (!Prepare(va, dst.Length, kind, out trap)) return false;
+        for (int i = 0; dst.Length > 0; i++, off = 0)
+        {
+            int n = Math.Min(dst.Length, (int)PhysicalMemory.FrameSize - off);
+            _pages[i].Data.AsSpan(off, n).CopyTo(dst);
+            dst = dst[n..];
+        }
+        return true;
+    }
+
+    public bool Write(ulong va, ReadOnlySpan<byte> src, out Trap trap)
+    {
+        int off = (int)(va & (PhysicalMemory.FrameSize - 1));
+        if (off + src.Length <= (int)PhysicalMemory.FrameSize)
+        {
+            ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+            if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation && (e.Flags & TlbWrite) != 0)
+            {
+                src.CopyTo(e.Frame.Data.AsSpan(off, src.Length));
+                _mem.Touched(e.Frame);
+                trap = default;
+                return true;
+            }
+        }
+        if (!Prepare(va, src.Length, AccessKind.Write, out trap)) return false;
+        for (int i = 0; src.Length > 0; i++, off = 0)
+        {
+            int n = Math.Min(src.Length, (int)PhysicalMemory.FrameSize - off);
+            src[..n].CopyTo(_pages[i].Data.AsSpan(off, n));
+            _mem.Touched(_pages[i]);
+            src = src[n..];
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// max(version of the frame va's page maps to, <see cref="PageTables.Generation"/>): both are stamps of one
+    /// increasing counter, so the value changes whenever the frame is written or any translation changes. An
+    /// unmapped or non-executable page yields the generation. Sets no A/D bits.
+    /// </summary>
+    public ulong CodeVersion(ulong va)
+    {
+        ulong gen = _pt.Generation;
+        ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+        if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == gen) return Math.Max(e.Frame.Version, gen);
+        if (!Mmu.Probe(_mem, _pt.Root, va, AccessKind.Execute, true, out var t, out _)) return gen;
+        return Math.Max(_mem.TryGetFrame(t.Pa >> PhysicalMemory.FrameShift)?.Version ?? 0, gen);
+    }
+
+    private static bool Allows(byte flags, AccessKind kind) => kind switch
+    {
+        AccessKind.Read => true,
+        AccessKind.Write => (flags & TlbWrite) != 0,
+        _ => (flags & TlbExec) != 0,
+    };
+
+    /// <summary>Checks every page of [va, va+len), then sets A/D and fills _pages with the frames; all or nothing.</summary>
+    private bool Prepare(ulong va, int len, AccessKind kind, out Trap trap)
+    {
+        trap = default;
+        if (len == 0) return true;
+        ulong last = va + (ulong)(len - 1);
+        if (last < va || !Mmu.IsCanonical(va) || !Mmu.IsCanonical(last)) { trap = new Trap(Vector.GeneralProtection, 0); return false; }
+
+        ulong first = va >> PhysicalMemory.FrameShift;
+        int n = (int)((last >> PhysicalMemory.FrameShift) - first + 1);
+        if (_pages.Length < n)
+        {
+            _pages = new PhysicalMemory.Frame[n];
+            _walked = new Translation[n];
+            _needCommit = new bool[n];
+        }
+        ulong gen = _pt.Generation;
+        for (int i = 0; i < n; i++)
+        {
+            ulong vpn = first + (ulong)i;
+            ref var e = ref _tlb[vpn & _tlbMask];
+            if (e.Vpn == vpn && e.Gen == gen && Allows(e.Flags, kind))
+            {
+                _pages[i] = e.Frame;
+                _needCommit[i] = false;
+                continue;
+            }
+            Walks++;
+            if (!Mmu.Probe(_mem, _pt.Root, i == 0 ? va : vpn << PhysicalMemory.FrameShift, kind, true, out _walked[i], out trap))
+                return false;
+            _needCommit[i] = true;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (!_needCommit[i]) continue;
+            ref readonly var t = ref _walked[i];
+            Mmu.Commit(_mem, t, kind);
+            var frame = _mem.GetFrame(t.Pa >> PhysicalMemory.FrameShift);
+            _pages[i] = frame;
+            if (_tlbOn)
+            {
+                ref var e = ref _tlb[(first + (ulong)i) & _tlbMask];
+                e.Vpn = first + (ulong)i;
+                e.Gen = gen;
+                e.Frame = frame;
+                e.Flags = (byte)((t.Writable && (kind == AccessKind.Write || t.LeafDirty) ? TlbWrite : 0) | (t.Executable ? TlbExec : 0));
+            }
+        }
+        return true;
+    }
+}
