@@ -34,6 +34,7 @@ public sealed partial class Kernel
         _nextAddress += (obj.Size + 0xF) & ~0xFUL;
         _objects.Add(obj);
         Trace.Add(new ObjectCreated(obj.DbgId, obj.JdbType, obj.Name, creator?.DbgId));
+        if (obj is Task t) AttachSpace(t);
         return obj;
     }
 

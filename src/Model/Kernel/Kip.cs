@@ -22,6 +22,43 @@ public static class Kip
     public const int MemDescsOffset = 0x90, MemDescsMax = 64, VersionStringsOffset = 0x490;
     public const string Features = "segments pf_tramp abiver:3 mapdb jdb";
 
+    /// <summary>Entry points and values JDB showed for the captured boot (jdb_kmem_kip.log lines 122-127, 151).</summary>
+    public const ulong Sigma0Ip = 0xa6f8, RootIp = 0x1f7c5, FrequencyCpuKhz = 2447127, UserPtr = 0x1000;
+    public const uint SchedulerGranularityUs = 1000;
+    public const string Banner = "L4/Fiasco.OC (l4conf reference model of kernkonzept/fiasco 245fce53)";
+
+    /// <summary>Writes the KIP page at <see cref="PhysAddress"/>: header, memory descriptors, version and feature strings (abi-facts §14.1).</summary>
+    public static void WriteTo(L4Conf.Model.Machine.PhysicalMemory mem)
+    {
+        var page = new byte[0x1000];
+        void U32(int off, uint v) => BitConverter.TryWriteBytes(page.AsSpan(off), v);
+        void U64(int off, ulong v) => BitConverter.TryWriteBytes(page.AsSpan(off), v);
+        U32(0x00, Magic);
+        U32(0x04, Version);
+        page[0x08] = (byte)(VersionStringsOffset >> 4);
+        U64(0x10, Sigma0Ip);
+        U64(0x18, RootIp);
+        U64(0x28, FrequencyCpuKhz);
+        U64(0x40, UserPtr);
+        U32(0x50, SchedulerGranularityUs);
+        U32(0x54, MemDescsOffset);
+        U32(0x58, MemDescsMax);
+        for (int i = 0; i < CapturedDescriptors.Count; i++)
+        {
+            var (w0, w1) = CapturedDescriptors[i].Encode();
+            U64(MemDescsOffset + 16 * i, w0);
+            U64(MemDescsOffset + 16 * i + 8, w1);
+        }
+        int at = VersionStringsOffset;
+        foreach (var s in new[] { Banner }.Concat(Features.Split(' ')).Append(""))
+        {
+            var b = System.Text.Encoding.ASCII.GetBytes(s);
+            b.CopyTo(page, at);
+            at += b.Length + 1;
+        }
+        mem.Write(PhysAddress, page);
+    }
+
     /// <summary>The descriptors of the captured boot, in the kernel's order (jdb_kmem_kip.log lines 129-150).</summary>
     public static readonly IReadOnlyList<MemDesc> CapturedDescriptors =
     [

@@ -1,0 +1,40 @@
+using L4Conf.Model.Abi;
+using L4Conf.Model.Machine;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// The machine under the kernel: physical memory, one set of page tables per task, kernel-user memory (UTCB areas)
+/// backed by frames of the kernel's own memory pool, and the KIP in memory.
+/// </summary>
+public sealed partial class Kernel
+{
+    /// <summary>The kernel's memory pool of the captured boot (KIP descriptor 19, Reserved): page tables and UTCBs come from here.</summary>
+    public const ulong KmemStart = 0x1e12e000, KmemEnd = 0x1ffdf000;
+
+    public PhysicalMemory? Physical { get; private set; }
+
+    /// <summary>Gives every task (existing and future) real page tables and writes the KIP into physical memory.</summary>
+    public void AttachMachine(PhysicalMemory? mem = null)
+    {
+        Physical = mem ?? new PhysicalMemory(PhysicalMemory.DefaultMaxPhysAddrBits, KmemStart, KmemEnd);
+        Kip.WriteTo(Physical);
+        foreach (var t in _objects.OfType<Task>()) AttachSpace(t);
+    }
+
+    /// <summary>A task's address space: page tables, its kernel-user memory mapped RW, and the mappings it already has.</summary>
+    internal void AttachSpace(Task t)
+    {
+        if (Physical == null || t.MemSpace != null || t is Vm) return;
+        var space = new MachineSpace(Physical);
+        t.MemSpace = space;
+        foreach (var fp in t.KuMem.Append(t.UtcbArea).Where(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order <= 21))
+            for (ulong va = fp.Address; va < fp.Address + (1UL << fp.Order); va += 0x1000)
+                if (space.Tables.Lookup(va) == null)
+                    space.Tables.Map(va, Physical.AllocFrame(), PageSize.Size4K, writable: true, executable: false);
+        foreach (var m in t.MemMappings.Values) space.Insert(m.Va, m.Pa, m.Order, m.Rights, m.Cache);
+    }
+
+    /// <summary>The bus a thread of <paramref name="t"/> runs on.</summary>
+    public IMemoryBus BusOf(Task t) => (t.MemSpace as MachineSpace)?.Bus ?? throw new InvalidOperationException("the machine model is not attached");
+}
