@@ -101,6 +101,20 @@ public static class MemCases
             var g = w.K.FindMem(b.Task, 0x70_0000)!;
             c.True(g.Pa == other && g.Parent == mid.Parent, "b's page takes a's place under root's mapping");
         });
+        yield return Case("mem/accessed-dirty", "unmap returns the accessed and dirty bits of what it removed in the fpage word", ["MEM-UNMAP-3"], c =>
+        {
+            var (w, a, b) = Chain(machine: true);
+            var bus = w.K.BusOf(b.Task);
+            c.True(bus.Write(0x50_0010, [1, 2, 3], out _), "b writes its page");
+            var t = w.Root.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x1000_0000, 12, MemRights.RWX)], UnmapMask.OtherSpaces);
+            c.Equal(0L, w.Root.Error(t), "unmap");
+            c.Equal(3UL, w.Boot.RootThread.Utcb.Mr(2) & 0xF, "referenced | dirty came back");
+            c.True(w.K.FindMem(b.Task, 0x50_0000) == null, "b's page is gone");
+            c.True(!bus.Read(0x50_0010, new byte[1], Model.Machine.AccessKind.Read, out var trap) && trap.ErrorCode == 0x4,
+                $"b's read now faults not-present/user (0x4), got {trap}");
+            var t2 = w.Root.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x1000_0000, 12, MemRights.RWX)], UnmapMask.AllSpaces);
+            c.Equal(3UL, w.Boot.RootThread.Utcb.Mr(2) & 0xF, "the children's bits were OR-ed into root's own page and come back with it");
+        });
         yield return Case("mem/superpage", "a 2 MiB page maps whole; unmapping 4 KiB of it with the self bit removes the whole page and what derives from it", ["MEM-SUPER-1"], c =>
         {
             var w = new World(sigma0: true);
@@ -119,9 +133,9 @@ public static class MemCases
     }
 
     /// <summary>Root gets a page from sigma0 at 0x10000000, maps it RWX to a at 0x400000, a maps it to b at 0x500000.</summary>
-    private static (World, UserTask A, UserTask B) Chain()
+    private static (World, UserTask A, UserTask B) Chain(bool machine = false)
     {
-        var w = new World(sigma0: true);
+        var w = new World(sigma0: true, machine: machine);
         w.Check(w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_0000, 12)), "page from sigma0");
         var a = w.NewTask("a");
         var b = w.NewTask("b");

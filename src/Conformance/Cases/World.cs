@@ -23,9 +23,10 @@ public sealed class World
     private ulong _nextSlot = 0x100;
 
     /// <summary>With <paramref name="sigma0"/>, sigma0 runs its server on its boot thread (the reference system).</summary>
-    public World(KernelConfig? config = null, bool sigma0 = false)
+    public World(KernelConfig? config = null, bool sigma0 = false, bool machine = false)
     {
         K = new Kernel(config ?? Properties.Mutants.Current);
+        if (machine) K.AttachMachine();
         if (sigma0)
         {
             var rs = new Reference.System.ReferenceSystem(K);
