@@ -1,0 +1,57 @@
+using Iced.Intel;
+
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// The decoded instructions of one 4 KiB code page, keyed by the page's virtual address and valid while
+/// <see cref="IMemoryBus.CodeVersion"/> returns <see cref="Version"/>. Instructions are decoded lazily at the
+/// offsets execution reaches (a page may mix code and data), and <see cref="Slot"/> maps an offset to its
+/// decoded instruction so the interpreter finds the next one with one array load.
+/// </summary>
+internal sealed class CodePage
+{
+    public const int Size = 4096;
+    /// <summary>Slot value for an instruction that straddles into the next page: decoded afresh each time it runs.</summary>
+    public const ushort Straddle = ushort.MaxValue;
+
+    public readonly ulong Va;
+    public ulong Version;
+    /// <summary>The page's bytes as fetched (AccessKind.Execute) when it was (re)built.</summary>
+    public readonly byte[] Bytes = new byte[Size];
+    /// <summary>Offset → index into <see cref="Insns"/>; 0 = not decoded yet.</summary>
+    public readonly ushort[] Slot = new ushort[Size];
+    public Insn[] Insns = new Insn[32];
+    public int Count = 1; // index 0 is "not decoded"
+    /// <summary>The interpreter's run and write epoch when the version was last checked: no re-check while neither moved.</summary>
+    public long CheckedRun = -1, CheckedEpoch = -1;
+
+    private Decoder? decoder;
+    private ByteArrayCodeReader? reader;
+
+    public CodePage(ulong va) { Va = va; }
+
+    /// <summary>Forget all decoded instructions (the bytes are about to be refetched).</summary>
+    public void Reset()
+    {
+        Array.Clear(Slot);
+        Array.Clear(Insns, 0, Count);
+        Count = 1;
+    }
+
+    /// <summary>Decode the instruction at <paramref name="off"/> and return its slot value (maybe <see cref="Straddle"/>).</summary>
+    public ushort DecodeAt(int off)
+    {
+        if (decoder is null)
+        {
+            reader = new ByteArrayCodeReader(Bytes);
+            decoder = Decoder.Create(64, reader, DecoderOptions.None);
+        }
+        reader!.Position = off;
+        decoder.IP = Va + (ulong)off;
+        decoder.Decode(out Instruction ins);
+        if (ins.IsInvalid && decoder.LastError == DecoderError.NoMoreBytes) return Slot[off] = Straddle;
+        if (Count == Insns.Length) Array.Resize(ref Insns, Insns.Length * 2);
+        Translator.Translate(in ins, Bytes.AsSpan(off, Math.Min(15, Size - off)), out Insns[Count]);
+        return Slot[off] = (ushort)Count++;
+    }
+}

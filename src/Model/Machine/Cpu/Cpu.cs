@@ -1,0 +1,342 @@
+using System.Runtime.CompilerServices;
+
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// The user-mode (CPL 3) x86-64 CPU: executes real machine code, decoded with Iced, from <see cref="CpuState.Rip"/>
+/// until <c>syscall</c>, a trap, or the instruction budget runs out (Intel SDM semantics).
+/// </summary>
+/// <remarks>
+/// <para>Instruction subset (see <see cref="InstructionSet.Supported"/>): mov (all integer forms incl. moffs and
+/// imm64), movzx, movsx, movsxd, lea, add, sub, adc, sbb, and, or, xor, not, neg, inc, dec, cmp, test, shl/sal,
+/// shr, sar, rol, ror (by 1, imm8, cl), imul (1/2/3 operands), mul, div, idiv, push/pop (reg, imm, mem), near
+/// call/ret (incl. ret imm16), jmp (rel, reg, mem), all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
+/// [rep] movs{b,w,d,q} and [rep] stos{b,w,d,q} (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
+/// nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n, ud0/ud1/ud2, hlt, syscall. All operand
+/// sizes with the x86-64 rules (32-bit register writes zero-extend, 8/16-bit writes merge, AH..BH without REX),
+/// base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS overrides using FsBase/GsBase.</para>
+/// <para>Stops: a fault (#DE, #UD, #GP, #PF) leaves the instruction without effect and RIP at it (rep string
+/// instructions keep their completed iterations, as hardware). int3/int 3 is a #BP trap with RIP after it;
+/// int n (n != 3) is #GP(n*8+2) at the instruction (the kernel's other gates have DPL 0); ud2 and everything
+/// outside the subset (incl. invalid encodings) are #UD with <see cref="StopReason.Detail"/> naming the
+/// instruction; the privileged instructions in <see cref="InstructionSet.Privileged"/> are #GP(0). syscall stops
+/// with RCX = the next RIP, R11 = RFLAGS and RIP = the next instruction. Page faults and non-canonical data
+/// accesses come from the bus unchanged; near branches to a non-canonical target are #GP(0) at the branch.</para>
+/// <para>Flags: CF/PF/AF/ZF/SF/OF exact per the SDM where defined. Where the SDM leaves a flag undefined the
+/// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
+/// rotates as in <c>CpuShift.cs</c>; mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv
+/// leave all six flags unchanged.</para>
+/// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), alignment checking (#AC), an I/O permission
+/// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), #SS (a non-canonical stack access
+/// is whatever the bus reports, #GP(0)), 57-bit linear addresses (canonical = 48 bits).</para>
+/// <para>Speed: each 4 KiB code page is decoded once into compact <see cref="Insn"/> records (cache keyed by
+/// bus and page VA, validated with <see cref="IMemoryBus.CodeVersion"/> when execution enters the page in a new
+/// run or after any store, so self-modifying code is seen by the very next instruction); the loop switches on a
+/// per-instruction handler id; flags are lazy. A rep string instruction retires as one instruction. Not
+/// thread-safe: one Cpu per host thread; it may serve any number of buses (address spaces).</para>
+/// </remarks>
+public sealed partial class Cpu
+{
+    private const ulong PageMask = CodePage.Size - 1;
+
+    private ulong rip;
+    private string? detail;
+
+    /// <summary>
+    /// Execute user code from <c>s.Rip</c> until <c>syscall</c>, a trap, or <paramref name="budget"/> retired
+    /// instructions. <paramref name="s"/> is updated in place (registers, RIP, RFLAGS).
+    /// </summary>
+    public StopReason Run(CpuState s, IMemoryBus mem, long budget)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(mem);
+        Enter(s, mem);
+        long retired = 0;
+        StopKind kind = Interpret(budget, ref retired);
+        Leave(s);
+        return kind == StopKind.Trap ? new StopReason(kind, trap, retired, detail) : new StopReason(kind, default, retired);
+    }
+
+    private void Enter(CpuState s, IMemoryBus bus)
+    {
+        Array.Copy(s.R, regs, 16);
+        regs[ZeroSlot] = 0;
+        regs[FsSlot] = s.FsBase;
+        regs[GsSlot] = s.GsBase;
+        rip = s.Rip;
+        rflags = s.Rflags;
+        flOp = FlagOp.None;
+        mem = bus;
+        wrote = false;
+        detail = null;
+        trap = default;
+        SelectCache(bus);
+    }
+
+    private void Leave(CpuState s)
+    {
+        Array.Copy(regs, s.R, 16);
+        s.Rip = rip;
+        s.Rflags = Flags;
+        mem = null!;
+    }
+
+    /// <summary>The interpreter loop: find the decoded instruction at RIP, run its handler, retire it.</summary>
+    private StopKind Interpret(long budget, ref long retired)
+    {
+        long n = 0;
+        ulong rip = this.rip;
+        ulong pva = 1; // no current page (never page-aligned)
+        CodePage page = null!;
+        ushort[] slots = [];
+        Insn[] insns = [];
+        StopKind stop;
+        while (true)
+        {
+            if (n >= budget) { stop = StopKind.Budget; break; }
+            if ((rip & ~PageMask) != pva)
+            {
+                pva = rip & ~PageMask;
+                CodePage? p = FetchPage(pva, rip);
+                if (p is null) { stop = StopKind.Trap; break; }
+                page = p; slots = p.Slot; insns = p.Insns;
+            }
+            int off = (int)(rip & PageMask);
+            int idx = slots[off];
+            if (idx == 0) { idx = page.DecodeAt(off); insns = page.Insns; }
+            ref Insn i = ref straddle.Insn;
+            if (idx != CodePage.Straddle) i = ref insns[idx];
+            else if (!straddle.Decode(page, off, mem, out trap)) { stop = StopKind.Trap; break; }
+            ulong next = rip + i.Len;
+            ulong v;
+            switch (i.Op)
+            {
+                case Op.Nop: break;
+                case Op.Cld: rflags &= ~DF; break;
+                case Op.Std: rflags |= DF; break;
+                case Op.Clc: rflags = Flags & ~CF; break;
+                case Op.Stc: rflags = Flags | CF; break;
+                case Op.Cmc: rflags = Flags ^ CF; break;
+
+                case Op.MovRR: WriteDst(ref i, Gpr(i.S) >> i.SSh); break;
+                case Op.MovRI: WriteDst(ref i, i.Imm); break;
+                case Op.MovRM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; WriteDst(ref i, v); break;
+                case Op.MovMR: if (!Store(Ea(ref i), i.Size, Gpr(i.S) >> i.SSh)) goto Fault; break;
+                case Op.MovMI: if (!Store(Ea(ref i), i.Size, i.Imm)) goto Fault; break;
+                case Op.MovzxRR: WriteDst(ref i, (Gpr(i.S) >> i.SSh) & i.SMask); break;
+                case Op.MovzxRM: if (!Load(Ea(ref i), i.Aux, out v)) goto Fault; WriteDst(ref i, v & i.SMask); break;
+                case Op.MovsxRR: WriteDst(ref i, SignExtend((Gpr(i.S) >> i.SSh) & i.SMask, i.SMask)); break;
+                case Op.MovsxRM: if (!Load(Ea(ref i), i.Aux, out v)) goto Fault; WriteDst(ref i, SignExtend(v & i.SMask, i.SMask)); break;
+                case Op.Lea: WriteDst(ref i, (Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp) & i.AMask); break;
+                case Op.XchgRR:
+                {
+                    ulong a = ReadReg(i.D, i.DSh, i.Mask), b = ReadReg(i.S, i.SSh, i.Mask);
+                    WriteDst(ref i, b);
+                    WriteReg(i.S, i.SSh, i.Mask, a);
+                    break;
+                }
+                case Op.XchgMR:
+                {
+                    ulong ea = Ea(ref i);
+                    if (!Load(ea, i.Size, out v) || !Store(ea, i.Size, Gpr(i.S) >> i.SSh)) goto Fault;
+                    WriteReg(i.S, i.SSh, i.Mask, v);
+                    break;
+                }
+                case Op.SignExtendAcc:
+                {
+                    ulong half = i.Mask >> (i.Size * 4);
+                    WriteDst(ref i, SignExtend(Gpr((int)Reg.Rax) & half, half));
+                    break;
+                }
+                case Op.SignSplitAcc:
+                    WriteReg((int)Reg.Rdx, 0, i.Mask, (Gpr((int)Reg.Rax) & (i.Mask ^ (i.Mask >> 1))) != 0 ? ulong.MaxValue : 0);
+                    break;
+
+                case Op.AddRR: AluRR<AddOp>(ref i); break;
+                case Op.AddRI: AluRI<AddOp>(ref i); break;
+                case Op.AddRM: if (!AluRM<AddOp>(ref i)) goto Fault; break;
+                case Op.AddMR: if (!AluMR<AddOp>(ref i)) goto Fault; break;
+                case Op.AddMI: if (!AluMI<AddOp>(ref i)) goto Fault; break;
+                case Op.OrRR: AluRR<OrOp>(ref i); break;
+                case Op.OrRI: AluRI<OrOp>(ref i); break;
+                case Op.OrRM: if (!AluRM<OrOp>(ref i)) goto Fault; break;
+                case Op.OrMR: if (!AluMR<OrOp>(ref i)) goto Fault; break;
+                case Op.OrMI: if (!AluMI<OrOp>(ref i)) goto Fault; break;
+                case Op.AdcRR: AluRR<AdcOp>(ref i); break;
+                case Op.AdcRI: AluRI<AdcOp>(ref i); break;
+                case Op.AdcRM: if (!AluRM<AdcOp>(ref i)) goto Fault; break;
+                case Op.AdcMR: if (!AluMR<AdcOp>(ref i)) goto Fault; break;
+                case Op.AdcMI: if (!AluMI<AdcOp>(ref i)) goto Fault; break;
+                case Op.SbbRR: AluRR<SbbOp>(ref i); break;
+                case Op.SbbRI: AluRI<SbbOp>(ref i); break;
+                case Op.SbbRM: if (!AluRM<SbbOp>(ref i)) goto Fault; break;
+                case Op.SbbMR: if (!AluMR<SbbOp>(ref i)) goto Fault; break;
+                case Op.SbbMI: if (!AluMI<SbbOp>(ref i)) goto Fault; break;
+                case Op.AndRR: AluRR<AndOp>(ref i); break;
+                case Op.AndRI: AluRI<AndOp>(ref i); break;
+                case Op.AndRM: if (!AluRM<AndOp>(ref i)) goto Fault; break;
+                case Op.AndMR: if (!AluMR<AndOp>(ref i)) goto Fault; break;
+                case Op.AndMI: if (!AluMI<AndOp>(ref i)) goto Fault; break;
+                case Op.SubRR: AluRR<SubOp>(ref i); break;
+                case Op.SubRI: AluRI<SubOp>(ref i); break;
+                case Op.SubRM: if (!AluRM<SubOp>(ref i)) goto Fault; break;
+                case Op.SubMR: if (!AluMR<SubOp>(ref i)) goto Fault; break;
+                case Op.SubMI: if (!AluMI<SubOp>(ref i)) goto Fault; break;
+                case Op.XorRR: AluRR<XorOp>(ref i); break;
+                case Op.XorRI: AluRI<XorOp>(ref i); break;
+                case Op.XorRM: if (!AluRM<XorOp>(ref i)) goto Fault; break;
+                case Op.XorMR: if (!AluMR<XorOp>(ref i)) goto Fault; break;
+                case Op.XorMI: if (!AluMI<XorOp>(ref i)) goto Fault; break;
+                case Op.CmpRR: AluRR<CmpOp>(ref i); break;
+                case Op.CmpRI: AluRI<CmpOp>(ref i); break;
+                case Op.CmpRM: if (!AluRM<CmpOp>(ref i)) goto Fault; break;
+                case Op.CmpMR: if (!AluMR<CmpOp>(ref i)) goto Fault; break;
+                case Op.CmpMI: if (!AluMI<CmpOp>(ref i)) goto Fault; break;
+                case Op.TestRR: AluRR<TestOp>(ref i); break;
+                case Op.TestRI: AluRI<TestOp>(ref i); break;
+                case Op.TestRM: if (!AluRM<TestOp>(ref i)) goto Fault; break;
+                case Op.TestMR: if (!AluMR<TestOp>(ref i)) goto Fault; break;
+                case Op.TestMI: if (!AluMI<TestOp>(ref i)) goto Fault; break;
+
+                case Op.NotR: case Op.NegR: case Op.IncR: case Op.DecR: UnaryR(ref i, i.Op); break;
+                case Op.NotM: case Op.NegM: case Op.IncM: case Op.DecM: if (!UnaryM(ref i, i.Op - 1)) goto Fault; break;
+                case Op.ShiftRI: ShiftR(ref i, (int)i.Imm); break;
+                case Op.ShiftRC: ShiftR(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF)); break;
+                case Op.ShiftMI: if (!ShiftM(ref i, (int)i.Imm)) goto Fault; break;
+                case Op.ShiftMC: if (!ShiftM(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF))) goto Fault; break;
+
+                case Op.MulR: MulAcc(i.Size, ReadReg(i.D, i.DSh, i.Mask), signed: false); break;
+                case Op.MulM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; MulAcc(i.Size, v, signed: false); break;
+                case Op.Imul1R: MulAcc(i.Size, ReadReg(i.D, i.DSh, i.Mask), signed: true); break;
+                case Op.Imul1M: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; MulAcc(i.Size, v, signed: true); break;
+                case Op.DivR: if (!Divide(i.Size, ReadReg(i.D, i.DSh, i.Mask), signed: false)) goto Fault; break;
+                case Op.DivM: if (!Load(Ea(ref i), i.Size, out v) || !Divide(i.Size, v, signed: false)) goto Fault; break;
+                case Op.IdivR: if (!Divide(i.Size, ReadReg(i.D, i.DSh, i.Mask), signed: true)) goto Fault; break;
+                case Op.IdivM: if (!Load(Ea(ref i), i.Size, out v) || !Divide(i.Size, v, signed: true)) goto Fault; break;
+                case Op.Imul2RR: WriteDst(ref i, Imul(ReadReg(i.D, i.DSh, i.Mask), ReadReg(i.S, i.SSh, i.Mask), i.Mask)); break;
+                case Op.Imul2RM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; WriteDst(ref i, Imul(ReadReg(i.D, i.DSh, i.Mask), v & i.Mask, i.Mask)); break;
+                case Op.Imul3RR: WriteDst(ref i, Imul(ReadReg(i.S, i.SSh, i.Mask), i.Imm, i.Mask)); break;
+                case Op.Imul3RM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; WriteDst(ref i, Imul(v & i.Mask, i.Imm, i.Mask)); break;
+
+                case Op.PushR: if (!Push(ReadReg(i.D, i.DSh, i.Mask), i.Size)) goto Fault; break;
+                case Op.PushI: if (!Push(i.Imm, i.Size)) goto Fault; break;
+                case Op.PushM: if (!Load(Ea(ref i), i.Size, out v) || !Push(v & i.Mask, i.Size)) goto Fault; break;
+                case Op.PopR:
+                    if (!PeekStack(i.Size, out v)) goto Fault;
+                    Gpr((int)Reg.Rsp) += i.Size;
+                    WriteDst(ref i, v); // pop rsp: the loaded value wins over the increment
+                    break;
+                case Op.PopM:
+                {
+                    if (!PeekStack(i.Size, out v)) goto Fault;
+                    ref ulong sp = ref Gpr((int)Reg.Rsp);
+                    ulong old = sp;
+                    sp = old + i.Size; // an RSP-based destination address uses the incremented RSP (SDM)
+                    if (!Store(Ea(ref i), i.Size, v)) { sp = old; goto Fault; }
+                    break;
+                }
+
+                case Op.CallRel: if (!IsCanonical(i.Imm)) goto GpFault; if (!Push(next, 8)) goto Fault; next = i.Imm; break;
+                case Op.CallR:
+                    v = Gpr(i.D);
+                    if (!IsCanonical(v)) goto GpFault;
+                    if (!Push(next, 8)) goto Fault;
+                    next = v;
+                    break;
+                case Op.CallM:
+                    if (!Load(Ea(ref i), 8, out v)) goto Fault;
+                    if (!IsCanonical(v)) goto GpFault;
+                    if (!Push(next, 8)) goto Fault;
+                    next = v;
+                    break;
+                case Op.Ret:
+                    if (!PeekStack(8, out v)) goto Fault;
+                    if (!IsCanonical(v)) goto GpFault;
+                    Gpr((int)Reg.Rsp) += 8 + i.Imm;
+                    next = v;
+                    break;
+                case Op.JmpRel: if (!IsCanonical(i.Imm)) goto GpFault; next = i.Imm; break;
+                case Op.JmpR: v = Gpr(i.D); if (!IsCanonical(v)) goto GpFault; next = v; break;
+                case Op.JmpM: if (!Load(Ea(ref i), 8, out v)) goto Fault; if (!IsCanonical(v)) goto GpFault; next = v; break;
+                case Op.Jcc:
+                    if (Cond(i.Cc))
+                    {
+                        if (!IsCanonical(i.Imm)) goto GpFault;
+                        next = i.Imm;
+                    }
+                    break;
+                case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
+                case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;
+                case Op.CmovRR: WriteDst(ref i, Cond(i.Cc) ? Gpr(i.S) : Gpr(i.D)); break; // a false 32-bit cmov still zero-extends
+                case Op.CmovRM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; WriteDst(ref i, Cond(i.Cc) ? v : Gpr(i.D)); break;
+
+                case Op.Movs: if (!StringOp(ref i, movs: true)) goto Fault; break;
+                case Op.Stos: if (!StringOp(ref i, movs: false)) goto Fault; break;
+
+                case Op.Syscall:
+                    Gpr((int)Reg.Rcx) = next;
+                    Gpr((int)Reg.R11) = Flags & ~0x1_0000UL; // RFLAGS as saved by hardware (RF cleared)
+                    rip = next; n++;
+                    stop = StopKind.Syscall;
+                    goto Done;
+                case Op.Int3: trap = new Trap(Vector.Breakpoint, 0); goto TrapAfter;
+                case Op.Int1: trap = new Trap(Vector.Debug, 0); goto TrapAfter;
+                case Op.IntN:
+                    if (i.Imm == 3) { trap = new Trap(Vector.Breakpoint, 0); goto TrapAfter; }
+                    trap = new Trap(Vector.GeneralProtection, i.Imm * 8 + 2); // IDT index, IDT bit set
+                    detail = $"int 0x{i.Imm:x} at 0x{rip:x}: gate has DPL 0";
+                    goto Fault;
+                case Op.Ud:
+                    trap = new Trap(Vector.InvalidOpcode, 0);
+                    detail = $"{i.Text} at 0x{rip:x}";
+                    goto Fault;
+                case Op.Invalid:
+                    trap = new Trap(Vector.InvalidOpcode, 0);
+                    detail = $"invalid instruction encoding at 0x{rip:x} (bytes {i.Text})";
+                    goto Fault;
+                case Op.Unsupported:
+                    trap = new Trap(Vector.InvalidOpcode, 0);
+                    detail = $"unsupported instruction {i.Text} at 0x{rip:x}";
+                    goto Fault;
+                case Op.Privileged:
+                    trap = new Trap(Vector.GeneralProtection, 0);
+                    detail = $"privileged instruction {i.Text} at 0x{rip:x}";
+                    goto Fault;
+                default:
+                    throw new InvalidOperationException($"no handler for {i.Op}");
+            }
+            rip = next;
+            n++;
+            if (wrote)
+            {
+                // A store may have changed the code being run (or aliased it): re-check before the next fetch.
+                wrote = false;
+                writeEpoch++;
+                if (mem.CodeVersion(pva) == page.Version) page.CheckedEpoch = writeEpoch;
+                else pva = 1;
+            }
+            continue;
+        GpFault:
+            trap = new Trap(Vector.GeneralProtection, 0);
+            detail = $"non-canonical branch target at 0x{rip:x}";
+        Fault:
+            stop = StopKind.Trap; // RIP stays at the faulting instruction
+            break;
+        TrapAfter:
+            rip = next; n++; // a trap: the instruction retired
+            stop = StopKind.Trap;
+            break;
+        }
+    Done:
+        this.rip = rip;
+        retired = n;
+        return stop;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SignExtend(ulong v, ulong m)
+    {
+        int sh = System.Numerics.BitOperations.LeadingZeroCount(m);
+        return (ulong)((long)(v << sh) >> sh);
+    }
+}

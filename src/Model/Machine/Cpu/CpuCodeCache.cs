@@ -1,0 +1,70 @@
+using System.Runtime.CompilerServices;
+
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// The decoded-instruction cache: one <see cref="CodePage"/> per code page, per bus (an address space), keyed by the
+/// page's virtual address. A page is trusted without asking the bus while neither a new run started nor a store
+/// happened since its version was last checked; otherwise <see cref="IMemoryBus.CodeVersion"/> decides whether it
+/// is refetched and decoded anew.
+/// </summary>
+public sealed partial class Cpu
+{
+    /// <summary>Bound on the cached pages per bus; the cache is dropped and rebuilt past it.</summary>
+    private const int MaxCachedPages = 1024;
+
+    /// <summary>Bumped per run (the bus may have changed anything in between) and per store.</summary>
+    private long runId, writeEpoch;
+    /// <summary>One cache per bus: the same virtual address means different code in another address space.</summary>
+    private readonly ConditionalWeakTable<IMemoryBus, Dictionary<ulong, CodePage>> caches = new();
+    private IMemoryBus? cacheOwner;
+    private Dictionary<ulong, CodePage> pages = new();
+    private readonly StraddleDecoder straddle = new();
+
+    private void SelectCache(IMemoryBus bus)
+    {
+        runId++;
+        if (ReferenceEquals(cacheOwner, bus)) return;
+        pages = caches.GetValue(bus, _ => new Dictionary<ulong, CodePage>());
+        cacheOwner = bus;
+    }
+
+    /// <summary>The decoded page at <paramref name="pva"/>, rebuilt if its code version moved; null with the fetch trap.</summary>
+    private CodePage? FetchPage(ulong pva, ulong rip)
+    {
+        if (pages.TryGetValue(pva, out CodePage? p))
+        {
+            if (p.CheckedRun == runId && p.CheckedEpoch == writeEpoch) return p;
+            if (mem.CodeVersion(pva) != p.Version)
+            {
+                p.Reset();
+                if (!Fill(p, rip)) { pages.Remove(pva); return null; }
+            }
+        }
+        else
+        {
+            p = new CodePage(pva);
+            if (!Fill(p, rip)) return null;
+            if (pages.Count >= MaxCachedPages) pages.Clear();
+            pages[pva] = p;
+        }
+        p.CheckedRun = runId;
+        p.CheckedEpoch = writeEpoch;
+        return p;
+    }
+
+    /// <summary>Fetch the page's bytes (AccessKind.Execute). On failure the trap is the one for fetching at RIP.</summary>
+    private bool Fill(CodePage p, ulong rip)
+    {
+        if (mem.Read(p.Va, p.Bytes, AccessKind.Execute, out trap))
+        {
+            // Taken after the fetch: the fetch itself may set accessed bits, and the version must describe these bytes.
+            p.Version = mem.CodeVersion(p.Va);
+            return true;
+        }
+        // Report what fetching the instruction itself raises (CR2 = RIP, not the page start).
+        Span<byte> one = stackalloc byte[1];
+        if (!mem.Read(rip, one, AccessKind.Execute, out Trap atRip)) trap = atRip;
+        return false;
+    }
+}

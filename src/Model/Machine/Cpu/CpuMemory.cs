@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// Register file, effective addresses and data accesses through the bus. Every access goes through
+/// <see cref="IMemoryBus"/>, which either completes or returns the trap and changes nothing; a handler that sees
+/// a failed access returns false before changing any register, so the faulting instruction has no effect.
+/// </summary>
+public sealed partial class Cpu
+{
+    /// <summary>Register-file slots past the 16 GPRs: an always-zero slot for absent base/index/segment, and the FS/GS bases.</summary>
+    internal const byte ZeroSlot = 16, FsSlot = 17, GsSlot = 18;
+
+    private readonly ulong[] regs = new ulong[20];
+    private IMemoryBus mem = null!;
+    private readonly byte[] io = new byte[8];
+    /// <summary>Set by every store: the interpreter then re-checks the current code page's version (self-modifying code).</summary>
+    private bool wrote;
+    private Trap trap;
+
+    /// <summary>Register slot <paramref name="i"/> (0..19, from the translator) without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref ulong Gpr(int i) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(regs), (nint)(uint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Ea(ref Insn i) => ((Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp) & i.AMask) + Gpr(i.Seg);
+
+    /// <summary>Read <paramref name="size"/> bytes; the upper bytes of <paramref name="v"/> are garbage: callers mask.</summary>
+    private bool Load(ulong ea, int size, out ulong v)
+    {
+        byte[] b = io;
+        if (!mem.Read(ea, new Span<byte>(b, 0, size), AccessKind.Read, out trap)) { v = 0; return false; }
+        v = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetArrayDataReference(b));
+        return true;
+    }
+
+    private bool Store(ulong ea, int size, ulong v)
+    {
+        byte[] b = io;
+        Unsafe.WriteUnaligned(ref MemoryMarshal.GetArrayDataReference(b), v);
+        wrote = true;
+        return mem.Write(ea, new ReadOnlySpan<byte>(b, 0, size), out trap);
+    }
+
+    /// <summary>Read a register operand of the given slot, shift and mask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong ReadReg(int slot, int sh, ulong m) => (Gpr(slot) >> sh) & m;
+
+    /// <summary>Write with the x86-64 rules: 32/64-bit writes replace (zero-extend), 8/16-bit writes keep the other bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WriteReg(int slot, int sh, ulong m, ulong v)
+    {
+        ref ulong d = ref Gpr(slot);
+        ulong keep = (m >> 31) != 0 ? 0 : ~(m << sh);
+        d = (d & keep) | ((v & m) << sh);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WriteDst(ref Insn i, ulong v)
+    {
+        ref ulong d = ref Gpr(i.D);
+        d = (d & i.Keep) | ((v & i.Mask) << i.DSh);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MaskOf(int size) => size >= 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
+
+    /// <summary>48-bit canonical form (4-level paging): bits 63..47 all equal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsCanonical(ulong va) => (ulong)((long)(va << 16) >> 16) == va;
+
+    /// <summary>Push <paramref name="size"/> bytes (8, or 2 with an operand-size prefix); RSP changes only if the write succeeds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Push(ulong v, int size)
+    {
+        ref ulong sp = ref Gpr((int)Reg.Rsp);
+        ulong nsp = sp - (ulong)size;
+        if (!Store(nsp, size, v)) return false;
+        sp = nsp;
+        return true;
+    }
+
+    /// <summary>Read the top of stack without popping it (the caller commits RSP once nothing else can fault).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool PeekStack(int size, out ulong v)
+    {
+        if (!Load(Gpr((int)Reg.Rsp), size, out v)) return false;
+        v &= MaskOf(size);
+        return true;
+    }
+}

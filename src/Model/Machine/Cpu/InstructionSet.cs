@@ -1,0 +1,88 @@
+using Iced.Intel;
+
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// The documented instruction subset of the model CPU, and how it treats what lies outside it.
+/// </summary>
+public static class InstructionSet
+{
+    /// <summary>
+    /// The instructions the model executes (Iced mnemonics, lower case), with all their 64-bit-mode integer forms
+    /// and operand sizes unless noted. Everything else raises #UD (or #GP(0) if <see cref="Privileged"/>).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Supported =
+    [
+        "mov",          // r/m,r; r,r/m; r,imm (incl. imm64); r/m,imm; al/ax/eax/rax <-> moffs
+        "movzx", "movsx", "movsxd",
+        "lea",
+        "add", "sub", "adc", "sbb", "and", "or", "xor", "cmp", "test",
+        "not", "neg", "inc", "dec",
+        "shl", "sal", "shr", "sar", "rol", "ror", // by 1, imm8, cl
+        "imul",         // 1, 2 and 3 operands
+        "mul", "div", "idiv",
+        "push", "pop",  // reg, imm (push), mem; 64-bit and 16-bit (0x66) forms
+        "call", "ret",  // near: rel32, r/m64; ret, ret imm16
+        "jmp",          // rel8, rel32, r/m64
+        "jo", "jno", "jb", "jae", "je", "jne", "jbe", "ja", "js", "jns", "jp", "jnp", "jl", "jge", "jle", "jg",
+        "seto", "setno", "setb", "setae", "sete", "setne", "setbe", "seta", "sets", "setns", "setp", "setnp", "setl", "setge", "setle", "setg",
+        "cmovo", "cmovno", "cmovb", "cmovae", "cmove", "cmovne", "cmovbe", "cmova", "cmovs", "cmovns", "cmovp", "cmovnp", "cmovl", "cmovge", "cmovle", "cmovg",
+        "xchg",
+        "cbw", "cwde", "cdqe", "cwd", "cdq", "cqo",
+        "movsb", "movsw", "movsd", "movsq", // with or without rep; 64-bit addressing only
+        "stosb", "stosw", "stosd", "stosq",
+        "cld", "std", "clc", "stc", "cmc",
+        "nop",          // 0x90 forms and nop r/m (operand not accessed)
+        "pause", "endbr64", "endbr32", // executed as nop
+        "int3",         // #BP trap, RIP after
+        "int1",         // #DB trap, RIP after
+        "int",          // int 3: #BP trap like int3; any other n: #GP(n*8+2) at the instruction (DPL-0 gates)
+        "ud0", "ud1", "ud2", // #UD
+        "hlt",          // #GP(0) at CPL 3
+        "syscall",
+    ];
+
+    private static readonly HashSet<Mnemonic> PrivilegedMnemonics =
+    [
+        Mnemonic.Hlt, Mnemonic.Cli, Mnemonic.Sti,
+        Mnemonic.In, Mnemonic.Insb, Mnemonic.Insw, Mnemonic.Insd, Mnemonic.Out, Mnemonic.Outsb, Mnemonic.Outsw, Mnemonic.Outsd,
+        Mnemonic.Lgdt, Mnemonic.Lidt, Mnemonic.Lldt, Mnemonic.Ltr, Mnemonic.Lmsw, Mnemonic.Clts,
+        Mnemonic.Invd, Mnemonic.Wbinvd, Mnemonic.Wbnoinvd, Mnemonic.Invlpg, Mnemonic.Invpcid,
+        Mnemonic.Rdmsr, Mnemonic.Wrmsr, Mnemonic.Rdpmc, Mnemonic.Swapgs, Mnemonic.Sysret, Mnemonic.Sysretq,
+        Mnemonic.Sysexit, Mnemonic.Sysexitq, Mnemonic.Xsetbv,
+    ];
+
+    /// <summary>
+    /// Instructions that raise #GP(0) at CPL 3 as on hardware with IOPL = 0, no I/O bitmap permission,
+    /// CR4.PCE = 0: hlt, cli, sti, in/ins/out/outs, lgdt, lidt, lldt, ltr, lmsw, clts, invd, wbinvd, wbnoinvd,
+    /// invlpg, invpcid, rdmsr, wrmsr, rdpmc, swapgs, sysret, sysexit, xsetbv, and mov to/from CR0-CR15 or DR0-DR7.
+    /// (The model has no I/O-port bitmap: in/out always fault.)
+    /// </summary>
+    public static readonly IReadOnlyList<string> Privileged =
+    [
+        "hlt", "cli", "sti", "in", "insb", "insw", "insd", "out", "outsb", "outsw", "outsd",
+        "lgdt", "lidt", "lldt", "ltr", "lmsw", "clts", "invd", "wbinvd", "wbnoinvd", "invlpg", "invpcid",
+        "rdmsr", "wrmsr", "rdpmc", "swapgs", "sysret", "sysexit", "xsetbv", "mov cr", "mov dr",
+    ];
+
+    internal static bool IsPrivileged(in Instruction ins)
+    {
+        if (PrivilegedMnemonics.Contains(ins.Mnemonic)) return true;
+        if (ins.Mnemonic != Mnemonic.Mov) return false;
+        for (int k = 0; k < ins.OpCount; k++)
+        {
+            if (ins.GetOpKind(k) != OpKind.Register) continue;
+            Register r = ins.GetOpRegister(k);
+            if (r.IsCR() || r.IsDR()) return true;
+        }
+        return false;
+    }
+
+    internal static bool IsSetcc(Mnemonic m) => m is Mnemonic.Seto or Mnemonic.Setno or Mnemonic.Setb or Mnemonic.Setae
+        or Mnemonic.Sete or Mnemonic.Setne or Mnemonic.Setbe or Mnemonic.Seta or Mnemonic.Sets or Mnemonic.Setns
+        or Mnemonic.Setp or Mnemonic.Setnp or Mnemonic.Setl or Mnemonic.Setge or Mnemonic.Setle or Mnemonic.Setg;
+
+    internal static bool IsCmovcc(Mnemonic m) => m is Mnemonic.Cmovo or Mnemonic.Cmovno or Mnemonic.Cmovb or Mnemonic.Cmovae
+        or Mnemonic.Cmove or Mnemonic.Cmovne or Mnemonic.Cmovbe or Mnemonic.Cmova or Mnemonic.Cmovs or Mnemonic.Cmovns
+        or Mnemonic.Cmovp or Mnemonic.Cmovnp or Mnemonic.Cmovl or Mnemonic.Cmovge or Mnemonic.Cmovle or Mnemonic.Cmovg;
+}

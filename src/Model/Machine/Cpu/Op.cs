@@ -1,0 +1,55 @@
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// Interpreter handler ids. Operand forms are part of the id (RR = reg,reg; RI = reg,imm; RM = reg,mem;
+/// MR = mem,reg; MI = mem,imm) so each handler does exactly one thing with no operand-kind branches.
+/// The five ALU forms of one operation are consecutive in the order RR, RI, RM, MR, MI (the translator adds
+/// the form to the first id).
+/// </summary>
+internal enum Op : byte
+{
+    // Stops without executing anything.
+    Invalid,      // undecodable bytes: #UD
+    Unsupported,  // decodes, but outside the modelled subset: #UD
+    Privileged,   // CPL-0 or IOPL-sensitive instruction at CPL 3: #GP(0)
+    Ud,           // ud0/ud1/ud2: #UD
+    Int3,         // #BP trap, RIP after
+    Int1,         // #DB trap, RIP after (icebp)
+    IntN,         // int imm8: #BP for 3, else #GP(n*8+2) at the instruction
+    Syscall,
+
+    Nop,
+    Cld, Std, Clc, Stc, Cmc,
+
+    MovRR, MovRI, MovRM, MovMR, MovMI,
+    MovzxRR, MovzxRM, MovsxRR, MovsxRM,
+    Lea,
+    XchgRR, XchgMR,
+    SignExtendAcc,   // cbw / cwde / cdqe
+    SignSplitAcc,    // cwd / cdq / cqo
+
+    AddRR, AddRI, AddRM, AddMR, AddMI,
+    OrRR, OrRI, OrRM, OrMR, OrMI,
+    AdcRR, AdcRI, AdcRM, AdcMR, AdcMI,
+    SbbRR, SbbRI, SbbRM, SbbMR, SbbMI,
+    AndRR, AndRI, AndRM, AndMR, AndMI,
+    SubRR, SubRI, SubRM, SubMR, SubMI,
+    XorRR, XorRI, XorRM, XorMR, XorMI,
+    CmpRR, CmpRI, CmpRM, CmpMR, CmpMI,
+    TestRR, TestRI, TestRM, TestMR, TestMI,
+
+    NotR, NotM, NegR, NegM, IncR, IncM, DecR, DecM,
+    ShiftRI, ShiftMI, ShiftRC, ShiftMC, // Aux = ShiftKind; count from Imm or CL
+
+    MulR, MulM, Imul1R, Imul1M, DivR, DivM, IdivR, IdivM,
+    Imul2RR, Imul2RM, Imul3RR, Imul3RM,
+
+    PushR, PushI, PushM, PopR, PopM,
+    CallRel, CallR, CallM, Ret, JmpRel, JmpR, JmpM, Jcc,
+    SetccR, SetccM, CmovRR, CmovRM,
+
+    Movs, Stos,  // Size = element size, Aux = 1 with a rep prefix
+}
+
+/// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>
+internal enum ShiftKind : byte { Rol = 0, Ror = 1, Shl = 4, Shr = 5, Sar = 7 }

@@ -1,0 +1,364 @@
+using Iced.Intel;
+
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// Turns one Iced <see cref="Instruction"/> into the interpreter's <see cref="Insn"/>: picks the handler for the
+/// instruction and its operand shapes and resolves registers, memory operand and immediate. Everything not in
+/// the modelled subset becomes <see cref="Op.Unsupported"/> (#UD with a message) and the CPL-0/IOPL
+/// instructions <see cref="Op.Privileged"/> (#GP(0)): the model never executes something it does not implement.
+/// </summary>
+internal static class Translator
+{
+    private enum Form { RR, RI, RM, MR, MI, None }
+
+    public static void Translate(in Instruction ins, ReadOnlySpan<byte> bytes, out Insn d)
+    {
+        d = default;
+        d.Len = (byte)ins.Length;
+        d.Base = d.Index = d.Seg = Cpu.ZeroSlot;
+        d.AMask = ulong.MaxValue;
+        if (ins.IsInvalid)
+        {
+            d.Op = Op.Invalid;
+            d.Text = Convert.ToHexString(bytes).ToLowerInvariant();
+            return;
+        }
+        if (!TranslateSupported(in ins, ref d))
+        {
+            d = default;
+            d.Len = (byte)ins.Length;
+            d.Op = InstructionSet.IsPrivileged(in ins) ? Op.Privileged : Op.Unsupported;
+        }
+        if (d.Op is Op.Unsupported or Op.Privileged or Op.Ud) d.Text = $"'{ins}' [{ins.Mnemonic}]";
+    }
+
+    private static bool TranslateSupported(in Instruction ins, ref Insn d)
+    {
+        Mnemonic mn = ins.Mnemonic;
+        // Everything handled below uses only general-purpose registers; anything else (mov to/from CR, DR or a
+        // segment register, push fs, ...) is privileged or unsupported.
+        for (int k = 0; k < ins.OpCount; k++)
+            if (ins.GetOpKind(k) == OpKind.Register && !ins.GetOpRegister(k).IsGPR()) return false;
+        switch (mn)
+        {
+            case Mnemonic.Nop: case Mnemonic.Pause: case Mnemonic.Endbr64: case Mnemonic.Endbr32:
+                d.Op = Op.Nop; return true; // `nop r/m` does not access its operand
+            case Mnemonic.Cld: d.Op = Op.Cld; return true;
+            case Mnemonic.Std: d.Op = Op.Std; return true;
+            case Mnemonic.Clc: d.Op = Op.Clc; return true;
+            case Mnemonic.Stc: d.Op = Op.Stc; return true;
+            case Mnemonic.Cmc: d.Op = Op.Cmc; return true;
+            case Mnemonic.Int3: d.Op = Op.Int3; return true;
+            case Mnemonic.Int1: d.Op = Op.Int1; return true;
+            case Mnemonic.Int: d.Op = Op.IntN; d.Imm = ins.Immediate8; return true;
+            case Mnemonic.Ud0: case Mnemonic.Ud1: case Mnemonic.Ud2: d.Op = Op.Ud; return true;
+            case Mnemonic.Syscall: d.Op = Op.Syscall; return true;
+
+            case Mnemonic.Mov: return TwoOp(in ins, ref d, Op.MovRR, allowRM: true);
+            case Mnemonic.Add: return TwoOp(in ins, ref d, Op.AddRR, allowRM: true);
+            case Mnemonic.Or: return TwoOp(in ins, ref d, Op.OrRR, allowRM: true);
+            case Mnemonic.Adc: return TwoOp(in ins, ref d, Op.AdcRR, allowRM: true);
+            case Mnemonic.Sbb: return TwoOp(in ins, ref d, Op.SbbRR, allowRM: true);
+            case Mnemonic.And: return TwoOp(in ins, ref d, Op.AndRR, allowRM: true);
+            case Mnemonic.Sub: return TwoOp(in ins, ref d, Op.SubRR, allowRM: true);
+            case Mnemonic.Xor: return TwoOp(in ins, ref d, Op.XorRR, allowRM: true);
+            case Mnemonic.Cmp: return TwoOp(in ins, ref d, Op.CmpRR, allowRM: true);
+            case Mnemonic.Test: return TwoOp(in ins, ref d, Op.TestRR, allowRM: false);
+
+            case Mnemonic.Movzx: return Extend(in ins, ref d, Op.MovzxRR);
+            case Mnemonic.Movsx: case Mnemonic.Movsxd: return Extend(in ins, ref d, Op.MovsxRR);
+            case Mnemonic.Lea:
+                if (ins.Op0Kind != OpKind.Register || ins.Op1Kind != OpKind.Memory) return false;
+                d.Op = Op.Lea; RegOp(in ins, 0, ref d, dst: true); MemOp(in ins, ref d);
+                d.Seg = Cpu.ZeroSlot; // lea computes the offset only
+                return true;
+            case Mnemonic.Xchg:
+                if (ins.Op1Kind != OpKind.Register) return false;
+                if (ins.Op0Kind == OpKind.Register) { d.Op = Op.XchgRR; RegOp(in ins, 0, ref d, dst: true); }
+                else if (ins.Op0Kind == OpKind.Memory) { d.Op = Op.XchgMR; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
+                else return false;
+                RegOp(in ins, 1, ref d, dst: false);
+                return true;
+            case Mnemonic.Cbw: Acc(ref d, Op.SignExtendAcc, 2); return true;
+            case Mnemonic.Cwde: Acc(ref d, Op.SignExtendAcc, 4); return true;
+            case Mnemonic.Cdqe: Acc(ref d, Op.SignExtendAcc, 8); return true;
+            case Mnemonic.Cwd: Acc(ref d, Op.SignSplitAcc, 2); return true;
+            case Mnemonic.Cdq: Acc(ref d, Op.SignSplitAcc, 4); return true;
+            case Mnemonic.Cqo: Acc(ref d, Op.SignSplitAcc, 8); return true;
+
+            case Mnemonic.Not: return OneOp(in ins, ref d, Op.NotR);
+            case Mnemonic.Neg: return OneOp(in ins, ref d, Op.NegR);
+            case Mnemonic.Inc: return OneOp(in ins, ref d, Op.IncR);
+            case Mnemonic.Dec: return OneOp(in ins, ref d, Op.DecR);
+            case Mnemonic.Mul: return OneOp(in ins, ref d, Op.MulR);
+            case Mnemonic.Div: return OneOp(in ins, ref d, Op.DivR);
+            case Mnemonic.Idiv: return OneOp(in ins, ref d, Op.IdivR);
+            case Mnemonic.Imul: return Imul(in ins, ref d);
+
+            case Mnemonic.Shl: case Mnemonic.Sal: return Shift(in ins, ref d, ShiftKind.Shl);
+            case Mnemonic.Shr: return Shift(in ins, ref d, ShiftKind.Shr);
+            case Mnemonic.Sar: return Shift(in ins, ref d, ShiftKind.Sar);
+            case Mnemonic.Rol: return Shift(in ins, ref d, ShiftKind.Rol);
+            case Mnemonic.Ror: return Shift(in ins, ref d, ShiftKind.Ror);
+
+            case Mnemonic.Push: return Push(in ins, ref d);
+            case Mnemonic.Pop: return Pop(in ins, ref d);
+            case Mnemonic.Call: return Branch(in ins, ref d, Op.CallRel, ins.Code is Code.Call_rel32_64 or Code.Call_rm64);
+            case Mnemonic.Jmp: return Branch(in ins, ref d, Op.JmpRel, ins.Code is Code.Jmp_rel8_64 or Code.Jmp_rel32_64 or Code.Jmp_rm64);
+            case Mnemonic.Ret:
+                if (ins.Code == Code.Retnq) { d.Op = Op.Ret; return true; }
+                if (ins.Code == Code.Retnq_imm16) { d.Op = Op.Ret; d.Imm = ins.Immediate16; return true; }
+                return false;
+
+            case Mnemonic.Movsb: case Mnemonic.Movsw: case Mnemonic.Movsd: case Mnemonic.Movsq:
+                return StringOp(in ins, ref d, Op.Movs, ins.Code switch
+                {
+                    Code.Movsb_m8_m8 => 1, Code.Movsw_m16_m16 => 2, Code.Movsd_m32_m32 => 4, Code.Movsq_m64_m64 => 8, _ => 0,
+                });
+            case Mnemonic.Stosb: case Mnemonic.Stosw: case Mnemonic.Stosd: case Mnemonic.Stosq:
+                return StringOp(in ins, ref d, Op.Stos, ins.Code switch
+                {
+                    Code.Stosb_m8_AL => 1, Code.Stosw_m16_AX => 2, Code.Stosd_m32_EAX => 4, Code.Stosq_m64_RAX => 8, _ => 0,
+                });
+        }
+        if (ins.IsJccShortOrNear && ins.Op0Kind == OpKind.NearBranch64)
+        {
+            d.Op = Op.Jcc; d.Cc = CondIndex(in ins); d.Imm = ins.NearBranch64;
+            return true;
+        }
+        if (InstructionSet.IsSetcc(mn))
+        {
+            d.Cc = CondIndex(in ins);
+            if (ins.Op0Kind == OpKind.Register) { d.Op = Op.SetccR; RegOp(in ins, 0, ref d, dst: true); return true; }
+            d.Op = Op.SetccM; MemOp(in ins, ref d); d.Size = 1; d.Mask = 0xFF;
+            return true;
+        }
+        if (InstructionSet.IsCmovcc(mn))
+        {
+            d.Cc = CondIndex(in ins);
+            RegOp(in ins, 0, ref d, dst: true);
+            if (ins.Op1Kind == OpKind.Register) { d.Op = Op.CmovRR; RegOp(in ins, 1, ref d, dst: false); return true; }
+            d.Op = Op.CmovRM; MemOp(in ins, ref d);
+            return true;
+        }
+        return false;
+    }
+
+    private static byte CondIndex(in Instruction ins) => (byte)(ins.ConditionCode - ConditionCode.o);
+
+    private static bool IsImm(OpKind k) => k is OpKind.Immediate8 or OpKind.Immediate16 or OpKind.Immediate32 or OpKind.Immediate64
+        or OpKind.Immediate8to16 or OpKind.Immediate8to32 or OpKind.Immediate8to64 or OpKind.Immediate32to64;
+
+    private static Form FormOf(in Instruction ins)
+    {
+        if (ins.OpCount != 2) return Form.None;
+        OpKind a = ins.Op0Kind, b = ins.Op1Kind;
+        if (a == OpKind.Register)
+            return b == OpKind.Register ? Form.RR : b == OpKind.Memory ? Form.RM : IsImm(b) ? Form.RI : Form.None;
+        if (a == OpKind.Memory)
+            return b == OpKind.Register ? Form.MR : IsImm(b) ? Form.MI : Form.None;
+        return Form.None;
+    }
+
+    /// <summary>mov and the ALU instructions: the handler id is the RR id plus the form.</summary>
+    private static bool TwoOp(in Instruction ins, ref Insn d, Op rr, bool allowRM)
+    {
+        Form f = FormOf(in ins);
+        if (f == Form.None || (f == Form.RM && !allowRM)) return false;
+        d.Op = rr + (byte)f;
+        switch (f)
+        {
+            case Form.RR: RegOp(in ins, 0, ref d, dst: true); RegOp(in ins, 1, ref d, dst: false); break;
+            case Form.RI: RegOp(in ins, 0, ref d, dst: true); d.Imm = ins.GetImmediate(1) & d.Mask; break;
+            case Form.RM: RegOp(in ins, 0, ref d, dst: true); MemOp(in ins, ref d); break;
+            case Form.MR: MemOp(in ins, ref d); SizeFromMem(in ins, ref d); RegOp(in ins, 1, ref d, dst: false); break;
+            case Form.MI: MemOp(in ins, ref d); SizeFromMem(in ins, ref d); d.Imm = ins.GetImmediate(1) & d.Mask; break;
+        }
+        return true;
+    }
+
+    /// <summary>movzx/movsx/movsxd: destination register size in Size/Mask, source size in Aux/SMask.</summary>
+    private static bool Extend(in Instruction ins, ref Insn d, Op rr)
+    {
+        if (ins.Op0Kind != OpKind.Register) return false;
+        RegOp(in ins, 0, ref d, dst: true);
+        int srcSize;
+        if (ins.Op1Kind == OpKind.Register)
+        {
+            d.Op = rr;
+            (d.S, d.SSh) = Slot(ins.Op1Register);
+            srcSize = ins.Op1Register.GetSize();
+        }
+        else if (ins.Op1Kind == OpKind.Memory)
+        {
+            d.Op = rr + 1;
+            MemOp(in ins, ref d);
+            srcSize = ins.MemorySize.GetSize();
+        }
+        else return false;
+        d.Aux = (byte)srcSize;
+        d.SMask = Mask(srcSize);
+        return true;
+    }
+
+    private static void Acc(ref Insn d, Op op, int size)
+    {
+        d.Op = op; d.Size = (byte)size; d.Mask = Mask(size);
+        d.D = (byte)Reg.Rax; d.Keep = size >= 4 ? 0 : ~d.Mask;
+    }
+
+    /// <summary>One r/m operand: the handler id is the register form, +1 for memory.</summary>
+    private static bool OneOp(in Instruction ins, ref Insn d, Op r)
+    {
+        if (ins.OpCount != 1) return false;
+        if (ins.Op0Kind == OpKind.Register) { d.Op = r; RegOp(in ins, 0, ref d, dst: true); return true; }
+        if (ins.Op0Kind == OpKind.Memory) { d.Op = r + 1; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); return true; }
+        return false;
+    }
+
+    private static bool Imul(in Instruction ins, ref Insn d)
+    {
+        switch (ins.OpCount)
+        {
+            case 1: return OneOp(in ins, ref d, Op.Imul1R);
+            case 2:
+                RegOp(in ins, 0, ref d, dst: true);
+                if (ins.Op1Kind == OpKind.Register) { d.Op = Op.Imul2RR; RegOp(in ins, 1, ref d, dst: false); return true; }
+                d.Op = Op.Imul2RM; MemOp(in ins, ref d);
+                return true;
+            case 3:
+                RegOp(in ins, 0, ref d, dst: true);
+                d.Imm = ins.GetImmediate(2) & d.Mask;
+                if (ins.Op1Kind == OpKind.Register) { d.Op = Op.Imul3RR; RegOp(in ins, 1, ref d, dst: false); return true; }
+                d.Op = Op.Imul3RM; MemOp(in ins, ref d);
+                return true;
+        }
+        return false;
+    }
+
+    private static bool Shift(in Instruction ins, ref Insn d, ShiftKind kind)
+    {
+        bool byCl = ins.Op1Kind == OpKind.Register; // the only register count is CL
+        if (!byCl && ins.Op1Kind != OpKind.Immediate8) return false;
+        if (ins.Op0Kind == OpKind.Register) { d.Op = byCl ? Op.ShiftRC : Op.ShiftRI; RegOp(in ins, 0, ref d, dst: true); }
+        else if (ins.Op0Kind == OpKind.Memory) { d.Op = byCl ? Op.ShiftMC : Op.ShiftMI; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
+        else return false;
+        d.Aux = (byte)kind;
+        if (!byCl) d.Imm = ins.Immediate8;
+        return true;
+    }
+
+    private static bool Push(in Instruction ins, ref Insn d)
+    {
+        switch (ins.Code)
+        {
+            case Code.Push_r64: case Code.Push_r16:
+                d.Op = Op.PushR; RegOp(in ins, 0, ref d, dst: false); (d.D, d.DSh) = (d.S, d.SSh);
+                d.Size = (byte)ins.Op0Register.GetSize();
+                break;
+            case Code.Pushq_imm8: case Code.Pushq_imm32:
+                d.Op = Op.PushI; d.Size = 8; d.Imm = ins.GetImmediate(0);
+                break;
+            case Code.Push_imm16: case Code.Pushw_imm8:
+                d.Op = Op.PushI; d.Size = 2; d.Imm = ins.GetImmediate(0) & 0xFFFF;
+                break;
+            case Code.Push_rm64: case Code.Push_rm16:
+                if (ins.Op0Kind == OpKind.Register) goto case Code.Push_r64;
+                d.Op = Op.PushM; MemOp(in ins, ref d); SizeFromMem(in ins, ref d);
+                break;
+            default: return false;
+        }
+        d.Mask = Mask(d.Size);
+        return true;
+    }
+
+    private static bool Pop(in Instruction ins, ref Insn d)
+    {
+        switch (ins.Code)
+        {
+            case Code.Pop_r64: case Code.Pop_r16:
+                d.Op = Op.PopR; RegOp(in ins, 0, ref d, dst: true);
+                return true;
+            case Code.Pop_rm64: case Code.Pop_rm16:
+                if (ins.Op0Kind == OpKind.Register) goto case Code.Pop_r64;
+                d.Op = Op.PopM; MemOp(in ins, ref d); SizeFromMem(in ins, ref d);
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>call/jmp: relative (id), through a register (id+1) or memory (id+2). Only the 64-bit forms.</summary>
+    private static bool Branch(in Instruction ins, ref Insn d, Op rel, bool is64)
+    {
+        if (!is64) return false;
+        switch (ins.Op0Kind)
+        {
+            case OpKind.NearBranch64: d.Op = rel; d.Imm = ins.NearBranch64; return true;
+            case OpKind.Register: d.Op = rel + 1; RegOp(in ins, 0, ref d, dst: true); return true;
+            case OpKind.Memory: d.Op = rel + 2; MemOp(in ins, ref d); d.Size = 8; d.Mask = ulong.MaxValue; return true;
+        }
+        return false;
+    }
+
+    private static bool StringOp(in Instruction ins, ref Insn d, Op op, int size)
+    {
+        // 64-bit address size only: with 0x67 the pointers would be ESI/EDI/ECX.
+        if (size == 0 || ins.Op0Kind != OpKind.MemoryESRDI) return false;
+        d.Op = op; d.Size = (byte)size; d.Mask = Mask(size);
+        d.Aux = (byte)(ins.HasRepPrefix || ins.HasRepnePrefix ? 1 : 0);
+        d.Seg = SegSlot(ins.MemorySegment); // source segment (movs); the destination is always ES (base 0)
+        return true;
+    }
+
+    private static ulong Mask(int size) => size >= 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
+
+    private static (byte slot, byte shift) Slot(Register r) => r switch
+    {
+        Register.AH => (0, 8), Register.CH => (1, 8), Register.DH => (2, 8), Register.BH => (3, 8),
+        _ => ((byte)r.GetFullRegister().GetNumber(), 0),
+    };
+
+    /// <summary>Operand <paramref name="k"/> is a register: the destination also fixes the operand size.</summary>
+    private static void RegOp(in Instruction ins, int k, ref Insn d, bool dst)
+    {
+        Register r = ins.GetOpRegister(k);
+        var (slot, sh) = Slot(r);
+        if (!dst) { d.S = slot; d.SSh = sh; if (d.Size == 0) { d.Size = (byte)r.GetSize(); d.Mask = Mask(d.Size); } return; }
+        d.D = slot; d.DSh = sh;
+        d.Size = (byte)r.GetSize();
+        d.Mask = Mask(d.Size);
+        d.Keep = d.Size >= 4 ? 0 : ~(d.Mask << sh);
+    }
+
+    private static void SizeFromMem(in Instruction ins, ref Insn d)
+    {
+        d.Size = (byte)ins.MemorySize.GetSize();
+        d.Mask = Mask(d.Size);
+    }
+
+    private static byte SegSlot(Register seg) => seg switch { Register.FS => Cpu.FsSlot, Register.GS => Cpu.GsSlot, _ => Cpu.ZeroSlot };
+
+    private static void MemOp(in Instruction ins, ref Insn d)
+    {
+        Register b = ins.MemoryBase, x = ins.MemoryIndex;
+        bool addr32 = false;
+        if (b is Register.RIP or Register.EIP)
+        {
+            d.Base = Cpu.ZeroSlot;
+            d.Disp = ins.IPRelativeMemoryAddress;
+            addr32 = b == Register.EIP;
+        }
+        else
+        {
+            d.Base = b == Register.None ? Cpu.ZeroSlot : (byte)b.GetNumber();
+            d.Disp = ins.MemoryDisplacement64;
+            addr32 = b.IsGPR32();
+        }
+        d.Index = x == Register.None ? Cpu.ZeroSlot : (byte)x.GetNumber();
+        addr32 |= x.IsGPR32();
+        d.Scale = (byte)System.Numerics.BitOperations.Log2((uint)Math.Max(1, ins.MemoryIndexScale));
+        d.AMask = addr32 ? 0xFFFF_FFFF : ulong.MaxValue;
+        d.Seg = SegSlot(ins.MemorySegment);
+    }
+}
