@@ -20,6 +20,7 @@ public static class CaseSets
             .Concat(FileServerCase.Cases())
             .Concat(TraceCases.Cases())
             .Concat(MemCases.Cases())
+            .Concat(MachineCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>

@@ -178,6 +178,7 @@ public sealed partial class Kernel
     {
         t.Machine = m;
         t.Program = null;
+        StoreUtcb(t);                       // word 63 (the UTCB's own address) becomes visible to user code
         MakeReady(t);
     }
 }

@@ -1,0 +1,157 @@
+using Iced.Intel;
+using L4Conf.Conformance.Suite;
+using L4Conf.Model.Abi;
+using L4Conf.Model.Kernel;
+using L4Conf.Model.Machine;
+using static Iced.Intel.AssemblerRegisters;
+using static L4Conf.Conformance.Cases.CaseSets;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>Real x86-64 code on the model: page faults to the pager, exceptions to the handler, IPC through syscall (abi-facts §9).</summary>
+public static class MachineCases
+{
+    private const ulong Data = MachineFixture.DataVa;
+
+    public static IEnumerable<ConformanceCase> Cases()
+    {
+        yield return Case("machine/read-unmapped", "a read of an unmapped page sends the pager (-2, 2 words, pfa|0, IP); its map reply makes the read complete",
+            ["PF-IPC-1", "PF-IPC-2", "PF-ERR-U", "MACH-SYS-1"], c =>
+        {
+            var f = new MachineFixture();
+            ulong handlerPage = 0x6000_0000;
+            var content = new byte[0x18];
+            BitConverter.GetBytes(0x1122_3344_5566_7788UL).CopyTo(content, 0x10);
+            f.GivePage(f.Handler, handlerPage, MemRights.RW, content);
+            ulong movIp = MachineFixture.CodeVa;
+            f.OnMessage = (fx, ev) => ev.Label == (long)Protocol.PageFault ? fx.MapReply(handlerPage, ev.Mrs[0]) : null;
+            f.Start(a => { a.mov(rax, __qword_ptr[Data + 0x10]); a.ud2(); });
+            f.W.K.Run();
+            var pf = f.Seen[0];
+            c.Equal((long)Protocol.PageFault, pf.Label, "tag label -2");
+            c.Equal(2, pf.Words, "2 words");
+            c.Equal(Data + 0x10, pf.Mrs[0], "MR0 = pfa & ~7 | 0 (read of a missing page)");
+            c.Equal(movIp, pf.Mrs[1], "MR1 = the faulting instruction");
+            c.Equal(0UL, pf.ReceivedLabel, "kernel-made IPC to a thread cap carries label 0");
+            var exc = f.Seen[1];
+            c.Equal((long)Protocol.Exception, exc.Label, "then ud2 raises exception IPC");
+            c.Equal(0x1122_3344_5566_7788UL, exc.Mrs[ExcRegs.Rax], "the read completed after the map: RAX holds the value");
+            c.Equal(6UL, exc.Mrs[ExcRegs.Trapno], "ud2: trapno 6 (#UD)");
+            c.Equal(movIp + 8, exc.Mrs[ExcRegs.Ip], "at the ud2 (after the 8-byte mov)");
+            c.True(f.W.K.Trace.Events.OfType<Model.Trace.PageFault>().Any(p => p.Pfa == Data + 0x10 && p.ErrorCode == 0x4), "pf event with error code 0x4 (user, read, not present)");
+        });
+        yield return Case("machine/write-read-only", "a write to a read-only mapping: MR0 = pfa | 3; a negative reply makes it an exception with trapno 14, err 7, pfa",
+            ["PF-IPC-1", "PF-IPC-3", "PF-ERR-U"], c =>
+        {
+            var f = new MachineFixture();
+            f.GivePage(f.App, Data, MemRights.R);
+            f.OnMessage = (fx, ev) => ev.Label == (long)Protocol.PageFault ? new MsgTag(-1, 0, 0) : null;
+            f.Start(a => { a.mov(__qword_ptr[Data + 0x28], rcx); a.ud2(); });
+            f.W.K.Run();
+            c.Equal((Data + 0x28) | 3, f.Seen[0].Mrs[0], "MR0 = pfa | present | write");
+            var exc = f.Seen[1];
+            c.Equal((long)Protocol.Exception, exc.Label, "exception IPC");
+            c.Equal(26, exc.Words, "26 words");
+            c.Equal((ulong)MsgTagFlags.TransferFpu, exc.Flags, "with the FPU flag");
+            c.Equal(14UL, exc.Mrs[ExcRegs.Trapno], "trapno 14");
+            c.Equal(7UL, exc.Mrs[ExcRegs.Err], "err 7 (present, write, user)");
+            c.Equal(Data + 0x28, exc.Mrs[ExcRegs.Pfa], "pfa");
+        });
+        yield return Case("machine/fetch-nx", "a jump to a page without X faults with err 0x15; the pager sees MR0 = pfa | 1 | 4", ["PF-IPC-1", "PF-ERR-U"], c =>
+        {
+            var f = new MachineFixture();
+            f.GivePage(f.App, Data, MemRights.RW);
+            f.OnMessage = (fx, ev) => ev.Label == (long)Protocol.PageFault ? new MsgTag(-1, 0, 0) : null;
+            f.Start(a => { a.mov(rax, Data + 0x40); a.jmp(rax); });
+            f.W.K.Run();
+            c.Equal((Data + 0x40) | 5, f.Seen[0].Mrs[0], "MR0 = pfa | present | fetch");
+            c.Equal(Data + 0x40, f.Seen[0].Mrs[1], "MR1 = IP = the target");
+            c.Equal(0x15UL, f.Seen[1].Mrs[ExcRegs.Err], "exception err 0x15");
+        });
+        yield return Case("machine/int3-register-image", "int3 sends the exact register image; a full reply replaces the registers, RFLAGS sanitised",
+            ["EXC-IPC-1", "EXC-IPC-2", "EXC-REGS-1"], c =>
+        {
+            var f = new MachineFixture();
+            int n = 0;
+            f.OnMessage = (fx, ev) =>
+            {
+                if (n++ > 0) return null;
+                var u = fx.Handler.Thread.Utcb;
+                for (int i = 0; i < ev.Words; i++) u.SetMr(i, ev.Mrs[i]);
+                u.SetMr(ExcRegs.Rax, 0xABCD);
+                u.SetMr(ExcRegs.Rflags, ev.Mrs[ExcRegs.Rflags] | 0x3000 | 0x4000);       // try to set IOPL and NT
+                return new MsgTag(0, 26, 0);
+            };
+            f.Start(a => { a.mov(rbx, 0x1111UL); a.mov(r15, 0xF0F0UL); a.int3(); a.ud2(); });
+            f.W.K.Run();
+            var e = f.Seen[0];
+            c.Equal(3UL, e.Mrs[ExcRegs.Trapno], "trapno 3");
+            c.Equal(0UL, e.Mrs[ExcRegs.Err], "err 0");
+            c.Equal(0x1111UL, e.Mrs[ExcRegs.Rbx], "RBX in its l4_exc_regs_t slot (12)");
+            c.Equal(0xF0F0UL, e.Mrs[ExcRegs.R15], "R15 in slot 0");
+            c.Equal(MachineFixture.CodeVa + 10 + 10 + 1, e.Mrs[ExcRegs.Ip], "IP after int3 (a trap)");
+            c.Equal(MachineFixture.StackTop, e.Mrs[ExcRegs.Sp], "SP");
+            var after = f.Seen[1];
+            c.Equal(0xABCDUL, after.Mrs[ExcRegs.Rax], "the reply replaced RAX");
+            c.Equal(0UL, after.Mrs[ExcRegs.Rflags] & 0x7000, "IOPL and NT cleared");
+            c.Equal(0x200UL, after.Mrs[ExcRegs.Rflags] & 0x200, "IF set");
+            c.Equal(6UL, after.Mrs[ExcRegs.Trapno], "then the ud2");
+        });
+        yield return Case("machine/int-n-and-div0", "int 0x80 is #GP with err 0x402; a division by zero is #DE", ["EXC-IPC-1", "MACH-TRAP-1"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            f.Start(a => { a.@int(0x80); });
+            f.W.K.Run();
+            c.Equal(13UL, f.Seen[0].Mrs[ExcRegs.Trapno], "int 0x80: trapno 13");
+            c.Equal(0x80UL * 8 + 2, f.Seen[0].Mrs[ExcRegs.Err], "err = n*8+2");
+            c.Equal(MachineFixture.CodeVa, f.Seen[0].Mrs[ExcRegs.Ip], "IP at the int instruction");
+            var g = new MachineFixture();
+            g.OnMessage = (fx, ev) => null;
+            g.Start(a => { a.xor(ecx, ecx); a.mov(eax, 5); a.div(ecx); });
+            g.W.K.Run();
+            c.Equal(0UL, g.Seen[0].Mrs[ExcRegs.Trapno], "div by 0: trapno 0 (#DE)");
+        });
+        yield return Case("machine/syscall-ipc", "machine code makes an L4 call through syscall: RDX selector|flags, RAX tag, MRs in the UTCB found through GS; the reply comes back in RAX and the UTCB",
+            ["MACH-SYS-1", "IPC-CALL-1"], c =>
+        {
+            var f2 = new MachineFixture();
+            f2.OnMessage = (fx, ev) =>
+            {
+                if (ev.Label != 0x77) return null;
+                fx.Handler.Thread.Utcb.SetMr(0, ev.Mrs[0] + ev.Mrs[1]);
+                return new MsgTag(5, 1, 0);
+            };
+            // The UTCB pointer from gs:[0] (GS base points at UTCB word 63), MR0/MR1, the tag, CALL on the handler thread cap.
+            f2.Start(a =>
+            {
+                a.xor(ecx, ecx);
+                a.mov(rdi, __qword_ptr.gs[rcx]);
+                a.mov(__qword_ptr[rdi], 40);
+                a.mov(__qword_ptr[rdi + 8], 2);
+                a.mov(rax, (0x77L << 16) | 2);
+                a.mov(rdx, (long)((MachineFixture.HandlerCap << 12) | 3));
+                a.xor(esi, esi);
+                a.xor(r8d, r8d);
+                a.syscall();
+                a.mov(rbx, __qword_ptr[rdi]);
+                a.ud2();
+            });
+            f2.W.K.Run();
+            var call = f2.Seen[0];
+            c.Equal((40UL, 2UL), (call.Mrs[0], call.Mrs[1]), "the handler received MR0/MR1 from the UTCB");
+            var exc = f2.Seen[1];
+            c.Equal(42UL, exc.Mrs[ExcRegs.Rbx], "the reply word landed in the UTCB");
+            c.Equal((ulong)new MsgTag(5, 1, 0).Raw, exc.Mrs[ExcRegs.Rax], "RAX = the reply tag");
+        });
+        yield return Case("machine/no-pager-killed", "a page fault of a thread without a pager kills the thread", ["PF-IPC-4"], c =>
+        {
+            var f = new MachineFixture();
+            f.W.Check(f.W.Root.ThreadControl(f.App.ThreadSel, ThreadCtlFlags.SetPager, pager: 0x3f << 12), "pager slot that is empty");
+            f.Start(a => { a.mov(rax, __qword_ptr[Data]); });
+            f.W.K.Run();
+            c.Equal(Model.Kernel.ThreadState.Dead, f.App.Thread.State, "thread killed");
+            c.True(f.W.K.Console.ToString().Contains("has no pager"), "the kernel warns");
+        });
+    }
+}
