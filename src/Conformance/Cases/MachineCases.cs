@@ -37,7 +37,7 @@ public static class MachineCases
             c.Equal((long)Protocol.Exception, exc.Label, "then ud2 raises exception IPC");
             c.Equal(0x1122_3344_5566_7788UL, exc.Mrs[ExcRegs.Rax], "the read completed after the map: RAX holds the value");
             c.Equal(6UL, exc.Mrs[ExcRegs.Trapno], "ud2: trapno 6 (#UD)");
-            c.Equal(movIp + 8, exc.Mrs[ExcRegs.Ip], "at the ud2 (after the 8-byte mov)");
+            c.Equal(movIp + 10, exc.Mrs[ExcRegs.Ip], "at the ud2, after the 10-byte moffs mov (REX.W A1 + 64-bit address)");
             c.True(f.W.K.Trace.Events.OfType<Model.Trace.PageFault>().Any(p => p.Pfa == Data + 0x10 && p.ErrorCode == 0x4), "pf event with error code 0x4 (user, read, not present)");
         });
         yield return Case("machine/write-read-only", "a write to a read-only mapping: MR0 = pfa | 3; a negative reply makes it an exception with trapno 14, err 7, pfa",
