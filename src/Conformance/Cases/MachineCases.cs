@@ -144,6 +144,37 @@ public static class MachineCases
             c.Equal(42UL, exc.Mrs[ExcRegs.Rbx], "the reply word landed in the UTCB");
             c.Equal((ulong)new MsgTag(5, 1, 0).Raw, exc.Mrs[ExcRegs.Rax], "RAX = the reply tag");
         });
+        yield return Case("machine/pf-trampoline-resume", "an armed thread's fault runs its trampoline handler (RDI = state, RSI = fault word) instead of page-fault IPC; PF-tramp::resume retries the instruction",
+            ["PF-TRAMP-1", "PF-TRAMP-2"], c =>
+        {
+            var f = new MachineFixture();
+            ulong handlerPage = 0x6000_0000;
+            var content = new byte[0x18];
+            BitConverter.GetBytes(0xFEEDUL).CopyTo(content, 0x10);
+            f.GivePage(f.Handler, handlerPage, MemRights.RW, content);
+            f.OnMessage = (fx, ev) => ev.Label == 0x99 ? fx.MapReply(handlerPage, ev.Mrs[0]) : null;
+            f.Start(a => Trampoline(a, resume: true));
+            f.W.K.Run();
+            c.Equal(0x99L, f.Seen[0].Label, "the pager got the handler's own request, no page-fault IPC");
+            c.Equal(Data + 0x10, f.Seen[0].Mrs[0], "RSI carried the fault word (pfa | 0 for a read)");
+            var exc = f.Seen[1];
+            c.Equal(6UL, exc.Mrs[ExcRegs.Trapno], "after resume the read completed and ud2 ran");
+            c.Equal(0xFEEDUL, exc.Mrs[ExcRegs.Rbx], "RBX holds the value read on the retry");
+            c.True(f.App.Thread.PfTrampArmed, "armed again after resume");
+        });
+        yield return Case("machine/pf-trampoline-reflect", "PF-tramp::reflect turns the saved fault into exception IPC (trapno 14, err, pfa, the faulting IP)", ["PF-TRAMP-3"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            f.Start(a => Trampoline(a, resume: false));
+            f.W.K.Run();
+            var exc = f.Seen[0];
+            c.Equal((long)Protocol.Exception, exc.Label, "exception IPC");
+            c.Equal(14UL, exc.Mrs[ExcRegs.Trapno], "trapno 14");
+            c.Equal(4UL, exc.Mrs[ExcRegs.Err], "err 4 (user read, not present)");
+            c.Equal(Data + 0x10, exc.Mrs[ExcRegs.Pfa], "pfa");
+            c.Equal(0x5151UL, exc.Mrs[ExcRegs.R14], "registers of the fault, not of the handler");
+        });
         yield return Case("machine/no-pager-killed", "a page fault of a thread without a pager kills the thread", ["PF-IPC-4"], c =>
         {
             var f = new MachineFixture();
@@ -153,5 +184,52 @@ public static class MachineCases
             c.Equal(Model.Kernel.ThreadState.Dead, f.App.Thread.State, "thread killed");
             c.True(f.W.K.Console.ToString().Contains("has no pager"), "the kernel warns");
         });
+    
+    }
+
+    /// <summary>
+    /// Arms the trampoline (SETUP with l4_pf_trampoline_t in the UTCB page at +0x400, handler_ip = the handler below), then
+    /// reads an unmapped address. The handler asks the pager thread (label 0x99, MR0 = the fault word, map window
+    /// everything) and calls PF-tramp::resume, or calls PF-tramp::reflect at once.
+    /// </summary>
+    private static void Trampoline(Assembler a, bool resume)
+    {
+        var handler = a.CreateLabel();
+        ulong self = (ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Call;
+        a.xor(ecx, ecx);
+        a.mov(rdi, __qword_ptr.gs[rcx]);                               // UTCB
+        a.lea(rax, __[handler]);
+        a.mov(__qword_ptr[rdi + 0x400], rax);                          // handler_ip
+        a.mov(__qword_ptr[rdi], (int)ThreadOp.PfTrampControl);         // MR0 = SETUP
+        a.lea(rax, __[rdi + 0x400]);
+        a.mov(__qword_ptr[rdi + 8], rax);                              // MR1 = the state's address
+        a.mov(rax, ((long)Protocol.Thread << 16) | 2);
+        a.mov(rdx, unchecked((long)self));
+        a.xor(esi, esi); a.xor(r8d, r8d);
+        a.syscall();
+        a.mov(r14, 0x5151);
+        a.mov(rbx, __qword_ptr[Data + 0x10]);                          // faults: diverted to the handler
+        a.ud2();
+        a.Label(ref handler);
+        a.xor(ecx, ecx);
+        a.mov(rdi, __qword_ptr.gs[rcx]);
+        a.mov(r14, 0x7777);                                            // the handler's own registers
+        if (resume)
+        {
+            a.mov(__qword_ptr[rdi], rsi);                              // MR0 = fault word
+            a.mov(__qword_ptr[rdi + 0x200], 0);                        // BDR
+            a.mov(__qword_ptr[rdi + 0x208], 8);                        // BR0 = map item
+            a.mov(__qword_ptr[rdi + 0x210], 0xFC0);                    // BR1 = all spaces
+            a.mov(rax, (0x99L << 16) | 1);
+            a.mov(rdx, (long)((MachineFixture.HandlerCap << 12) | 3));
+            a.xor(esi, esi); a.xor(r8d, r8d);
+            a.syscall();
+        }
+        a.mov(__qword_ptr[rdi], resume ? 0x10009 : 0x20009);          // PF-tramp::resume / ::reflect
+        a.mov(rax, ((long)Protocol.Thread << 16) | 1);
+        a.mov(rdx, unchecked((long)self));
+        a.xor(esi, esi); a.xor(r8d, r8d);
+        a.syscall();
+        a.ud2();                                                       // never reached
     }
 }

@@ -31,9 +31,10 @@ public sealed class CpuState
     public ulong R8 { get => R[8]; set => R[8] = value; }
     public ulong R11 { get => R[11]; set => R[11] = value; }
 
+    /// <summary>A deep copy: the register array is copied, not shared.</summary>
     public CpuState Clone()
     {
-        var c = (CpuState)MemberwiseClone();
+        var c = new CpuState { Rip = Rip, Rflags = Rflags, FsBase = FsBase, GsBase = GsBase, Cs = Cs, Ss = Ss, Ds = Ds, Es = Es, Fs = Fs, Gs = Gs };
         Array.Copy(R, c.R, 16);
         return c;
     }

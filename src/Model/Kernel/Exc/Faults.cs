@@ -46,7 +46,7 @@ public sealed partial class Kernel
             case StopKind.Trap when stop.Trap.Vector == Vector.PageFault:
                 if (Trace.Enabled) Trace.Add(new PageFault(t.DbgId, stop.Trap.Cr2, m.Regs.Rip, stop.Trap.ErrorCode) { Space = t.Task?.DbgId, TimeUs = Clock });
                 if (ReferenceEquals(t.Task, Sigma0)) Sigma0Fault(stop.Trap.Cr2);
-                else PageFaultIpc(t, stop.Trap);
+                else if (!DivertToTrampoline(t, stop.Trap)) PageFaultIpc(t, stop.Trap);   // the in-thread handler first (PF-TRAMP-1)
                 break;
             case StopKind.Trap:
                 if (stop.Detail != null && Trace.Enabled) Trace.Add(new ModelNote(t.DbgId, stop.Detail));
@@ -126,9 +126,10 @@ public sealed partial class Kernel
         switch (kind)
         {
             case KernelIpcKind.Syscall:
+                StoreUtcb(t);
+                if (FinishTrampolineReturn(t)) break;                       // resume/reflect do not return to the caller
                 m.Regs.Rax = unchecked((ulong)t.ResultTag.Raw);
                 m.Regs.Rsi = t.ResultLabel;
-                StoreUtcb(t);
                 break;
             case KernelIpcKind.PageFault:
             {

@@ -1,0 +1,110 @@
+using L4Conf.Model.Abi;
+using L4Conf.Model.Machine;
+using L4Conf.Model.Trace;
+
+namespace L4Conf.Model.Kernel;
+
+/// <summary>
+/// The page-fault trampoline (fiasco src/kern/thread-pagefault.cpp handle_page_fault_trampoline,
+/// thread-pf_trampoline.cpp, ia32/thread-ia32 arch_return_to_pf_trampoline; l4re l4sys/include/pf_trampoline.h):
+/// an armed thread's user page fault does not become page-fault IPC; the kernel saves the trap state and MR0 in the
+/// thread's l4_pf_trampoline_t (in kernel-user memory), disarms, and resumes the thread at handler_ip with
+/// RDI = the state's user address and RSI = the page-fault word. The handler ends with PF-tramp::resume (retry the
+/// instruction, re-armed) or PF-tramp::reflect (an exception IPC with the original fault).
+/// </summary>
+public sealed partial class Kernel
+{
+    /// <summary>l4_pf_trampoline_t layout: handler_ip, user_data[2], saved_mr0, flags, then the opaque register state.</summary>
+    public const int TrampHandlerIp = 0, TrampUserData = 8, TrampSavedMr0 = 24, TrampFlags = 32;
+    /// <summary>L4_pf_trampoline_flags: Page_fault_in_progress, Trigger_exception_after_resume.</summary>
+    public const ulong TrampInProgress = 1, TrampTriggerException = 2;
+
+    /// <summary>Diverts an armed thread's fault into its trampoline handler; false when the thread is not armed.</summary>
+    private bool DivertToTrampoline(Thread t, Trap trap)
+    {
+        if (!t.PfTrampArmed || t.Machine is not { } m) return false;
+        var mem = m.Memory;
+        ulong at = t.PfTrampAddress;
+        Span<byte> w = stackalloc byte[8];
+        if (!mem.Read(at + TrampHandlerIp, w, AccessKind.Read, out _)) return false;
+        ulong handler = BitConverter.ToUInt64(w);
+        LoadUtcb(t);
+        t.PfTrampArmed = false;                                            // disarmed while the handler runs
+        t.PfTrampSaved = (m.Regs.Clone(), trap);
+        WriteU64(mem, at + TrampSavedMr0, t.Utcb.Mr(0));
+        ulong flags = ReadU64(mem, at + TrampFlags) | TrampInProgress;
+        WriteU64(mem, at + TrampFlags, flags);
+        m.Regs.Rip = handler;
+        m.Regs.Rdi = at;
+        m.Regs.Rsi = (trap.Cr2 & ~7UL) | (trap.ErrorCode & 3) | ((trap.ErrorCode & (ulong)PfErr.InstrFetch) != 0 ? 4UL : 0);
+        if (Trace.Enabled) Trace.Add(new ModelNote(t.DbgId, $"page fault at 0x{trap.Cr2:x} diverted to the trampoline handler at 0x{handler:x}"));
+        return true;
+    }
+
+    /// <summary>L4_THREAD_PF_TRAMP_CONTROL_OP: sub-op in MR0 bits 16+ (SETUP 0, RESUME 1, REFLECT 2, DISABLE 3, ENABLE 4).</summary>
+    internal InvokeResult PfTrampControl(Thread target, Invocation inv)
+    {
+        ulong sub = (inv.Mr(0) >> 16) & 0xFFFF;
+        switch (sub)
+        {
+            case 0:                                                         // SETUP: MR1 = address in kernel-user memory
+                if (inv.Tag.Words < 2 || target.Task == null || !target.Task.InKuMem(inv.Mr(1), 40)) return InvokeResult.Err(L4Err.Inval);
+                target.PfTrampAddress = inv.Mr(1);
+                target.PfTrampArmed = true;
+                return InvokeResult.Ok();
+            case 3:
+                target.PfTrampArmed = false;
+                return InvokeResult.Ok();
+            case 4:
+                if (target.PfTrampAddress == 0) return InvokeResult.Err(L4Err.Inval);
+                target.PfTrampArmed = true;
+                return InvokeResult.Ok();
+            case 1 or 2:
+            {
+                // Only the thread itself, inside its handler (Page_fault_in_progress).
+                if (target != inv.Caller || target.PfTrampSaved is not { } saved || target.Machine is not { } m) return InvokeResult.Err(L4Err.Inval);
+                ulong flags = ReadU64(m.Memory, target.PfTrampAddress + TrampFlags);
+                WriteU64(m.Memory, target.PfTrampAddress + TrampFlags, flags & ~(TrampInProgress | TrampTriggerException));
+                target.PfTrampSaved = null;
+                target.PfTrampArmed = true;
+                target.PfTrampReturn = (sub, saved.Regs, saved.Trap, (flags & TrampTriggerException) != 0);
+                return InvokeResult.Ok();
+            }
+            default:
+                return InvokeResult.Err(L4Err.NoSys);
+        }
+    }
+
+    /// <summary>After PF-tramp::resume or ::reflect: the thread continues from the saved state, or raises the exception.</summary>
+    private bool FinishTrampolineReturn(Thread t)
+    {
+        if (t.PfTrampReturn is not { } r || t.Machine is not { } m) return false;
+        t.PfTrampReturn = null;
+        // MR0 as it was when the fault happened (saved_mr0; the handler's own IPC overwrote it). DERIVED.
+        t.Utcb.SetMr(0, ReadU64(m.Memory, t.PfTrampAddress + TrampSavedMr0));
+        StoreUtcb(t);
+        var regs = m.Regs;
+        var s = r.Regs;
+        Array.Copy(s.R, regs.R, 16);
+        regs.Rip = s.Rip;
+        regs.Rflags = (s.Rflags & ~((ulong)RFlags.IOPL | (ulong)RFlags.NT)) | (ulong)RFlags.IF | 0x2;   // sanitised
+        regs.FsBase = s.FsBase;
+        regs.GsBase = s.GsBase;
+        if (r.Trigger) ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);          // artificial exception deferred during the handler
+        else if (r.Sub == 2) ExceptionIpc(t, (ulong)Vector.PageFault, r.Trap.ErrorCode, r.Trap.Cr2);   // reflect
+        return true;
+    }
+
+    private static ulong ReadU64(IMemoryBus mem, ulong va)
+    {
+        Span<byte> b = stackalloc byte[8];
+        return mem.Read(va, b, AccessKind.Read, out _) ? BitConverter.ToUInt64(b) : 0;
+    }
+
+    private static void WriteU64(IMemoryBus mem, ulong va, ulong v)
+    {
+        Span<byte> b = stackalloc byte[8];
+        BitConverter.TryWriteBytes(b, v);
+        mem.Write(va, b, out _);
+    }
+}
