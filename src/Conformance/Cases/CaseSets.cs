@@ -21,6 +21,7 @@ public static class CaseSets
             .Concat(TraceCases.Cases())
             .Concat(MemCases.Cases())
             .Concat(MachineCases.Cases())
+            .Concat(MmuCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>

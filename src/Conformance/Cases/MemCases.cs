@@ -2,6 +2,7 @@ using L4Conf.Conformance.Suite;
 using L4Conf.Model.Abi;
 using L4Conf.Model.Kernel;
 using L4Conf.Reference.Sigma0;
+using KipReader = L4Conf.Reference.Sigma0.KipReader;
 using static L4Conf.Conformance.Cases.CaseSets;
 
 namespace L4Conf.Conformance.Cases;
@@ -67,6 +68,21 @@ public static class MemCases
             w.Sigma0Call(w.Root, World.PagerCap, KipReq, Fpage.Invalid, Win(Kip.PhysAddress, 12));
             var m = w.K.FindMem(w.Boot.Root, Kip.PhysAddress);
             c.True(m != null && m.Pa == Kip.PhysAddress && m.Rights == MemRights.RX, $"KIP mapped 1:1 RX ({m})");
+        });
+        yield return Case("sigma0/kip-in-memory", "the KIP page at 0x600000 holds the real header and the captured descriptors, and sigma0 builds its memory map from it",
+            ["KIP-1", "SIGMA0-INIT-1"], c =>
+        {
+            var w = new World(sigma0: true, machine: true);
+            var kip = KipReader.Read(w.K.Physical!, Kip.PhysAddress);
+            c.Equal(0x4BE6344CU, kip.Magic, "magic 'L4µK'");
+            c.Equal(0x87034444U, kip.Version, "version as the real dump shows");
+            c.Equal(22, kip.Descriptors.Count, "the 22 captured descriptors");
+            c.True(kip.Descriptors.SequenceEqual(Kip.CapturedDescriptors), "read back exactly");
+            var t = w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_0000, 12));
+            c.Equal(0x2000UL, w.Boot.RootThread.Utcb.Mr(0) & ~0xFFFUL, "sigma0's first free page, from the KIP in memory");
+            var feats = new byte[0x80];
+            w.K.Physical!.Read(Kip.PhysAddress + 0x490, feats);
+            c.True(System.Text.Encoding.ASCII.GetString(feats).Contains("pf_tramp"), "feature strings follow the banner");
         });
         yield return Case("mem/recursive-unmap", "unmap revokes from every descendant; W or X alone are taken away; the task keeps its own page without the self bit",
             ["MEM-UNMAP-1", "MEM-UNMAP-2", "MEM-MAP-1"], c =>

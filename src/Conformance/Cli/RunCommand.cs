@@ -14,7 +14,7 @@ public static class RunCommand
         var format = new Option<string>("--format") { Description = "text, tap (TAP 13), junit (JUnit XML) or json", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "tap", "junit", "json");
         var output = new Option<FileInfo?>("--output") { Description = "Write the report to this file instead of standard output" };
-        var mutant = new Option<string?>("--mutant") { Description = $"Run against a deliberately broken kernel to see the suite catch it: {string.Join(", ", Mutants.All.Keys)}" };
+        var mutant = new Option<string?>("--mutant") { Description = $"Run against a deliberately broken kernel to see the suite catch it: {string.Join(", ", Mutants.Names)}" };
         var list = new Option<bool>("--list") { Description = "List the selected cases with their clauses and exit" };
         var cmd = new Command("run", "Run the conformance cases on the model kernel") { filter, seed, format, output, mutant, list };
         cmd.SetAction(pr =>
@@ -29,13 +29,12 @@ public static class RunCommand
             var m = pr.GetValue(mutant);
             if (m != null)
             {
-                if (!Mutants.All.TryGetValue(m, out var mu))
+                if (!Mutants.Apply(m))
                 {
-                    Console.Error.WriteLine($"l4conf: unknown mutant '{m}'; known: {string.Join(", ", Mutants.All.Keys)}");
+                    Console.Error.WriteLine($"l4conf: unknown mutant '{m}'; known: {string.Join(", ", Mutants.Names)}");
                     return 2;
                 }
-                Mutants.Current = mu.Config;
-                Console.Error.WriteLine($"l4conf: running against mutant '{m}': {mu.Description}");
+                Console.Error.WriteLine($"l4conf: running against mutant '{m}': {Mutants.Describe(m)}");
             }
             string fmt = pr.GetValue(format)!;
             var report = Runner.Run(cases, pr.GetValue(seed), pr.GetValue(filter),

@@ -25,6 +25,27 @@ public static class Mutants
                 KernelConfig.Default with { Mutant = "weak-counts", MapAttr = (src, fp, item, mask) => RightsRules.MapAttr(src, fp, (byte)(item ^ 0x10), mask) }),
         };
 
+    /// <summary>Mutants of the MMU: one page-fault error-code bit dropped.</summary>
+    public static readonly IReadOnlyDictionary<string, (string Description, ulong Bit)> PfecMutants = new Dictionary<string, (string, ulong)>
+    {
+        ["pfec-no-present"] = ("the MMU never sets the P bit (0x1) of the page-fault error code", 0x1),
+        ["pfec-no-write"] = ("the MMU never sets the W bit (0x2)", 0x2),
+        ["pfec-no-user"] = ("the MMU never sets the U bit (0x4)", 0x4),
+        ["pfec-no-reserved"] = ("the MMU never sets the RSVD bit (0x8)", 0x8),
+        ["pfec-no-fetch"] = ("the MMU never sets the I/D bit (0x10)", 0x10),
+    };
+
+    /// <summary>Applies a named mutant to the running flow (kernel rules or the MMU); false if the name is unknown.</summary>
+    public static bool Apply(string name)
+    {
+        if (All.TryGetValue(name, out var k)) { Current = k.Config; return true; }
+        if (PfecMutants.TryGetValue(name, out var p)) { Model.Machine.Mmu.ErrorCodeMutation.Value = e => e & ~p.Bit; return true; }
+        return false;
+    }
+
+    public static string Describe(string name) => All.TryGetValue(name, out var k) ? k.Description : PfecMutants[name].Description;
+    public static IEnumerable<string> Names => All.Keys.Concat(PfecMutants.Keys);
+
     /// <summary>The configuration a case should boot with: the mutant in force, or the real kernel.</summary>
     public static KernelConfig? Current { get => _current.Value; set => _current.Value = value; }
 }

@@ -16,7 +16,9 @@ public sealed class ReferenceSystem
     public ReferenceSystem(Kernel? kernel = null)
     {
         Boot = BootState.Create(kernel);
-        Sigma0 = new Sigma0Server(Kernel, Boot.Sigma0Thread, OwnersFromKip(Kip.CapturedDescriptors, Kernel.Config.RamBytes), Kip.PhysAddress);
+        // With the machine attached sigma0 reads the KIP from physical memory, as the real one does from RDI.
+        var descs = Kernel.Physical is { } mem ? KipReader.Read(mem, Kip.PhysAddress).Descriptors : Kip.CapturedDescriptors;
+        Sigma0 = new Sigma0Server(Kernel, Boot.Sigma0Thread, OwnersFromKip(descs, Kernel.Config.RamBytes), Kip.PhysAddress);
         Kernel.Start(Boot.Sigma0Thread, Sigma0.Program());
         Kernel.Run();                                                    // sigma0 reaches its open wait
     }

@@ -107,7 +107,15 @@ public static class Mmu
 
     private static bool PageFault(ulong va, AccessKind kind, bool user, bool present, bool reserved, out Trap trap)
     {
-        trap = new Trap(Vector.PageFault, PageFaultCode(kind, user, present, reserved), va);
+        ulong err = PageFaultCode(kind, user, present, reserved);
+        if (ErrorCodeMutation.Value is { } mutate) err = mutate(err);
+        trap = new Trap(Vector.PageFault, err, va);
         return false;
     }
+
+    /// <summary>
+    /// Only for mutation runs (`l4conf run --mutant pfec-*`): rewrites the error code the walk raises, to show that each
+    /// bit's case notices. Flows with the running case, so parallel tests never see it.
+    /// </summary>
+    public static readonly AsyncLocal<Func<ulong, ulong>?> ErrorCodeMutation = new();
 }
