@@ -35,6 +35,12 @@ public static class PropertyCases
             ["SAFE-9"], c => Run(c, "prop/never-throws",
                 Prop.ForAll(RawSyscallProperty.Arbitrary, (RawSyscallProperty.RawCall[] calls) => { RawSyscallProperty.Run(calls, c.Seed); return true; }),
                 IpcTests, $"{IpcTests} random programs of up to 30 raw system calls"));
+        yield return Case("prop/pagetables-match-mapdb", "page tables and the mapping database always agree; after unmap no former descendant reaches the page",
+            ["SAFE-10", "SAFE-11", "MEM-UNMAP-1", "MEM-UNMAP-2", "MEM-MAP-3", "MEM-MAP-4", "MEM-GRANT-1"], c => Run(c, "prop/pagetables-match-mapdb",
+                Prop.ForAll(MemSystem.Arbitrary(30), (MemOp[] ops) => { MemSystem.Run(ops); return true; }), 60, "60 random memory programs of up to 30 steps"));
+        yield return Case("prop/random-code-only-real-traps", "random instruction streams end only in real traps, syscalls or the budget; the model never throws",
+            ["SAFE-12", "MACH-TRAP-1"], c => Run(c, "prop/random-code-only-real-traps",
+                Prop.ForAll(InstructionStreamProperty.Arbitrary, (byte[] code) => { InstructionStreamProperty.Run(code); return true; }), 150, "150 random code streams of up to 64 bytes"));
         yield return Property("prop/quota-returned", "quota never exceeds its limit and is fully returned after deleting everything",
             ["SAFE-4", "QUOTA-1", "QUOTA-3", "CAP-LIFE-3"], Invariant.Quota);
     }
