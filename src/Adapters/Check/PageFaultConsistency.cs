@@ -42,6 +42,15 @@ public static class PageFaultConsistency
                     violations.Add(new IpcViolation("PF-IPC-1", r, $"page-fault IPC for pfa 0x{pf.Pfa:x} err 0x{pf.ErrorCode:x}: MR0 0x{r.Mrs[0]:x}, the rule gives 0x{want:x}", Before(events, k)));
                 if (new MsgTag(r.Tag).Words != 2)
                     violations.Add(new IpcViolation("PF-IPC-1", r, $"page-fault IPC with {new MsgTag(r.Tag).Words} words, not 2", Before(events, k)));
+                // The pager's answer: a map (no words, one item), nothing (label >= 0, no item), or a refusal (label < 0, nothing).
+                var reply = events.Skip(k + 1).Take(Window * 4).OfType<Invoke>().FirstOrDefault(i => i.Thread == r.Thread && i.ThreadRef == r.ThreadRef);
+                if (reply is { Op: "repl" or "send rcap" })
+                {
+                    Count("PF-IPC-5");
+                    var rt = new MsgTag(reply.Tag);
+                    if (rt.Label >= 0 ? rt.Words != 0 || rt.Items > 1 : rt.Items != 0)
+                        violations.Add(new IpcViolation("PF-IPC-5", reply, $"the pager answered a page fault with {rt}: expected no words and at most one map item, or a negative label alone", Before(events, k)));
+                }
                 break;
             }
         }

@@ -175,6 +175,24 @@ public static class MachineCases
             c.Equal(Data + 0x10, exc.Mrs[ExcRegs.Pfa], "pfa");
             c.Equal(0x5151UL, exc.Mrs[ExcRegs.R14], "registers of the fault, not of the handler");
         });
+        yield return Case("machine/real-moe-fault", "Moe's real instruction-fetch fault at 0x2b2f0 reaches sigma0 exactly as jdb_tbuf.log shows: [Kpf,w=2] L=43 (2b2f4,2b2f0)",
+            ["PF-IPC-1", "PF-IPC-5", "SIGMA0-PF-1"], c =>
+        {
+            var w = new World(sigma0: true, machine: true);
+            var regs = new CpuState { Rip = 0x2b2f0, Rsp = 0 };
+            w.K.StartMachine(w.Boot.RootThread, new UserMachine(regs, w.K.BusOf(w.Boot.Root), new Cpu().Run));
+            w.K.Run(maxSteps: 200);
+            var got = w.K.Trace.Events.OfType<Model.Trace.InvokeResultEvent>().First(r => r.Thread == w.Boot.Sigma0Thread.DbgId && new MsgTag(r.Tag).Label == (long)Protocol.PageFault);
+            // The real entry 2174 of traces/real/jdb_tbuf.log: "0008 answ [Kpf,w=2,i=0] L=43 err=0 (OK) (2b2f4,2b2f0)".
+            var real = Adapters.Jdb.TraceBufferReader.ReadFile(TracePath.Real("jdb_tbuf.log")).Events.OfType<Model.Trace.InvokeResultEvent>()
+                .First(r => r.Thread == 8 && r.Mrs.Length == 2 && r.Mrs[1] == 0x2b2f0);
+            c.Equal(new MsgTag(real.Tag).ToString(), new MsgTag(got.Tag).ToString(), "tag");
+            c.Equal(real.Label, got.Label, "label: the boot pager gate's 0x40 | W | S");
+            c.Equal(real.Mrs[0], got.Mrs[0], "MR0 = pfa | fetch");
+            c.Equal(real.Mrs[1], got.Mrs[1], "MR1 = IP");
+            var m = w.K.FindMem(w.Boot.Root, 0x2b000);
+            c.True(m != null && m.Pa == 0x2b000, "sigma0 mapped the boot-loader page 1:1 to the root task (it owns that region)");
+        });
         yield return Case("machine/no-pager-killed", "a page fault of a thread without a pager kills the thread", ["PF-IPC-4"], c =>
         {
             var f = new MachineFixture();

@@ -22,7 +22,7 @@ public static class TraceCases
     public static IEnumerable<ConformanceCase> Cases()
     {
         yield return Case("trace/real-captures-consistent", "every real trace-buffer capture reads completely and is consistent with the model's IPC rules",
-            ["TRACE-2", "IPC-ERR-1", "IPC-ERR-2", "IPC-ERR-3", "INV-3", "IPC-MSG-1", "IPC-LABEL-1", "IPC-LABEL-2", "IPC-REPLY-1", "PF-ERR-U", "PF-IPC-1"], c =>
+            ["TRACE-2", "IPC-ERR-1", "IPC-ERR-2", "IPC-ERR-3", "INV-3", "IPC-MSG-1", "IPC-LABEL-1", "IPC-LABEL-2", "IPC-REPLY-1", "PF-ERR-U", "PF-IPC-1", "PF-IPC-5"], c =>
         {
             int total = 0, paired = 0, pfIpc = 0;
             foreach (var (file, entries, ipc, answ, pf) in Captures)
