@@ -86,6 +86,23 @@ public class MutantTests
         Assert.Equal(1, r.Failed);
     }
 
+    [Theory]
+    [InlineData("pfec-no-present", "mmu/pfec-present")]
+    [InlineData("pfec-no-write", "mmu/pfec-write")]
+    [InlineData("pfec-no-user", "mmu/pfec-user")]
+    [InlineData("pfec-no-reserved", "mmu/pfec-reserved")]
+    [InlineData("pfec-no-fetch", "mmu/pfec-fetch")]
+    public void Dropping_one_page_fault_error_bit_fails_that_bits_case(string mutant, string caseId)
+    {
+        try
+        {
+            Assert.True(Mutants.Apply(mutant));
+            var r = Runner.Run(Registry.Select($"^{System.Text.RegularExpressions.Regex.Escape(caseId)}$"), ConformanceCaseTests.Seed, null);
+            Assert.Equal(1, r.Failed);
+        }
+        finally { L4Conf.Model.Machine.Mmu.ErrorCodeMutation.Value = null; }
+    }
+
     [Fact]
     public void Mutant_does_not_leak_into_other_runs()
     {

@@ -193,6 +193,25 @@ public static class MachineCases
             var m = w.K.FindMem(w.Boot.Root, 0x2b000);
             c.True(m != null && m.Pa == 0x2b000, "sigma0 mapped the boot-loader page 1:1 to the root task (it owns that region)");
         });
+        yield return Case("machine/instruction-budget", "runaway code stops when its instruction budget is used up, with a report naming the thread and RIP", ["MACH-BUDGET-1"], c =>
+        {
+            var f = new MachineFixture();
+            var asm = new Assembler(64);
+            var loop = asm.CreateLabel();
+            asm.Label(ref loop);
+            asm.inc(rax);
+            asm.jmp(loop);
+            var bytes = new MemoryStream();
+            asm.Assemble(new StreamCodeWriter(bytes), MachineFixture.CodeVa);
+            f.GivePage(f.App, MachineFixture.CodeVa, MemRights.RX, bytes.ToArray());
+            var m = new UserMachine(new CpuState { Rip = MachineFixture.CodeVa }, f.W.K.BusOf(f.App.Task), f.Cpu.Run) { Budget = 100_000 };
+            f.W.K.StartMachine(f.App.Thread, m);
+            var stop = f.W.K.Run(maxSteps: 1_000_000);
+            c.Equal(RunStop.Done, stop, "the run ends");
+            c.Equal(100_000L, m.Retired, "exactly the budget retired");
+            c.Equal(50_000UL, m.Regs.Rax, "half of them were the inc");
+            c.True(f.W.K.Console.ToString().Contains("budget of 100000 instructions is used up at RIP 0x400000"), "the report names the budget and RIP");
+        });
         yield return Case("machine/no-pager-killed", "a page fault of a thread without a pager kills the thread", ["PF-IPC-4"], c =>
         {
             var f = new MachineFixture();

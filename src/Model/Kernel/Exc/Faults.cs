@@ -25,7 +25,16 @@ public sealed partial class Kernel
             ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);
             return;
         }
-        long budget = (long)Math.Min(t.SliceLeft, 10UL) * InstructionsPerUs;
+        if (m.Retired >= m.Budget)
+        {
+            // Runaway code: the thread stops where it is, and the trace says so (MACH-BUDGET-1).
+            Print(t, $"MODEL: thread D:{t.DbgId:x} stopped: its budget of {m.Budget} instructions is used up at RIP 0x{m.Regs.Rip:x}\n");
+            if (Trace.Enabled) Trace.Add(new ModelNote(t.DbgId, $"instruction budget of {m.Budget} used up at RIP 0x{m.Regs.Rip:x}"));
+            Ready.Remove(t);
+            t.Machine = null;
+            return;
+        }
+        long budget = Math.Min((long)Math.Min(t.SliceLeft, 10UL) * InstructionsPerUs, m.Budget - m.Retired);
         var stop = m.Cpu(m.Regs, m.Memory, budget);
         m.Retired += stop.Retired;
         _insnRemainder += stop.Retired;

@@ -16,6 +16,8 @@ public sealed class UserMachine(CpuState regs, IMemoryBus memory, UserCpu cpu)
     public UserCpu Cpu { get; } = cpu;
     /// <summary>Instructions retired so far (for statistics and benchmarks).</summary>
     public long Retired { get; internal set; }
+    /// <summary>The most instructions this thread may retire; runaway code is stopped with a report when it is used up.</summary>
+    public long Budget { get; init; } = long.MaxValue;
 }
 
 /// <summary>What kernel-made IPC a thread is blocked in, so its completion is interpreted rather than returned to user code.</summary>
