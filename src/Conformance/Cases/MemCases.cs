@@ -62,6 +62,17 @@ public static class MemCases
             w.Boot.RootThread.Utcb.SetMr(0, 0);
             c.Equal(-39L, w.Root.Error(w.Root.Call(World.PagerCap, new MsgTag(0x4000, 1, 0))), "another protocol: -EBADPROTO");
         });
+        yield return Case("sigma0/iomem", "IOMEM maps device memory outside RAM uncached (IOMEM_CACHED cached), to any client; RAM is refused", ["SIGMA0-IO-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            // 0xfed1c000 is an Arch region above RAM in the captured KIP: free I/O memory.
+            c.Equal(0L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, (ulong)Sigma0Request.FpageIomem, Win(0xfed1c000, 12), Win(0x4000_0000, 12))), "IOMEM");
+            var m = w.K.FindMem(w.Boot.Root, 0x4000_0000);
+            c.True(m != null && m.Pa == 0xfed1c000 && m.Rights == MemRights.RW && m.Cache == 0x10, $"mapped RW, uncached ({m}, cache 0x{m?.Cache:x})");
+            c.Equal(0L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, (ulong)Sigma0Request.FpageIomemCached, Win(0xfed1d000, 12), Win(0x4000_1000, 12))), "IOMEM_CACHED");
+            c.Equal((byte)0x30, w.K.FindMem(w.Boot.Root, 0x4000_1000)!.Cache, "cached");
+            c.Equal(-12L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, (ulong)Sigma0Request.FpageIomem, Win(0x100000, 12), Win(0x4000_2000, 12))), "RAM through IOMEM: -ENOMEM");
+        });
         yield return Case("sigma0/kip", "the KIP request maps the KIP page (physical 0x600000) read-execute", ["SIGMA0-KIP-1"], c =>
         {
             var w = new World(sigma0: true);

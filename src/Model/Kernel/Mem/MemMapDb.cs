@@ -29,15 +29,19 @@ public sealed partial class Kernel
     private static List<MemMapping> Overlapping(Task t, ulong lo, ulong size) =>
         t.MemMappings.Values.Where(m => m.Va < lo + size && lo < m.Va + m.Size).OrderBy(m => m.Va).ToList();
 
-    /// <summary>sigma0's view of physical memory: a root mapping 1:1 is made up when it is first needed (abi-facts §8.2).</summary>
+    /// <summary>
+    /// sigma0's view of physical memory: a root mapping 1:1 is made up when it is first needed, for any physical
+    /// address (RAM or device memory), as large as the requested range allows (abi-facts §8.2, §10.1).
+    /// </summary>
     private void FabricateSigma0(ulong lo, ulong size)
     {
         if (Sigma0 == null) return;
-        for (ulong a = lo & ~0xFFFUL; a < lo + size && a < Config.RamBytes; )
+        ulong end = Math.Min(lo + size, 1UL << 40);
+        for (ulong a = lo & ~0xFFFUL; a < end; )
         {
             if (FindMem(Sigma0, a) is { } m) { a = m.Va + m.Size; continue; }
-            // The largest page that is aligned, inside RAM, and does not overlap an existing root.
-            int order = Orders.First(o => (a & ((1UL << o) - 1)) == 0 && a + (1UL << o) <= Config.RamBytes
+            // The largest page that is aligned, inside the requested range, and does not overlap an existing root.
+            int order = Orders.First(o => (a & ((1UL << o) - 1)) == 0 && a + (1UL << o) <= end
                 && (o == PageOrder || Overlapping(Sigma0, a, 1UL << o).Count == 0));
             AddMem(new MemMapping(Sigma0, a, order, a, MemRights.RWX, 0, null));
             a += 1UL << order;
