@@ -59,6 +59,109 @@ public static class ThreadCases
             c.Equal(-22L, w.Root.Error(w.Root.Call(p.ThreadSel, new MsgTag((long)Protocol.Thread, 3, 0))), "arch flags set");
             u.SetMr(0, (ulong)ThreadOp.ExRegs);
             c.Equal(-22L, w.Root.Error(w.Root.Call(p.ThreadSel, new MsgTag((long)Protocol.Thread, 2, 0))), "2 words");
+            ulong unbound = w.Create((long)Protocol.Thread);
+            c.Equal(-22L, w.Root.Error(w.Root.ExRegs(unbound, 0x4000, 0x8000)), "thread not bound to a task");
+            c.Equal(ThreadState.Dead, ((Model.Kernel.Thread)w.Obj(unbound)).State, "unbound thread stays dead");
+        });
+        yield return Case("thread/switch", "switch runs a ready target at once, even of lower priority, and reports the caller's slice left otherwise", ["THR-4"], c =>
+        {
+            var w = new World();
+            var a = w.NewTask(); var b = w.NewTask();
+            w.Check(w.Root.RunThread(World.SchedCap, a.ThreadSel, 5), "a at priority 5");
+            w.Check(w.Root.RunThread(World.SchedCap, b.ThreadSel, 2), "b at priority 2");
+            ulong bInA = w.FreeSlot();
+            w.Check(w.Map(a.TaskSel, bInA, CapRights.RW, 0, b.ThreadSel), "b's thread cap in a (no S needed)");
+            var log = new List<string>();
+            var results = new List<(MsgTag Tag, ulong Mr0)>();
+            IEnumerable<SyscallRequest> A()
+            {
+                var s = w.ProgramSys(a.Thread);
+                log.Add("a"); yield return s.Next(s.SchedInfo(World.SchedCap));
+                log.Add("a:switch"); yield return s.Next(s.ThreadSwitch(bInA));
+                results.Add((a.Thread.ResultTag, a.Thread.Utcb.Mr(0)));
+                log.Add("a"); yield return s.Next(s.SchedInfo(World.SchedCap));
+            }
+            IEnumerable<SyscallRequest> B()
+            {
+                var s = w.ProgramSys(b.Thread);
+                for (int i = 0; i < 3; i++) { log.Add("b"); yield return s.Next(s.SchedInfo(World.SchedCap)); }
+            }
+            foreach (var t in new[] { a, b }) w.Check(w.Map(t.TaskSel, World.SchedCap, CapRights.RWS, 0, World.SchedCap), "scheduler cap");
+            w.K.Start(a.Thread, A());
+            w.K.Start(b.Thread, B());
+            w.K.Run();
+            c.Equal("a a:switch b b b a", string.Join(' ', log), "b runs on the switch until its program ends, then a again");
+            c.Equal(new MsgTag(0, 1, 0).Raw, results[0].Tag.Raw, "switch to a ready thread: 1 word");
+            c.Equal(0UL, results[0].Mr0, "MR0 = 0: the slice counts as used up");
+
+            var u = w.Boot.RootThread.Utcb;
+            c.Equal(new MsgTag(0, 0, 0).Raw, w.Root.ThreadSwitch((ulong)SelectorLayout.InvalidCap).Raw, "switch to oneself: empty tag");
+            var root = w.Boot.RootThread;
+            ulong dead = w.Create((long)Protocol.Thread);
+            var t2 = w.Root.ThreadSwitch(dead);
+            c.Equal(new MsgTag(0, 1, 0).Raw, t2.Raw, "switch to a thread that is not ready (dead): 1 word");
+            c.Equal(root.SliceLeft, u.Mr(0), "MR0 = the caller's time left in its slice");
+            c.True(u.Mr(0) > 0 && u.Mr(0) <= root.Quantum, $"time left {u.Mr(0)} µs within the quantum {root.Quantum} µs");
+            c.True(w.K.SwitchedTo == null, "no switch to a thread that is not ready");
+        });
+        yield return Case("thread/switch-preempted", "a thread of higher priority than the switch target that wakes ends the switch", ["THR-4"], c =>
+        {
+            var w = new World();
+            var a = w.NewTask(); var b = w.NewTask(); var r = w.NewTask();
+            w.Check(w.Root.RunThread(World.SchedCap, a.ThreadSel, 5), "a at priority 5");
+            w.Check(w.Root.RunThread(World.SchedCap, r.ThreadSel, 4), "r at priority 4");
+            w.Check(w.Root.RunThread(World.SchedCap, b.ThreadSel, 2), "b at priority 2");
+            ulong bInA = w.FreeSlot(), rInB = w.FreeSlot();
+            w.Check(w.Map(a.TaskSel, bInA, CapRights.RW, 0, b.ThreadSel), "b's thread cap in a");
+            w.Check(w.Map(b.TaskSel, rInB, CapRights.RW, 0, r.ThreadSel), "r's thread cap in b");
+            foreach (var t in new[] { a, b, r }) w.Check(w.Map(t.TaskSel, World.SchedCap, CapRights.RWS, 0, World.SchedCap), "scheduler cap");
+            var log = new List<string>();
+            IEnumerable<SyscallRequest> A()
+            {
+                var s = w.ProgramSys(a.Thread);
+                log.Add("a:switch"); yield return s.Next(s.ThreadSwitch(bInA));
+                log.Add("a"); yield return s.Next(s.SchedInfo(World.SchedCap));
+            }
+            IEnumerable<SyscallRequest> B()
+            {
+                var s = w.ProgramSys(b.Thread);
+                log.Add("b:send"); yield return s.Next(s.Send(rInB, new MsgTag(0, 0, 0)));
+                for (int i = 0; i < 2; i++) { log.Add("b"); yield return s.Next(s.SchedInfo(World.SchedCap)); }
+            }
+            IEnumerable<SyscallRequest> R()
+            {
+                var s = w.ProgramSys(r.Thread);
+                log.Add("r:wait"); yield return s.Next(s.Wait());
+                log.Add("r"); yield return s.Next(s.SchedInfo(World.SchedCap));
+            }
+            w.K.Start(r.Thread, R());
+            w.K.Run();
+            w.K.Start(a.Thread, A());
+            w.K.Start(b.Thread, B());
+            w.K.Run();
+            c.Equal("r:wait a:switch b:send a r b b", string.Join(' ', log),
+                "r (4) wakes above b (2): the switch ends and the highest ready thread, a (5), runs");
+        });
+        yield return Case("thread/stats", "stats returns the consumed CPU time of the thread, in µs of the model's clock", ["THR-5"], c =>
+        {
+            var w = new World();
+            var a = w.NewTask(); var b = w.NewTask();
+            foreach (var t in new[] { a, b }) w.Check(w.Map(t.TaskSel, World.SchedCap, CapRights.RWS, 0, World.SchedCap), "scheduler cap");
+            IEnumerable<SyscallRequest> Spin(UserTask t, int n)
+            {
+                var s = w.ProgramSys(t.Thread);
+                for (int i = 0; i < n; i++) yield return s.Next(s.SchedInfo(World.SchedCap));
+            }
+            ulong a0 = a.Thread.CpuTime, b0 = b.Thread.CpuTime;
+            w.K.Start(a.Thread, Spin(a, 7));
+            w.K.Start(b.Thread, Spin(b, 3));
+            w.K.Run();
+            var u = w.Boot.RootThread.Utcb;
+            var tag = w.Root.ThreadStats(a.ThreadSel);
+            c.Equal(new MsgTag(0, 1, 0).Raw, tag.Raw, "1 word");
+            c.Equal(a0 + 7 * Model.Kernel.Kernel.SyscallCostUs, u.Mr(0), "a: 7 system calls of 1 µs");
+            w.Root.ThreadStats(b.ThreadSel);
+            c.Equal(b0 + 3 * Model.Kernel.Kernel.SyscallCostUs, u.Mr(0), "b: 3 system calls, not a's time");
         });
     }
 }

@@ -183,6 +183,20 @@ public sealed class L4Sys(KernelState k, KThread self, bool deferred = false)
         return Call(thread, new MsgTag((long)Protocol.Thread, 3, 0));
     }
 
+    /// <summary>l4_thread_switch(thread): hand the CPU to the thread; MR0 returns the caller's time left (µs).</summary>
+    public MsgTag ThreadSwitch(ulong thread)
+    {
+        U.SetMr(0, (ulong)ThreadOp.Switch);
+        return Call(thread, new MsgTag((long)Protocol.Thread, 1, 0));
+    }
+
+    /// <summary>l4_thread_stats_time(thread): MR0 returns the thread's consumed CPU time (µs).</summary>
+    public MsgTag ThreadStats(ulong thread)
+    {
+        U.SetMr(0, (ulong)ThreadOp.Stats);
+        return Call(thread, new MsgTag((long)Protocol.Thread, 1, 0));
+    }
+
     /// <summary>l4_scheduler_run_thread(sched, thread, l4_sched_param(prio, quantum)).</summary>
     public MsgTag RunThread(ulong sched, ulong thread, long prio, ulong quantum = 0)
     {

@@ -58,7 +58,7 @@ public sealed class Thread : KObject
     public bool ExceptionTriggered { get; internal set; }
     /// <summary>Time slice in µs (run_thread quantum, default 10 ms) and what is left of it.</summary>
     public ulong Quantum { get; internal set; } = (ulong)KernelLimits.DefaultTimeSliceUs;
-    internal ulong SliceLeft = (ulong)KernelLimits.DefaultTimeSliceUs;
+    public ulong SliceLeft { get; internal set; } = (ulong)KernelLimits.DefaultTimeSliceUs;
     /// <summary>Logical µs this thread has run (thread stats).</summary>
     public ulong CpuTime { get; internal set; }
     public ulong PagerIndex { get; private set; } = NoCap;
@@ -108,7 +108,7 @@ public sealed class Thread : KObject
         {
             ThreadOp.Control => Control(inv),
             ThreadOp.ExRegs => ExRegs(inv),
-            ThreadOp.Switch => InvokeResult.Ok(),
+            ThreadOp.Switch => Kernel.ThreadSwitch(inv.Caller, this, inv.Utcb),
             ThreadOp.Stats => Stats(inv),
             ThreadOp.PfTrampControl => Kernel.PfTrampControl(this, inv),
             _ => InvokeResult.Err(L4Err.NoSys),
@@ -146,13 +146,14 @@ public sealed class Thread : KObject
     private InvokeResult ExRegs(Invocation inv)
     {
         if (inv.Tag.Words != 3 || (inv.Mr(0) & (ulong)ExRegsFlags.ArchMask) != 0) return InvokeResult.Err(L4Err.Inval);
+        if (Task == null) return InvokeResult.Err(L4Err.Inval);                                // no space: nothing to set
         ulong oldIp = Ip, oldSp = Sp, oldFlags = Rflags;
         var flags = (ExRegsFlags)(inv.Mr(0) & ~0xFFFFUL);
         if (inv.Mr(1) != ulong.MaxValue) Ip = inv.Mr(1);
         if (inv.Mr(2) != ulong.MaxValue) Sp = inv.Mr(2);
         if (flags.HasFlag(ExRegsFlags.Cancel)) Kernel.CancelIpc(this);                         // THR-EXR-CANCEL
         if (flags.HasFlag(ExRegsFlags.TriggerException)) ExceptionTriggered = true;
-        if (Task != null && _dead) { _dead = false; Kernel.MakeReady(this); }
+        if (_dead) { _dead = false; Kernel.MakeReady(this); }
         inv.Utcb.SetMr(0, oldFlags);
         inv.Utcb.SetMr(1, oldIp);
         inv.Utcb.SetMr(2, oldSp);

@@ -62,11 +62,7 @@ public sealed partial class Kernel
                 ExceptionIpc(t, (ulong)stop.Trap.Vector, stop.Trap.ErrorCode, stop.Trap.Cr2);
                 break;
         }
-        if (t.SliceLeft == 0)
-        {
-            t.SliceLeft = t.Quantum;
-            if (Ready.Contains(t)) { Ready.Remove(t); Ready.Enqueue(t); }
-        }
+        if (t.SliceLeft == 0) EndSlice(t);
     }
 
     /// <summary>sigma0's own faults are resolved by the kernel: the page is mapped 1:1 with all rights (abi-facts §10.1).</summary>

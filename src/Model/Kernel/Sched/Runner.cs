@@ -26,7 +26,9 @@ public sealed partial class Kernel
 
     internal void MakeReady(Thread t)
     {
-        if (t.State == ThreadState.Ready && t.Task != null) Ready.Enqueue(t);
+        if (t.State != ThreadState.Ready || t.Task == null || Ready.Contains(t)) return;
+        Ready.Enqueue(t);
+        NoteWakeup(t);
     }
 
     /// <summary>Priority changes move a ready thread to the end of its new priority's queue.</summary>
@@ -46,7 +48,7 @@ public sealed partial class Kernel
             if (until?.Invoke() == true) return RunStop.Done;
             if (step >= maxSteps) return RunStop.StepLimit;
             foreach (var t in Timers.Expired(Clock)) Expire(t);
-            var next = Ready.Peek(_schedRandom == null ? null : n => _schedRandom.Next(n));
+            var next = PickNext();
             if (next == null)
             {
                 if (Timers.Next is not { } at) return until == null ? RunStop.Done : RunStop.Idle;
@@ -68,11 +70,7 @@ public sealed partial class Kernel
             Clock += SyscallCostUs;
             next.CpuTime += SyscallCostUs;
             Syscall(next, req.Rdx, req.Tag, req.Rsi, req.R8);
-            if (next.SliceLeft <= SyscallCostUs)
-            {
-                next.SliceLeft = next.Quantum;
-                if (Ready.Contains(next)) { Ready.Remove(next); Ready.Enqueue(next); }   // round robin
-            }
+            if (next.SliceLeft <= SyscallCostUs) EndSlice(next);   // round robin
             else next.SliceLeft -= SyscallCostUs;
         }
     }
