@@ -97,6 +97,32 @@ public static class MachineCases
             c.Equal(0x200UL, after.Mrs[ExcRegs.Rflags] & 0x200, "IF set");
             c.Equal(6UL, after.Mrs[ExcRegs.Trapno], "then the ud2");
         });
+        yield return Case("machine/ex-regs-in-exception", "ex_regs reads a machine thread's RIP/RSP; in exception IPC it changes nothing without CANCEL, with CANCEL the thread resumes at the new IP",
+            ["THR-6", "THR-3"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;                                     // never answer: the thread stays in exception IPC
+            const ulong alt = MachineFixture.CodeVa + 3;                        // after int3 (1 byte) and ud2 (2 bytes)
+            f.Start(a => { a.int3(); a.ud2(); a.mov(rbx, 0x5555UL); a.ud2(); });
+            f.W.K.Run();
+            c.Equal(3UL, f.Seen[0].Mrs[ExcRegs.Trapno], "int3 reached the handler");
+            var u = f.W.Boot.RootThread.Utcb;
+            var t = f.W.Root.ExRegs(f.App.ThreadSel, alt, 0x7F_F000);
+            c.Equal(new MsgTag(0, 3, 0).Raw, t.Raw, "result tag");
+            c.Equal(MachineFixture.CodeVa + 1, u.Mr(1), "old IP: after the int3");
+            c.Equal(MachineFixture.StackTop, u.Mr(2), "old SP");
+            c.Equal(0x200UL, u.Mr(0) & 0x200, "old RFLAGS has IF");
+            c.Equal(MachineFixture.CodeVa + 1, f.App.Thread.Ip, "in exception IPC: IP unchanged without CANCEL");
+            c.Equal(MachineFixture.StackTop, f.App.Thread.Sp, "in exception IPC: SP unchanged without CANCEL");
+            f.W.Check(f.W.Root.ExRegs(f.App.ThreadSel, alt, ulong.MaxValue, ExRegsFlags.Cancel), "ex_regs with CANCEL");
+            c.Equal(MachineFixture.CodeVa + 1, u.Mr(1), "old IP again");
+            f.W.K.Run();
+            c.Equal(2, f.Seen.Count, "one more exception");
+            c.Equal(6UL, f.Seen[1].Mrs[ExcRegs.Trapno], "the ud2 after the new IP (#UD)");
+            c.Equal(0x5555UL, f.Seen[1].Mrs[ExcRegs.Rbx], "the code at the new IP ran");
+            c.Equal(alt + 10, f.Seen[1].Mrs[ExcRegs.Ip], "IP at that ud2");
+            c.Equal(MachineFixture.StackTop, f.Seen[1].Mrs[ExcRegs.Sp], "SP kept (~0)");
+        });
         yield return Case("machine/int-n-and-div0", "int 0x80 is #GP with err 0x402; a division by zero is #DE", ["EXC-IPC-1", "MACH-TRAP-1"], c =>
         {
             var f = new MachineFixture();

@@ -64,9 +64,11 @@ public sealed class Thread : KObject
     public ulong PagerIndex { get; private set; } = NoCap;
     public ulong ExcHandlerIndex { get; private set; } = NoCap;
     public ulong UtcbAddress { get; private set; }
-    public ulong Ip { get; private set; }
-    public ulong Sp { get; private set; }
-    public ulong Rflags { get; private set; } = 0x202;
+    /// <summary>User IP, SP and RFLAGS: the machine's registers while the thread runs machine code (ex_regs reads and sets them).</summary>
+    public ulong Ip { get => Machine?.Regs.Rip ?? _ip; private set { if (Machine is { } m) m.Regs.Rip = value; else _ip = value; } }
+    public ulong Sp { get => Machine?.Regs.Rsp ?? _sp; private set { if (Machine is { } m) m.Regs.Rsp = value; else _sp = value; } }
+    public ulong Rflags => Machine?.Regs.Rflags ?? 0x202;
+    private ulong _ip, _sp;
     public int Priority { get; internal set; } = 1;    // Default_prio; change through Kernel.SetPriority while queued
     public Utcb Utcb { get; } = new();
 
@@ -147,16 +149,18 @@ public sealed class Thread : KObject
     {
         if (inv.Tag.Words != 3 || (inv.Mr(0) & (ulong)ExRegsFlags.ArchMask) != 0) return InvokeResult.Err(L4Err.Inval);
         if (Task == null) return InvokeResult.Err(L4Err.Inval);                                // no space: nothing to set
-        ulong oldIp = Ip, oldSp = Sp, oldFlags = Rflags;
+        ulong oldIp = Ip, oldSp = Sp, oldFlags = Rflags, newIp = inv.Mr(1), newSp = inv.Mr(2);
         var flags = (ExRegsFlags)(inv.Mr(0) & ~0xFFFFUL);
-        if (inv.Mr(1) != ulong.MaxValue) Ip = inv.Mr(1);
-        if (inv.Mr(2) != ulong.MaxValue) Sp = inv.Mr(2);
-        if (flags.HasFlag(ExRegsFlags.Cancel)) Kernel.CancelIpc(this);                         // THR-EXR-CANCEL
-        if (flags.HasFlag(ExRegsFlags.TriggerException)) ExceptionTriggered = true;
-        if (_dead) { _dead = false; Kernel.MakeReady(this); }
         inv.Utcb.SetMr(0, oldFlags);
         inv.Utcb.SetMr(1, oldIp);
         inv.Utcb.SetMr(2, oldSp);
+        // A thread in exception IPC keeps its state unless the call cancels it (Thread_in_exception).
+        if (KernelIpc == KernelIpcKind.Exception && !flags.HasFlag(ExRegsFlags.Cancel)) return InvokeResult.Ok(3);
+        if (newIp != ulong.MaxValue) Ip = newIp;
+        if (newSp != ulong.MaxValue) Sp = newSp;
+        if (flags.HasFlag(ExRegsFlags.Cancel)) Kernel.CancelIpc(this);                         // THR-EXR-CANCEL
+        if (flags.HasFlag(ExRegsFlags.TriggerException)) ExceptionTriggered = true;
+        if (_dead) { _dead = false; Kernel.MakeReady(this); }
         return InvokeResult.Ok(3);
     }
 

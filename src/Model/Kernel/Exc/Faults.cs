@@ -179,7 +179,7 @@ public sealed partial class Kernel
         m.Memory.Write(t.UtcbAddress, b, out _);
     }
 
-    /// <summary>Starts a thread on machine code at its current IP/SP (set by ex_regs) in the given address space.</summary>
+    /// <summary>Starts a thread on machine code with the given registers in the given address space; from then on ex_regs reads and sets them.</summary>
     public void StartMachine(Thread t, UserMachine m)
     {
         t.Machine = m;
