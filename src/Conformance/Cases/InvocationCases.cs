@@ -21,9 +21,7 @@ public static class InvocationCases
         yield return Case("invoke/self-selector", "a selector with bit 11 names the calling thread with W|S", ["INV-2"], c =>
         {
             var w = new World();
-            var u = w.Boot.RootThread.Utcb;
-            u.SetMr(0, (ulong)ThreadOp.Stats);
-            var t = w.Root.Call((ulong)SelectorLayout.InvalidCap, new MsgTag((long)Protocol.Thread, 1, 0));
+            var t = w.Root.ThreadStats((ulong)SelectorLayout.InvalidCap);
             c.Equal(0L, w.Root.Error(t), "stats on L4_INVALID_CAP (self)");
             c.Equal(1, t.Words, "stats returns one word");
         });

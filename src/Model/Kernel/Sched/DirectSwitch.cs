@@ -21,7 +21,6 @@ public sealed partial class Kernel
         if (target.State == ThreadState.Ready && Ready.Contains(target))
         {
             _switchedTo = target;
-            _switchPreempted = false;
             utcb.SetMr(0, 0);                                           // "assume timeslice was used up"
             return InvokeResult.Ok(1);
         }
@@ -34,25 +33,15 @@ public sealed partial class Kernel
     {
         if (_switchedTo is { } s)
         {
-            if (Ready.Contains(s) && !_switchPreempted) return s;
+            if (Ready.Contains(s)) return s;
             _switchedTo = null;
         }
         return Ready.Peek(_schedRandom == null ? null : n => _schedRandom.Next(n));
     }
 
-    /// <summary>Set when a thread of higher priority than the switch target is woken: the woken one preempts it.</summary>
-    private bool _switchPreempted;
-
+    /// <summary>A woken thread of higher priority than the switch target preempts it: the switch ends.</summary>
     private void NoteWakeup(Thread woken)
     {
-        if (_switchedTo is { } s && woken.Priority > s.Priority) _switchPreempted = true;
-    }
-
-    /// <summary>A thread whose time slice ran out goes to the end of its priority's queue and loses a switch it ran on.</summary>
-    private void EndSlice(Thread t)
-    {
-        t.SliceLeft = t.Quantum;
-        if (Ready.Contains(t)) { Ready.Remove(t); Ready.Enqueue(t); }
-        if (t == _switchedTo) _switchedTo = null;
+        if (_switchedTo is { } s && woken.Priority > s.Priority) _switchedTo = null;
     }
 }

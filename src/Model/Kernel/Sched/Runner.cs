@@ -40,6 +40,14 @@ public sealed partial class Kernel
         if (was) Ready.Enqueue(t);
     }
 
+    /// <summary>A thread whose time slice ran out goes to the end of its priority's queue and loses a switch it ran on.</summary>
+    private void EndSlice(Thread t)
+    {
+        t.SliceLeft = t.Quantum;
+        if (Ready.Contains(t)) { Ready.Remove(t); Ready.Enqueue(t); }
+        if (t == _switchedTo) _switchedTo = null;
+    }
+
     /// <summary>Runs until <paramref name="until"/> holds, nothing can run any more, or the step limit.</summary>
     public RunStop Run(Func<bool>? until = null, long maxSteps = 10_000_000)
     {
