@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Runtime.CompilerServices;
 using System.Text;
 using L4Conf.Adapters.Jdb;
 using L4Conf.Model.Trace;
@@ -13,9 +12,7 @@ namespace L4Conf.Tests;
 /// </summary>
 public class ObjectDumpTests
 {
-    private static readonly string RealDir = Path.Combine(RepoRoot(), "traces", "real");
-
-    private static string Real(string name) => Path.Combine(RealDir, name);
+    private static string Real(string name) => L4Conf.Conformance.Cases.TracePath.Real(name);
 
     private static ObjectGraph Single(string name) => Assert.Single(ObjectDumpReader.ReadFile(Real(name)));
 
@@ -559,15 +556,5 @@ public class ObjectDumpTests
             && x.Attributes == y.Attributes && x.RefCount == y.RefCount;
 
         public int GetHashCode(GraphObject o) => HashCode.Combine(o.Id, o.Address, o.Type);
-    }
-
-    /// <summary>The directory holding Conformance.sln, found from the test binaries or, failing that, this source file.</summary>
-    private static string RepoRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
-            for (var dir = start.Length > 0 ? new DirectoryInfo(start) : null; dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Conformance.sln")))
-                    return dir.FullName;
-        throw new InvalidOperationException("Conformance.sln not found above " + AppContext.BaseDirectory);
     }
 }

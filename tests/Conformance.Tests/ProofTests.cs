@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using L4Conf.Conformance.Proofs;
 using Xunit;
@@ -226,17 +225,5 @@ public sealed class ProofTests(ITestOutputHelper output)
         return path;
     }
 
-    private static string ObligationsDir() => Path.Combine(RepoRoot(), "spec", "obligations");
-
-    /// <summary>
-    /// Walks up from the test binaries to the directory holding Conformance.sln. Falls back to walking up from this
-    /// source file, for builds whose output lives outside the repository.
-    /// </summary>
-    private static string RepoRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) })
-            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Conformance.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"no Conformance.sln above {AppContext.BaseDirectory} or {sourceFile}");
-    }
+    private static string ObligationsDir() => Path.Combine(L4Conf.Conformance.Cli.Paths.Spec(), "obligations");
 }

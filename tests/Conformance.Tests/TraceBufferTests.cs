@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using L4Conf.Adapters.Jdb;
@@ -16,9 +15,7 @@ namespace L4Conf.Tests;
 /// </summary>
 public class TraceBufferTests
 {
-    private static readonly string RealDir = Path.Combine(RepoRoot(), "traces", "real");
-
-    private static string Real(string name) => Path.Combine(RealDir, name);
+    private static string Real(string name) => L4Conf.Conformance.Cases.TracePath.Real(name);
 
     private static readonly Dictionary<string, TraceBufferCapture> Cache = new();
 
@@ -539,15 +536,5 @@ public class TraceBufferTests
         Assert.Equal(1, e.Line);
         Assert.Equal(2302L, c.FirstEntry);
         Assert.Equal(2302L, c.LastEntry);
-    }
-
-    /// <summary>The directory holding Conformance.sln, found from the test binaries or, failing that, this source file.</summary>
-    private static string RepoRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
-            for (var dir = start.Length > 0 ? new DirectoryInfo(start) : null; dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Conformance.sln")))
-                    return dir.FullName;
-        throw new InvalidOperationException("Conformance.sln not found above " + AppContext.BaseDirectory);
     }
 }

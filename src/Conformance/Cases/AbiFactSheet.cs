@@ -16,14 +16,7 @@ public static partial class AbiFactSheet
     [GeneratedRegex(@"^-?(0x[0-9A-Fa-f_]+|\d+)$")]
     private static partial Regex Number();
 
-    public static string Path()
-    {
-        foreach (var p in new[] { System.IO.Path.Combine(AppContext.BaseDirectory, "spec", "reference", "abi-facts.md") })
-            if (File.Exists(p)) return p;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(System.IO.Path.Combine(d.FullName, "Conformance.sln"))) return System.IO.Path.Combine(d.FullName, "spec", "reference", "abi-facts.md");
-        throw new FileNotFoundException("spec/reference/abi-facts.md not found");
-    }
+    public static string Path() => System.IO.Path.Combine(Cli.Paths.Spec(), "reference", "abi-facts.md");
 
     public static (int Matched, List<string> Mismatches) CrossCheck(string path)
     {
