@@ -12,8 +12,7 @@ namespace L4Conf.Conformance.Cases;
 /// <summary>Synchronous IPC between threads of different tasks, run by the scheduler (abi-facts §6).</summary>
 public static class IpcCases
 {
-    private const ulong Never = 0, Zero = 0x0400_0400, SndZero = 0x0400_0000, RcvZero = 0x0000_0400;
-    private static long Err(KThread t) => t.ResultTag.HasError ? -(2000 + (long)t.Utcb.Error) : t.ResultTag.Label;
+    private const ulong SndZero = 0x0400_0000, RcvZero = 0x0000_0400;
 
     /// <summary>Two tasks: a server and a client; the client holds the server's thread cap at 0x30 (RWS) and a gate at 0x31.</summary>
     private static (World W, UserTask Server, UserTask Client) Pair(ulong gateLabel = 0x42d420, CapRights gateRights = CapRights.RW)
@@ -186,7 +185,7 @@ public static class IpcCases
             w.K.Start(server.Thread, Srv());
             w.K.Start(client.Thread, [cs.Next(cs.Call(0x31 << 12, new MsgTag(0, 0, 0)))]);
             w.K.Run();
-            c.Equal(0L, Err(client.Thread), "the call got its reply");
+            c.Equal(0L, client.Sys.Error(client.Thread.ResultTag), "the call got its reply");
             c.True(second.HasError, "second reply fails");
             c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "with ENOT_EXISTENT");
         });

@@ -222,16 +222,13 @@ public static class MachineCases
         yield return Case("machine/instruction-budget", "runaway code stops when its instruction budget is used up, with a report naming the thread and RIP", ["MACH-BUDGET-1"], c =>
         {
             var f = new MachineFixture();
-            var asm = new Assembler(64);
-            var loop = asm.CreateLabel();
-            asm.Label(ref loop);
-            asm.inc(rax);
-            asm.jmp(loop);
-            var bytes = new MemoryStream();
-            asm.Assemble(new StreamCodeWriter(bytes), MachineFixture.CodeVa);
-            f.GivePage(f.App, MachineFixture.CodeVa, MemRights.RX, bytes.ToArray());
-            var m = new UserMachine(new CpuState { Rip = MachineFixture.CodeVa }, f.W.K.BusOf(f.App.Task), f.Cpu.Run) { Budget = 100_000 };
-            f.W.K.StartMachine(f.App.Thread, m);
+            var m = f.Start(a =>
+            {
+                var loop = a.CreateLabel();
+                a.Label(ref loop);
+                a.inc(rax);
+                a.jmp(loop);
+            }, budget: 100_000);
             var stop = f.W.K.Run(maxSteps: 1_000_000);
             c.Equal(RunStop.Done, stop, "the run ends");
             c.Equal(100_000L, m.Retired, "exactly the budget retired");

@@ -50,8 +50,8 @@ public sealed class MachineFixture
         return pa;
     }
 
-    /// <summary>Assembles <paramref name="code"/> at <see cref="CodeVa"/>, maps it RX with a RW stack, and starts the app thread on it.</summary>
-    public CpuState Start(Action<Assembler> code)
+    /// <summary>Assembles <paramref name="code"/> at <see cref="CodeVa"/>, maps it RX with a RW stack, and starts the app thread on it with an instruction budget.</summary>
+    public UserMachine Start(Action<Assembler> code, long budget = long.MaxValue)
     {
         var asm = new Assembler(64);
         code(asm);
@@ -60,8 +60,9 @@ public sealed class MachineFixture
         GivePage(App, CodeVa, MemRights.RX, stream.ToArray());
         GivePage(App, StackTop - 0x1000, MemRights.RW);
         var regs = new CpuState { Rip = CodeVa, Rsp = StackTop, GsBase = App.Thread.UtcbAddress + 0x1F8 };
-        W.K.StartMachine(App.Thread, new UserMachine(regs, W.K.BusOf(App.Task), Cpu.Run));
-        return regs;
+        var m = new UserMachine(regs, W.K.BusOf(App.Task), Cpu.Run) { Budget = budget };
+        W.K.StartMachine(App.Thread, m);
+        return m;
     }
 
     private IEnumerable<SyscallRequest> HandlerProgram()

@@ -87,8 +87,7 @@ public static class MapCases
             c.True(child.Task.Space[0x21]!.ControlInterface, "server slot points to the control part");
             c.Equal(0L, child.Sys.Error(child.Sys.GateGetInfo(0x21 << 12)), "get_info through the server cap");
             // Through the client cap the same message is IPC to the (unbound) gate: with a zero send timeout, SETIMEOUT.
-            child.Thread.Utcb.SetMr(0, (ulong)IpcGateOp.GetInfo);
-            var t = child.Sys.Call(0x20 << 12, new MsgTag((long)Protocol.Kobject, 1, 0), timeouts: 0x0400_0400);
+            var t = child.Sys.GateGetInfo(0x20 << 12, timeouts: 0x0400_0400);
             c.Equal(-(2000L + 2), child.Sys.Error(t), "get_info through a client cap is IPC: unbound gate, zero timeout");
         });
         yield return Case("map/hotspot-and-order", "destination = hot spot rounded to the fpage size; empty source slots are skipped", ["CAP-MAP-6"], c =>

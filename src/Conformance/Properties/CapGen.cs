@@ -22,20 +22,5 @@ public static class CapGen
             (3, from t in TaskIx from s in Slot from r in Rights from m in Gen.Elements(Enum.GetValues<UnmapKind>())
                 select (CapOp)new UnmapOp(t, s, r, m)));
 
-    public static Gen<CapOp[]> Program(int maxLen) =>
-        Gen.Choose(1, maxLen).SelectMany(n => Gen.ListOf(Op, n).Select(l => l.ToArray()));
-
-    /// <summary>Shrinks by dropping halves, then single steps: the report shows the shortest failing program found.</summary>
-    public static IEnumerable<CapOp[]> Shrink(CapOp[] ops)
-    {
-        if (ops.Length > 1)
-        {
-            yield return ops[..(ops.Length / 2)];
-            yield return ops[(ops.Length / 2)..];
-        }
-        for (int i = 0; i < ops.Length; i++)
-            yield return ops.Take(i).Concat(ops.Skip(i + 1)).ToArray();
-    }
-
-    public static Arbitrary<CapOp[]> Arbitrary(int maxLen) => Arb.From(Program(maxLen), Shrink);
+    public static Arbitrary<CapOp[]> Arbitrary(int maxLen) => Arb.From(ProgramGen.Of(Op, maxLen), ProgramGen.Shrink);
 }

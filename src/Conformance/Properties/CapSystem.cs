@@ -41,7 +41,7 @@ public sealed class CapSystem
     public CapSystem(Invariant check)
     {
         _check = check;
-        _w = new World(Mutants.Current);
+        _w = new World();
         _fSel = _w.Create((long)Protocol.Factory, L4Sys.Umword(SubFactoryLimit));
         _f = (Factory)_w.Obj(_fSel);
         for (int i = 0; i < 3; i++)

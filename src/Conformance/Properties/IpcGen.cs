@@ -28,9 +28,7 @@ public static class IpcGen
     public static IEnumerable<IpcProgram> Shrink(IpcProgram p)
     {
         if (p.DeleteThread != null) yield return p with { DeleteThread = null };
-        var ops = p.Ops;
-        if (ops.Length > 1) { yield return p with { Ops = ops[..(ops.Length / 2)] }; yield return p with { Ops = ops[(ops.Length / 2)..] }; }
-        for (int i = 0; i < ops.Length; i++) yield return p with { Ops = ops.Take(i).Concat(ops.Skip(i + 1)).ToArray() };
+        foreach (var ops in ProgramGen.Shrink(p.Ops)) yield return p with { Ops = ops };
     }
 
     public static Arbitrary<IpcProgram> Arbitrary(int maxOps) => Arb.From(Program(maxOps), Shrink);

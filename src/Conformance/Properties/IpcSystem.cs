@@ -20,7 +20,7 @@ public sealed class IpcSystem
 {
     public const int Threads = 4;
     private const ulong ThreadCaps = 0x30, GateCaps = 0x40;
-    private readonly World _w = new(Mutants.Current);
+    private readonly World _w = new();
     private readonly UserTask[] _t = new UserTask[Threads];
     private readonly L4Sys[] _s = new L4Sys[Threads];
     private readonly IpcProgram _p;
@@ -79,7 +79,7 @@ public sealed class IpcSystem
                     var tag = new MsgTag(0, Math.Max(op.Words, 2), 0);
                     yield return s.Next(op.Kind == IpcOpKind.Send
                         ? s.Send(cap, tag, Timeouts(op.Timeout, true), SenderRsi(i))
-                        : s.Call(cap, tag, Timeouts(op.Timeout, true) & 0xFFFF_0000 | (op.Timeout == IpcTimeoutKind.Zero ? 0 : Timeouts(op.Timeout, false)), SenderRsi(i)));
+                        : s.Call(cap, tag, op.Timeout == IpcTimeoutKind.Zero ? 0x0400_0000UL : Timeouts(op.Timeout, true), SenderRsi(i)));   // a zero-timeout call still waits for its reply
                     if (op.Kind == IpcOpKind.Call && !me.ResultTag.HasError) CheckReply(i, op, id);
                     break;
                 }
@@ -87,7 +87,6 @@ public sealed class IpcSystem
                     yield return s.Next(s.Wait(Timeouts(op.Timeout, false)));
                     if (me.ReplyTo != null)
                     {
-                        me.Utcb.SetMr(0, me.Utcb.Mr(0));
                         yield return s.Next(s.Reply(new MsgTag(0, 1, 0), ReplierRsi(i)));
                     }
                     break;

@@ -29,7 +29,7 @@ public sealed record MemOp(string Kind, int Src, int SrcPage, int Dst, int DstPa
 public sealed class MemSystem
 {
     public const int Pages = 5;
-    private readonly World _w = new(Mutants.Current, sigma0: true, machine: true);
+    private readonly World _w = new(sigma0: true, machine: true);
     private readonly UserTask[] _t = new UserTask[3];
 
     private static ulong Va(int task, int page) => task < 0 ? 0x3000_0000UL + (ulong)page * 0x1000 : 0x10_0000UL + (ulong)page * 0x1000;
@@ -104,8 +104,7 @@ public sealed class MemSystem
                 select new MemOp("touch", s, sp, 0, 0, 0, wr)));
 
     public static Arbitrary<MemOp[]> Arbitrary(int maxSteps) =>
-        Arb.From(Gen.Choose(1, maxSteps).SelectMany(n => Gen.ListOf(Op, n).Select(l => l.ToArray())),
-            ops => Enumerable.Range(0, ops.Length).Select(i => ops.Take(i).Concat(ops.Skip(i + 1)).ToArray()));
+        Arb.From(ProgramGen.Of(Op, maxSteps), ProgramGen.DropOne);
 
     public static void Run(IEnumerable<MemOp> ops)
     {

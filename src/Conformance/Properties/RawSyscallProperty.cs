@@ -34,13 +34,12 @@ public static class RawSyscallProperty
         from rsi in Word from mrs in Gen.ArrayOf(Word, 8) from brs in Gen.ArrayOf(Word, 3)
         select new RawCall(t, (sel & ~0xFFFUL) | special | (uint)flags, label, w, it, (snd << 16) | rcv, rsi, mrs, brs);
 
-    public static Arbitrary<RawCall[]> Arbitrary => Arb.From(Gen.Choose(1, 30).SelectMany(n => Gen.ListOf(Call, n).Select(l => l.ToArray())),
-        calls => Enumerable.Range(0, calls.Length).Select(i => calls.Take(i).Concat(calls.Skip(i + 1)).ToArray()));
+    public static Arbitrary<RawCall[]> Arbitrary => Arb.From(ProgramGen.Of(Call, 30), ProgramGen.DropOne);
 
     /// <summary>Runs one random program; throws PropertyViolation on a result without a real error, or if the model throws.</summary>
     public static void Run(RawCall[] calls, int seed)
     {
-        var w = new World(Mutants.Current);
+        var w = new World();
         var tasks = Enumerable.Range(0, 3).Select(i => w.NewTask($"r{i}")).ToArray();
         foreach (var t in tasks)
             foreach (var (dst, src) in new[] { (0x10UL, tasks[0].ThreadSel), (0x11UL, tasks[1].ThreadSel), (0x12UL, World.LogCap), (0x13UL, World.FactoryCap) })

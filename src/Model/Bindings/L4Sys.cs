@@ -149,10 +149,10 @@ public sealed class L4Sys(KernelState k, KThread self, bool deferred = false)
     }
 
     /// <summary>l4_ipc_gate_get_infos(gate): MR0 = label.</summary>
-    public MsgTag GateGetInfo(ulong gate)
+    public MsgTag GateGetInfo(ulong gate, ulong timeouts = 0)
     {
         U.SetMr(0, (ulong)IpcGateOp.GetInfo);
-        return Call(gate, new MsgTag((long)Protocol.Kobject, 1, 0));
+        return Call(gate, new MsgTag((long)Protocol.Kobject, 1, 0), timeouts);
     }
 
     /// <summary>l4_thread_control with bind (6 words + task item when binding).</summary>
