@@ -385,6 +385,27 @@ public static class IpcCases
             c.Equal("67768,67768", string.Join(",", labels.Select(l => l.ToString("x"))), "both delivered with the bind label");
             c.Equal(0L, p.Thread.ResultTag.Raw, "tag 0");
         });
+        yield return Case("irq/pending-delivered-at-receive", "an IRQ that fired before its thread waited is delivered at once by the receive, with the bind label", ["IRQ-MSG-1"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            w.Check(w.Root.IrqBind(irq, p.ThreadSel, 0x67768), "bind");
+            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the task");
+            w.Root.IrqTrigger(irq);                                  // the thread is not receiving: queued on it
+            var s = w.ProgramSys(p.Thread);
+            var got = new List<(MsgTag Tag, ulong Label)>();
+            IEnumerable<SyscallRequest> Prog()
+            {
+                yield return s.Next(s.Receive(0x40 << 12));
+                got.Add((p.Thread.ResultTag, p.Thread.ResultLabel));
+            }
+            w.K.Start(p.Thread, Prog());
+            w.K.Run();
+            c.Equal(1, got.Count, "received without blocking");
+            c.Equal(0L, got[0].Tag.Raw, "tag 0");
+            c.Equal(0x67768UL, got[0].Label, "label = the bind label");
+        });
         yield return Case("sem/blocking-down", "down blocks; up wakes the highest-priority waiter; a deleted semaphore wakes waiters with ENOT_EXISTENT", ["SEM-2", "SEM-3"], c =>
         {
             var w = new World();

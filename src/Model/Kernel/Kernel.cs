@@ -53,13 +53,22 @@ public sealed partial class Kernel
                 { Op = OpName(sel.Op), Dest = DestOf(caller, sel), TimeUs = Clock });
         var r = Dispatch(caller, sel, tag, rsi, r8);
         if (r.IsBlocked) return false;
-        caller.Utcb.Error = r.Error;
-        caller.ResultTag = r.Tag;
-        caller.ResultLabel = r.Error != IpcErr.None ? 0 : r.Label ?? 0;
-        if (Trace.Enabled)
-            Trace.Add(new InvokeResultEvent(caller.DbgId, r.Tag.Raw, (ulong)r.Error,
-                caller.Utcb.W.AsSpan(0, Math.Min(r.Tag.Words, Utcb.MrCount)).ToArray(), r.NotModelled) { Label = caller.ResultLabel, TimeUs = Clock });
+        SetResult(caller, r, r.Label ?? 0);
         return true;
+    }
+
+    /// <summary>
+    /// A finished system call's results: the tag (RAX), the error TCR, the label (RSI: the result's, else
+    /// <paramref name="label"/>, 0 on an error), and the trace's answer. Every completion, at once or later, comes here.
+    /// </summary>
+    internal void SetResult(Thread t, InvokeResult r, ulong label)
+    {
+        t.Utcb.Error = r.Error;
+        t.ResultTag = r.Tag;
+        t.ResultLabel = r.Error != IpcErr.None ? 0 : r.Label ?? label;
+        if (Trace.Enabled)
+            Trace.Add(new InvokeResultEvent(t.DbgId, r.Tag.Raw, (ulong)r.Error,
+                t.Utcb.W.AsSpan(0, Math.Min(r.Tag.Words, Utcb.MrCount)).ToArray(), r.NotModelled) { Label = t.ResultLabel, TimeUs = Clock });
     }
 
     /// <summary>The object a call addresses, as JDB's DID= shows it: the reply partner, the caller itself, or the slot's object.</summary>

@@ -90,7 +90,7 @@ public sealed partial class Kernel
         {
             if (op.ReceiveFrom is Semaphore sem && sem.TryDown()) return InvokeResult.Ok();
             if ((op.ReceiveFrom == null || op.ReceiveFrom is IrqSender) && TakePendingIrq(me, op.ReceiveFrom as IrqSender) is { } irq)
-                return DeliverIrq(me, irq, op);
+                return DeliverIrq(irq);
             var sender = op.ReceiveFrom == null ? me.Senders.First?.Value : me.Senders.FirstOrDefault(s => s == op.ReceiveFrom);
             if (sender != null)
             {
@@ -215,12 +215,7 @@ public sealed partial class Kernel
     {
         Timers.Cancel(t);
         t.Ipc = null;
-        t.Utcb.Error = r.Error;
-        t.ResultTag = r.Tag;
-        if (r.Error != IpcErr.None) t.ResultLabel = 0;
-        if (Trace.Enabled)
-            Trace.Add(new InvokeResultEvent(t.DbgId, r.Tag.Raw, (ulong)r.Error, t.Utcb.W.AsSpan(0, Math.Min(r.Tag.Words, Utcb.MrCount)).ToArray())
-                { Label = t.ResultLabel, TimeUs = Clock });
+        SetResult(t, r, t.ResultLabel);
         if (t.State != ThreadState.Dead) MakeReady(t);
     }
 
@@ -306,11 +301,10 @@ public sealed partial class Kernel
     }
 
     /// <summary>An IRQ message: tag 0 (no words), label = the bind label (IRQ-MSG-1).</summary>
-    private InvokeResult DeliverIrq(Thread me, IrqSender irq, IpcOperation op)
+    private static InvokeResult DeliverIrq(IrqSender irq)
     {
         irq.Delivered();
-        me.ResultLabel = irq.BindLabel;
-        return new InvokeResult(new MsgTag(0));
+        return new InvokeResult(new MsgTag(0)) { Label = irq.BindLabel };
     }
 
     /// <summary>An IRQ fires for its bound thread: delivered at once if the thread waits for it, else queued once (edge).</summary>
@@ -319,9 +313,7 @@ public sealed partial class Kernel
         if (target.State == ThreadState.Dead) return;
         if (target.Ipc is { Phase: IpcPhase.Receiving } rop && (rop.ReceiveFrom == null || rop.ReceiveFrom == irq))
         {
-            Timers.Cancel(target);
-            target.Ipc = null;
-            Complete(target, DeliverIrq(target, irq, rop));
+            Complete(target, DeliverIrq(irq));
             return;
         }
         if (!target.PendingIrqs.Contains(irq)) target.PendingIrqs.AddLast(irq);
