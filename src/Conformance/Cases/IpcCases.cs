@@ -169,6 +169,31 @@ public static class IpcCases
             w.Check(w.Root.DeleteObj(World.TaskCap, g2), "delete the unbound gate");
             c.Equal(IpcErr.NotExistent, other.Thread.Utcb.Error, "sender on the deleted gate: ENOT_EXISTENT");
         });
+        yield return Case("ipc/unbound-gate-call-waits-for-callee", "a call released by a gate's bind waits for the bound thread's reply only; the callee's death aborts it", ["IPC-GATE-3", "IPC-ABORT-1"], c =>
+        {
+            var w = new World();
+            var server = w.NewTask("server");
+            var client = w.NewTask("client");
+            var other = w.NewTask("other");
+            ulong g = w.Create(0);
+            w.Check(w.Map(client.TaskSel, 0x31 << 12, CapRights.RW, 0, g), "client cap");
+            w.Check(w.Map(other.TaskSel, 0x30 << 12, CapRights.RWS, 0, client.ThreadSel), "client's thread cap into other");
+            var cs = w.ProgramSys(client.Thread);
+            w.K.Start(client.Thread, [cs.Next(cs.Call(0x31 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            var ss = w.ProgramSys(server.Thread);
+            w.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w.K.Run();
+            w.Check(w.Root.GateBind(g, server.ThreadSel, 0x100), "bind");
+            w.K.Run();
+            c.Equal(0x101UL, server.Thread.ResultLabel, "the call reached the bound thread");
+            c.Equal(ThreadState.Receiving, client.Thread.State, "the client waits for the reply");
+            c.Equal(-(2000L + 2), other.Sys.Error(other.Sys.Send(0x30 << 12, new MsgTag(0, 0, 0), SndZero)),
+                "a third thread cannot answer the call: the client is not waiting for it (SETIMEOUT)");
+            c.Equal(ThreadState.Receiving, client.Thread.State, "still waiting for the callee");
+            w.Check(w.Root.DeleteObj(World.TaskCap, server.ThreadSel), "delete the callee");
+            c.Equal(IpcErr.ReAborted, client.Thread.Utcb.Error, "the callee's death aborts the call: REABORTED");
+        });
         yield return Case("ipc/reply-cap-single-use", "the implicit reply cap answers once; a second reply fails with ENOT_EXISTENT", ["IPC-REPLY-1", "IPC-REPLY-2"], c =>
         {
             var (w, server, client) = Pair();

@@ -23,7 +23,6 @@ public sealed partial class Kernel
             Caller = inv.Caller, Selector = inv.Selector, Tag = inv.Tag, Timeouts = inv.Timeouts, SendRights = inv.Rights,
             DeliverLabel = label, SenderLabel = inv.Label, SendTo = dest, Gate = dest as IpcGate, HasSend = true, HasRecv = inv.HasRecv,
             OpenWait = IsOpenWait(inv.Op),
-            ReceiveFrom = inv.HasRecv && !IsOpenWait(inv.Op) ? receiver : null,
             ExplicitReplySlot = inv.Selector.ExplicitReply ? inv.Selector.Index : null,
         };
         return StartSend(op, receiver);
@@ -40,6 +39,8 @@ public sealed partial class Kernel
             return Block(op, IpcPhase.Sending, IpcTimeout.Snd(op.Timeouts));
         }
         if (receiver == null || receiver.State == ThreadState.Dead) return InvokeResult.Ipc(IpcErr.NotExistent);
+        // A closed receive waits for the thread the message goes to, known only now for a gate bound late.
+        if (op.HasRecv && !op.OpenWait) op.ReceiveFrom = receiver;
         if (ReadyToReceive(receiver, caller))
         {
             var err = Rendezvous(op, receiver);
