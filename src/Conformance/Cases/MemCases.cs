@@ -142,6 +142,18 @@ public static class MemCases
             var t2 = w.Root.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x1000_0000, 12, MemRights.RWX)], UnmapMask.AllSpaces);
             c.Equal(3UL, w.Boot.RootThread.Utcb.Mr(2) & 0xF, "the children's bits were OR-ed into root's own page and come back with it");
         });
+        yield return Case("mem/accessed-dirty-per-page", "an unmap over several pages gives each page of the task only its own descendants' accessed and dirty bits", ["MEM-UNMAP-3"], c =>
+        {
+            var (w, a, b) = Chain(machine: true);
+            w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_1000, 12));
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x1000_1000, 12, MemRights.RW), 0x40_1000), "second page to a, never touched");
+            c.True(w.K.BusOf(b.Task).Write(0x50_0010, [1], out _), "b writes the first page");
+            w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Memory(0x1000_0000, 13, MemRights.RWX), UnmapMask.OtherSpaces), "flush both pages below root");
+            w.Root.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x1000_0000, 12, MemRights.RWX), Fpage.Memory(0x1000_1000, 12, MemRights.RWX)], UnmapMask.AllSpaces);
+            var u = w.Boot.RootThread.Utcb;
+            c.Equal(3UL, u.Mr(2) & 0xF, "first page: its descendant's referenced | dirty");
+            c.Equal(0UL, u.Mr(3) & 0xF, "second page: nothing, its descendant was never touched");
+        });
         yield return Case("mem/superpage", "a 2 MiB page maps whole; unmapping 4 KiB of it with the self bit removes the whole page and what derives from it", ["MEM-SUPER-1"], c =>
         {
             var w = new World(sigma0: true);

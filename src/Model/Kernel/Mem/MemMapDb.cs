@@ -152,17 +152,19 @@ public sealed partial class Kernel
         foreach (var m in Overlapping(t, lo, size))
         {
             if (!t.MemMappings.ContainsKey(m.Va)) continue;
+            bool ma = false, md = false;            // this page's own descendants only
             foreach (var c in m.Children.Where(c => self || (c.Pa - m.Pa + m.Va < lo + size && lo < c.Pa - m.Pa + m.Va + c.Size)).ToList())
             {
                 var (ca, cd) = full ? RemoveMem(c) : ProtectMem(c, rights & (MemRights.W | MemRights.X));
-                a |= ca; d |= cd;
+                ma |= ca; md |= cd;
             }
             if (self)
             {
                 var (sa, sd) = full ? RemoveMem(m) : ProtectMem(m, rights & (MemRights.W | MemRights.X));
-                a |= sa; d |= sd;
+                ma |= sa; md |= sd;
             }
-            else if (a || d) t.MemSpace?.AddAccess(m.Va, m.Order, a, d);
+            else if (ma || md) t.MemSpace?.AddAccess(m.Va, m.Order, ma, md);
+            a |= ma; d |= md;
         }
         return (a ? 1UL : 0) | (d ? 2UL : 0);
     }
