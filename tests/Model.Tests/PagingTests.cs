@@ -731,4 +731,15 @@ public class PagingTests
         pt.Map(Va, Pa, PageSize.Size4K, true, true);
         Assert.NotEqual(v3, bus.CodeVersion(Va));
     }
+
+    [Fact]
+    public void CodeVersion_OfANonExecutablePage_IsTheGeneration_EvenWithItInTheTlb()
+    {
+        var (mem, pt) = Mapped();
+        pt.Map(Va + 0x1000, Pa + 0x1000, PageSize.Size4K, writable: true, executable: false);
+        var bus = new PagedMemoryBus(pt);
+        mem.Write(Pa + 0x1000, new byte[] { 0x90 });                         // the frame's version moves past the generation
+        Assert.True(bus.Read(Va + 0x1000, new byte[8], AccessKind.Read, out _));   // a TLB entry without execute
+        Assert.Equal(pt.Generation, bus.CodeVersion(Va + 0x1000));
+    }
 }

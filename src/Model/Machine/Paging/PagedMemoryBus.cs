@@ -112,7 +112,7 @@ public sealed class PagedMemoryBus : IMemoryBus
     {
         ulong gen = _pt.Generation;
         ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
-        if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == gen) return Math.Max(e.Frame.Version, gen);
+        if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == gen && Allows(e.Flags, AccessKind.Execute)) return Math.Max(e.Frame.Version, gen);
         if (!Mmu.Probe(_mem, _pt.Root, va, AccessKind.Execute, true, out var t, out _)) return gen;
         return Math.Max(_mem.TryGetFrame(t.Pa >> PhysicalMemory.FrameShift)?.Version ?? 0, gen);
     }
