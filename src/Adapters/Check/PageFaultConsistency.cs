@@ -15,9 +15,6 @@ public static class PageFaultConsistency
     /// <summary>How far ahead the pager's receive of a fault is looked for (the kernel sends it at once).</summary>
     public const int Window = 8;
 
-    public static ulong ExpectedMr0(ulong pfa, ulong err) =>
-        (pfa & ~7UL) | (err & 3) | ((err & (ulong)PfErr.InstrFetch) != 0 ? 4UL : 0);
-
     public static (int Faults, int PagerIpcs, List<IpcViolation> Violations) Check(IReadOnlyList<TraceEvent> events, Dictionary<string, int> checkedBy)
     {
         var violations = new List<IpcViolation>();
@@ -37,7 +34,7 @@ public static class PageFaultConsistency
                 if (r.Mrs[1] != pf.Ip || (r.Mrs[0] & ~0xFFFUL) != (pf.Pfa & ~0xFFFUL)) continue;
                 pager++;
                 Count("PF-IPC-1");
-                ulong want = ExpectedMr0(pf.Pfa, pf.ErrorCode);
+                ulong want = Model.Kernel.PageFaultMessage.Word0(pf.Pfa, pf.ErrorCode);
                 if (r.Mrs[0] != want)
                     violations.Add(new IpcViolation("PF-IPC-1", r, $"page-fault IPC for pfa 0x{pf.Pfa:x} err 0x{pf.ErrorCode:x}: MR0 0x{r.Mrs[0]:x}, the rule gives 0x{want:x}", Before(events, k)));
                 if (new MsgTag(r.Tag).Words != 2)

@@ -33,9 +33,12 @@ public static class ExcRegs
         s.R[11] = u.Mr(R11); s.R[10] = u.Mr(R10); s.R[9] = u.Mr(R9); s.R[8] = u.Mr(R8);
         s.R[7] = u.Mr(Rdi); s.R[6] = u.Mr(Rsi); s.R[5] = u.Mr(Rbp); s.R[3] = u.Mr(Rbx);
         s.R[2] = u.Mr(Rdx); s.R[1] = u.Mr(Rcx); s.R[0] = u.Mr(Rax); s.Rip = u.Mr(Ip);
-        s.Rflags = (u.Mr(Rflags) & ~((ulong)RFlags.IOPL | (ulong)RFlags.NT)) | (ulong)RFlags.IF | 0x2;
+        s.Rflags = SanitizeRflags(u.Mr(Rflags));
         s.R[4] = u.Mr(Sp); s.FsBase = u.Mr(FsBase); s.GsBase = u.Mr(GsBase);
         ulong segs = u.Mr(Segs);
         (s.Ds, s.Es, s.Fs, s.Gs) = ((ushort)segs, (ushort)(segs >> 16), (ushort)(segs >> 32), (ushort)(segs >> 48));
     }
+
+    /// <summary>RFLAGS a user may set on return: IOPL and NT cleared, IF and the reserved bit 1 set.</summary>
+    public static ulong SanitizeRflags(ulong rflags) => (rflags & ~((ulong)RFlags.IOPL | (ulong)RFlags.NT)) | (ulong)RFlags.IF | 0x2;
 }

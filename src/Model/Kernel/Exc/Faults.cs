@@ -85,11 +85,9 @@ public sealed partial class Kernel
         }
         t.SavedFaultWords = [u.Mr(0), u.Mr(1), u.Bdr, u.Br(0), u.Br(1)];
         t.PendingTrap = trap;
-        u.SetMr(0, (trap.Cr2 & ~7UL) | (trap.ErrorCode & 3) | ((trap.ErrorCode & (ulong)PfErr.InstrFetch) != 0 ? 4UL : 0));
+        u.SetMr(0, PageFaultMessage.Word0(trap.Cr2, trap.ErrorCode));
         u.SetMr(1, t.Machine!.Regs.Rip);
-        u.Bdr = 1UL << 24;
-        u.SetBr(0, (ulong)ItemBits.Map);
-        u.SetBr(1, Fpage.All.Raw);
+        SetFaultReceiveWindow(u);
         t.KernelIpc = KernelIpcKind.PageFault;
         if (Syscall(t, (t.PagerIndex << 12) | (ulong)SysFlags.Call, new MsgTag((long)Protocol.PageFault, 2, 0), 0, 0, recordInvoke: false))
             FinishKernelIpc(t);
@@ -113,12 +111,18 @@ public sealed partial class Kernel
             return;
         }
         ExcRegs.Store(t.Machine!.Regs, trapno, err, pfa, u);
-        u.Bdr = 1UL << 24;
-        u.SetBr(0, (ulong)ItemBits.Map);
-        u.SetBr(1, Fpage.All.Raw);
+        SetFaultReceiveWindow(u);
         t.KernelIpc = KernelIpcKind.Exception;
         if (Syscall(t, (t.ExcHandlerIndex << 12) | (ulong)SysFlags.Call, new MsgTag((long)Protocol.Exception, ExcRegs.Words, 0, MsgTagFlags.TransferFpu), 0, 0, recordInvoke: false))
             FinishKernelIpc(t);
+    }
+
+    /// <summary>The receive window of a fault IPC: one map item accepted anywhere in the address space (BDR = 1 << 24, BR0/BR1).</summary>
+    private static void SetFaultReceiveWindow(Utcb u)
+    {
+        u.Bdr = 1UL << 24;
+        u.SetBr(0, (ulong)ItemBits.Map);
+        u.SetBr(1, Fpage.All.Raw);
     }
 
     /// <summary>The kernel-made IPC of a thread completed: give the syscall its results, or interpret the pager's or handler's reply.</summary>
@@ -131,8 +135,8 @@ public sealed partial class Kernel
         switch (kind)
         {
             case KernelIpcKind.Syscall:
+                if (FinishTrampolineReturn(t)) break;                       // resume/reflect do not return to the caller (it stores the UTCB)
                 StoreUtcb(t);
-                if (FinishTrampolineReturn(t)) break;                       // resume/reflect do not return to the caller
                 m.Regs.Rax = unchecked((ulong)t.ResultTag.Raw);
                 m.Regs.Rsi = t.ResultLabel;
                 break;

@@ -36,7 +36,7 @@ public sealed partial class Kernel
         WriteU64(mem, at + TrampFlags, flags);
         m.Regs.Rip = handler;
         m.Regs.Rdi = at;
-        m.Regs.Rsi = (trap.Cr2 & ~7UL) | (trap.ErrorCode & 3) | ((trap.ErrorCode & (ulong)PfErr.InstrFetch) != 0 ? 4UL : 0);
+        m.Regs.Rsi = PageFaultMessage.Word0(trap.Cr2, trap.ErrorCode);
         if (Trace.Enabled) Trace.Add(new ModelNote(t.DbgId, $"page fault at 0x{trap.Cr2:x} diverted to the trampoline handler at 0x{handler:x}"));
         return true;
     }
@@ -87,7 +87,7 @@ public sealed partial class Kernel
         var s = r.Regs;
         Array.Copy(s.R, regs.R, 16);
         regs.Rip = s.Rip;
-        regs.Rflags = (s.Rflags & ~((ulong)RFlags.IOPL | (ulong)RFlags.NT)) | (ulong)RFlags.IF | 0x2;   // sanitised
+        regs.Rflags = ExcRegs.SanitizeRflags(s.Rflags);
         regs.FsBase = s.FsBase;
         regs.GsBase = s.GsBase;
         if (r.Trigger) ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);          // artificial exception deferred during the handler

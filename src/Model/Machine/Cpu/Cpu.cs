@@ -236,32 +236,32 @@ public sealed partial class Cpu
                     break;
                 }
 
-                case Op.CallRel: if (!IsCanonical(i.Imm)) goto GpFault; if (!Push(next, 8)) goto Fault; next = i.Imm; break;
+                case Op.CallRel: if (!Mmu.IsCanonical(i.Imm)) goto GpFault; if (!Push(next, 8)) goto Fault; next = i.Imm; break;
                 case Op.CallR:
                     v = Gpr(i.D);
-                    if (!IsCanonical(v)) goto GpFault;
+                    if (!Mmu.IsCanonical(v)) goto GpFault;
                     if (!Push(next, 8)) goto Fault;
                     next = v;
                     break;
                 case Op.CallM:
                     if (!Load(Ea(ref i), 8, out v)) goto Fault;
-                    if (!IsCanonical(v)) goto GpFault;
+                    if (!Mmu.IsCanonical(v)) goto GpFault;
                     if (!Push(next, 8)) goto Fault;
                     next = v;
                     break;
                 case Op.Ret:
                     if (!PeekStack(8, out v)) goto Fault;
-                    if (!IsCanonical(v)) goto GpFault;
+                    if (!Mmu.IsCanonical(v)) goto GpFault;
                     Gpr((int)Reg.Rsp) += 8 + i.Imm;
                     next = v;
                     break;
-                case Op.JmpRel: if (!IsCanonical(i.Imm)) goto GpFault; next = i.Imm; break;
-                case Op.JmpR: v = Gpr(i.D); if (!IsCanonical(v)) goto GpFault; next = v; break;
-                case Op.JmpM: if (!Load(Ea(ref i), 8, out v)) goto Fault; if (!IsCanonical(v)) goto GpFault; next = v; break;
+                case Op.JmpRel: if (!Mmu.IsCanonical(i.Imm)) goto GpFault; next = i.Imm; break;
+                case Op.JmpR: v = Gpr(i.D); if (!Mmu.IsCanonical(v)) goto GpFault; next = v; break;
+                case Op.JmpM: if (!Load(Ea(ref i), 8, out v)) goto Fault; if (!Mmu.IsCanonical(v)) goto GpFault; next = v; break;
                 case Op.Jcc:
                     if (Cond(i.Cc))
                     {
-                        if (!IsCanonical(i.Imm)) goto GpFault;
+                        if (!Mmu.IsCanonical(i.Imm)) goto GpFault;
                         next = i.Imm;
                     }
                     break;

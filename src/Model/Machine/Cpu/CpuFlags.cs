@@ -15,7 +15,9 @@ internal enum FlagOp : byte { None, Add, Adc, Sub, Sbb, Logic, Inc, Dec }
 /// </summary>
 public sealed partial class Cpu
 {
-    internal const ulong CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, DF = 0x400, OF = 0x800;
+    // Short names for the hot paths, defined from the one RFLAGS enum.
+    internal const ulong CF = (ulong)RFlags.CF, PF = (ulong)RFlags.PF, AF = (ulong)RFlags.AF, ZF = (ulong)RFlags.ZF,
+        SF = (ulong)RFlags.SF, DF = (ulong)RFlags.DF, OF = (ulong)RFlags.OF;
     internal const ulong ArithFlags = CF | PF | AF | ZF | SF | OF;
 
     private ulong rflags;

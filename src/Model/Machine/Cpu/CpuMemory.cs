@@ -65,11 +65,7 @@ public sealed partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong MaskOf(int size) => size >= 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
-
-    /// <summary>48-bit canonical form (4-level paging): bits 63..47 all equal.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool IsCanonical(ulong va) => (ulong)((long)(va << 16) >> 16) == va;
+    internal static ulong MaskOf(int size) => size >= 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
 
     /// <summary>Push <paramref name="size"/> bytes (8, or 2 with an operand-size prefix); RSP changes only if the write succeeds.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

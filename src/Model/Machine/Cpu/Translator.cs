@@ -198,13 +198,13 @@ internal static class Translator
         }
         else return false;
         d.Aux = (byte)srcSize;
-        d.SMask = Mask(srcSize);
+        d.SMask = Cpu.MaskOf(srcSize);
         return true;
     }
 
     private static void Acc(ref Insn d, Op op, int size)
     {
-        d.Op = op; d.Size = (byte)size; d.Mask = Mask(size);
+        d.Op = op; d.Size = (byte)size; d.Mask = Cpu.MaskOf(size);
         d.D = (byte)Reg.Rax; d.Keep = size >= 4 ? 0 : ~d.Mask;
     }
 
@@ -269,7 +269,7 @@ internal static class Translator
                 break;
             default: return false;
         }
-        d.Mask = Mask(d.Size);
+        d.Mask = Cpu.MaskOf(d.Size);
         return true;
     }
 
@@ -305,13 +305,11 @@ internal static class Translator
     {
         // 64-bit address size only: with 0x67 the pointers would be ESI/EDI/ECX.
         if (size == 0 || ins.Op0Kind != OpKind.MemoryESRDI) return false;
-        d.Op = op; d.Size = (byte)size; d.Mask = Mask(size);
+        d.Op = op; d.Size = (byte)size; d.Mask = Cpu.MaskOf(size);
         d.Aux = (byte)(ins.HasRepPrefix || ins.HasRepnePrefix ? 1 : 0);
         d.Seg = SegSlot(ins.MemorySegment); // source segment (movs); the destination is always ES (base 0)
         return true;
     }
-
-    private static ulong Mask(int size) => size >= 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
 
     private static (byte slot, byte shift) Slot(Register r) => r switch
     {
@@ -324,17 +322,17 @@ internal static class Translator
     {
         Register r = ins.GetOpRegister(k);
         var (slot, sh) = Slot(r);
-        if (!dst) { d.S = slot; d.SSh = sh; if (d.Size == 0) { d.Size = (byte)r.GetSize(); d.Mask = Mask(d.Size); } return; }
+        if (!dst) { d.S = slot; d.SSh = sh; if (d.Size == 0) { d.Size = (byte)r.GetSize(); d.Mask = Cpu.MaskOf(d.Size); } return; }
         d.D = slot; d.DSh = sh;
         d.Size = (byte)r.GetSize();
-        d.Mask = Mask(d.Size);
+        d.Mask = Cpu.MaskOf(d.Size);
         d.Keep = d.Size >= 4 ? 0 : ~(d.Mask << sh);
     }
 
     private static void SizeFromMem(in Instruction ins, ref Insn d)
     {
         d.Size = (byte)ins.MemorySize.GetSize();
-        d.Mask = Mask(d.Size);
+        d.Mask = Cpu.MaskOf(d.Size);
     }
 
     private static byte SegSlot(Register seg) => seg switch { Register.FS => Cpu.FsSlot, Register.GS => Cpu.GsSlot, _ => Cpu.ZeroSlot };

@@ -6,7 +6,6 @@ namespace L4Conf.Model.Machine;
 /// </summary>
 public readonly record struct PageLeaf(ulong Va, ulong Pa, PageSize Size, ulong Entry, ulong EntryAddress)
 {
-    public PteBits Bits => (PteBits)Entry;
     public bool Writable => (Entry & (ulong)PteBits.Writable) != 0;
     public bool Executable => (Entry & (ulong)PteBits.XD) == 0;
     public bool User => (Entry & (ulong)PteBits.User) != 0;

@@ -48,12 +48,8 @@ public sealed class PagedMemoryBus : IMemoryBus
     }
 
     public PageTables Tables => _pt;
-    public ulong Cr3 => _pt.Root;
     /// <summary>Page walks done so far (TLB misses, including the walk that faults).</summary>
     public long Walks { get; private set; }
-
-    /// <summary>Drops every TLB entry (not needed after PageTables changes; they flush by generation).</summary>
-    public void FlushTlb() => Array.Clear(_tlb);
 
     public bool Read(ulong va, Span<byte> dst, AccessKind kind, out Trap trap)
     {

@@ -17,8 +17,6 @@ public static class Pte
     public const PteBits Intermediate = PteBits.Valid | PteBits.Writable | PteBits.User;
     /// <summary><c>Page::Cache_mask</c>: PCD | PWT.</summary>
     public const ulong CacheMask = 0x18;
-    /// <summary><c>ATTRIBS_MASK</c>: the bits compared when Fiasco checks whether a mapping's attributes change (XD | User | Writable).</summary>
-    public const ulong AttribsMask = 0x8000_0000_0000_0006;
     /// <summary>Bits 20..13 of a 2 MiB leaf: between PAT (bit 12) and the address; reserved (must be zero).</summary>
     public const ulong Reserved2M = 0x0000_0000_001F_E000;
     /// <summary>Bits 29..13 of a 1 GiB leaf: reserved (must be zero).</summary>
@@ -54,8 +52,4 @@ public static class Pte
         if (!executable) e |= (ulong)PteBits.XD;
         return e;
     }
-
-    /// <summary>Rights a leaf grants (abi-facts §13.2): R always, W if Writable, X if XD clear.</summary>
-    public static (bool R, bool W, bool X) Rights(ulong e) =>
-        (true, (e & (ulong)PteBits.Writable) != 0, (e & (ulong)PteBits.XD) == 0);
 }

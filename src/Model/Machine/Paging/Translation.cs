@@ -20,7 +20,6 @@ public readonly record struct Translation(
         3 => PteAddr,
         _ => throw new ArgumentOutOfRangeException(nameof(i)),
     };
-    public ulong LeafAddress => EntryAddress(EntryCount - 1);
     /// <summary>Whether the leaf's Dirty bit was already set when it was read.</summary>
     public bool LeafDirty => (Leaf & (ulong)PteBits.Dirty) != 0;
 }
