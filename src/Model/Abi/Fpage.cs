@@ -33,4 +33,16 @@ public readonly record struct Fpage(ulong Raw)
         FpageType.Io => $"io[port 0x{CapIndex:x} order {Order}]",
         _ => IsAllSpaces ? "all-spaces" : $"special[0x{Raw:x}]",
     };
+
+    /// <summary>
+    /// Where a send fpage of 2^<paramref name="sendOrder"/> units lands in a receive window of 2^<paramref name="rcvOrder"/>
+    /// (abi-facts §3.2): the larger one is cut to the smaller at the hot spot. Returns the first source unit, the first
+    /// destination unit and how many units move; the same rule for object slots and memory bytes.
+    /// </summary>
+    public static (ulong Src, ulong Dst, ulong Count) Place(ulong srcAddr, int sendOrder, ulong rcvBase, int rcvOrder, ulong hotSpot)
+    {
+        ulong s = 1UL << sendOrder, r = 1UL << rcvOrder;
+        ulong src = srcAddr & ~(s - 1), dst = rcvBase & ~(r - 1);
+        return r >= s ? (src, dst + ((hotSpot % r) & ~(s - 1)), s) : (src + ((hotSpot % s) & ~(r - 1)), dst, r);
+    }
 }

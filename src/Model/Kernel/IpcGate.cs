@@ -34,7 +34,7 @@ public sealed class IpcGate : KObject
         // Through a client cap, or with another label, everything is IPC to the bound thread; the receiver sees the
         // gate label with the W and S bits of the invoked cap, never anything the sender chose (IPC-LABEL-1).
         if (inv.Tag.Label != (long)Protocol.Kobject || !IsControl(inv.Entry))
-            return Kernel.SendIpc(inv, this, GateLabel | ((ulong)inv.Rights & 3));
+            return Kernel.SendIpc(inv, this);
         if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.Inval);
         return (IpcGateOp)inv.Mr(0) switch
         {

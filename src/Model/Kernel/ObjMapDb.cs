@@ -91,10 +91,7 @@ public sealed partial class Kernel
     {
         if (fp.Type != FpageType.Obj) return new(false, 0);
         // Object space orders are slot counts, clipped to the 2^16 slots of a space (abi-facts §3.1, §3.2).
-        ulong s = 1UL << Math.Min(fp.Order, 16), r = 1UL << Math.Min(rcvOrder, 16);
-        ulong srcBase = fp.CapIndex & ~(s - 1), dstBase = rcvBase & ~(r - 1), count = s;
-        if (r >= s) dstBase += (hotSpot % r) & ~(s - 1);
-        else { srcBase += (hotSpot % s) & ~(r - 1); count = r; }
+        var (srcBase, dstBase, count) = Fpage.Place(fp.CapIndex, Math.Min(fp.Order, 16), rcvBase, Math.Min(rcvOrder, 16), hotSpot);
         int mapped = 0;
         for (ulong i = 0; i < count; i++)
         {

@@ -125,9 +125,7 @@ public class Task : KObject
             var fp = new Fpage(inv.Mr(i));
             if (fp.Type != FpageType.Memory || fp.Order < 12) return InvokeResult.Err(L4Err.Inval);
             KuMem.Add(fp);
-            if (MemSpace is Machine.MachineSpace ms && Kernel.Physical is { } pm)
-                for (ulong va = fp.Address; va < fp.Address + (1UL << Math.Min(fp.Order, 21)); va += 0x1000)
-                    if (ms.Tables.Lookup(va) == null) ms.Tables.Map(va, pm.AllocFrame(), Machine.PageSize.Size4K, writable: true, executable: false);
+            if (MemSpace is Machine.MachineSpace ms) Kernel.BackKuMem(ms, fp);
         }
         return InvokeResult.Ok(inv.Tag.Words);
     }

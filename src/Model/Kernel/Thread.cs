@@ -104,7 +104,7 @@ public sealed class Thread : KObject
     {
         // Any other label is plain IPC to the thread, delivering the sender's RSI as label (IPC-LABEL-2).
         if (inv.Tag.Label != (long)Protocol.Thread)
-            return Kernel.SendIpc(inv, this, inv.Label);
+            return Kernel.SendIpc(inv, this);
         if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
         return (ThreadOp)(inv.Mr(0) & 0xFFFF) switch
         {

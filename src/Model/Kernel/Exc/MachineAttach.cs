@@ -28,11 +28,20 @@ public sealed partial class Kernel
         if (Physical == null || t.MemSpace != null || t is Vm) return;
         var space = new MachineSpace(Physical);
         t.MemSpace = space;
-        foreach (var fp in t.KuMem.Append(t.UtcbArea).Where(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order <= 21))
-            for (ulong va = fp.Address; va < fp.Address + (1UL << fp.Order); va += 0x1000)
-                if (space.Tables.Lookup(va) == null)
-                    space.Tables.Map(va, Physical.AllocFrame(), PageSize.Size4K, writable: true, executable: false);
+        foreach (var fp in t.KuMem.Append(t.UtcbArea)) BackKuMem(space, fp);
         foreach (var m in t.MemMappings.Values) space.Insert(m.Va, m.Pa, m.Order, m.Rights, m.Cache);
+    }
+
+    /// <summary>
+    /// Backs kernel-user memory with fresh frames, RW and not executable, where nothing is mapped yet: at most its first
+    /// 2 MiB (the model's bound; UTCB areas are far smaller).
+    /// </summary>
+    internal void BackKuMem(MachineSpace space, Fpage fp)
+    {
+        if (Physical == null || fp.Type != FpageType.Memory || fp.Order < 12) return;
+        for (ulong va = fp.Address; va < fp.Address + (1UL << Math.Min(fp.Order, 21)); va += 0x1000)
+            if (space.Tables.Lookup(va) == null)
+                space.Tables.Map(va, Physical.AllocFrame(), PageSize.Size4K, writable: true, executable: false);
     }
 
     /// <summary>The bus a thread of <paramref name="t"/> runs on.</summary>

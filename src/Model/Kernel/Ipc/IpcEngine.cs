@@ -14,14 +14,14 @@ public sealed partial class Kernel
 {
     private static bool IsOpenWait(SysFlags f) => (f & SysFlags.OpenWait) != 0;
 
-    /// <summary>The send phase of an IPC to <paramref name="dest"/> (a thread, or a gate's bound thread) delivering <paramref name="label"/>.</summary>
-    internal InvokeResult SendIpc(Invocation inv, KObject dest, ulong label)
+    /// <summary>The send phase of an IPC to <paramref name="dest"/>: a thread, or a gate's bound thread (the gate's label is read at delivery).</summary>
+    internal InvokeResult SendIpc(Invocation inv, KObject dest)
     {
         var receiver = dest as Thread ?? (dest as IpcGate)?.BoundThread;
         var op = new IpcOperation
         {
             Caller = inv.Caller, Selector = inv.Selector, Tag = inv.Tag, Timeouts = inv.Timeouts, SendRights = inv.Rights,
-            DeliverLabel = label, SenderLabel = inv.Label, SendTo = dest, Gate = dest as IpcGate, HasSend = true, HasRecv = inv.HasRecv,
+            DeliverLabel = inv.Label, SendTo = dest, Gate = dest as IpcGate, HasSend = true, HasRecv = inv.HasRecv,
             OpenWait = IsOpenWait(inv.Op),
             ExplicitReplySlot = inv.Selector.ExplicitReply ? inv.Selector.Index : null,
         };
@@ -139,7 +139,7 @@ public sealed partial class Kernel
     {
         var from = op.Caller;
         var err = MessageTransfer.Copy(this, op, from, receiver);
-        receiver.ResultLabel = op.Gate is { } g ? Config.GateLabel(g.GateLabel, op.SendRights, op.SenderLabel) : op.DeliverLabel;
+        receiver.ResultLabel = op.Gate is { } g ? Config.GateLabel(g.GateLabel, op.SendRights, op.DeliverLabel) : op.DeliverLabel;
         // Any message from the callee to its caller uses up the caller's reply capability (IPC-REPLY-2).
         if (from.ReplyTo == receiver) from.ReplyTo = null;
         ForgetExplicitReply(from.Task, receiver);

@@ -17,10 +17,8 @@ public sealed class IpcOperation
     public required ulong Timeouts { get; init; }
     /// <summary>Rights of the capability used for the send phase (W/S): S-masking of items, FPU transfer.</summary>
     public CapRights SendRights { get; init; }
-    /// <summary>The label the receiver will see: gate label | W | S, the sender's RSI, or the replier's RSI.</summary>
+    /// <summary>What the sender or replier put in RSI: the receiver's label, except through a gate (gate label | W | S then).</summary>
     public ulong DeliverLabel { get; init; }
-    /// <summary>What the sender put in RSI.</summary>
-    public ulong SenderLabel { get; init; }
     /// <summary>The gate the message goes through: its label is read when the message is delivered, not when it was sent.</summary>
     public IpcGate? Gate { get; init; }
     /// <summary>The object the send phase goes to (a thread, or a gate that is not bound yet).</summary>

@@ -25,9 +25,14 @@ public sealed partial class Kernel
         return null;
     }
 
-    /// <summary>All mappings of <paramref name="t"/> that overlap [lo, lo + size).</summary>
-    private static List<MemMapping> Overlapping(Task t, ulong lo, ulong size) =>
-        t.MemMappings.Values.Where(m => m.Va < lo + size && lo < m.Va + m.Size).OrderBy(m => m.Va).ToList();
+    /// <summary>All mappings of <paramref name="t"/> that overlap [lo, lo + size), in address order.</summary>
+    private List<MemMapping> Overlapping(Task t, ulong lo, ulong size)
+    {
+        // Mappings are page-aligned and at least a page: one aligned page overlaps only the mapping covering it.
+        // This keeps mapping page by page (every page fault) from scanning the whole space.
+        if (size == 1UL << PageOrder && (lo & (size - 1)) == 0) return FindMem(t, lo) is { } m ? [m] : [];
+        return t.MemMappings.Values.Where(m => m.Va < lo + size && lo < m.Va + m.Size).OrderBy(m => m.Va).ToList();
+    }
 
     /// <summary>
     /// sigma0's view of physical memory: a root mapping 1:1 is made up when it is first needed, for any physical
@@ -89,11 +94,7 @@ public sealed partial class Kernel
     public MapOutcome MapMemory(Task src, Fpage fp, Task dst, ulong hotSpot, bool grant, byte cache, ulong rcvBase = 0, int rcvOrder = 47)
     {
         if (fp.Type != FpageType.Memory || fp.Order < PageOrder) return new(false, 0);    // orders below 12 are ignored
-        int so = Math.Min(fp.Order, 47), ro = Math.Min(Math.Max(rcvOrder, PageOrder), 47);
-        ulong s = 1UL << so, r = 1UL << ro;
-        ulong srcBase = fp.Address & ~(s - 1), dstBase = rcvBase & ~(r - 1), count = s;
-        if (r >= s) dstBase += (hotSpot % r) & ~(s - 1);
-        else { srcBase += (hotSpot % s) & ~(r - 1); count = r; }
+        var (srcBase, dstBase, count) = Fpage.Place(fp.Address, Math.Min(fp.Order, 47), rcvBase, Math.Min(Math.Max(rcvOrder, PageOrder), 47), hotSpot);
         if (ReferenceEquals(src, Sigma0)) FabricateSigma0(srcBase, count);
         var req = (MemRights)(fp.Rights & 7);
         int mapped = 0;

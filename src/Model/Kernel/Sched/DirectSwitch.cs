@@ -36,7 +36,7 @@ public sealed partial class Kernel
             if (Ready.Contains(s)) return s;
             _switchedTo = null;
         }
-        return Ready.Peek(_schedRandom == null ? null : n => _schedRandom.Next(n));
+        return Ready.Peek(_schedChoose);
     }
 
     /// <summary>A woken thread of higher priority than the switch target preempts it: the switch ends.</summary>

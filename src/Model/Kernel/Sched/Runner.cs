@@ -12,10 +12,11 @@ public enum RunStop { Done, Idle, StepLimit }
 /// </summary>
 public sealed partial class Kernel
 {
-    private Random? _schedRandom;
+    /// <summary>Draws among the highest-priority ready threads in seeded schedules; null = first come first served.</summary>
+    private Func<int, int>? _schedChoose;
 
     /// <summary>With a seed, the next thread among the highest-priority ready ones is drawn at random (seeded schedules).</summary>
-    public void SeedSchedule(int? seed) => _schedRandom = seed is { } s ? new Random(s) : null;
+    public void SeedSchedule(int? seed) => _schedChoose = seed is { } s ? new Random(s).Next : null;
 
     /// <summary>Gives a thread a program (a sequence of system calls) and makes it ready.</summary>
     public void Start(Thread t, IEnumerable<SyscallRequest> program)

@@ -24,8 +24,9 @@ public sealed class Timers
     public ulong? Next => _set.Count == 0 ? null : _set.Min.At;
 
     /// <summary>Removes and returns the threads whose deadline is at or before <paramref name="now"/>.</summary>
-    public List<Thread> Expired(ulong now)
+    public IReadOnlyList<Thread> Expired(ulong now)
     {
+        if (_set.Count == 0 || _set.Min.At > now) return [];          // the common case allocates nothing
         var list = new List<Thread>();
         while (_set.Count > 0 && _set.Min.At <= now)
         {
