@@ -9,8 +9,9 @@ namespace L4Conf.Adapters.Check;
 /// </summary>
 public static class IpcConsistency
 {
-    /// <summary>Every IPC error code the kernel can set (L4_IPC_*; fiasco src/abi/l4_error.cpp).</summary>
-    private static readonly HashSet<ulong> KnownErrors = [0x02, 0x03, 0x04, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11, 0x13];
+    /// <summary>Every IPC error code the kernel can set: the L4_IPC_* codes of the model's ABI, without the masks.</summary>
+    private static readonly HashSet<ulong> KnownErrors = Enum.GetValues<IpcErr>()
+        .Where(e => e is not (IpcErr.None or IpcErr.ErrorMask or IpcErr.SndErrMask)).Select(e => (ulong)e).ToHashSet();
     public const int Context = 6;
 
     private static string Who(TraceEvent e) => e switch
@@ -21,8 +22,8 @@ public static class IpcConsistency
         _ => "?",
     };
 
-    private static SysFlags? Flags(Invoke i) => i.Op == null ? (SysFlags)(i.Selector & 0xF)
-        : OpNames.Table.Where(t => t.Text == i.Op).Select(t => (SysFlags?)t.Flags).FirstOrDefault();
+    /// <summary>The call's operation: the selector's op bits (the reader checks they agree with the name JDB printed); null for `unk ipc`.</summary>
+    private static SysFlags? Flags(Invoke i) => i.Op == OpNames.Unknown ? null : (SysFlags)(i.Selector & 0xF);
 
     public static IpcCheckReport Check(IReadOnlyList<TraceEvent> events)
     {
@@ -32,7 +33,6 @@ public static class IpcConsistency
         var pendingSends = new List<Invoke>();                         // send phases not yet matched to a receiver
         var gateLabels = new Dictionary<ulong, ulong>();               // gate DID -> label & ~3 seen so far
         var callerOf = new Dictionary<string, string>();               // receiver -> the caller whose call it got last
-        var invokerOf = new Dictionary<Invoke, string>();
         int paired = 0, unpaired = 0, replies = 0, invokes = 0, answers = 0;
 
         void Count(string clause) => checkedBy[clause] = checkedBy.GetValueOrDefault(clause) + 1;
@@ -46,7 +46,6 @@ public static class IpcConsistency
             {
                 invokes++;
                 last[Who(inv)] = inv;
-                invokerOf[inv] = Who(inv);
                 var f = Flags(inv);
                 // A send to no object (JDB: DID=ffffffffffffffff) delivers nothing and is never paired.
                 if (f is { } fl && (fl & SysFlags.Send) != 0 && inv.Dest != null) pendingSends.Add(inv);
@@ -59,7 +58,7 @@ public static class IpcConsistency
             last.Remove(who, out var call);
             var tag = new MsgTag(r.Tag);
             // A failed send phase (even error code) delivered nothing: forget that thread's pending send.
-            if (r.Error != 0 && (r.Error & 1) == 0) pendingSends.RemoveAll(s => invokerOf[s] == who);
+            if (r.Error != 0 && (r.Error & 1) == 0) pendingSends.RemoveAll(s => Who(s) == who);
 
             Count("IPC-ERR-1");
             if (r.Error != 0 && !KnownErrors.Contains(r.Error))
@@ -87,12 +86,12 @@ public static class IpcConsistency
             // A completed receive phase: find the send it took, newest first among those addressed plausibly.
             // A call's receive phase takes the callee's reply; a wait takes a call or send.
             bool wantsReply = flags == SysFlags.Call;
-            var src = pendingSends.LastOrDefault(s => invokerOf[s] != who && s.Tag == r.Tag && SameWords(s, r) && IsReply(s) == wantsReply);
+            var src = pendingSends.LastOrDefault(s => Who(s) != who && s.Tag == r.Tag && SameWords(s, r) && IsReply(s) == wantsReply);
             if (src == null) { unpaired++; continue; }
             pendingSends.Remove(src);
             paired++;
             Count("IPC-MSG-1");                                        // matched on the tag: the receiver sees the sender's tag
-            string sender = invokerOf[src];
+            string sender = Who(src);
             if (IsReply(src))
             {
                 replies++;
@@ -129,7 +128,8 @@ public static class IpcConsistency
             { PageFaults = faults, PagerIpcs = pagerIpcs };
     }
 
-    private static bool IsReply(Invoke s) => s.Op is "repl" or "send rcap";
+    /// <summary>A reply (repl, send rcap): the op has the reply bit.</summary>
+    internal static bool IsReply(Invoke s) => ((Flags(s) ?? SysFlags.None) & SysFlags.Reply) != 0;
 
     /// <summary>The words both entries show agree (JDB shows the first two of each).</summary>
     private static bool SameWords(Invoke s, InvokeResultEvent r)

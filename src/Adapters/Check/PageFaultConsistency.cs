@@ -41,7 +41,7 @@ public static class PageFaultConsistency
                     violations.Add(new IpcViolation("PF-IPC-1", r, $"page-fault IPC with {new MsgTag(r.Tag).Words} words, not 2", Before(events, k)));
                 // The pager's answer: a map (no words, one item), nothing (label >= 0, no item), or a refusal (label < 0, nothing).
                 var reply = events.Skip(k + 1).Take(Window * 4).OfType<Invoke>().FirstOrDefault(i => i.Thread == r.Thread && i.ThreadRef == r.ThreadRef);
-                if (reply is { Op: "repl" or "send rcap" })
+                if (reply != null && IpcConsistency.IsReply(reply))
                 {
                     Count("PF-IPC-5");
                     var rt = new MsgTag(reply.Tag);

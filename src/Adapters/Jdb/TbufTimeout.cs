@@ -8,9 +8,9 @@ namespace L4Conf.Adapters.Jdb;
 /// tb_entry_output.cpp, formatter_ipc). `INF` is the never timeout (raw 0), `0` the zero timeout (raw 0x400,
 /// src/abi/l4_types.cpp); other values are rounded (`100m`, `3.0s`, `>99s`, `abs=...`) and lose the raw bits.
 /// The raw pair (send half in bits 31..16, receive half in 15..0) is known only when both halves are shown and
-/// each is `INF` or `0`.
+/// each is `INF` or `0`; otherwise Raw is 0.
 /// </summary>
-internal readonly partial record struct TbufTimeout(string Text, ulong Raw, bool Exact)
+internal readonly partial record struct TbufTimeout(string Text, ulong Raw)
 {
     private const ulong Never = 0, Zero = 0x400;
     private const string NotAvailable = "abs-N/A";
@@ -26,7 +26,7 @@ internal readonly partial record struct TbufTimeout(string Text, ulong Raw, bool
                 throw new TbufFieldException(
                     $"bad timeout '{p}' in TO={text}: expected INF, 0, a rounded time like 100m, 3.0s, >99s, or abs=...");
         if (op is not { } flags)
-            return parts.Length is 1 or 2 ? new TbufTimeout(text, 0, false) : throw Shape(text, "one or two timeouts");
+            return parts.Length is 1 or 2 ? new TbufTimeout(text, 0) : throw Shape(text, "one or two timeouts");
 
         var send = (flags & SysFlags.Send) != 0;
         var recv = (flags & SysFlags.Recv) != 0;
@@ -34,8 +34,8 @@ internal readonly partial record struct TbufTimeout(string Text, ulong Raw, bool
         if (parts.Length != shown)
             throw Shape(text, shown switch { 0 => "no timeout", 1 => "one timeout", _ => "send/receive timeouts" });
         if (shown == 2 && Raw16(parts[0]) is { } snd && Raw16(parts[1]) is { } rcv)
-            return new TbufTimeout(text, snd << 16 | rcv, true);
-        return new TbufTimeout(text, 0, false);
+            return new TbufTimeout(text, snd << 16 | rcv);
+        return new TbufTimeout(text, 0);
     }
 
     private static ulong? Raw16(string part) => part switch { "INF" => Never, "0" => Zero, _ => null };

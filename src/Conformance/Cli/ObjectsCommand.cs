@@ -41,26 +41,18 @@ public static class ObjectsCommand
         var maxIndex = new Option<string?>("--max-index") { Description = "Compare only capabilities with an index up to this (hex with 0x, or decimal)" };
         var cmd = new Command("diff", "Structurally diff two object graphs (objects matched by type, name and capability structure)")
             { a, b, aDump, bDump, initial, spaces, maxIndex };
-        cmd.SetAction(pr =>
+        cmd.SetAction(pr => InputErrors.Guard(() =>
         {
-            try
-            {
-                var ga = Load(pr.GetValue(a)!, pr.GetValue(aDump));
-                var gb = Load(pr.GetValue(b)!, pr.GetValue(bDump));
-                var opts = DiffOptions.Default;
-                if (pr.GetValue(initial) is { } r) opts = DiffOptions.InitialCaps(r);
-                if (pr.GetValue(spaces) is { } s) opts = opts with { Spaces = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() };
-                if (pr.GetValue(maxIndex) is { } mi) opts = opts with { MaxCapIndex = ParseInt(mi) };
-                var result = ObjectGraphDiff.Compare(ga, gb, opts);
-                Console.Write(ObjectGraphDiff.Format(result));
-                return result.Equal ? 0 : 1;
-            }
-            catch (Exception e) when (e is ObjectDumpFormatException or IOException or UnauthorizedAccessException or ArgumentException or FormatException)
-            {
-                Console.Error.WriteLine($"l4conf: {e.Message}");
-                return 2;
-            }
-        });
+            var ga = Load(pr.GetValue(a)!, pr.GetValue(aDump));
+            var gb = Load(pr.GetValue(b)!, pr.GetValue(bDump));
+            var opts = DiffOptions.Default;
+            if (pr.GetValue(initial) is { } r) opts = DiffOptions.InitialCaps(r);
+            if (pr.GetValue(spaces) is { } s) opts = opts with { Spaces = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() };
+            if (pr.GetValue(maxIndex) is { } mi) opts = opts with { MaxCapIndex = ParseInt(mi) };
+            var result = ObjectGraphDiff.Compare(ga, gb, opts);
+            Console.Write(ObjectGraphDiff.Format(result));
+            return result.Equal ? 0 : 1;
+        }));
         return cmd;
     }
 

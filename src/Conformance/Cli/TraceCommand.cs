@@ -28,14 +28,12 @@ public static class TraceCommand
         var file = CaptureArg();
         var jsonl = new Option<bool>("--jsonl") { Description = $"Print the events as JSON lines ({TraceFormat.Version})" };
         var cmd = new Command("read", "Read a capture and count what it holds") { file, jsonl };
-        cmd.SetAction(pr => Guard(() =>
+        cmd.SetAction(pr => InputErrors.Guard(() =>
         {
             var cap = TraceBufferReader.ReadFile(pr.GetValue(file)!.FullName);
             if (pr.GetValue(jsonl))
             {
-                var rec = new TraceRecorder();
-                foreach (var e in cap.Events) rec.Add(e);
-                rec.WriteJsonLines(Console.Out);
+                TraceRecorder.WriteJsonLines(Console.Out, cap.Events);   // the reader numbered them 1..N already
                 return 0;
             }
             Console.WriteLine($"{cap.FileName}: {cap.EntryCount} entries ({cap.Order}, entry numbers {cap.FirstEntry}..{cap.LastEntry})");
@@ -52,7 +50,7 @@ public static class TraceCommand
         var file = CaptureArg();
         var all = new Option<bool>("--all") { Description = "List every violation, not only the first" };
         var cmd = new Command("check", "Check each IPC event of a capture for consistency with the model's rules") { file, all };
-        cmd.SetAction(pr => Guard(() =>
+        cmd.SetAction(pr => InputErrors.Guard(() =>
         {
             var cap = TraceBufferReader.ReadFile(pr.GetValue(file)!.FullName);
             var rep = IpcConsistency.Check(cap.Events);
@@ -83,14 +81,4 @@ public static class TraceCommand
         PageFault p => $"pf {p.ThreadRef ?? p.Thread.ToString("x4")} pfa=0x{p.Pfa:x} ip=0x{p.Ip:x} err=0x{p.ErrorCode:x}",
         _ => JsonSerializer.Serialize(e),
     };
-
-    private static int Guard(Func<int> body)
-    {
-        try { return body(); }
-        catch (Exception e) when (e is TraceBufferFormatException or IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"l4conf: {e.Message}");
-            return 2;
-        }
-    }
 }

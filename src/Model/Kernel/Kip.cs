@@ -8,6 +8,10 @@ public sealed record MemDesc(ulong Start, ulong End, MemDescType Type, byte SubT
 {
     /// <summary>Word 0: type 3..0, sub type 7..4, virtual bit 9, start in bits 63..10; word 1: inclusive end.</summary>
     public (ulong W0, ulong W1) Encode() => ((Start & ~0x3FFUL) | ((ulong)SubType << 4) | (Virtual ? 0x200UL : 0) | (byte)Type, (End - 1) | 0x3FF);
+
+    /// <summary>The inverse of <see cref="Encode"/>: the end is exclusive again.</summary>
+    public static MemDesc Decode(ulong w0, ulong w1) =>
+        new(w0 & ~0x3FFUL, (w1 | 0x3FF) + 1, (MemDescType)(w0 & 0xF), (byte)((w0 >> 4) & 0xF), (w0 & 0x200) != 0);
 }
 
 /// <summary>

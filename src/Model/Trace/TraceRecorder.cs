@@ -20,9 +20,12 @@ public sealed class TraceRecorder
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     /// <summary>JSON lines: a header line with the format version, then one event per line.</summary>
-    public void WriteJsonLines(TextWriter w)
+    public void WriteJsonLines(TextWriter w) => WriteJsonLines(w, _events);
+
+    /// <summary>The same for events numbered elsewhere (a capture reader's).</summary>
+    public static void WriteJsonLines(TextWriter w, IReadOnlyList<TraceEvent> events)
     {
-        w.WriteLine(JsonSerializer.Serialize(new { format = TraceFormat.Version, events = _events.Count }, Json));
-        foreach (var e in _events) w.WriteLine(JsonSerializer.Serialize(e, Json));
+        w.WriteLine(JsonSerializer.Serialize(new { format = TraceFormat.Version, events = events.Count }, Json));
+        foreach (var e in events) w.WriteLine(JsonSerializer.Serialize(e, Json));
     }
 }

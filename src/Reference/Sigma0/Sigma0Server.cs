@@ -27,14 +27,15 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
         {
             if (thread.ResultTag.HasError) { yield return _s.Next(_s.Wait()); continue; }
             MsgTag reply;
-            if (thread.ResultTag.Label == (long)Protocol.Factory && NewClientCheck(thread.ResultLabel) is not { } refused)
+            if (thread.ResultTag.Label != (long)Protocol.Factory) reply = Handle(thread.ResultTag, thread.ResultLabel);
+            else if (NewClientCheck(thread.ResultLabel) is { } refused) reply = refused;
+            else
             {
                 // A new client: create its gate (a system call of its own), then answer with the gate as a typed item.
                 ulong slot = _nextGate++;
                 yield return _s.Next(_s.CreateGate(2 << 12, slot << 12, 3 << 12, slot << 4));
                 reply = _s.Error(thread.ResultTag) != 0 ? Error(L4Err.NoMem) : MapBack(slot);
             }
-            else reply = thread.ResultTag.Label == (long)Protocol.Factory ? NewClientCheck(thread.ResultLabel)!.Value : Handle(thread.ResultTag, thread.ResultLabel);
             yield return _s.Next(_s.ReplyAndWait(reply));
         }
     }
@@ -56,7 +57,8 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
     {
         ulong mr0 = U.Mr(0);
         if ((mr0 & ~0xFFUL) != ~0xFFUL) return Error(L4Err.NoSys);                        // SIGMA0_REQ_MAGIC
-        switch ((Sigma0Request)(mr0 & ~0xFUL))
+        var request = (Sigma0Request)(mr0 & ~0xFUL);
+        switch (request)
         {
             case Sigma0Request.FpageRam:
             case Sigma0Request.FpageIomem:
@@ -65,10 +67,10 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
                 var fp = new Fpage(U.Mr(1));
                 if (fp.Order < 12 || (fp.Address & ((1UL << fp.Order) - 1)) != 0) return Error(L4Err.Inval);
                 ulong size = 1UL << fp.Order;
-                bool ram = (Sigma0Request)(mr0 & ~0xFUL) == Sigma0Request.FpageRam;
+                bool ram = request == Sigma0Request.FpageRam;
                 if (ram ? !Owners.IsRam(fp.Address, size) || !Owners.Take(fp.Address, size, client) : !Owners.IsIo(fp.Address, size))
                     return Error(L4Err.NoMem);
-                bool cached = (Sigma0Request)(mr0 & ~0xFUL) != Sigma0Request.FpageIomem;
+                bool cached = request != Sigma0Request.FpageIomem;
                 return Answer(fp.Address, fp.Order, ram ? MemRights.RWX : MemRights.RW, cached);
             }
             case Sigma0Request.FpageAny:
