@@ -17,17 +17,7 @@ public class TraceBufferTests
 {
     private static string Real(string name) => L4Conf.Conformance.Cases.TracePath.Real(name);
 
-    private static readonly Dictionary<string, TraceBufferCapture> Cache = new();
-
-    private static TraceBufferCapture Read(string name)
-    {
-        lock (Cache)
-        {
-            if (!Cache.TryGetValue(name, out var c))
-                Cache[name] = c = TraceBufferReader.ReadFile(Real(name));
-            return c;
-        }
-    }
+    private static TraceBufferCapture Read(string name) => L4Conf.Conformance.Cases.TracePath.TraceBuffer(name);
 
     /// <summary>The event of JDB entry <paramref name="number"/>.</summary>
     private static T Entry<T>(TraceBufferCapture c, long number) where T : TraceEvent

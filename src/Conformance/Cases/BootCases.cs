@@ -39,7 +39,7 @@ public static class BootCases
         });
         yield return Case("boot/equals-real-dump", "the model's boot graph equals the real dump's kernel-made initial caps", ["BOOT-4", "DUMP-2"], c =>
         {
-            var real = ObjectDumpReader.ReadFile(TracePath.Real("jdb_mapdb_objs.log")).Single();
+            var real = TracePath.ObjectDumps("jdb_mapdb_objs.log").Single();
             var model = new World().K.Snapshot();
             var diff = ObjectGraphDiff.Compare(model, real, DiffOptions.InitialCaps("moe"));
             c.True(diff.Equal, "model boot state differs from the real dump:\n" + ObjectGraphDiff.Format(diff));

@@ -39,7 +39,7 @@ public static partial class CaplifeCase
     private static void Run(CaseContext c)
     {
         var log = File.ReadAllLines(TracePath.Real("caplife.log"));
-        var dumps = ObjectDumpReader.ReadFile(TracePath.Real("caplife_mapdb_objs.log"));
+        var dumps = TracePath.ObjectDumps("caplife_mapdb_objs.log");
         c.Equal(3, dumps.Count, "real dumps in caplife_mapdb_objs.log");
 
         // The child's slots as the real loader assigned them (Lua hash order), from the phase A table.

@@ -24,7 +24,7 @@ public static class FileServerCase
 
     private static void Run(CaseContext c)
     {
-        var cap = TraceBufferReader.ReadFile(TracePath.Real("file_server_jdb_tbuf_client_server.log"));
+        var cap = TracePath.TraceBuffer("file_server_jdb_tbuf_client_server.log");
         var ev = cap.Events;
         bool IsClient(TraceEvent e) => e is Invoke { ThreadRef: not null } or InvokeResultEvent { ThreadRef: not null };
         var calls = ev.OfType<Invoke>().Where(IsClient).ToList();

@@ -210,7 +210,7 @@ public static class MachineCases
             w.K.Run(maxSteps: 200);
             var got = w.K.Trace.Events.OfType<Model.Trace.InvokeResultEvent>().First(r => r.Thread == w.Boot.Sigma0Thread.DbgId && new MsgTag(r.Tag).Label == (long)Protocol.PageFault);
             // The real entry 2174 of traces/real/jdb_tbuf.log: "0008 answ [Kpf,w=2,i=0] L=43 err=0 (OK) (2b2f4,2b2f0)".
-            var real = Adapters.Jdb.TraceBufferReader.ReadFile(TracePath.Real("jdb_tbuf.log")).Events.OfType<Model.Trace.InvokeResultEvent>()
+            var real = TracePath.TraceBuffer("jdb_tbuf.log").Events.OfType<Model.Trace.InvokeResultEvent>()
                 .First(r => r.Thread == 8 && r.Mrs.Length == 2 && r.Mrs[1] == 0x2b2f0);
             c.Equal(new MsgTag(real.Tag).ToString(), new MsgTag(got.Tag).ToString(), "tag");
             c.Equal(real.Label, got.Label, "label: the boot pager gate's 0x40 | W | S");

@@ -27,7 +27,7 @@ public static class TraceCases
             int total = 0, paired = 0, pfIpc = 0;
             foreach (var (file, entries, ipc, answ, pf) in Captures)
             {
-                var cap = TraceBufferReader.ReadFile(TracePath.Real(file));
+                var cap = TracePath.TraceBuffer(file);
                 c.Equal((entries, ipc, answ, pf), (cap.EntryCount, cap.IpcCount, cap.AnswerCount, cap.PageFaultCount), $"{file}: entries, ipc, answ, pf");
                 var rep = IpcConsistency.Check(cap.Events);
                 c.True(rep.Ok, $"{file}: " + string.Join("; ", rep.Violations.Take(3).Select(v => $"{v.Clause} at line {v.Event.Line}: {v.Message}")));
