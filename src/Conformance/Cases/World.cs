@@ -59,9 +59,7 @@ public sealed class World
     public ulong CreateWith(L4Sys who, ulong factory, long proto, params (ulong, ulong)[] args)
     {
         ulong slot = FreeSlot();
-        var t = who.FactoryCreate(factory, proto, slot, args);
-        long e = who.Error(t);
-        if (e != 0) throw new Suite.CaseFailure($"setup: factory create({proto}) failed with {e}");
+        Check(who, who.FactoryCreate(factory, proto, slot, args), $"factory create({proto})");
         return slot;
     }
 

@@ -62,7 +62,7 @@ public sealed class IrqSender : KObject
         if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
         Target = t;
         BindLabel = inv.Mr(1);
-        if (Pending > 0 && !Masked) { Pending = 0; Kernel.IrqFired(this, t); }   // IRQ-2: pending is delivered after bind
+        TryDeliver();                                                       // IRQ-2: pending is delivered after bind
         return InvokeResult.Ok();
     }
 
@@ -81,7 +81,15 @@ public sealed class IrqSender : KObject
     /// <summary>Trigger: delivered as IPC to the bound thread, or kept pending while unbound or masked.</summary>
     public void Trigger()
     {
-        if (Target == null || Masked) { Pending = 1; return; }
+        Pending = 1;
+        TryDeliver();
+    }
+
+    /// <summary>A pending trigger goes to the bound thread once the IRQ is bound and unmasked.</summary>
+    private void TryDeliver()
+    {
+        if (Pending == 0 || Target == null || Masked) return;
+        Pending = 0;
         Kernel.IrqFired(this, Target);
     }
 
@@ -90,7 +98,7 @@ public sealed class IrqSender : KObject
     private void Unmask()
     {
         Masked = false;
-        if (Pending > 0 && Target != null) { Pending = 0; Kernel.IrqFired(this, Target); }
+        TryDeliver();
     }
 
     protected internal override void OnDestroy()
