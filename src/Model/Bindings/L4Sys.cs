@@ -9,8 +9,10 @@ namespace L4Conf.Model.Bindings;
 /// The l4sys C bindings as user code calls them (l4re l4sys/include/*.h): each fills the caller's UTCB and
 /// enters the kernel through the one system call, exactly as the real library does. Returns the result tag.
 /// </summary>
-public sealed class L4Sys(KernelState k, KThread self, bool deferred = false)
+public sealed class L4Sys(KernelState k, KThread self, bool deferred = false, ISyscallPort? port = null)
 {
+    /// <summary>A blocking program's port: each call is handed to the run loop and returns completed.</summary>
+    public ISyscallPort? Port { get; } = port;
     public KernelState Kernel { get; } = k;
     public KThread Self { get; } = self;
     private Utcb U => Self.Utcb;
@@ -30,6 +32,7 @@ public sealed class L4Sys(KernelState k, KThread self, bool deferred = false)
     public MsgTag Enter(ulong rdx, MsgTag tag, ulong rsi = 0, ulong r8 = 0)
     {
         if (Deferred) { Pending = new SyscallRequest(rdx, tag, rsi, r8); return default; }
+        if (Port != null) { Port.Syscall(new SyscallRequest(rdx, tag, rsi, r8)); return Self.ResultTag; }
         if (!Kernel.Syscall(Self, rdx, tag, rsi, r8) && Kernel.RunUntilComplete(Self) != RunStop.Done)
         {
             if (!CancelBlockedCalls)

@@ -69,11 +69,11 @@ public static class Kip
         new(0x0, 0x9fc00, MemDescType.Conventional),
         new(0x100000, 0x1ffdf000, MemDescType.Conventional),
         new(0x0, 0x1000, MemDescType.Arch),
-        new(0x1000, 0x1400, MemDescType.Bootloader),
+        new(0x1000, 0x1400, MemDescType.Bootloader, SubType: 7),          // mbi_rt RWX (sigma0's dump: [4:RWX:1000;1fff])
         new(0x8000, 0x9000, MemDescType.Reserved),
         new(0xa000, 0x16800, MemDescType.Dedicated),
-        new(0x17000, 0x5b800, MemDescType.Bootloader),
-        new(0x5c800, 0x69000, MemDescType.Bootloader),
+        new(0x17000, 0x5b800, MemDescType.Bootloader, SubType: 5),        // Moe text R-X ([4:R-X:17000;5bfff])
+        new(0x5c800, 0x69000, MemDescType.Bootloader, SubType: 6),        // Moe data RW- ([4:RW-:5c000;68fff])
         new(0x9fc00, 0xa0000, MemDescType.Arch),
         new(0xf0000, 0x100000, MemDescType.Arch),
         new(0xfee00000, 0xfee01000, MemDescType.Reserved),

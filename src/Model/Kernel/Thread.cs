@@ -96,6 +96,10 @@ public sealed class Thread : KObject
     {
         if (_dead) return;
         _dead = true;
+        // A program on a dead thread never runs again; a blocking one unwinds from the call it is blocked in.
+        var program = Program;
+        Program = null;
+        program?.Dispose();
         Kernel.AbortIpcOf(this);
         Task?.Threads.Remove(this);
     }

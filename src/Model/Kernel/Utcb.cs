@@ -9,6 +9,8 @@ namespace L4Conf.Model.Kernel;
 public sealed class Utcb
 {
     public const int Words = 128, MrCount = 63, BdrIndex = 64, BrBase = 65, BrCount = 58, ErrorIndex = 123;
+    /// <summary>Byte offset of word 63, the UTCB's own address: user code reads it through GS (captured gs_base = UTCB + 0x1f8).</summary>
+    public const ulong OwnAddressOffset = 63 * 8;
     public readonly ulong[] W = new ulong[Words];
 
     public ulong Mr(int i) => (uint)i < MrCount ? W[i] : 0;

@@ -1,43 +1,39 @@
 namespace L4Conf.Reference.Sigma0;
 
 /// <summary>
-/// Who owns each 4 KiB page of physical memory, first come first served (l4re sigma0/server/src/memmap.cc,
-/// mem_man.cc): free RAM from the KIP's Conventional descriptors, sigma0's own reserved regions, I/O memory.
+/// sigma0's resource maps (l4re sigma0/server/src/init_mem.cc, memmap.cc, mem_man.cc): RAM (first come, first
+/// served, with rights) and I/O memory (shared, no owner checks), and the dump it prints at start.
 /// </summary>
 public sealed class MemoryOwners
 {
-    private readonly SortedDictionary<ulong, ulong> _owner = new();     // page -> client id
-    private readonly List<(ulong Lo, ulong Hi)> _ram = new();
-    private readonly List<(ulong Lo, ulong Hi)> _io = new();
+    public ResourceMap Ram { get; } = new();
+    public ResourceMap IoMem { get; } = new();
 
-    public void AddRam(ulong lo, ulong hi) => _ram.Add((lo, hi));
-    public void AddIo(ulong lo, ulong hi) => _io.Add((lo, hi));
-    public void Reserve(ulong lo, ulong hi, ulong owner) { for (ulong p = lo & ~0xFFFUL; p < hi; p += 0x1000) _owner[p] = owner; }
+    public MemoryOwners() => IoMem.AddFree(new Region(0, ulong.MaxValue, 0, Region.RW));
 
-    public bool IsRam(ulong lo, ulong size) => _ram.Any(r => lo >= r.Lo && lo + size <= r.Hi);
-    public bool IsIo(ulong lo, ulong size) => _io.Any(r => lo >= r.Lo && lo + size <= r.Hi);
-    public ulong? OwnerOf(ulong page) => _owner.TryGetValue(page, out var o) ? o : null;
+    public bool IsRam(ulong lo, ulong size) => Ram.Find(lo, lo + size - 1) != null;
+    public bool IsIo(ulong lo, ulong size) => IoMem.Find(lo, lo + size - 1) != null;
+    public byte? IoRights(ulong lo, ulong size) => IoMem.Find(lo, lo + size - 1)?.Rights;
+    public ulong? OwnerOf(ulong page) => Ram.Find(page, page + 0xFFF)?.Owner;
 
-    /// <summary>Takes [lo, lo+size) for <paramref name="client"/> if every page is free or already the client's.</summary>
-    public bool Take(ulong lo, ulong size, ulong client)
+    /// <summary>SIGMA0_REQ_FPAGE_RAM: [lo, lo+size) inside one region that is free or the client's; it becomes the client's, RWX.</summary>
+    public bool Take(ulong lo, ulong size, ulong client) => Ram.Alloc(lo, lo + size - 1, client);
+
+    /// <summary>A page fault: the page is the client's if its region has the rights the access needs; returns the region's rights.</summary>
+    public byte? TakeFault(ulong page, ulong client, byte need) => Ram.AllocGetRights(page, page + 0xFFF, client, need);
+
+    /// <summary>SIGMA0_REQ_FPAGE_ANY: the first free region's first naturally aligned block of 2^order bytes.</summary>
+    public ulong? TakeAny(int order, ulong client) => Ram.AllocFirst(1UL << order, client);
+
+    /// <summary>sigma0's start-up dump (memmap.cc dump_all, mem_man dump, ioports_x86.cc): RAM, IOMEM, IO PORTS.</summary>
+    public IEnumerable<string> Dump()
     {
-        for (ulong p = lo; p < lo + size; p += 0x1000)
-            if (_owner.TryGetValue(p, out var o) && o != client) return false;
-        for (ulong p = lo; p < lo + size; p += 0x1000) _owner[p] = client;
-        return true;
-    }
-
-    /// <summary>The lowest naturally aligned free RAM block of 2^order bytes, taken for <paramref name="client"/>.</summary>
-    public ulong? TakeAny(int order, ulong client)
-    {
-        ulong size = 1UL << order;
-        foreach (var (rlo, rhi) in _ram.OrderBy(r => r.Lo))
-            for (ulong a = (rlo + size - 1) & ~(size - 1); a + size <= rhi; a += size)
-            {
-                bool free = true;
-                for (ulong p = a; p < a + size && free; p += 0x1000) free = !_owner.ContainsKey(p);
-                if (free) { Take(a, size, client); return a; }
-            }
-        return null;
+        yield return "RAM:------------------------";
+        foreach (var r in Ram.Regions) yield return r.ToString();
+        yield return "IOMEM:----------------------";
+        foreach (var r in IoMem.Regions) yield return r.ToString();
+        // All 65536 I/O ports, stored shifted left by 12 (ioports_x86.cc PORT_SHIFT), free.
+        yield return "IO PORTS--------------------------";
+        yield return new Region(0, (0x10000UL << 12) - 1, 0, Region.RW).ToString();
     }
 }

@@ -11,7 +11,7 @@ namespace L4Conf.Reference.Sigma0;
 /// (l4re sigma0/server/src/{init.cc,mem_man.cc,memmap.cc}; abi-facts §10). It runs as a thread program: every action
 /// is a real system call through its own capabilities.
 /// </summary>
-public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners owners, ulong kipAddress)
+public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners owners, ulong kipAddress, bool announce = false)
 {
     private readonly L4Sys _s = new(kernel, thread, deferred: true);
     private ulong _nextGate = Sigma0Ids.FirstGateSlot;
@@ -22,6 +22,9 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
     /// <summary>The server loop: wait, handle, reply-and-wait (send timeout 0, receive never).</summary>
     public IEnumerable<SyscallRequest> Program()
     {
+        if (announce)
+            foreach (var line in Banner())
+                yield return _s.Next(_s.VconWrite((ulong)InitialCap.Log << 12, line + "\n"));
         yield return _s.Next(_s.Wait());
         while (true)
         {
@@ -38,6 +41,20 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
             }
             yield return _s.Next(_s.ReplyAndWait(reply));
         }
+    }
+
+    /// <summary>
+    /// What sigma0 prints at start (sigma0/server/src/init.cc:57-93, memmap.cc dump_all; runtime-misc notes §1): the
+    /// greeting, the KIP address, its one scratch page, and the dump of all resource maps. The real one writes each
+    /// stream piece as its own log write; the model writes whole lines.
+    /// </summary>
+    public IEnumerable<string> Banner()
+    {
+        yield return "SIGMA0: Hello!";
+        yield return $"  KIP @ {kipAddress:x}";
+        yield return "  allocated 4 KiB for maintenance structures";
+        yield return "SIGMA0: Dump of all resource maps";
+        foreach (var l in Owners.Dump()) yield return l;
     }
 
     private MsgTag Handle(MsgTag tag, ulong label)
@@ -68,10 +85,11 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
                 if (fp.Order < 12 || (fp.Address & ((1UL << fp.Order) - 1)) != 0) return Error(L4Err.Inval);
                 ulong size = 1UL << fp.Order;
                 bool ram = request == Sigma0Request.FpageRam;
-                if (ram ? !Owners.IsRam(fp.Address, size) || !Owners.Take(fp.Address, size, client) : !Owners.IsIo(fp.Address, size))
-                    return Error(L4Err.NoMem);
+                // RAM: first come, first served, sent RWX; I/O memory: any client, with the region's rights (memmap.cc map_mem).
+                byte? rights = ram ? (Owners.Take(fp.Address, size, client) ? Region.RWX : null) : Owners.IoRights(fp.Address, size);
+                if (rights == null) return Error(L4Err.NoMem);
                 bool cached = request != Sigma0Request.FpageIomem;
-                return Answer(fp.Address, fp.Order, ram ? MemRights.RWX : MemRights.RW, cached);
+                return Answer(fp.Address, fp.Order, (MemRights)rights.Value, cached);
             }
             case Sigma0Request.FpageAny:
             {
@@ -88,12 +106,18 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
         }
     }
 
-    /// <summary>A client's page fault: the 4 KiB page is mapped 1:1 if free or the client's, with the region's rights.</summary>
+    /// <summary>
+    /// A client's page fault (memmap.cc handle_page_fault): the access needs R, RW, RX or RWX from its fetch/write bits;
+    /// the page is the client's if its region is free or the client's and has those rights; it is sent with the
+    /// region's full rights. Otherwise -ENOMEM.
+    /// </summary>
     private MsgTag PageFault(ulong client)
     {
-        ulong page = U.Mr(0) & ~0xFFFUL;
-        if (!Owners.IsRam(page, 0x1000) || !Owners.Take(page, 0x1000, client)) return Error(L4Err.NoMem);
-        return Answer(page, 12, MemRights.RWX, cached: true);
+        ulong w = U.Mr(0);
+        ulong page = w & ~0xFFFUL;
+        bool fetch = (w & 4) != 0, write = (w & 2) != 0;
+        byte need = fetch ? (write ? Region.RWX : Region.RX) : (write ? Region.RW : Region.R);
+        return Owners.TakeFault(page, client, need) is { } rights ? Answer(page, 12, (MemRights)rights, cached: true) : Error(L4Err.NoMem);
     }
 
     /// <summary>Factory protocol with MR0 = L4_PROTO_SIGMA0 makes a new client: null when allowed, else the refusal (SIGMA0-NEW-1).</summary>

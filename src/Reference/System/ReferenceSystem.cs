@@ -24,29 +24,39 @@ public sealed class ReferenceSystem
     }
 
     /// <summary>
-    /// sigma0's init_mem (l4re sigma0/server/src/init_mem.cc; abi-facts §10.3): Conventional = free RAM; Reserved and
-    /// Dedicated = sigma0's (id 2); Bootloader = the root task's (id 4); Arch/Info/Shared = sigma0's inside RAM, free
-    /// I/O memory outside. Physical page 0 is never handed out. Virtual descriptors describe address spaces, not memory.
+    /// sigma0's init_mem (l4re sigma0/server/src/init_mem.cc:19-97; runtime-misc notes §1.4): IOMEM starts as one free
+    /// RW region; per physical descriptor, Conventional memory (rounded inwards) is free RAM and sigma0's in IOMEM;
+    /// Reserved/Dedicated are sigma0's in both; Bootloader regions are the root task's (id 4) with the descriptor's
+    /// sub-type as rights; Info/Arch/Shared are free IOMEM and sigma0's RAM. Others are rounded outwards.
     /// </summary>
     public static MemoryOwners OwnersFromKip(IEnumerable<MemDesc> descs, ulong ramBytes)
     {
         var o = new MemoryOwners();
-        var phys = descs.Where(d => !d.Virtual).ToList();
-        foreach (var d in phys.Where(d => d.Type == MemDescType.Conventional)) o.AddRam(d.Start & ~0xFFFUL, Math.Min(d.End & ~0xFFFUL, ramBytes));
-        foreach (var d in phys.Where(d => d.Type != MemDescType.Conventional))
+        foreach (var d in descs.Where(d => !d.Virtual))
         {
-            ulong lo = d.Start & ~0xFFFUL, hi = (d.End + 0xFFF) & ~0xFFFUL;
+            ulong start, end;
+            if (d.Type == MemDescType.Conventional) { start = (d.Start + 0xFFF) & ~0xFFFUL; end = (d.End & ~0xFFFUL) - 1; }
+            else { start = d.Start & ~0xFFFUL; end = ((d.End + 0xFFF) & ~0xFFFUL) - 1; }
             switch (d.Type)
             {
-                case MemDescType.Reserved or MemDescType.Dedicated: o.Reserve(lo, hi, Sigma0Ids.Sigma0); break;
-                case MemDescType.Bootloader: o.Reserve(lo, hi, Sigma0Ids.RootTask); break;
-                default:
-                    if (lo < ramBytes) o.Reserve(lo, Math.Min(hi, ramBytes), Sigma0Ids.Sigma0);
-                    if (hi > ramBytes) o.AddIo(Math.Max(lo, ramBytes), hi);
+                case MemDescType.Conventional:
+                    o.Ram.AddFree(new Region(start, Math.Min(end, ramBytes - 1), 0, Region.RWX));
+                    o.IoMem.Reserve(new Region(start, end, Sigma0Ids.Sigma0, Region.RW));
+                    break;
+                case MemDescType.Reserved or MemDescType.Dedicated:
+                    o.IoMem.Reserve(new Region(start, end, Sigma0Ids.Sigma0, Region.RW));
+                    o.Ram.Reserve(new Region(start, end, Sigma0Ids.Sigma0, Region.RWX));
+                    break;
+                case MemDescType.Bootloader:
+                    o.IoMem.Reserve(new Region(start, end, Sigma0Ids.Sigma0, Region.RW));
+                    o.Ram.Reserve(new Region(start, end, Sigma0Ids.RootTask, (byte)(d.SubType & 0xF)));
+                    break;
+                case MemDescType.Info or MemDescType.Arch or MemDescType.Shared:
+                    o.IoMem.AddFree(new Region(start, end, 0, Region.RW));
+                    o.Ram.Reserve(new Region(start, end, Sigma0Ids.Sigma0, Region.RW));
                     break;
             }
         }
-        o.Reserve(0, 0x1000, Sigma0Ids.Sigma0);
         return o;
     }
 }

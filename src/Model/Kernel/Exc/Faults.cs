@@ -52,17 +52,25 @@ public sealed partial class Kernel
                 t.KernelIpc = KernelIpcKind.Syscall;
                 if (Syscall(t, m.Regs.Rdx, new MsgTag(unchecked((long)m.Regs.Rax)), m.Regs.Rsi, m.Regs.R8)) FinishKernelIpc(t);
                 break;
-            case StopKind.Trap when stop.Trap.Vector == Vector.PageFault:
-                if (Trace.Enabled) Trace.Add(new PageFault(t.DbgId, stop.Trap.Cr2, m.Regs.Rip, stop.Trap.ErrorCode) { Space = t.Task?.DbgId, TimeUs = Clock });
-                if (ReferenceEquals(t.Task, Sigma0)) Sigma0Fault(stop.Trap.Cr2);
-                else if (!DivertToTrampoline(t, stop.Trap)) PageFaultIpc(t, stop.Trap);   // the in-thread handler first (PF-TRAMP-1)
-                break;
             case StopKind.Trap:
-                if (stop.Detail != null && Trace.Enabled) Trace.Add(new ModelNote(t.DbgId, stop.Detail));
-                ExceptionIpc(t, (ulong)stop.Trap.Vector, stop.Trap.ErrorCode, stop.Trap.Cr2);
+                TakeTrap(t, stop.Trap, stop.Detail);
                 break;
         }
         if (t.SliceLeft == 0) EndSlice(t);
+    }
+
+    /// <summary>A trap of a machine thread: a page fault goes to the trampoline or the pager, anything else to the exception handler.</summary>
+    private void TakeTrap(Thread t, Trap trap, string? detail)
+    {
+        if (trap.Vector == Vector.PageFault)
+        {
+            if (Trace.Enabled) Trace.Add(new PageFault(t.DbgId, trap.Cr2, t.Machine!.Regs.Rip, trap.ErrorCode) { Space = t.Task?.DbgId, TimeUs = Clock });
+            if (ReferenceEquals(t.Task, Sigma0)) Sigma0Fault(trap.Cr2);
+            else if (!DivertToTrampoline(t, trap)) PageFaultIpc(t, trap);   // the in-thread handler first (PF-TRAMP-1)
+            return;
+        }
+        if (detail != null && Trace.Enabled) Trace.Add(new ModelNote(t.DbgId, detail));
+        ExceptionIpc(t, (ulong)trap.Vector, trap.ErrorCode, trap.Cr2);
     }
 
     /// <summary>sigma0's own faults are resolved by the kernel: the page is mapped 1:1 with all rights (abi-facts §10.1).</summary>

@@ -58,6 +58,7 @@ internal static class MessageTransfer
         }
         if (fp.Type != FpageType.Obj) return IpcErr.SeMsgCut;
         if (buffers.NextObject() is not { } buf) return IpcErr.SeMsgCut;                             // IPC-ITEM-3
+        if (buf.RcvId && TryLocalId(from, to, ctl, fp, mr)) return IpcErr.None;                     // IPC-ITEM-ID-1
         var srcTask = from.Task!;
         var dstTask = buf.Forward ?? to.Task!;
         // S survives only if the capability used for this IPC carries S (CAP-MAP-3).
@@ -71,6 +72,28 @@ internal static class MessageTransfer
         return IpcErr.None;
     }
 
+    /// <summary>
+    /// A small buffer with the rcv_id bit (L4_RCV_ITEM_LOCAL_ID) avoids a mapping where it can (fiasco thread-ipc.cpp
+    /// try_transfer_local_id, l4_msg_item.cpp L4_buf_item/L4_return_item_writer): between threads of one task the
+    /// receiver gets the sender's flexpage word (rcv type 3); a gate bound to a thread of the receiving task arrives
+    /// as its label OR the W/S rights the mapping would have carried (rcv type 2). Otherwise it is mapped as usual.
+    /// </summary>
+    private static bool TryLocalId(Thread from, Thread to, ulong ctl, Fpage fp, int mr)
+    {
+        if (ReferenceEquals(from.Task, to.Task))
+        {
+            to.Utcb.SetMr(mr, ReturnWord(ctl, fp, 6));
+            to.Utcb.SetMr(mr + 1, fp.Raw);
+            return true;
+        }
+        var cap = from.Task!.Space[fp.CapIndex];
+        if (cap?.Object is not IpcGate g || g.BoundThread?.Task is not { } home || !ReferenceEquals(home, to.Task)) return false;
+        ulong rights = (ulong)(cap.UserRights & (CapRights)fp.Rights) & (ulong)(CapRights.W | CapRights.S);
+        to.Utcb.SetMr(mr, ReturnWord(ctl, fp, 4));
+        to.Utcb.SetMr(mr + 1, g.GateLabel | rights);
+        return true;
+    }
+
     /// <summary>The return item's first word: hot spot, compound and map bits from the item, order and type from the fpage, the receive type.</summary>
     private static ulong ReturnWord(ulong ctl, Fpage fp, ulong rcvType) => (ctl & ~0xFF6UL) | (fp.Raw & 0xFF0) | rcvType;
 
@@ -82,17 +105,17 @@ internal static class MessageTransfer
     {
         private int _obj = (int)((u.Bdr >> 10) & 0x1F), _mem = (int)(u.Bdr & 0x1F);
 
-        public (Fpage Window, Task? Forward)? NextObject()
+        public (Fpage Window, Task? Forward, bool RcvId)? NextObject()
         {
             if (_obj >= Utcb.BrCount) return null;
             ulong item = u.Br(_obj);
             if ((item & (ulong)ItemBits.Map) == 0) return null;
             bool small = (item & 0x2) != 0, fwd = (item & (ulong)ItemBits.RcvForward) != 0;
             if (fwd) return null;   // forwarding receive items are not modelled: treat as no buffer
-            if (small) { _obj += 1; return (Fpage.Obj(item & ~0xFFFUL, 0, CapRights.RWSD), null); }
+            if (small) { _obj += 1; return (Fpage.Obj(item & ~0xFFFUL, 0, CapRights.RWSD), null, (item & (ulong)ItemBits.RcvLocalId) != 0); }
             var w = new Fpage(u.Br(_obj + 1));
             _obj += 2;
-            return w.Type == FpageType.Obj || w.IsAllSpaces ? (w.IsAllSpaces ? Fpage.Obj(0, 16, CapRights.RWSD) : w, null) : null;
+            return w.Type == FpageType.Obj || w.IsAllSpaces ? (w.IsAllSpaces ? Fpage.Obj(0, 16, CapRights.RWSD) : w, null, false) : null;
         }
 
         /// <summary>The next memory receive window (address, order), or null when there is none.</summary>

@@ -66,19 +66,25 @@ public sealed partial class Kernel
             }
             if (next.Program == null && next.Machine is { } machine)
             {
-                RunMachine(next, machine);
+                if (!EnterModelledCode(next, machine)) RunMachine(next, machine);
                 continue;
             }
+            if (next.Program == null && EnsureMachine(next)) continue;
             if (next.Program == null || !next.Program.MoveNext())
             {
-                next.Program = null;
-                Ready.Remove(next);           // nothing (more) to run on this thread
+                EndProgram(next);
                 continue;
             }
             var req = next.Program.Current;
             Clock += SyscallCostUs;
             next.CpuTime += SyscallCostUs;
-            Syscall(next, req.Rdx, req.Tag, req.Rsi, req.R8);
+            if (req.Fault is { } fault) RaiseModelledFault(next, fault);
+            else
+            {
+                Syscall(next, req.Rdx, req.Tag, req.Rsi, req.R8);
+                // PF-tramp::resume/reflect from modelled handler code: the handler is done, the thread continues as saved.
+                if (next.PfTrampReturn != null && next.Machine != null) LeaveModelledCode(next);
+            }
             if (next.SliceLeft <= SyscallCostUs) EndSlice(next);   // round robin
             else next.SliceLeft -= SyscallCostUs;
         }
