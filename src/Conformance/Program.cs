@@ -10,5 +10,6 @@ var root = new RootCommand("l4conf: executable reference model and conformance s
     AbiCommand.Build(),
     ObjectsCommand.Build(),
     TraceCommand.Build(),
+    BootCommand.Build(),
 };
 return root.Parse(args).Invoke();

@@ -29,7 +29,7 @@ public sealed class World
         if (machine) K.AttachMachine();
         if (sigma0)
         {
-            var rs = new Reference.System.ReferenceSystem(K);
+            var rs = new Reference.Boot.ReferenceSystem(K);
             Boot = rs.Boot;
             Sigma0 = rs.Sigma0;
         }

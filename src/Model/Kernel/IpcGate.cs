@@ -78,7 +78,9 @@ public sealed class IpcGate : KObject
 
     protected internal override void OnDestroy()
     {
+        var bound = BoundThread;
         BoundThread = null;
         Kernel.GateDeleted(this);
+        bound?.GateDeleted();                 // Ipc_gate destruction: the bound thread's delete IRQ (THR-DELIRQ-1)
     }
 }

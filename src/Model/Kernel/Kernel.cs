@@ -22,6 +22,15 @@ public sealed partial class Kernel
     internal readonly Sched.Timers Timers = new();
     public KernelConfig Config { get; }
     public System.Text.StringBuilder Console { get; } = new();
+    /// <summary>Every piece of console output as the kernel log writes it (for streaming to a terminal).</summary>
+    public event Action<string>? ConsoleWritten;
+    /// <summary>Prints on the kernel console, as the kernel's own messages (the boot banner) appear.</summary>
+    public void KernelPrint(string text)
+    {
+        Console.Append(text);
+        ConsoleWritten?.Invoke(text);
+        Trace.Add(new ConsoleOutput(ulong.MaxValue, text));
+    }
     public IReadOnlyList<KObject> Objects => _objects;
 
     public Kernel(KernelConfig? config = null) => Config = config ?? KernelConfig.Default;
@@ -126,6 +135,7 @@ public sealed partial class Kernel
     internal void Print(KObject log, string text)
     {
         Console.Append(text);
+        ConsoleWritten?.Invoke(text);
         Trace.Add(new ConsoleOutput(log.DbgId, text));
     }
 }

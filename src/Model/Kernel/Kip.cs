@@ -29,10 +29,17 @@ public static class Kip
     /// <summary>Entry points and values JDB showed for the captured boot (jdb_kmem_kip.log lines 122-127, 151).</summary>
     public const ulong Sigma0Ip = 0xa6f8, RootIp = 0x1f7c5, FrequencyCpuKhz = 2447127, UserPtr = 0x1000;
     public const uint SchedulerGranularityUs = 1000;
-    public const string Banner = "L4/Fiasco.OC (l4conf reference model of kernkonzept/fiasco 245fce53)";
+    /// <summary>
+    /// The kernel's version string, as the captured kernel wrote it into its KIP (ned_t_tables.raw: L4.Info.Kip.str(),
+    /// escapes included) and printed it at boot (boot_hello.log).
+    /// </summary>
+    public const string Banner = "\x1b[1;32mWelcome to the L4Re Microkernel!\n\x1b[0;32mL4Re Microkernel on x86-64\nRev: unknown compiled with gcc 12.2.0 for x86\nBuild: #1 Sat Nov 21 07:11:20 UTC 2026\x1b[0m\n";
 
     /// <summary>Writes the KIP page at <see cref="PhysAddress"/>: header, memory descriptors, version and feature strings (abi-facts §14.1).</summary>
-    public static void WriteTo(L4Conf.Model.Machine.PhysicalMemory mem)
+    public static void WriteTo(L4Conf.Model.Machine.PhysicalMemory mem) => WriteTo(mem, CapturedDescriptors);
+
+    /// <summary>Writes the KIP with the given memory descriptors (a boot with other modules has another module region).</summary>
+    public static void WriteTo(L4Conf.Model.Machine.PhysicalMemory mem, IReadOnlyList<MemDesc> descriptors)
     {
         var page = new byte[0x1000];
         void U32(int off, uint v) => BitConverter.TryWriteBytes(page.AsSpan(off), v);
@@ -47,9 +54,9 @@ public static class Kip
         U32(0x50, SchedulerGranularityUs);
         U32(0x54, MemDescsOffset);
         U32(0x58, MemDescsMax);
-        for (int i = 0; i < CapturedDescriptors.Count; i++)
+        for (int i = 0; i < descriptors.Count && i < MemDescsMax; i++)
         {
-            var (w0, w1) = CapturedDescriptors[i].Encode();
+            var (w0, w1) = descriptors[i].Encode();
             U64(MemDescsOffset + 16 * i, w0);
             U64(MemDescsOffset + 16 * i + 8, w1);
         }

@@ -117,6 +117,7 @@ public sealed class Thread : KObject
             ThreadOp.Switch => Kernel.ThreadSwitch(inv.Caller, this, inv.Utcb),
             ThreadOp.Stats => Stats(inv),
             ThreadOp.PfTrampControl => Kernel.PfTrampControl(this, inv),
+            ThreadOp.RegisterDeleteIrq => RegisterDeleteIrq(inv),
             _ => InvokeResult.Err(L4Err.NoSys),
         };
     }
@@ -166,6 +167,28 @@ public sealed class Thread : KObject
         if (flags.HasFlag(ExRegsFlags.TriggerException)) ExceptionTriggered = true;
         if (_dead) { _dead = false; Kernel.MakeReady(this); }
         return InvokeResult.Ok(3);
+    }
+
+    /// <summary>The IRQ triggered when an IPC gate bound to this thread is deleted (Thread::_delete_irq).</summary>
+    public IrqSender? DeleteIrq { get; private set; }
+
+    /// <summary>
+    /// L4_THREAD_REGISTER_DELETE_IRQ_OP: the item names an IRQ the caller may write (W); a second one is -EBUSY
+    /// (fiasco thread_object.cpp sys_register_delete_irq, thread.cpp ipc_gate_deleted) (THR-DELIRQ-1).
+    /// </summary>
+    private InvokeResult RegisterDeleteIrq(Invocation inv)
+    {
+        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender irq) return InvokeResult.Err(L4Err.Inval);
+        if ((arg.Rights & CapRights.W) == 0) return InvokeResult.Err(L4Err.Perm);
+        if (DeleteIrq is { Alive: true }) return InvokeResult.Err(L4Err.Busy);
+        DeleteIrq = irq;
+        return InvokeResult.Ok();
+    }
+
+    /// <summary>An IPC gate bound to this thread was deleted: its delete IRQ fires.</summary>
+    internal void GateDeleted()
+    {
+        if (DeleteIrq is { Alive: true } irq && !_dead) irq.Trigger();
     }
 
     /// <summary>L4_THREAD_STATS_OP: consumed CPU time in logical µs.</summary>

@@ -39,11 +39,25 @@ public sealed class Process
 
     public bool TryRead(ulong va, Span<byte> dst) => Bus.Read(va, dst, AccessKind.Read, out _);
 
+    /// <summary>
+    /// An access of the program's own memory, as its code would make it: a page fault goes to the thread's pager
+    /// (the program waits for the answer) and the access is retried; what still faults is a bug in the model.
+    /// </summary>
+    private void Access(ulong va, int len, bool write, Func<Trap?> attempt)
+    {
+        for (int tries = 0; ; tries++)
+        {
+            if (attempt() is not { } trap) return;
+            if (trap.Vector != Vector.PageFault || tries >= 4 || Thread.Machine == null)
+                throw new InvalidOperationException($"modelled program {(write ? "wrote" : "read")} 0x{va:x} (+{len}) and faulted: {trap}");
+            Program.Syscall(new SyscallRequest(0, default) { Fault = trap, Resumable = true });
+        }
+    }
+
     public byte[] Read(ulong va, int len)
     {
         var b = new byte[len];
-        if (!Bus.Read(va, b, AccessKind.Read, out var trap))
-            throw new InvalidOperationException($"modelled program read 0x{va:x} (+{len}) and faulted: {trap}");
+        Access(va, len, false, () => Bus.Read(va, b, AccessKind.Read, out var t) ? null : t);
         return b;
     }
 
@@ -53,26 +67,24 @@ public sealed class Process
     public string ReadCString(ulong va, int max = 4096)
     {
         var sb = new StringBuilder();
-        Span<byte> one = stackalloc byte[1];
         for (int i = 0; i < max; i++)
         {
-            if (!Bus.Read(va + (ulong)i, one, AccessKind.Read, out var trap))
-                throw new InvalidOperationException($"modelled program read a string at 0x{va:x} and faulted: {trap}");
-            if (one[0] == 0) break;
-            sb.Append((char)one[0]);
+            byte c = Read(va + (ulong)i, 1)[0];
+            if (c == 0) break;
+            sb.Append((char)c);
         }
         return sb.ToString();
     }
 
     public void Write(ulong va, ReadOnlySpan<byte> src)
     {
-        if (!Bus.Write(va, src, out var trap))
-            throw new InvalidOperationException($"modelled program wrote 0x{va:x} (+{src.Length}) and faulted: {trap}");
+        var copy = src.ToArray();
+        Access(va, copy.Length, true, () => Bus.Write(va, copy, out var t) ? null : t);
     }
 
     public void WriteU64(ulong va, ulong v)
     {
-        Span<byte> b = stackalloc byte[8];
+        var b = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(b, v);
         Write(va, b);
     }

@@ -84,11 +84,11 @@ public sealed class RpcTable
 /// interfaces (else -L4_EBADPROTO) or L4::Meta; the reply goes back with reply-and-wait (send timeout 0), unless
 /// the answer is -L4_ENOREPLY. Receive buffers are small single-cap buffers with L4_RCV_ITEM_LOCAL_ID.
 /// </summary>
-public sealed class ServerLoop(L4Sys sys, Func<ulong>? allocBufferSlot = null, int buffers = 0)
+public sealed class ServerLoop(L4Sys sys, Func<ulong>? allocBufferSlot = null, int buffers = 0, ulong[]? initialSlots = null)
 {
     public const long NoReply = -(long)L4Err.NoReply;
     private readonly Dictionary<ulong, ServerObject> _objects = new();
-    private readonly ulong[] _bufSlots = new ulong[buffers];
+    private readonly ulong[] _bufSlots = initialSlots ?? new ulong[buffers];
     public L4Sys Sys { get; } = sys;
 
     public void Add(ServerObject o, ulong label)

@@ -15,10 +15,10 @@ public sealed partial class Kernel
     public PhysicalMemory? Physical { get; private set; }
 
     /// <summary>Gives every task (existing and future) real page tables and writes the KIP into physical memory.</summary>
-    public void AttachMachine(PhysicalMemory? mem = null)
+    public void AttachMachine(PhysicalMemory? mem = null, IReadOnlyList<MemDesc>? kipDescriptors = null)
     {
         Physical = mem ?? new PhysicalMemory(PhysicalMemory.DefaultMaxPhysAddrBits, KmemStart, KmemEnd);
-        Kip.WriteTo(Physical);
+        Kip.WriteTo(Physical, kipDescriptors ?? Kip.CapturedDescriptors);
         foreach (var t in _objects.OfType<Task>()) AttachSpace(t);
     }
 

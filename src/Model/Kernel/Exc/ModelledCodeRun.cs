@@ -66,6 +66,32 @@ public sealed partial class Kernel
         TakeTrap(t, trap, null);
     }
 
+    /// <summary>
+    /// Modelled code touched unmapped memory: page-fault IPC to the thread's pager, exactly as for machine code (the
+    /// trampoline is not used: modelled code cannot be diverted). The program resumes when the pager has answered.
+    /// </summary>
+    private void ModelledPageFault(Thread t, Trap trap)
+    {
+        StoreUtcb(t);                                                  // the program's UTCB view is the current one
+        if (Trace.Enabled) Trace.Add(new Trace.PageFault(t.DbgId, trap.Cr2, t.Machine?.Regs.Rip ?? 0, trap.ErrorCode) { Space = t.Task?.DbgId, TimeUs = Clock });
+        if (t.Machine == null)
+        {
+            var p = t.Program;
+            t.Program = null;
+            p?.Dispose();
+            Ready.Remove(t);
+            return;
+        }
+        PageFaultIpc(t, trap);
+    }
+
+    private void FinishModelledFault(Thread t)
+    {
+        if (t.KernelIpc is not (KernelIpcKind.PageFault or KernelIpcKind.Exception)) { t.KernelIpc = KernelIpcKind.None; return; }
+        FinishKernelIpc(t);
+        LoadUtcb(t);
+    }
+
     /// <summary>Modelled trampoline code called PF-tramp::resume or ::reflect: it is done, the saved state takes over.</summary>
     private void LeaveModelledCode(Thread t)
     {

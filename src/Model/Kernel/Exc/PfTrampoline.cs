@@ -15,7 +15,7 @@ namespace L4Conf.Model.Kernel;
 public sealed partial class Kernel
 {
     /// <summary>l4_pf_trampoline_t layout: handler_ip, user_data[2], saved_mr0, flags, then the opaque register state.</summary>
-    public const int TrampHandlerIp = 0, TrampUserData = 8, TrampSavedMr0 = 24, TrampFlags = 32;
+    public const int TrampHandlerIp = 0, TrampUserData = 8, TrampSavedMr0 = 24, TrampFlags = 32, TrampState = 40;
     /// <summary>L4_pf_trampoline_flags: Page_fault_in_progress, Trigger_exception_after_resume.</summary>
     public const ulong TrampInProgress = 1, TrampTriggerException = 2;
 
@@ -34,6 +34,7 @@ public sealed partial class Kernel
         WriteU64(mem, at + TrampSavedMr0, t.Utcb.Mr(0));
         ulong flags = ReadU64(mem, at + TrampFlags) | TrampInProgress;
         WriteU64(mem, at + TrampFlags, flags);
+        WriteTrampState(mem, at + TrampState, m.Regs, trap);
         m.Regs.Rip = handler;
         m.Regs.Rdi = at;
         m.Regs.Rsi = PageFaultMessage.Word0(trap.Cr2, trap.ErrorCode);
@@ -93,6 +94,20 @@ public sealed partial class Kernel
         if (r.Trigger) ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);          // artificial exception deferred during the handler
         else if (r.Sub == 2) ExceptionIpc(t, (ulong)Vector.PageFault, r.Trap.ErrorCode, r.Trap.Cr2);   // reflect
         return true;
+    }
+
+    /// <summary>
+    /// l4_pf_trampoline_regs_t (l4sys ARCH-amd64/arch/pf_trampoline.h): r15..r8, rdi, rsi, rbp, pfa, rbx, rdx, rcx,
+    /// rax, trapno, err, ip, cs, rflags, sp, ss: the trap state as the handler may read it (PF-TRAMP-3).
+    /// </summary>
+    private static void WriteTrampState(IMemoryBus mem, ulong at, CpuState r, Trap trap)
+    {
+        ulong[] w =
+        [
+            r.R[15], r.R[14], r.R[13], r.R[12], r.R[11], r.R[10], r.R[9], r.R[8], r.Rdi, r.Rsi, r.R[5],
+            trap.Cr2, r.R[3], r.Rdx, r.Rcx, r.Rax, (ulong)trap.Vector, trap.ErrorCode, r.Rip, r.Cs, r.Rflags, r.Rsp, r.Ss,
+        ];
+        for (int i = 0; i < w.Length; i++) WriteU64(mem, at + (ulong)(8 * i), w[i]);
     }
 
     private static ulong ReadU64(IMemoryBus mem, ulong va)

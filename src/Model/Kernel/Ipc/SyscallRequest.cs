@@ -10,4 +10,10 @@ public readonly record struct SyscallRequest(ulong Rdx, MsgTag Tag, ulong Rsi = 
     /// NULL dereference that the model reproduces): the thread takes this trap as if its CPU had raised it.
     /// </summary>
     public Machine.Trap? Fault { get; init; }
+
+    /// <summary>
+    /// A page fault of modelled code's own memory access (it reads or writes memory that is not mapped yet): the kernel
+    /// sends the thread's page-fault IPC to its pager as for machine code, and the program goes on once it is answered.
+    /// </summary>
+    public bool Resumable { get; init; }
 }

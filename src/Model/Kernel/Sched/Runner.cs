@@ -70,6 +70,11 @@ public sealed partial class Kernel
                 continue;
             }
             if (next.Program == null && EnsureMachine(next)) continue;
+            if (next.Program != null && next.KernelIpc != KernelIpcKind.None)
+            {
+                FinishModelledFault(next);                            // the pager answered a modelled page fault
+                continue;
+            }
             if (next.Program == null || !next.Program.MoveNext())
             {
                 EndProgram(next);
@@ -78,7 +83,11 @@ public sealed partial class Kernel
             var req = next.Program.Current;
             Clock += SyscallCostUs;
             next.CpuTime += SyscallCostUs;
-            if (req.Fault is { } fault) RaiseModelledFault(next, fault);
+            if (req.Fault is { } fault)
+            {
+                if (req.Resumable) ModelledPageFault(next, fault);
+                else RaiseModelledFault(next, fault);
+            }
             else
             {
                 Syscall(next, req.Rdx, req.Tag, req.Rsi, req.R8);

@@ -1,7 +1,7 @@
 using L4Conf.Model.Kernel;
 using L4Conf.Reference.Sigma0;
 
-namespace L4Conf.Reference.System;
+namespace L4Conf.Reference.Boot;
 
 /// <summary>
 /// The built-in reference system: the kernel's boot state with sigma0 running on its boot thread, its memory

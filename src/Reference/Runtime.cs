@@ -1,0 +1,39 @@
+using L4Conf.Model.Bindings;
+using L4Conf.Model.Kernel;
+using L4Conf.Reference.Itas;
+using L4Conf.Reference.L4Re;
+using L4Conf.Reference.Programs;
+
+namespace L4Conf.Reference;
+
+/// <summary>
+/// The programs behind the model's marked code (<see cref="ModelledCodeMarker"/>): the L4Re runtime's entry points
+/// and the modelled programs, each started as a blocking program on the thread that reached it.
+/// </summary>
+public sealed class Runtime(Kernel kernel) : IModelledCode
+{
+    private readonly Dictionary<string, Action<Process>> _entries = new();
+    public Kernel Kernel { get; } = kernel;
+
+    public void Register(string name, Action<Process> body) => _entries[name] = body;
+
+    public IEnumerable<SyscallRequest> Enter(Model.Kernel.Thread t, string name)
+    {
+        if (!_entries.TryGetValue(name, out var body))
+            return Process.Start(Kernel, t, name, p => throw new InvalidOperationException($"no modelled program named '{name}'"));
+        return Process.Start(Kernel, t, name, body);
+    }
+
+    /// <summary>The runtime entries every task with rom/l4re has.</summary>
+    public void RegisterItas()
+    {
+        // The runtime finds its other entries from where it was entered: the image's first marker.
+        Register(ItasProgram.Main, p =>
+        {
+            ulong imageBase = p.Thread.Machine!.Regs.Rip - ModelledImage.EntryOffset;
+            ItasProgram.Run(p, n => ModelledImage.EntryAddress(imageBase, Array.IndexOf(ItasProgram.Entries, n)));
+        });
+        Register(ItasProgram.Loader, ItasLoader.Run);
+        Register(ItasProgram.PfHandler, PfHandler.Run);
+    }
+}
