@@ -91,7 +91,7 @@ public static class MemCases
             c.True(kip.Descriptors.SequenceEqual(Kip.CapturedDescriptors), "read back exactly");
             var t = w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_0000, 12));
             c.Equal(0x2000UL, w.Boot.RootThread.Utcb.Mr(0) & ~0xFFFUL, "sigma0's first free page, from the KIP in memory");
-            var feats = new byte[0x80];
+            var feats = new byte[0x200];
             w.K.Physical!.Read(Kip.PhysAddress + 0x490, feats);
             c.True(System.Text.Encoding.ASCII.GetString(feats).Contains("pf_tramp"), "feature strings follow the banner");
         });
