@@ -34,6 +34,8 @@ public sealed class BootedSystem : IDisposable
     public BootImage Image { get; }
     public Runtime Runtime { get; }
     public MoeServer? Moe { get; private set; }
+    /// <summary>Instruction and memory limits of every Ned's Lua.</summary>
+    public static Ned.LuaLimits NedLimits { get; set; } = Ned.LuaLimits.Default;
 
     private BootedSystem(BootImage image, bool trace, Action<string>? console)
     {
@@ -46,13 +48,8 @@ public sealed class BootedSystem : IDisposable
         foreach (var m in image.Modules) Kernel.Physical!.Write(m.Start, m.Content);
         Runtime = new Runtime(Kernel);
         Runtime.RegisterItas();
-        Runtime.Register("ned", p =>
-        {
-            var env = L4ReEnv.Read(p, p.Thread.Machine!.Regs.Rsp);
-            var so = new Stdio(p, env.Log);
-            so.Write("Ned says: Hi World!\n");
-            p.SleepForever();
-        });
+        Runtime.Register(Ned.NedProgram.Entry, p => new Ned.NedProgram(p, NedLimits).Main());
+        Runtime.Register(Ned.NedProgram.ServerEntry, Ned.NedTasks.ForeignServer);
         Kernel.ModelledCode = Runtime;
 
         // The kernel greets first (its version string, as in the KIP), then sigma0 and Moe start.

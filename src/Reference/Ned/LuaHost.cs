@@ -43,7 +43,7 @@ public sealed unsafe class LuaHost : IDisposable
         _self = GCHandle.Alloc(this);
         _alloc = Allocate;
         _hook = Hook;
-        L = new KeraLua.Lua(_alloc, GCHandle.ToIntPtr(_self));
+        L = new KeraLua.Lua(_alloc, GCHandle.ToIntPtr(_self)) { Encoding = global::System.Text.Encoding.Latin1 };
         Open("_G", LuaNative.luaopen_base);
         Open("package", LuaNative.luaopen_package);
         Open("table", LuaNative.luaopen_table);

@@ -36,6 +36,15 @@ public static class LuaFn
         return d;
     }
 
+    /// <summary>luaL_error: the position of the calling Lua function (luaL_where(1)) and the message, raised.</summary>
+    public static int ErrorWhere(KeraLua.Lua l, string message)
+    {
+        l.Where(1);
+        l.PushString(message);
+        l.Concat(2);
+        return l.Error();
+    }
+
     public static LuaFunction Wrap(Func<KeraLua.Lua, int> body)
     {
         LuaFunction f = p =>
