@@ -3,6 +3,7 @@ using L4Conf.Model.Kernel;
 using L4Conf.Reference.Itas;
 using L4Conf.Reference.L4Re;
 using L4Conf.Reference.Programs;
+using L4Conf.Reference.Programs.Modelled;
 
 namespace L4Conf.Reference;
 
@@ -22,6 +23,15 @@ public sealed class Runtime(Kernel kernel) : IModelledCode
         if (!_entries.TryGetValue(name, out var body))
             return Process.Start(Kernel, t, name, p => throw new InvalidOperationException($"no modelled program named '{name}'"));
         return Process.Start(Kernel, t, name, body);
+    }
+
+    /// <summary>The modelled C/C++ programs (traces/real/programs): each runs main with the C library's start-up.</summary>
+    public void RegisterPrograms()
+    {
+        Register(Capdump.Name, p => CRuntime.Run(p, Capdump.Main));
+        Register(FileServer.Name, p => CRuntime.Run(p, FileServer.Main));
+        Register(FileClient.Name, p => CRuntime.Run(p, FileClient.Main));
+        Register(Caplife.Name, p => CRuntime.Run(p, Caplife.Main));
     }
 
     /// <summary>The runtime entries every task with rom/l4re has.</summary>

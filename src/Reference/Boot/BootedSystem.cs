@@ -48,6 +48,7 @@ public sealed class BootedSystem : IDisposable
         foreach (var m in image.Modules) Kernel.Physical!.Write(m.Start, m.Content);
         Runtime = new Runtime(Kernel);
         Runtime.RegisterItas();
+        Runtime.RegisterPrograms();
         Runtime.Register(Ned.NedProgram.Entry, p => new Ned.NedProgram(p, NedLimits).Main());
         Runtime.Register(Ned.NedProgram.ServerEntry, Ned.NedTasks.ForeignServer);
         Kernel.ModelledCode = Runtime;

@@ -18,6 +18,8 @@ public abstract class ServerObject
     /// <summary>The gate's selector in the server's own task (invalid until registered).</summary>
     public ulong Cap { get; internal set; } = ~0UL << 11;
     public abstract IReadOnlyList<Iface> Interfaces { get; }
+    /// <summary>Whether the framework answers L4::Meta for it (objects with a raw op_dispatch, like Moe's log, do not: -39).</summary>
+    public virtual bool ServesMeta => true;
     /// <summary>Answer one request whose protocol is one of <see cref="Interfaces"/>: the reply label, or -L4_ENOREPLY.</summary>
     public abstract long Dispatch(ServerCall call);
 }
@@ -137,7 +139,7 @@ public sealed class ServerLoop(L4Sys sys, Func<ulong>? allocBufferSlot = null, i
             var obj = Find(label);
             long r;
             if (obj == null) r = fallback?.Invoke(call) ?? -(long)L4Err.BadProto;
-            else if (tag.Label == (long)Protocol.Meta) r = Meta.Serve(call, obj.Interfaces);
+            else if (tag.Label == (long)Protocol.Meta && obj.ServesMeta) r = Meta.Serve(call, obj.Interfaces);
             else if (!obj.Interfaces.Any(i => i.Proto == tag.Label)) r = -(long)L4Err.BadProto;
             else r = obj.Dispatch(call);
             reply = r;

@@ -18,6 +18,9 @@ public sealed class MoeLog : MoeObject
     internal bool InLine;
     public override IReadOnlyList<Iface> Interfaces { get; } = [new((long)Protocol.Log, "N2L44VconE")];
     public override ulong ObjectSize => 112;
+    /// <summary>Moe's log dispatches raw Vcon messages itself (moe/server/src/log.cc:92): L4::Meta gets -39, as
+    /// ned_t_caps.log shows ("Capability 19000 does not support the meta protocol: -39").</summary>
+    public override bool ServesMeta => false;
 
     public MoeLog(MoeServer moe, string tag, int color)
     {

@@ -15,13 +15,14 @@ public sealed record LuaLimits(long Instructions = 200_000_000, long MemoryBytes
 /// an instruction limit (a count hook) and a memory limit (the state's allocator). Once a limit is hit, or the
 /// program is stopped, every further instruction raises the same error, so no pcall can keep the script alive.
 /// </summary>
-public sealed unsafe class LuaHost : IDisposable
+public sealed unsafe partial class LuaHost : IDisposable
 {
     private const int HookEvery = 1000;
     private readonly LuaAlloc _alloc;
-    private readonly LuaHookFunction _hook;
     private readonly GCHandle _self;
-    private long _used, _instructions;
+    private long _used, _instructions, _collectAt = GcGrowth;
+    /// <summary>Heap growth (bytes) after which the model collects garbage.</summary>
+    public const long GcGrowth = 4 << 20;
     private string? _stop;
 
     public KeraLua.Lua L { get; }
@@ -42,14 +43,17 @@ public sealed unsafe class LuaHost : IDisposable
         Limits = limits ?? LuaLimits.Default;
         _self = GCHandle.Alloc(this);
         _alloc = Allocate;
-        _hook = Hook;
         L = new KeraLua.Lua(_alloc, GCHandle.ToIntPtr(_self)) { Encoding = global::System.Text.Encoding.Latin1 };
+        // No automatic collection: the hook collects after each GcGrowth bytes of growth, Ned at its own points
+        // (lua.cc:267, lua_ns.cc:39,92). Real Ned's small scripts free no cap slot before their end (every capture
+        // allocates slots in order), which Lua 5.4's pace would not reproduce. At the memory limit Lua itself
+        // collects before it fails.
+        L.GarbageCollector(LuaGC.Stop, 0);
         Open("_G", LuaNative.luaopen_base);
         Open("package", LuaNative.luaopen_package);
         Open("table", LuaNative.luaopen_table);
         Open("string", LuaNative.luaopen_string);
         Open("debug", LuaNative.luaopen_debug);
-        L.SetHook(_hook, LuaHookMask.Count, HookEvery);
         RunSandbox();
     }
 
@@ -75,23 +79,39 @@ public sealed unsafe class LuaHost : IDisposable
         return (IntPtr)p;
     }
 
-    private void Hook(IntPtr state, IntPtr ar)
+    /// <summary>
+    /// The sandbox's count hook (a Lua function, so that its error is raised by Lua) calls this every HookEvery
+    /// instructions: it counts, collects garbage after GcGrowth bytes of growth, and answers why the script must stop.
+    /// </summary>
+    private int Tick(KeraLua.Lua l)
     {
         _instructions += HookEvery;
+        if (_stop == null && _used > _collectAt)
+        {
+            l.GarbageCollector(LuaGC.Collect, 0);
+            _collectAt = _used + GcGrowth;
+        }
         if (_stop == null && _instructions > Limits.Instructions)
             _stop = $"instruction limit of {Limits.Instructions} exceeded (the model stops scripts that run this long)";
-        if (_stop == null) return;
-        var l = KeraLua.Lua.FromIntPtr(state);
-        l.SetHook(_hook, LuaHookMask.Count, 1);
+        if (_stop == null) return 0;
         l.PushString(_stop);
-        l.Error();
+        return 1;
     }
+
+    /// <summary>
+    /// An error message in the wording of real Ned's Lua 5.5: call errors read "attempt to call a nil value (method
+    /// 'full')" there (ned_t_caps.log:31), "method 'full' is not callable (a nil value)" in the model's Lua 5.4.
+    /// </summary>
+    public static string Dialect(string message) =>
+        NotCallable().Replace(message, "attempt to call a $2 value ($1)");
+
+    [global::System.Text.RegularExpressions.GeneratedRegex(@"(\w+ '[^']*') is not callable \(a (\w+) value\)")]
+    private static partial global::System.Text.RegularExpressions.Regex NotCallable();
 
     /// <summary>Stops the script: from now on every instruction raises <paramref name="why"/>.</summary>
     public void Stop(string why)
     {
         _stop ??= why;
-        L.SetHook(_hook, LuaHookMask.Count, 1);
     }
 
     private void RunSandbox()
@@ -104,22 +124,26 @@ public sealed unsafe class LuaHost : IDisposable
         L.NewTable();
         SetFn("read_file", l =>
         {
-            var path = l.CheckString(1);
+            var path = LuaFn.CheckString(l, 1);
             var (text2, err) = ReadFile(path);
             if (text2 == null) { l.PushNil(); l.PushString(err ?? "No such file or directory"); return 2; }
             l.PushBuffer(global::System.Text.Encoding.Latin1.GetBytes(text2));
             return 1;
         });
-        SetFn("write", l => { Write(l.CheckString(1)); return 0; });
+        SetFn("tick", Tick);
+        L.PushInteger(HookEvery);
+        L.SetField(-2, "hook_every");
+        SetFn("write", l => { Write(LuaFn.CheckString(l, 1)); return 0; });
         SetFn("read_line", l => { var line = ReadLine(); if (line == null) l.PushNil(); else l.PushString(line); return 1; });
         SetFn("set_next", l => { l.PushCopy(1); _nextRef = l.Ref(LuaRegistry.Index); return 0; });
+        SetFn("dialect", l => { if (l.Type(1) == LuaType.String) l.PushString(Dialect(l.ToString(1, false) ?? "")); else l.PushCopy(1); return 1; });
         SetFn("set_tostring", l => { l.PushCopy(1); _tostringRef = l.Ref(LuaRegistry.Index); return 0; });
         if (L.PCall(1, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("sandbox.lua: " + L.ToString(-1));
     }
 
     private void SetFn(string name, Func<KeraLua.Lua, int> f)
     {
-        L.PushCFunction(LuaFn.Wrap(f));
+        LuaFn.Push(L, f);
         L.SetField(-2, name);
     }
 
@@ -131,7 +155,7 @@ public sealed unsafe class LuaHost : IDisposable
         l.Insert(-2);                                         // ... next key
         l.PushCopy(t);
         l.Insert(-2);                                         // ... next t key
-        l.Call(2, 2);                                         // ... k v
+        LuaFn.Call(l, 2, 2);                                         // ... k v
         if (l.IsNil(-2)) { l.Pop(2); return false; }
         return true;
     }
@@ -142,7 +166,7 @@ public sealed unsafe class LuaHost : IDisposable
         int i = l.AbsIndex(index);
         l.RawGetInteger((int)LuaRegistry.Index, _tostringRef);
         l.PushCopy(i);
-        l.Call(1, 1);
+        LuaFn.Call(l, 1, 1);
         var s = l.ToString(-1) ?? "";
         l.Pop(1);
         return s;

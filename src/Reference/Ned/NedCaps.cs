@@ -27,7 +27,7 @@ public sealed class NedCaps
     public static (ulong Sel, int Rights) Read(IntPtr ud) => ((ulong)Marshal.ReadInt64(ud), Marshal.ReadInt32(ud, 8));
 
     /// <summary>luaL_checkudata(idx, "L4::Cap"): the standard "bad argument" error for anything else.</summary>
-    public static (ulong Sel, int Rights) Check(KeraLua.Lua l, int idx) => Read(l.CheckUserData(idx, CapMeta));
+    public static (ulong Sel, int Rights) Check(KeraLua.Lua l, int idx) => Read(LuaFn.CheckUserData(l, idx, CapMeta));
 
     public static (ulong Sel, int Rights)? Test(KeraLua.Lua l, int idx)
     {
@@ -73,8 +73,7 @@ public sealed class NedCaps
     /// <summary>register_cap (lua_cap.cc:299-307): t[name] = a cap with rights RWS, typed by <paramref name="proto"/> (0 = void).</summary>
     public void Register(KeraLua.Lua l, string name, ulong sel, long proto)
     {
-        l.PushInteger(proto);
-        if (proto == 0) { l.Pop(1); l.PushString("void"); }
+        l.PushInteger(proto);                             // TYPES[0] is nil: an untyped cap learns its class via L4::Meta
         PushNew(l, sel, 7, voidCap: true);
         l.SetField(-2, name);
     }
@@ -122,7 +121,7 @@ public sealed class NedCaps
 
     private static void Fn(KeraLua.Lua l, string name, Func<KeraLua.Lua, int> f)
     {
-        l.PushCFunction(LuaFn.Wrap(f));
+        LuaFn.Push(l, f);
         l.SetField(-2, name);
     }
 
@@ -264,10 +263,10 @@ public sealed class NedCaps
     public int Cast(KeraLua.Lua l)
     {
         if (l.GetTop() > 2) { LuaFn.ErrorWhere(l, "too many arguments to L4.cast (expected 2: type and cap)"); return 0; }
-        if (l.IsFunction(2)) { l.PushCopy(2); l.Call(0, 1); l.Replace(2); }
+        if (l.IsFunction(2)) { l.PushCopy(2); LuaFn.Call(l, 0, 1); l.Replace(2); }
         var (sel, rights) = Check(l, 2);
         l.PushCopy(1);
-        if (!PushNew(l, sel, rights, voidCap: false)) return 0;
+        if (!PushNew(l, sel, rights, voidCap: false)) l.PushNil();
         return 1;
     }
 }

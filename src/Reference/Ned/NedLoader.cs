@@ -65,7 +65,7 @@ public sealed class ExecRequest
         while (l.IsFunction(-1))
         {
             l.PushCopy(1);
-            l.Call(1, 1);
+            LuaFn.Call(l, 1, 1);
         }
         if (l.IsNil(-1)) { l.Pop(1); return null; }
         if (NedCaps.Test(l, -1) is not { } c)
@@ -84,15 +84,15 @@ public sealed class ExecRequest
         for (int i = 2; i <= Argc; i++)
         {
             if (l.IsNil(i)) continue;
-            var b = l.CheckBuffer(i);
+            var b = LuaFn.CheckBuffer(l, i);
             Argv.Add(System.Text.Encoding.Latin1.GetString(b));
         }
         if (EnvIdx == 0) return;
         l.PushNil();
         while (l.Next(EnvIdx))
         {
-            var k = l.CheckBuffer(-2);
-            var v = l.CheckBuffer(-1);
+            var k = LuaFn.CheckBuffer(l, -2);
+            var v = LuaFn.CheckBuffer(l, -1);
             EnvStrings.Add(System.Text.Encoding.Latin1.GetString(k) + "=" + System.Text.Encoding.Latin1.GetString(v));
             l.Pop(1);
         }
@@ -260,12 +260,12 @@ public sealed class NedLoader(NedProgram ned, ExecRequest req, NedApp app)
         l.PushNil();
         while (ned.Lua!.Next(l, tab))
         {
-            string name = l.CheckString(-2);
+            string name = LuaFn.CheckString(l, -2);
             if (name.Length > 17) { LuaFn.ErrorWhere(l, $"Capability name '{name}' too long"); return list; }
             while (l.IsFunction(-1))
             {
                 l.PushCopy(tab);
-                l.Call(1, 1);
+                LuaFn.Call(l, 1, 1);
             }
             if (!l.IsNil(-1) && l.ToUserData(-1) != IntPtr.Zero)
             {

@@ -46,7 +46,7 @@ public static class NedNatives
 
     public static void Fn(KeraLua.Lua l, int table, string name, Func<KeraLua.Lua, int> f)
     {
-        l.PushCFunction(LuaFn.Wrap(f));
+        LuaFn.Push(l, f);
         l.SetField(table, name);
     }
 
@@ -104,12 +104,12 @@ public static class NedNatives
         ned.FlushFrees();
         int argc = l.GetTop();
         var (factory, _) = NedCaps.Check(l, 1);
-        int objt = (int)l.CheckInteger(2);
+        int objt = (int)LuaFn.CheckInteger(l, 2);
         ulong slot = ned.AllocSlot();
         var args = new List<Varg>();
         for (int i = 3; i <= argc; i++)
         {
-            if (l.IsNumber(i)) args.Add(new Varg(VargType.Mword, unchecked((ulong)l.CheckInteger(i))));
+            if (l.IsNumber(i)) args.Add(new Varg(VargType.Mword, unchecked((ulong)LuaFn.CheckInteger(l, i))));
             else if (l.IsString(i)) { var t = l.ToString(i, false) ?? ""; args.Add(new Varg(VargType.String, (ulong)t.Length + 1, t)); }
             else args.Add(Varg.Nil);
         }
@@ -125,7 +125,7 @@ public static class NedNatives
             l.SetField(-2, "msg");
             l.PushInteger(r);
             l.SetField(-2, "code");
-            return l.Error();
+            throw new LuaRethrow();
         }
         l.PushInteger(objt);
         ned.Caps.PushNew(l, slot << 12, 4, voidCap: true);
@@ -140,7 +140,7 @@ public static class NedNatives
         l.PushCopy(2);
         if (l.GetTop() >= 3 && !l.IsNone(3)) l.PushCopy(3); else l.PushInteger(4);
         var ned = CurrentNed(l);
-        l.PushCClosure(LuaFn.Wrap(lx => Lookup(ned, lx)), 3);
+        LuaFn.Push(l, lx => Lookup(ned, lx), 3);
         return 1;
     }
 
@@ -165,7 +165,7 @@ public static class NedNatives
     private static int Register(NedProgram ned, KeraLua.Lua l)
     {
         var (ns, _) = NedCaps.Check(l, 1);
-        string key = l.CheckString(2);
+        string key = LuaFn.CheckString(l, 2);
         l.GarbageCollector(LuaGC.Collect, 0);
         ned.FlushFrees();
         var s = ned.Proc.Sys;
@@ -201,7 +201,7 @@ public static class NedNatives
     private static int DebugObj(NedProgram ned, KeraLua.Lua l)
     {
         var (cap, _) = NedCaps.Check(l, 1);
-        long n = l.CheckInteger(2);
+        long n = LuaFn.CheckInteger(l, 2);
         long r = Rpc.Call(ned.Proc.Sys, cap, (long)L4ReProtocol.Debug, new MsgWriter(ned.Proc.Utcb).Opcode(0).U64(unchecked((ulong)n)));
         l.PushInteger(r);
         return 1;
@@ -210,7 +210,7 @@ public static class NedNatives
     private static int PlatformControl(NedProgram ned, KeraLua.Lua l, int op)
     {
         var (cap, _) = NedCaps.Check(l, 1);
-        long v = l.CheckInteger(2);
+        long v = LuaFn.CheckInteger(l, 2);
         long r = Rpc.Call(ned.Proc.Sys, cap, 0, new MsgWriter(ned.Proc.Utcb).Opcode(op).U64(unchecked((ulong)v)));
         if (r < 0) return LuaFn.ErrorWhere(l, $"runtime error {L4Errors.Text(r) ?? "(null)"} ({r})");
         return 0;

@@ -236,7 +236,7 @@ public sealed class NedProgram
             l.Pop(1);
             return s ?? "(null)";
         }
-        return l.IsStringOrNumber(-1) ? l.ToString(-1, false) ?? "(null)" : "(null)";
+        return l.IsStringOrNumber(-1) ? LuaHost.Dialect(l.ToString(-1, false) ?? "(null)") : "(null)";
     }
 
     /// <summary>A file through L4Re's file system: "rom/NAME" is the boot module NAME, read from its dataspace.</summary>

@@ -45,7 +45,7 @@ public sealed class NedTasks(NedProgram ned)
         {
             // parse_cfg indexes argument 1 first; a missing or plain value fails in the VM, with no position
             l.PushString($"attempt to index a {(l.IsNone(1) ? "nil" : l.TypeName(l.Type(1)))} value");
-            return l.Error();
+            throw new LuaRethrow();
         }
         var req = ExecRequest.Parse(ned, l);
         var app = new NedApp { Label = NewLabel() };
@@ -120,14 +120,14 @@ public sealed class NedTasks(NedProgram ned)
         _handles[id] = app;
     }
 
-    private static int Id(KeraLua.Lua l, int i) => Marshal.ReadInt32(l.CheckUserData(i, TaskMeta));
+    private static int Id(KeraLua.Lua l, int i) => Marshal.ReadInt32(LuaFn.CheckUserData(l, i, TaskMeta));
     private NedApp? Get(KeraLua.Lua l, int i) => _handles.GetValueOrDefault(Id(l, i));
     private void Zap(KeraLua.Lua l, int i) => _handles[Id(l, i)] = null;
 
     private int StateFn(KeraLua.Lua l)
     {
         var a = Get(l, 1);
-        if (a == null) return 0;
+        if (a == null) { l.PushNil(); return 1; }
         l.PushString(a.St switch { NedApp.State.Initializing => "initializing", NedApp.State.Running => "running", _ => "zombie" });
         return 1;
     }
@@ -135,7 +135,7 @@ public sealed class NedTasks(NedProgram ned)
     private int ExitCodeFn(KeraLua.Lua l)
     {
         var a = Get(l, 1);
-        if (a == null || !a.ExitCodeValid) return 0;
+        if (a == null || !a.ExitCodeValid) { l.PushNil(); return 1; }
         l.PushInteger(unchecked((long)a.ExitCode));
         return 1;
     }
@@ -144,7 +144,7 @@ public sealed class NedTasks(NedProgram ned)
     private int WaitFn(KeraLua.Lua l)
     {
         var a = Get(l, 1);
-        if (a == null) return 0;
+        if (a == null) { l.PushNil(); return 1; }
         if (a.St == NedApp.State.Running)
         {
             ned.Out.Flush();
@@ -160,7 +160,7 @@ public sealed class NedTasks(NedProgram ned)
     private int KillFn(KeraLua.Lua l)
     {
         var a = Get(l, 1);
-        if (a == null) return 0;
+        if (a == null) { l.PushNil(); return 1; }
         if (a.St == NedApp.State.Zombie)
         {
             l.PushInteger(unchecked((long)a.ExitCode));
@@ -180,17 +180,17 @@ public sealed class NedTasks(NedProgram ned)
         {
             l.PushCopy(2);
             l.PushNil();
-            l.Call(1, 0);
+            LuaFn.Call(l, 1, 0);
             l.PushBoolean(false);
             return 1;
         }
-        l.CheckType(2, LuaType.Function);
+        LuaFn.CheckType(l, 2, LuaType.Function);
         if (a.HandlerRef != -1) return LuaFn.ErrorWhere(l, "exit_handler callback already registered");
         if (a.St == NedApp.State.Zombie)
         {
             l.PushCopy(2);
             if (a.ExitCodeValid) l.PushInteger(unchecked((long)a.ExitCode)); else l.PushNil();
-            l.Call(1, 0);
+            LuaFn.Call(l, 1, 0);
             l.PushBoolean(false);
             return 1;
         }

@@ -2,8 +2,8 @@
 -- l4conf's own implementation of the API real Ned offers (kernkonzept/l4re-core ned/server/src/ned.lua):
 -- the same names, tables and behaviour. Statements that error messages of real Ned name are on the
 -- same lines as there, so messages read alike ("ned.lua:245: ..."); the blank lines keep them there.
-local require, ipairs, pairs, setmetatable, getmetatable, error, type, tonumber =
-      require, ipairs, pairs, setmetatable, getmetatable, error, type, tonumber
+local require, ipairs, pairs, setmetatable, getmetatable, error, type, tonumber, tostring =
+      require, ipairs, pairs, setmetatable, getmetatable, error, type, tonumber, tostring
 local _ENV = require "L4"
 local string = require "string"
 local table = require "table"

@@ -295,4 +295,29 @@ io = {
 }
 package.loaded.io = io
 
+-- the instruction limit: a Lua hook, so that its error is raised by Lua (LuaFn); once stopped, every instruction raises
+do
+  local sethook, tick, stopping = debug.sethook, native.tick, false
+  local function limit()
+    local why = tick()
+    if why then
+      if not stopping then stopping = true; sethook(limit, "", 1) end
+      error(why, 0)
+    end
+  end
+  sethook(limit, "", native.hook_every)
+end
 debug.sethook = function() error("debug.sethook is not available: the model's instruction limit uses the hook", 2) end
+
+-- Lua 5.5's wording of errors where the model's Lua 5.4 words them differently (LuaHost.Dialect); scripts print
+-- what pcall returns, so the rewrite happens there.
+local dialect = native.dialect
+local rawpcall, rawxpcall = pcall, xpcall
+local function fix(ok, ...)
+  if ok then return ok, ... end
+  return ok, dialect((...))
+end
+function pcall(f, ...) return fix(rawpcall(f, ...)) end
+function xpcall(f, h, ...)
+  return rawxpcall(f, function(e) return h(dialect(e)) end, ...)
+end

@@ -1,6 +1,7 @@
 using L4Conf.Model.Abi;
 using L4Conf.Model.Bindings;
 using L4Conf.Model.Kernel;
+using L4Conf.Reference.L4Re;
 using KThread = L4Conf.Model.Kernel.Thread;
 
 namespace L4Conf.Reference.Sigma0;
@@ -64,11 +65,22 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
         {
             (long)Protocol.Sigma0 => Request(client),
             (long)Protocol.PageFault => PageFault(client),
+            (long)Protocol.Meta => MetaAnswer(tag, label),
             _ => Error(L4Err.BadProto),
         };
     }
 
     private static MsgTag Error(L4Err e) => new(-(long)e, 0, 0);
+
+    /// <summary>sigma0's interfaces as L4::Meta lists them: its anonymous-namespace class Sigma0 (protocol -6, a
+    /// Factory) (sigma0/server/src/memmap.cc:261-263,307-313). Ned finds no class by that name and keeps the cap void.</summary>
+    private static readonly Iface[] Interfaces = [new((long)Protocol.Sigma0, "N12_GLOBAL__N_16Sigma0E"), new((long)Protocol.Factory, "N2L47FactoryE")];
+
+    private MsgTag MetaAnswer(MsgTag tag, ulong label)
+    {
+        var call = new ServerCall(_s, tag, label);
+        return ServerLoop.ReplyTag(call, Meta.Serve(call, Interfaces));
+    }
 
     private MsgTag Request(ulong client)
     {
