@@ -32,6 +32,17 @@ public sealed class Runtime(Kernel kernel) : IModelledCode
         Register(FileServer.Name, p => CRuntime.Run(p, FileServer.Main));
         Register(FileClient.Name, p => CRuntime.Run(p, FileClient.Main));
         Register(Caplife.Name, p => CRuntime.Run(p, Caplife.Main));
+        var pp = ProgramCatalog.Find(Pingpong.Name)!;
+        Register(Pingpong.Name, p => CRuntime.Run(p, rt => Pingpong.Main(rt, e => ModelledImage.EntryAddress(pp.TextBase, IndexOf(pp, e)))));
+        Register(Pingpong.ServerEntry, p => Pingpong.ServerLoop(null, p, "intra-server"));
+        // libpthread's manager thread: it waits for requests (the model's pthread_create needs none)
+        Register(Pthread.ManagerEntry, p => { while (true) p.Sys.Wait(); });
+    }
+
+    private static int IndexOf(ProgramInfo p, string entry)
+    {
+        int i = p.Entries.ToList().IndexOf(entry);
+        return i >= 0 ? i : throw new InvalidOperationException($"program '{p.Name}' has no entry '{entry}'");
     }
 
     /// <summary>The runtime entries every task with rom/l4re has.</summary>

@@ -136,7 +136,8 @@ public sealed class Thread : KObject
             if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
             if (Task != null) return InvokeResult.Err(L4Err.Inval);             // "unbind first"
             utcb = inv.Mr(5);
-            if ((utcb & (Utcb.Words * 8 - 1)) != 0 || !t.InKuMem(utcb, Utcb.Words * 8)) return InvokeResult.Err(L4Err.Inval);
+            // Thread::bind: find_ku_mem(utcb, sizeof(Utcb), alignof(Utcb)); the Utcb class is word-aligned (thread.cpp:309)
+            if ((utcb & (Utcb.Alignment - 1)) != 0 || !t.InKuMem(utcb, Utcb.Words * 8)) return InvokeResult.Err(L4Err.Inval);
             bindTo = t;
         }
         ulong oldPager = PagerIndex, oldExc = ExcHandlerIndex;

@@ -8,6 +8,8 @@ namespace L4Conf.Model.Kernel;
 /// </summary>
 public sealed class Utcb
 {
+    /// <summary>alignof(Utcb) in Fiasco: its members are machine words (src/abi/l4_types.cpp:767).</summary>
+    public const ulong Alignment = 8;
     public const int Words = 128, MrCount = 63, BdrIndex = 64, BrBase = 65, BrCount = 58, ErrorIndex = 123;
     /// <summary>Byte offset of word 63, the UTCB's own address: user code reads it through GS (captured gs_base = UTCB + 0x1f8).</summary>
     public const ulong OwnAddressOffset = 63 * 8;

@@ -19,7 +19,8 @@ public sealed class CpuState
     /// <summary>User RFLAGS: bit 1 always set, IF set in user mode.</summary>
     public ulong Rflags = 0x202;
     public ulong FsBase, GsBase;
-    public ushort Cs = 0x2B, Ss = 0x23, Ds = 0x23, Es = 0x23, Fs = 0x23, Gs = 0x23;
+    /// <summary>User selectors: fs and gs are 0, their bases come from the MSRs (faults_plain.log: "fs =    0   gs =    0").</summary>
+    public ushort Cs = 0x2B, Ss = 0x23, Ds = 0x23, Es = 0x23, Fs = 0, Gs = 0;
 
     public ulong this[Reg r] { get => R[(int)r]; set => R[(int)r] = value; }
     public ulong Rax { get => R[0]; set => R[0] = value; }

@@ -76,7 +76,7 @@ public static class ItasProgram
         ulong app = st.AllocCap();
         st.ProgramThreadSlot = app;
         st.RmGate = Gate(p, st, rm, env.MainThread);
-        var sigmgr = new SignalManager { Label = st.NewObjectLabel() };
+        var sigmgr = new SignalManager(st, p, entryOf) { Label = st.NewObjectLabel() };
         st.SignalMgrGate = Gate(p, st, sigmgr, env.MainThread);
         var ra = new RemoteAccess { Label = st.NewObjectLabel() };
         st.RemoteAccessGate = Gate(p, st, ra, env.MainThread);
@@ -101,6 +101,7 @@ public static class ItasProgram
         var loop = new ServerLoop(s, () => st.AllocCap(), initialSlots: [rcv0, rcv1]);
         loop.Add(rm, rm.Label);
         loop.Add(sigmgr, sigmgr.Label);
+        sigmgr.Loop = loop;
         loop.Add(ra, ra.Label);
         loop.Add(tsh, tsh.Label);
         loop.Run();
@@ -115,7 +116,8 @@ public static class ItasProgram
         return (slot << 12) | 0x10;
     }
 
-    /// <summary>insert_regions (main.cc:69-174): the external map's regions (with the Pager flag) and areas become local.</summary>
+    /// <summary>insert_regions (main.cc:69-174): the external map's regions (with the Pager flag unless reserved or
+    /// kernel) and areas become local, every one backed by the external region map as its pager (main.cc:101-102).</summary>
     private static void InsertRegions(Process p, ItasState st, RmClient ext)
     {
         var rm = st.Rm!;
@@ -124,7 +126,7 @@ public static class ItasProgram
             var (_, name, bo) = ext.GetInfo(s0);
             uint f = f0;
             if ((f & (RmFlags.Reserved | RmFlags.Kernel)) == 0) f |= RmFlags.Pager;
-            rm.Table.Insert(new Region<ItasBacking>(s0, e0, f, new ItasBacking((f & RmFlags.Kernel) != 0 ? 0 : st.Env.Rm >> 12), 0, name, bo));
+            rm.Table.Insert(new Region<ItasBacking>(s0, e0, f, new ItasBacking(st.Env.Rm >> 12), 0, name, bo));
         }
         foreach (var (s0, e0, f0) in ext.List(RmClient.OpGetAreas, 0)) rm.Table.AddArea(s0, e0, f0);
     }

@@ -70,8 +70,7 @@ public sealed class LocalRegionMap : ServerObject
             // validate_ds: only a dataspace of the same task, received as its flexpage word (local id)
             if (c.Items == 0 || (c.Item(0).Word & 0x3E) != 0x3E) return -(long)L4Err.NoEnt;
             ulong cap = c.Item(0).Payload & ~0xFFFUL;
-            dsSlot = _st.AllocCap();
-            c.Sys.TaskMap(0x1000, 0x1000, Fpage.Obj(cap, 0, CapRights.RWSD), (dsSlot << 12) | (ulong)ItemBits.Map);
+            dsSlot = TakeDsRef(c.Sys, cap);
         }
         if (size == 0) return -(long)L4Err.Inval;
         if ((flags & RmFlags.SearchAddr) != 0 && (align < 12 || align > 63)) return -(long)L4Err.Inval;
@@ -86,9 +85,34 @@ public sealed class LocalRegionMap : ServerObject
         return 0;
     }
 
+    /// <summary>The runtime's copies of the program's dataspace caps: app cap ⇒ (own slot, references).</summary>
+    private readonly Dictionary<ulong, (ulong Slot, int Refs)> _dsRefs = new();
+
+    /// <summary>
+    /// Ds_cap_references::lookup (itas/ds_cap_ref.cc:42-92): a cap the program attached before (and that still names
+    /// the same object) shares the runtime's copy; otherwise the cap is copied into a new slot of the runtime's.
+    /// </summary>
+    private ulong TakeDsRef(L4Sys s, ulong appCap)
+    {
+        if (_dsRefs.TryGetValue(appCap, out var e) && s.CapEqual(0x1000, e.Slot << 12, appCap).Label == 1)
+        {
+            _dsRefs[appCap] = (e.Slot, e.Refs + 1);
+            return e.Slot;
+        }
+        ulong slot = _st.AllocCap();
+        s.TaskMap(0x1000, 0x1000, Fpage.Obj(appCap, 0, CapRights.RWSD), (slot << 12) | (ulong)ItemBits.Map);
+        _dsRefs[appCap] = (slot, 1);
+        return slot;
+    }
+
+    /// <summary>Ds_cap_references::release (ds_cap_ref.cc:28-40): the last reference frees the copy (unmapped).</summary>
     private void Release(L4Sys s, ulong slot)
     {
         if (slot == 0) return;
+        var key = _dsRefs.FirstOrDefault(kv => kv.Value.Slot == slot);
+        if (key.Value.Slot != slot) return;                            // not a copy of the runtime's (remote or loader regions)
+        if (key.Value.Refs > 1) { _dsRefs[key.Key] = (slot, key.Value.Refs - 1); return; }
+        _dsRefs.Remove(key.Key);
         s.TaskUnmap(0x1000, Fpage.Obj(slot << 12, 0, CapRights.RWSD), UnmapMask.AllSpaces);
         _st.FreeCap(slot);
     }
@@ -128,7 +152,11 @@ public sealed class LocalRegionMap : ServerObject
         c.Sys.TaskUnmap(0x1000, Fpage.Memory(rs, 12, MemRights.RWX), UnmapMask.AllSpaces);
         for (ulong a = rs; a <= re && a >= rs; a += 0x1000) c.Sys.TaskUnmap(0x1000, Fpage.Memory(a, 12, MemRights.RWX), UnmapMask.AllSpaces);
         ulong memCap = ~0UL << 11;
-        if (removed?.Backing?.DsSlot is { } slot && slot != 0) { memCap = slot << 12; }
+        if (removed?.Backing?.DsSlot is { } slot && slot != 0)
+        {
+            memCap = slot << 12;
+            Release(c.Sys, slot);                                        // the region handler's reference goes with it
+        }
         c.Reply.U64(rs).U64(re - rs + 1).U64(memCap);
         return res | RmFlags.UnmappedRange;
     }

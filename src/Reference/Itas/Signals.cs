@@ -5,13 +5,75 @@ using L4Conf.Reference.L4Re;
 namespace L4Conf.Reference.Itas;
 
 /// <summary>
-/// The runtime's signal manager (L4Re::Itas, protocol 0x400A; itas/signals.{h,cc}): the program's env.itas. The
-/// modelled programs install no handlers, so every signal takes its default action; the interface answers -ENOSYS.
+/// The runtime's signal manager (L4Re::Itas, protocol 0x400A; itas/signals.{h,cc}): the program's env.itas. It
+/// registers the threads a program creates (register_thread, opcode 0: signals.cc:819-912): each gets its own
+/// exception handler object and gate, a page-fault trampoline from a kernel-user-memory page, and is bound with the
+/// external region map as pager. The modelled programs install no signal handlers, so the other operations answer
+/// -ENOSYS and every signal takes its default action.
 /// </summary>
-public sealed class SignalManager : ServerObject
+public sealed class SignalManager(ItasState st, Process server, Func<string, ulong> entryOf) : ServerObject
 {
+    /// <summary>sizeof(l4_pf_trampoline_t) on amd64 (the program thread's comes from the UTCB area: itas notes §1).</summary>
+    public const ulong TrampSize = 0xE0;
+    private readonly Dictionary<ulong, ThreadSignalHandler> _threads = new();
+    private readonly Stack<ulong> _freeTramps = new();
+
     public override IReadOnlyList<Iface> Interfaces { get; } = [new((long)L4ReProtocol.Itas, "N4L4Re4ItasE")];
-    public override long Dispatch(ServerCall c) => -(long)L4Err.NoSys;
+    /// <summary>The server loop the handler objects join.</summary>
+    public ServerLoop? Loop { get; set; }
+
+    public override long Dispatch(ServerCall c) =>
+        c.Args().Opcode() switch { 0 => RegisterThread(c), _ => -(long)L4Err.NoSys };
+
+    private long RegisterThread(ServerCall c)
+    {
+        var r = c.Args();
+        r.Opcode();
+        r.AlignWord();
+        ulong utcb = r.U64();
+        if (!r.Ok || c.Items < 2) return -(long)L4Err.MsgTooShort;
+        var (word, payload) = c.Item(1);
+        if ((word & 0x3E) != 0x3E) return -(long)L4Err.Inval;           // the thread cap must arrive as a local id
+        ulong child = payload >> 12;
+        if (_threads.ContainsKey(child)) return 0;
+        if (AllocTramp(c) is not { } tramp) return -(long)L4Err.NoMem;
+        server.WriteU64(tramp, entryOf(ItasProgram.PfHandler));          // handler_ip
+        var h = new ThreadSignalHandler(st, server, child) { Label = st.NewObjectLabel() };
+        ulong slot = st.AllocCap();
+        c.Sys.CreateGate(st.Env.Factory, slot << 12, st.Env.MainThread, h.Label);
+        h.Cap = slot << 12;
+        Loop?.Add(h, h.Label);
+        _threads[child] = h;
+        var s = c.Sys;
+        long ret = s.Error(s.ThreadControl(child << 12, ThreadCtlFlags.SetPager | ThreadCtlFlags.SetExcHandler | ThreadCtlFlags.BindTask,
+            pager: st.Env.Rm, excHandler: (slot << 12) | 0x10, bindTask: 0x1000, utcb: utcb));
+        if (ret >= 0)
+        {
+            var u = c.Utcb;
+            u.SetMr(0, (ulong)ThreadOp.PfTrampControl);                  // pf_trampoline_setup (sub-op 0)
+            u.SetMr(1, tramp);
+            ret = s.Error(s.Call(child << 12, new MsgTag((long)Protocol.Thread, 2, 0)));
+            if (ret >= 0) return ret;
+        }
+        _threads.Remove(child);
+        _freeTramps.Push(tramp);
+        return ret;
+    }
+
+    /// <summary>Pf_tramp_alloc (signals.cc:29-101): trampolines from one reserved page added as kernel-user memory.</summary>
+    private ulong? AllocTramp(ServerCall c)
+    {
+        if (_freeTramps.Count == 0)
+        {
+            if (st.Rm!.Table.AttachArea(0, 0x1000, RmFlags.Reserved | RmFlags.SearchAddr, 12) is not { } page) return null;
+            var u = c.Utcb;
+            u.SetMr(0, (ulong)TaskOp.AddKuMem);
+            u.SetMr(1, Fpage.Memory(page, 12, MemRights.RW).Raw);
+            if (c.Sys.Error(c.Sys.Call(0x1000, new MsgTag((long)Protocol.Task, 2, 0))) < 0) { st.Rm.Table.RemoveArea(page); return null; }
+            for (ulong a = page + 0x1000 - TrampSize; a >= page && a < page + 0x1000; a -= TrampSize) _freeTramps.Push(a);
+        }
+        return _freeTramps.Pop();
+    }
 }
 
 /// <summary>The runtime's remote-access object (protocol 0x400C; itas/remote_access.cc); not used by the modelled programs.</summary>

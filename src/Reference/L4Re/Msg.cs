@@ -88,6 +88,8 @@ public sealed class MsgReader(Utcb u, int words, int offset = 0)
     }
 
     public int Opcode() => I32();
+    /// <summary>Skips to the next word boundary (where the next word-sized argument starts).</summary>
+    public void AlignWord() { _off = (_off + 7) & ~7; }
     public byte U8() => Take(1, 1)[0];
     public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2, 2));
     public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4, 4));

@@ -31,6 +31,7 @@ public sealed class CRuntime
         CapBase = Env.FirstFreeCap;
         Env.FirstFreeCap += UtilCaps;
         Env.FirstFreeReplyCap += ReplyCaps;
+        InitialFirstFreeUtcb = Env.FirstFreeUtcb;
         Env.FirstFreeUtcb = ~0UL;
         WriteBack();
         // the standard stream's semaphore
@@ -41,6 +42,8 @@ public sealed class CRuntime
     public L4ReEnv Env { get; }
     public Stdio Out { get; }
     public ulong CapBase { get; }
+    /// <summary>Where the UTCBs libpthread hands to new threads start (env.first_free_utcb before it took them).</summary>
+    public ulong InitialFirstFreeUtcb { get; }
     public IReadOnlyList<string> Argv => Env.Argv;
 
     /// <summary>L4Re::Util::cap_alloc.alloc(): the lowest free slot of its range, as a selector.</summary>

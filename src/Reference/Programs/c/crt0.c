@@ -10,6 +10,24 @@ l4c_env_t *l4c_env;
 
 enum { AT_NULL = 0, AT_L4_ENV = 0xf1 };
 
+/* What L4Re's C library does before main (as CRuntime.cs in the model, itas notes §1.6): libpthread's main-thread
+ * semaphore at env.first_free_cap, L4Re::Util::cap_alloc's 0x1000 slots and the reply caps after it, the rest of
+ * the UTCB area to libpthread (first_free_utcb = ~0), and the standard stream's semaphore in the first Util slot. */
+static void l4c_libc_start(void)
+{
+  l4c_env_t *e = l4c_env;
+  if (!e)
+    return;
+  l4_umword_t sem = e->first_free_cap;
+  l4c_factory_create(e->factory, L4C_PROTO_SEMAPHORE, sem << 12);
+  e->first_free_cap = sem + 1;
+  l4_umword_t util = e->first_free_cap;
+  e->first_free_cap += 0x1000;
+  e->first_free_reply_cap += 0x1000;
+  e->first_free_utcb = ~0UL;
+  l4c_factory_create(e->factory, L4C_PROTO_SEMAPHORE, util << 12);
+}
+
 __attribute__((used)) void l4c_start(l4_umword_t *sp)
 {
   int argc = (int)sp[0];
@@ -22,6 +40,7 @@ __attribute__((used)) void l4c_start(l4_umword_t *sp)
     if (aux[0] == AT_L4_ENV)
       l4c_env = (l4c_env_t *)aux[1];
   environ = envp;
+  l4c_libc_start();
   exit(main(argc, argv));
 }
 

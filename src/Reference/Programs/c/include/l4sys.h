@@ -20,7 +20,9 @@ enum
 {
   L4C_SYSF_SEND = 1, L4C_SYSF_RECV = 2, L4C_SYSF_OPEN_WAIT = 4, L4C_SYSF_REPLY = 8,
   L4C_SYSF_CALL = L4C_SYSF_SEND | L4C_SYSF_RECV,
-  L4C_PROTO_LOG = -13, L4C_PROTO_PARENT = 0x4002,
+  L4C_PROTO_LOG = -13, L4C_PROTO_PARENT = 0x4002, L4C_PROTO_FACTORY = -15, L4C_PROTO_SEMAPHORE = -20,
+  L4C_RCV_ITEM_SINGLE_CAP = 0xa,         /* L4_RCV_ITEM_SINGLE_CAP */
+  L4C_UTCB_BDR = 64, L4C_UTCB_BR0 = 65,  /* buffer registers after the 63 message registers and one spare word */
   L4C_MSGTAG_SCHEDULE = 4,               /* L4_MSGTAG_SCHEDULE (flags field) */
   L4C_VCON_WRITE_OP = 0, L4C_VCON_WRITE_SIZE = (63 - 2) * 8,
 };
@@ -58,6 +60,16 @@ static inline l4_mword_t l4c_ipc(l4_umword_t dest_flags, l4_mword_t tag, l4_umwo
   if (rlabel)
     *rlabel = slabel;
   return tag;
+}
+
+/* l4_factory_create(factory, proto, target): MR0 = protocol, the new object's slot in BR0 (l4sys factory.h). */
+static inline l4_mword_t l4c_factory_create(l4_umword_t factory, l4_mword_t proto, l4_umword_t target)
+{
+  l4_umword_t *u = l4c_utcb();
+  u[0] = (l4_umword_t)proto;
+  u[L4C_UTCB_BDR] = 0;
+  u[L4C_UTCB_BR0] = target | L4C_RCV_ITEM_SINGLE_CAP;
+  return l4c_ipc(factory | L4C_SYSF_CALL, l4c_tag(L4C_PROTO_FACTORY, 1, 0, 0), 0, 0, 0);
 }
 
 /* l4_timeout_from_us: mantissa (10 bits) and exponent (5 bits), rounded up; 0 = zero timeout, ~0 = never. */
