@@ -23,7 +23,11 @@ public static class ThreadCases
             c.Equal(-1L, w.Root.Error(w.Root.ThreadControl(thNoS, ThreadCtlFlags.BindTask, bindTask: task, utcb: World.UtcbBase)), "thread cap without S");
             c.Equal(-1L, w.Root.Error(w.Root.ThreadControl(th, ThreadCtlFlags.BindTask, bindTask: taskNoS, utcb: World.UtcbBase)), "task cap without S");
             c.Equal(-22L, w.Root.Error(w.Root.ThreadControl(th, ThreadCtlFlags.BindTask, bindTask: task, utcb: 0x1000)), "UTCB outside kernel-user memory");
-            c.Equal(-22L, w.Root.Error(w.Root.ThreadControl(th, ThreadCtlFlags.BindTask, bindTask: task, utcb: World.UtcbBase + 8)), "misaligned UTCB");
+            c.Equal(-22L, w.Root.Error(w.Root.ThreadControl(th, ThreadCtlFlags.BindTask, bindTask: task, utcb: World.UtcbBase + 4)), "UTCB not word-aligned");
+            c.Equal(-22L, w.Root.Error(w.Root.ThreadControl(th, ThreadCtlFlags.BindTask, bindTask: task, utcb: World.UtcbBase + 0xE00)), "UTCB running past kernel-user memory");
+            ulong th2 = w.Create((long)Protocol.Thread);
+            c.Equal(0L, w.Root.Error(w.Root.ThreadControl(th2, ThreadCtlFlags.BindTask, bindTask: task, utcb: World.UtcbBase + 0x8E0)),
+                "a word-aligned UTCB off the 1 KiB grid (libpthread's first, 0xb30008e0)");
             c.Equal(0L, w.Root.Error(w.Root.ThreadControl(th, ThreadCtlFlags.BindTask, bindTask: task, utcb: World.UtcbBase)), "bind");
             c.Equal(-22L, w.Root.Error(w.Root.ThreadControl(th, ThreadCtlFlags.BindTask, bindTask: task, utcb: World.UtcbBase + 0x400)), "bind twice");
             w.Boot.RootThread.Utcb.SetMr(0, 0);
