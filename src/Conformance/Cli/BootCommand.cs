@@ -27,18 +27,21 @@ public static class BootCommand
         var idle = new Option<bool>("--until-idle") { Description = "Keep running after the init program exited, until nothing can run" };
         var maxTime = new Option<double>("--max-time") { Description = $"Stop after this much logical time, in seconds (default {DefaultMaxTimeS})", DefaultValueFactory = _ => DefaultMaxTimeS };
         var color = new Option<bool>("--color") { Description = "Keep the console's colour escapes (as the raw serial line has them)" };
+        var nedLua = new Option<FileInfo?>("--ned-lua") { Description = "Run this ned.lua (e.g. l4re-core's ned/server/src/ned.lua) in every Ned instead of the model's own" };
+        var module = new Option<string[]>("--module") { Description = "NAME=FILE: use FILE as boot module NAME (e.g. t_caps.lua=my.lua); repeatable", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command("boot", "Boot a modules.list entry on the reference system and print its console output")
         {
-            list, entry, rom, dump, trace, idle, maxTime, color,
+            list, entry, rom, dump, trace, idle, maxTime, color, nedLua, module,
         };
         cmd.SetAction(pr => InputErrors.Guard(() => Run(pr.GetValue(list)!, pr.GetValue(entry)!, pr.GetValue(rom), pr.GetValue(dump),
-            pr.GetValue(trace), pr.GetValue(idle), pr.GetValue(maxTime), pr.GetValue(color))));
+            pr.GetValue(trace), pr.GetValue(idle), pr.GetValue(maxTime), pr.GetValue(color), pr.GetValue(nedLua), pr.GetValue(module) ?? [])));
         return cmd;
     }
 
     private static readonly Regex Ansi = new("\x1b\\[[0-9;]*m", RegexOptions.Compiled);
 
-    public static int Run(FileInfo list, string entryName, DirectoryInfo? rom, FileInfo? dump, FileInfo? tracePath, bool untilIdle, double maxTimeS, bool color)
+    public static int Run(FileInfo list, string entryName, DirectoryInfo? rom, FileInfo? dump, FileInfo? tracePath, bool untilIdle, double maxTimeS, bool color,
+        FileInfo? nedLua = null, string[]? modules = null)
     {
         if (!list.Exists) { Console.Error.WriteLine($"l4conf: {list.FullName}: no such modules list"); return 2; }
         if (maxTimeS <= 0 || double.IsNaN(maxTimeS) || maxTimeS > 1e9) { Console.Error.WriteLine($"l4conf: --max-time {maxTimeS}: must be a positive number of seconds"); return 2; }
@@ -48,11 +51,24 @@ public static class BootCommand
             if (f != null && (Directory.Exists(f.FullName) || !Directory.Exists(Path.GetDirectoryName(f.FullName))))
             { Console.Error.WriteLine($"l4conf: {f.FullName}: cannot write there (a directory, or its folder does not exist)"); return 2; }
 
+        if (nedLua != null && !nedLua.Exists) { Console.Error.WriteLine($"l4conf: --ned-lua {nedLua.FullName}: no such file"); return 2; }
+        var replace = new Dictionary<string, string>();
+        foreach (var m in modules ?? [])
+        {
+            int eq = m.IndexOf('=');
+            if (eq <= 0 || eq == m.Length - 1) { Console.Error.WriteLine($"l4conf: --module {m}: expected NAME=FILE"); return 2; }
+            var file = Path.GetFullPath(m[(eq + 1)..]);
+            if (!File.Exists(file)) { Console.Error.WriteLine($"l4conf: --module {m}: {file}: no such file"); return 2; }
+            replace[m[..eq]] = file;
+        }
+
         BootImage image;
         try
         {
             var entry = ModulesList.Load(list.FullName, entryName);
-            image = BootImage.Build(entry, romDir);
+            var unknown = replace.Keys.Where(k => entry.Plain.All(p => p.Command != k)).ToList();
+            if (unknown.Count > 0) { Console.Error.WriteLine($"l4conf: --module {unknown[0]}=...: entry '{entryName}' has no module '{unknown[0]}'"); return 2; }
+            image = BootImage.Build(entry, romDir, replace);
         }
         catch (Exception e) when (e is ModulesListException or BootImageException)
         {
@@ -61,7 +77,12 @@ public static class BootCommand
         }
 
         var stdout = Console.Out;
-        using var sys = BootedSystem.Start(image, trace: tracePath != null, console: s => stdout.Write(color ? s : Ansi.Replace(s, "")));
+        using var sys = BootedSystem.Start(image, new BootOptions
+        {
+            Trace = tracePath != null,
+            Console = s => stdout.Write(color ? s : Ansi.Replace(s, "")),
+            NedLua = nedLua != null ? File.ReadAllText(nedLua.FullName, System.Text.Encoding.Latin1) : null,
+        });
         BootResult r;
         try
         {

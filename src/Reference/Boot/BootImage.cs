@@ -25,13 +25,15 @@ public sealed class BootImage
     public required IReadOnlyList<PlacedModule> Modules { get; init; }
     public required IReadOnlyList<MemDesc> Kip { get; init; }
 
-    public static BootImage Build(BootEntry entry, string romDir)
+    /// <param name="replace">Files to use for named modules instead of the program or the rom folder's file.</param>
+    public static BootImage Build(BootEntry entry, string romDir, IReadOnlyDictionary<string, string>? replace = null)
     {
         var placed = new List<PlacedModule>();
         ulong at = FirstModule;
         foreach (var m in entry.Plain)
         {
-            var (content, source) = Load(m, romDir);
+            var (content, source) = replace != null && replace.TryGetValue(m.Command, out var file)
+                ? (File.ReadAllBytes(file), file) : Load(m, romDir);
             placed.Add(new PlacedModule(m, content, at, source));
             at = (at + (ulong)content.Length + 0xFFF) & ~0xFFFUL;
         }

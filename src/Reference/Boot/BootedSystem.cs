@@ -34,22 +34,22 @@ public sealed class BootedSystem : IDisposable
     public BootImage Image { get; }
     public Runtime Runtime { get; }
     public MoeServer? Moe { get; private set; }
-    /// <summary>Instruction and memory limits of every Ned's Lua.</summary>
-    public static Ned.LuaLimits NedLimits { get; set; } = Ned.LuaLimits.Default;
+    public BootOptions Options { get; }
 
-    private BootedSystem(BootImage image, bool trace, Action<string>? console)
+    private BootedSystem(BootImage image, BootOptions options)
     {
         Image = image;
+        Options = options;
         Kernel = new Kernel();
-        Kernel.Trace.Enabled = trace;
-        if (console != null) Kernel.ConsoleWritten += console;
+        Kernel.Trace.Enabled = options.Trace;
+        if (options.Console != null) Kernel.ConsoleWritten += options.Console;
         Boot = BootState.Create(Kernel, "moe");
         Kernel.AttachMachine(null, image.Kip);
         foreach (var m in image.Modules) Kernel.Physical!.Write(m.Start, m.Content);
         Runtime = new Runtime(Kernel);
         Runtime.RegisterItas();
         Runtime.RegisterPrograms();
-        Runtime.Register(Ned.NedProgram.Entry, p => new Ned.NedProgram(p, NedLimits).Main());
+        Runtime.Register(Ned.NedProgram.Entry, p => new Ned.NedProgram(p, options.NedLimits) { NedLua = options.NedLua }.Main());
         Runtime.Register(Ned.NedProgram.ServerEntry, Ned.NedTasks.ForeignServer);
         Kernel.ModelledCode = Runtime;
 
@@ -68,7 +68,10 @@ public sealed class BootedSystem : IDisposable
     }
 
     /// <summary>Boots <paramref name="image"/>; console output is passed to <paramref name="console"/> as it is written.</summary>
-    public static BootedSystem Start(BootImage image, bool trace = false, Action<string>? console = null) => new(image, trace, console);
+    public static BootedSystem Start(BootImage image, bool trace = false, Action<string>? console = null) =>
+        new(image, new BootOptions { Trace = trace, Console = console });
+
+    public static BootedSystem Start(BootImage image, BootOptions options) => new(image, options);
 
     /// <summary>
     /// Runs until the init program exits (or, with <paramref name="untilIdle"/>, until nothing can run any more), or
@@ -99,4 +102,15 @@ public sealed class BootedSystem : IDisposable
             if (p is Model.Bindings.BlockingProgram bp) { try { bp.Dispose(); } catch (InvalidOperationException) { } }
         }
     }
+}
+
+/// <summary>How a boot runs: event trace on or off, where console output goes, Ned's Lua limits and ned.lua.</summary>
+public sealed record BootOptions
+{
+    public bool Trace { get; init; }
+    public Action<string>? Console { get; init; }
+    /// <summary>Instruction and memory limits of every Ned's Lua.</summary>
+    public Ned.LuaLimits NedLimits { get; init; } = Ned.LuaLimits.Default;
+    /// <summary>A ned.lua (its text) every Ned runs instead of the model's own (a user's real one).</summary>
+    public string? NedLua { get; init; }
 }

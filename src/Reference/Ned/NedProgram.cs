@@ -46,7 +46,7 @@ public sealed class NedProgram
     public LuaHost? Lua { get; private set; }
     public NedTasks? Tasks { get; private set; }
     /// <summary>A ned.lua to run instead of the model's (--ned-lua): a user's real one must run unchanged.</summary>
-    public static string? NedLuaOverride { get; set; }
+    public string? NedLua { get; init; }
     public Func<string, (string? Text, string? Error)>? HostFile { get; }
     /// <summary>The foreign server thread's slot (it receives the children's exit signals).</summary>
     public ulong ServerThread { get; private set; }
@@ -117,7 +117,7 @@ public sealed class NedProgram
         host.ReadFile = ReadRomFile;
         var l = host.L;
         NedNatives.Open(this, l);
-        if (RunChunk(NedLuaOverride ?? NedLuaText(), "@ned.lua"))
+        if (RunChunk(NedLua ?? NedLuaText(), "@ned.lua"))
         {
             // getopt "+e:": -e STATEMENT / --execute STATEMENT before the script, options end at the first non-option
             string prog = argv.Count > 0 ? argv[0] : "ned";
