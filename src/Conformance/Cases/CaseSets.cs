@@ -22,6 +22,7 @@ public static class CaseSets
             .Concat(MemCases.Cases())
             .Concat(MachineCases.Cases())
             .Concat(MmuCases.Cases())
+            .Concat(RuntimeCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>

@@ -38,7 +38,7 @@ public static class RunCommand
             }
             string fmt = pr.GetValue(format)!;
             var report = Runner.Run(cases, pr.GetValue(seed), pr.GetValue(filter),
-                fmt == "text" && pr.GetValue(output) == null ? null : r => Console.Error.Write(r.Outcome == Outcome.Pass ? "." : "F"));
+                fmt == "text" && pr.GetValue(output) == null ? null : r => Console.Error.Write(r.Outcome switch { Outcome.Pass => ".", Outcome.Skip => "s", _ => "F" }));
             if (fmt != "text" || pr.GetValue(output) != null) Console.Error.WriteLine();
             string text = fmt switch { "tap" => Reports.Tap(report), "junit" => Reports.JUnit(report), "json" => Reports.Json(report), _ => Reports.Text(report) };
             if (pr.GetValue(output) is { } f)

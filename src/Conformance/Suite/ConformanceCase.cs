@@ -11,6 +11,9 @@ public sealed record ConformanceCase(string Id, string Title, IReadOnlyList<stri
 
 public sealed class CaseFailure(string message) : Exception(message);
 
+/// <summary>Thrown by a case that cannot run here (a missing tool): the run reports it as skipped, with the reason.</summary>
+public sealed class CaseSkipped(string reason) : Exception(reason);
+
 /// <summary>What a case gets: the seed of the run, assertions that say what differed, and a log of notes.</summary>
 public sealed class CaseContext(int seed)
 {
@@ -24,6 +27,8 @@ public sealed class CaseContext(int seed)
         if (!EqualityComparer<T>.Default.Equals(expected, actual))
             throw new CaseFailure($"{what}: expected {Show(expected)}, model gave {Show(actual)}");
     }
+
+    public void Skip(string reason) => throw new CaseSkipped(reason);
 
     public void True(bool cond, string what)
     {

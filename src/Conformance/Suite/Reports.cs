@@ -12,7 +12,7 @@ public static class Reports
         var sb = new StringBuilder();
         foreach (var c in r.Results)
         {
-            sb.Append(c.Outcome == Outcome.Pass ? "PASS " : "FAIL ").Append(c.Case.Id)
+            sb.Append(c.Outcome switch { Outcome.Pass => "PASS ", Outcome.Skip => "SKIP ", _ => "FAIL " }).Append(c.Case.Id)
               .Append("  [").Append(string.Join(", ", c.Case.Clauses)).Append(']').AppendLine();
             if (c.Message != null)
                 foreach (var line in c.Message.Split('\n')) sb.Append("     ").AppendLine(line);
@@ -21,7 +21,7 @@ public static class Reports
         sb.AppendLine($"seed {r.Seed}{(r.Filter != null ? $", filter '{r.Filter}'" : "")}: {r.Selected} selected, {r.Results.Count} ran");
         if (!r.AllRan) sb.AppendLine("*** NOT ALL SELECTED CASES RAN ***");
         if (r.Selected == 0) sb.AppendLine("*** NO CASE SELECTED ***");
-        sb.AppendLine($"{r.Passed} passed, {r.Failed} failed");
+        sb.AppendLine($"{r.Passed} passed, {r.Failed} failed{(r.Skipped > 0 ? $", {r.Skipped} skipped" : "")}");
         return sb.ToString();
     }
 
@@ -35,6 +35,11 @@ public static class Reports
         foreach (var c in r.Results)
         {
             n++;
+            if (c.Outcome == Outcome.Skip)
+            {
+                sb.AppendLine($"ok {n} - {c.Case.Id} # SKIP {c.Message?.Split('\n')[0]}");
+                continue;
+            }
             sb.AppendLine($"{(c.Outcome == Outcome.Pass ? "ok" : "not ok")} {n} - {c.Case.Id}");
             if (c.Message != null)
             {
@@ -58,6 +63,7 @@ public static class Reports
             new XAttribute("tests", r.Selected),
             new XAttribute("failures", r.Failed + (r.AllRan ? 0 : 1)),
             new XAttribute("errors", 0),
+            new XAttribute("skipped", r.Skipped),
             new XAttribute("time", r.Results.Sum(x => x.Elapsed.TotalSeconds).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)),
             new XElement("properties", new XElement("property", new XAttribute("name", "seed"), new XAttribute("value", r.Seed))));
         foreach (var c in r.Results)
@@ -66,7 +72,9 @@ public static class Reports
                 new XAttribute("classname", "l4conf." + c.Case.Area),
                 new XAttribute("name", c.Case.Id),
                 new XAttribute("time", c.Elapsed.TotalSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)));
-            if (c.Message != null)
+            if (c.Outcome == Outcome.Skip)
+                tc.Add(new XElement("skipped", new XAttribute("message", c.Message ?? "")));
+            else if (c.Message != null)
                 tc.Add(new XElement("failure", new XAttribute("message", c.Message.Split('\n')[0]), c.Message));
             tc.Add(new XElement("system-out", "clauses: " + string.Join(", ", c.Case.Clauses)));
             suite.Add(tc);
@@ -81,6 +89,7 @@ public static class Reports
         selected = r.Selected,
         passed = r.Passed,
         failed = r.Failed,
+        skipped = r.Skipped,
         allRan = r.AllRan,
         cases = r.Results.Select(c => new
         {

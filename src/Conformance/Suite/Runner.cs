@@ -18,6 +18,10 @@ public static class Runner
                 c.Run(ctx);
                 r = new CaseResult(c, Outcome.Pass, null, sw.Elapsed, ctx.Notes);
             }
+            catch (CaseSkipped k)
+            {
+                r = new CaseResult(c, Outcome.Skip, k.Message, sw.Elapsed, ctx.Notes);
+            }
             catch (CaseFailure f)
             {
                 r = new CaseResult(c, Outcome.Fail, f.Message, sw.Elapsed, ctx.Notes);

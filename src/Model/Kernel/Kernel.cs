@@ -17,6 +17,12 @@ public sealed partial class Kernel
     public TraceRecorder Trace { get; } = new();
     /// <summary>Logical time in µs; each system call costs <see cref="SyscallCostUs"/>.</summary>
     public ulong Clock { get; internal set; }
+    /// <summary>
+    /// The CPU's CR2: the address of the last page fault on this CPU, by any thread. The kernel saves it with every
+    /// trap (save_all_regs: SAVE_STATE save_cr2=1, fiasco src/kern/ia32/64/low_level.h:254-300), so the exception
+    /// message of a trap that is not a page fault carries a stale pfa (faults_plain.log: ud2 with pfa 0x405370).
+    /// </summary>
+    public ulong Cr2 { get; internal set; }
     public const ulong SyscallCostUs = 1;
     internal readonly Sched.ReadyQueue Ready = new();
     internal readonly Sched.Timers Timers = new();
@@ -32,6 +38,17 @@ public sealed partial class Kernel
         Trace.Add(new ConsoleOutput(ulong.MaxValue, text));
     }
     public IReadOnlyList<KObject> Objects => _objects;
+
+    /// <summary>Where a task's object and memory spaces sit inside its Task object (task + 0x58 in caplife.log's warnings
+    /// and dumps: task fffffffee1ef5620, space 0xfffffffee1ef5678).</summary>
+    public const ulong SpaceOffset = 0x58;
+
+    /// <summary>
+    /// map() found nothing at the sender (fiasco src/kern/map_util.cpp:523,584,799-804): the kernel's WARN line, with
+    /// the start of the send range and its size in pages (slots for objects) and both spaces' kernel addresses.
+    /// </summary>
+    internal void WarnNothingMapped(string space, Task from, ulong sndStart, ulong size, Task to) =>
+        KernelPrint($"\n\x1b[31mKERNEL\x1b[m: Warning: nothing mapped: ({space}) from [0x{from.Address + SpaceOffset:x}]: {sndStart:x16} size: {size:x16} to [0x{to.Address + SpaceOffset:x}]\n");
 
     public Kernel(KernelConfig? config = null) => Config = config ?? KernelConfig.Default;
 

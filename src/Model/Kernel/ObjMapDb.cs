@@ -93,11 +93,13 @@ public sealed partial class Kernel
         // Object space orders are slot counts, clipped to the 2^16 slots of a space (abi-facts §3.1, §3.2).
         var (srcBase, dstBase, count) = Fpage.Place(fp.CapIndex, Math.Min(fp.Order, 16), rcvBase, Math.Min(rcvOrder, 16), hotSpot);
         int mapped = 0;
+        bool found = false;
         for (ulong i = 0; i < count; i++)
         {
             ulong si = srcBase + i, di = dstBase + i;
             if (si >= ObjectSpace.Slots || di >= ObjectSpace.Slots) break;
             if (src.Space[si] is not { } se) continue;          // nothing at the sender: not an error
+            found = true;
             var attr = Config.MapAttr(se.Attr, fp.Rights, itemAttr, mask);
             if (attr == CapRights.None) continue;               // no R: nothing mapped (CAP-MAP-2)
             if (ReferenceEquals(src, dst) && si == di)
@@ -112,6 +114,7 @@ public sealed partial class Kernel
             if (st == InsertStatus.NoMemory) return new(true, mapped);
             if (st == InsertStatus.Ok) mapped++;
         }
+        if (!found && count > 0) WarnNothingMapped("Obj_space", src, srcBase, count, dst);
         return new(false, mapped);
     }
 

@@ -64,13 +64,14 @@ public sealed partial class Kernel
     {
         if (trap.Vector == Vector.PageFault)
         {
+            Cr2 = trap.Cr2;
             if (Trace.Enabled) Trace.Add(new PageFault(t.DbgId, trap.Cr2, t.Machine!.Regs.Rip, trap.ErrorCode) { Space = t.Task?.DbgId, TimeUs = Clock });
             if (ReferenceEquals(t.Task, Sigma0)) Sigma0Fault(trap.Cr2);
             else if (!DivertToTrampoline(t, trap)) PageFaultIpc(t, trap);   // the in-thread handler first (PF-TRAMP-1)
             return;
         }
         if (detail != null && Trace.Enabled) Trace.Add(new ModelNote(t.DbgId, detail));
-        ExceptionIpc(t, (ulong)trap.Vector, trap.ErrorCode, trap.Cr2);
+        ExceptionIpc(t, (ulong)trap.Vector, trap.ErrorCode, Cr2);          // pfa: whatever CR2 holds (stale)
     }
 
     /// <summary>sigma0's own faults are resolved by the kernel: the page is mapped 1:1 with all rights (abi-facts §10.1).</summary>

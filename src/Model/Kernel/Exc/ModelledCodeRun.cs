@@ -73,6 +73,7 @@ public sealed partial class Kernel
     private void ModelledPageFault(Thread t, Trap trap)
     {
         StoreUtcb(t);                                                  // the program's UTCB view is the current one
+        Cr2 = trap.Cr2;
         if (Trace.Enabled) Trace.Add(new Trace.PageFault(t.DbgId, trap.Cr2, t.Machine?.Regs.Rip ?? 0, trap.ErrorCode) { Space = t.Task?.DbgId, TimeUs = Clock });
         if (t.Machine == null)
         {

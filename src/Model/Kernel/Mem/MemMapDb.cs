@@ -98,8 +98,10 @@ public sealed partial class Kernel
         if (ReferenceEquals(src, Sigma0)) FabricateSigma0(srcBase, count);
         var req = (MemRights)(fp.Rights & 7);
         int mapped = 0;
+        bool found = false;
         foreach (var m in Overlapping(src, srcBase, count))
         {
+            found = true;
             ulong lo = Math.Max(m.Va, srcBase), hi = Math.Min(m.Va + m.Size, srcBase + count);
             var rights = m.Rights & req;
             if (rights == MemRights.None) continue;
@@ -134,6 +136,7 @@ public sealed partial class Kernel
                 sva += 1UL << order;
             }
         }
+        if (!found && count > 0) WarnNothingMapped("Mem_space", src, srcBase >> PageOrder, count >> PageOrder, dst);
         return new(false, mapped);
     }
 
