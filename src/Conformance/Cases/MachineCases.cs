@@ -138,6 +138,17 @@ public static class MachineCases
             g.W.K.Run();
             c.Equal(0UL, g.Seen[0].Mrs[ExcRegs.Trapno], "div by 0: trapno 0 (#DE)");
         });
+        yield return Case("machine/stale-pfa", "the pfa of an exception that is no page fault is CR2: the address of the CPU's last page fault", ["EXC-CR2-1"], c =>
+        {
+            var f = new MachineFixture();
+            f.GivePage(f.Handler, 0x7000_0000, MemRights.RW);
+            f.OnMessage = (fx, ev) => ev.Label == (long)Protocol.PageFault ? fx.MapReply(0x7000_0000, ev.Mrs[0] & ~0xFFFUL) : null;
+            f.Start(a => { a.mov(rax, __qword_ptr[(long)MachineFixture.DataVa + 0x128]); a.ud2(); });
+            f.W.K.Run();
+            c.Equal((long)Protocol.PageFault, f.Seen[0].Label, "first a page fault");
+            c.Equal(6UL, f.Seen[1].Mrs[ExcRegs.Trapno], "then #UD");
+            c.Equal(MachineFixture.DataVa + 0x128, f.Seen[1].Mrs[ExcRegs.Pfa], "its pfa: the page fault's address, kept in CR2");
+        });
         yield return Case("machine/syscall-ipc", "machine code makes an L4 call through syscall: RDX selector|flags, RAX tag, MRs in the UTCB found through GS; the reply comes back in RAX and the UTCB",
             ["MACH-SYS-1", "IPC-CALL-1"], c =>
         {

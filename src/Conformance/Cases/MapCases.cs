@@ -32,6 +32,21 @@ public static class MapCases
             Prep(8, Fpage.Memory(0x1000, 12, MemRights.RW).Raw);
             c.Equal(-(2000L + 8), w.Root.Error(w.Root.Call(World.TaskCap, new MsgTag((long)Protocol.Task, 3, 1))), "memory fpage as source task");
         });
+        yield return Case("map/nothing-mapped-warning", "a map that finds nothing at the sender is no error, and the kernel warns about it on the console", ["MAP-WARN-1"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            ulong empty = w.FreeSlot();
+            int before = w.K.Console.Length;
+            c.Equal(0L, w.Root.Error(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, empty)), "mapping an empty slot");
+            string said = w.K.Console.ToString()[before..];
+            string want = $"\n\x1b[31mKERNEL\x1b[m: Warning: nothing mapped: (Obj_space) from [0x{w.Boot.Root.Address + Kernel.SpaceOffset:x}]: " +
+                $"{empty >> 12:x16} size: 0000000000000001 to [0x{child.Task.Address + Kernel.SpaceOffset:x}]\n";
+            c.Equal(want, said, "the warning");
+            before = w.K.Console.Length;
+            c.Equal(0L, w.Root.Error(w.Map(child.TaskSel, 0x21 << 12, CapRights.RWS, 0, World.LogCap)), "mapping a full slot");
+            c.Equal("", w.K.Console.ToString()[before..], "no warning when something is mapped");
+        });
         yield return Case("map/rights-intersect", "mapped rights are the intersection; asking for more is no error", ["CAP-MAP-1"], c =>
         {
             var w = new World();

@@ -63,9 +63,9 @@ public sealed record RuntimeScenario(string Id, string Capture, string Title, st
         new("runtime/file-server-plain", "file_server_plain", "the seed's file server and client: every request and answer",
             "rom/modules.list", "t_file", ["RT-SRV-1", "RT-SRV-2", "RT-META-1"]),
         new("runtime/faults-plain", "faults_plain", "page faults and CPU exceptions in L4Re programs: the runtime's reports and exit codes",
-            "rom/modules.list", "t_faults", ["RT-ITAS-3", "RT-SIG-1", "RT-SIG-2"]) { NeedsGcc = true },
+            "rom/modules.list", "t_faults", ["RT-ITAS-3", "RT-SIG-1", "RT-SIG-2", "EXC-CR2-1", "THR-1"]) { NeedsGcc = true },
         new("runtime/caplife", "caplife", "capability lifecycle: validity after unmaps and deletions with and without D",
-            "rom/modules.list", "t_caplife", ["RT-EXEC-1", "MAP-OBJ-1"]),
+            "rom/modules.list", "t_caplife", ["RT-EXEC-1", "CAP-UNMAP-3", "CAP-UNMAP-5", "CAP-UNMAP-6", "CAP-INFO-1", "MAP-WARN-1"]),
         new("runtime/pingpong", "pingpong", "IPC round trips within a task (thread cap, gate) and between tasks",
             "rom/modules.list", "t_pingpong", ["RT-PTHREAD-1"]),
     ];
