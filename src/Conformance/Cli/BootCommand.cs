@@ -28,20 +28,21 @@ public static class BootCommand
         var maxTime = new Option<double>("--max-time") { Description = $"Stop after this much logical time, in seconds (default {DefaultMaxTimeS})", DefaultValueFactory = _ => DefaultMaxTimeS };
         var color = new Option<bool>("--color") { Description = "Keep the console's colour escapes (as the raw serial line has them)" };
         var nedLua = new Option<FileInfo?>("--ned-lua") { Description = "Run this ned.lua (e.g. l4re-core's ned/server/src/ned.lua) in every Ned instead of the model's own" };
+        var stdin = new Option<string?>("--stdin") { Description = "Console input for Ned's prompt and io.read: a file, or - for this program's standard input (default: none)" };
         var module = new Option<string[]>("--module") { Description = "NAME=FILE: use FILE as boot module NAME (e.g. t_caps.lua=my.lua); repeatable", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command("boot", "Boot a modules.list entry on the reference system and print its console output")
         {
-            list, entry, rom, dump, trace, idle, maxTime, color, nedLua, module,
+            list, entry, rom, dump, trace, idle, maxTime, color, nedLua, module, stdin,
         };
         cmd.SetAction(pr => InputErrors.Guard(() => Run(pr.GetValue(list)!, pr.GetValue(entry)!, pr.GetValue(rom), pr.GetValue(dump),
-            pr.GetValue(trace), pr.GetValue(idle), pr.GetValue(maxTime), pr.GetValue(color), pr.GetValue(nedLua), pr.GetValue(module) ?? [])));
+            pr.GetValue(trace), pr.GetValue(idle), pr.GetValue(maxTime), pr.GetValue(color), pr.GetValue(nedLua), pr.GetValue(module) ?? [], pr.GetValue(stdin))));
         return cmd;
     }
 
     private static readonly Regex Ansi = new("\x1b\\[[0-9;]*m", RegexOptions.Compiled);
 
     public static int Run(FileInfo list, string entryName, DirectoryInfo? rom, FileInfo? dump, FileInfo? tracePath, bool untilIdle, double maxTimeS, bool color,
-        FileInfo? nedLua = null, string[]? modules = null)
+        FileInfo? nedLua = null, string[]? modules = null, string? stdinPath = null)
     {
         if (!list.Exists) { Console.Error.WriteLine($"l4conf: {list.FullName}: no such modules list"); return 2; }
         if (maxTimeS <= 0 || double.IsNaN(maxTimeS) || maxTimeS > 1e9) { Console.Error.WriteLine($"l4conf: --max-time {maxTimeS}: must be a positive number of seconds"); return 2; }
@@ -51,6 +52,13 @@ public static class BootCommand
             if (f != null && (Directory.Exists(f.FullName) || !Directory.Exists(Path.GetDirectoryName(f.FullName))))
             { Console.Error.WriteLine($"l4conf: {f.FullName}: cannot write there (a directory, or its folder does not exist)"); return 2; }
 
+        TextReader? input = null;
+        if (stdinPath == "-") input = Console.In;
+        else if (stdinPath != null)
+        {
+            if (!File.Exists(stdinPath)) { Console.Error.WriteLine($"l4conf: --stdin {Path.GetFullPath(stdinPath)}: no such file"); return 2; }
+            input = new StringReader(File.ReadAllText(stdinPath, System.Text.Encoding.Latin1));
+        }
         if (nedLua != null && !nedLua.Exists) { Console.Error.WriteLine($"l4conf: --ned-lua {nedLua.FullName}: no such file"); return 2; }
         var replace = new Dictionary<string, string>();
         foreach (var m in modules ?? [])
@@ -82,6 +90,7 @@ public static class BootCommand
             Trace = tracePath != null,
             Console = s => stdout.Write(color ? s : Ansi.Replace(s, "")),
             NedLua = nedLua != null ? File.ReadAllText(nedLua.FullName, System.Text.Encoding.Latin1) : null,
+            Stdin = () => input?.ReadLine(),
         });
         BootResult r;
         try

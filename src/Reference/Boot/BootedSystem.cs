@@ -49,7 +49,7 @@ public sealed class BootedSystem : IDisposable
         Runtime = new Runtime(Kernel);
         Runtime.RegisterItas();
         Runtime.RegisterPrograms();
-        Runtime.Register(Ned.NedProgram.Entry, p => new Ned.NedProgram(p, options.NedLimits) { NedLua = options.NedLua }.Main());
+        Runtime.Register(Ned.NedProgram.Entry, p => new Ned.NedProgram(p, options.NedLimits) { NedLua = options.NedLua, Stdin = options.Stdin }.Main());
         Runtime.Register(Ned.NedProgram.ServerEntry, Ned.NedTasks.ForeignServer);
         Kernel.ModelledCode = Runtime;
 
@@ -113,4 +113,6 @@ public sealed record BootOptions
     public Ned.LuaLimits NedLimits { get; init; } = Ned.LuaLimits.Default;
     /// <summary>A ned.lua (its text) every Ned runs instead of the model's own (a user's real one).</summary>
     public string? NedLua { get; init; }
+    /// <summary>The console's input: what Ned's prompt and io.read get, a line per call, null at the end.</summary>
+    public Func<string?> Stdin { get; init; } = () => null;
 }

@@ -47,6 +47,8 @@ public sealed class NedProgram
     public NedTasks? Tasks { get; private set; }
     /// <summary>A ned.lua to run instead of the model's (--ned-lua): a user's real one must run unchanged.</summary>
     public string? NedLua { get; init; }
+    /// <summary>Ned's standard input (the interactive prompt, io.read): one line per call, null at its end.</summary>
+    public Func<string?> Stdin { get; init; } = () => null;
     public Func<string, (string? Text, string? Error)>? HostFile { get; }
     /// <summary>The foreign server thread's slot (it receives the children's exit signals).</summary>
     public ulong ServerThread { get; private set; }
@@ -110,11 +112,17 @@ public sealed class NedProgram
         bool exit = false, waitAndExit = false;
         if (argv.Count > 1 && argv[1] == "--exit") { exit = true; i = 2; }
         else if (argv.Count > 1 && argv[1] == "--wait-and-exit") { waitAndExit = true; i = 2; }
+        // the seed's command line (Ned before l4re-core 8d9a23785): -i/--interactive, -c/--cmdcap CAP, --noexit;
+        // with no script at all the seed's Ned is interactive
+        var mode = SeedMode.None;
+        bool noexit = false;
+        string? cmdCap = null;
 
         using var host = new LuaHost(Limits);
         Lua = host;
         host.Write = Print;
         host.ReadFile = ReadRomFile;
+        host.ReadLine = Stdin;
         var l = host.L;
         NedNatives.Open(this, l);
         if (RunChunk(NedLua ?? NedLuaText(), "@ned.lua"))
@@ -134,6 +142,28 @@ public sealed class NedProgram
                 }
                 else if (a.StartsWith("--execute=")) { stmt = a["--execute=".Length..]; i++; }
                 else if (a.StartsWith("-e") && a.Length > 2) { stmt = a[2..]; i++; }
+                else if (a is "-i" or "--interactive")
+                {
+                    if (mode == SeedMode.None) mode = SeedMode.Interactive;
+                    else Error("Must set either interactive or command channel mode. Interactive switch ignored.\n");
+                    i++;
+                    continue;
+                }
+                else if (a == "--noexit") { noexit = true; i++; continue; }
+                else if (a is "-c" or "--cmdcap" || a.StartsWith("--cmdcap=") || (a.StartsWith("-c") && a.Length > 2))
+                {
+                    string? v = a.StartsWith("--cmdcap=") ? a["--cmdcap=".Length..] : a.StartsWith("-c") && a.Length > 2 ? a[2..] : null;
+                    if (v == null)
+                    {
+                        if (i + 1 >= argv.Count) { Error($"{prog}: option requires an argument -- c\n"); i++; break; }
+                        v = argv[i + 1];
+                        i++;
+                    }
+                    i++;
+                    if (mode == SeedMode.Interactive) Error("Must set either interactive or command channel mode. command channel capability ignored.\n");
+                    else { cmdCap = v; mode = SeedMode.CmdChannel; }
+                    continue;
+                }
                 else if (a.StartsWith("--") && a.Length > 2) { Error($"{prog}: unrecognized option `{a}'\n"); i++; continue; }
                 else if (a.StartsWith('-') && a.Length > 1) { Error($"{prog}: invalid option -- {a[1]}\n"); i++; continue; }
                 else break;
@@ -152,8 +182,61 @@ public sealed class NedProgram
         }
         Out.Flush();
         if (host.Stopped is { } why && why != "Ned crashed") Error($"Ned: script stopped: {why}\n");
+        if (mode == SeedMode.Interactive) Interactive(noexit);
+        // register_obj(&cmd_dispatch, CAP) of a name that is no initial cap registers nothing: Ned just serves its children
+        if (mode == SeedMode.CmdChannel && Env.GetCap(cmdCap!) is { } gate) Tasks.ServerLoop(false, gate);
         if (exit) { Exit(0); return; }
         Tasks.ServerLoop(waitAndExit);
+    }
+
+    private enum SeedMode { None, Interactive, CmdChannel }
+
+    /// <summary>
+    /// The seed's interactive mode (ned/server/src/lua.cc run_interactive before 8d9a23785): a `Ned: ` prompt per
+    /// line of standard input (echoed, as readline echoes on the serial console), each line run as a chunk named
+    /// "argument"; errors on stderr. At the end of input Ned goes on to its server loop, with --noexit it keeps waiting.
+    /// </summary>
+    private void Interactive(bool noexit)
+    {
+        var l = Lua!.L;
+        Print("Ned: Interactive mode.\n");
+        while (true)
+        {
+            Print("Ned: ");
+            Out.Flush();
+            var cmd = Stdin();
+            if (cmd == null)
+            {
+                Print("\n");
+                if (noexit) { Out.Flush(); Proc.SleepForever(); }
+                return;
+            }
+            Print(cmd + "\n");
+            var (ok, err) = Execute(cmd);
+            if (!ok) Error(err!.Replace("%CMD%", cmd));
+            Lua.L.SetTop(0);
+        }
+    }
+
+    /// <summary>Runs a command line as Lua (chunk "argument"); the error text as the real Ned prints it.</summary>
+    public (bool Ok, string? Error) Execute(string cmd, int results = 0)
+    {
+        var l = Lua!.L;
+        if (l.LoadBuffer(Encoding.Latin1.GetBytes(cmd), "argument") != LuaStatus.OK)
+        {
+            var e = $"lua couldn't parse '%CMD%': {l.ToString(-1, false)}.\n";
+            l.Pop(1);
+            return (false, e);
+        }
+        if (l.PCall(0, results, 0) != LuaStatus.OK)
+        {
+            var e = $"lua couldn't execute '%CMD%': {ErrorText(l)}.\n";
+            l.Pop(1);
+            FlushFrees();
+            return (false, e);
+        }
+        FlushFrees();
+        return (true, null);
     }
 
     /// <summary>The objects Ned's start-up makes before Lua runs (stdio semaphore, the foreign server and its thread).</summary>

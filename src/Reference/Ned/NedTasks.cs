@@ -249,31 +249,74 @@ public sealed class NedTasks(NedProgram ned)
 
     // ---- Ned's server loops ---------------------------------------------------------------------------------
 
+    /// <summary>Label of Ned's command dispatcher on its gate (the real one's is the object's address).</summary>
+    public const ulong CmdLabel = 0xC0DE0;
+
     /// <summary>
     /// The main thread's loop after the script (server.cc): the App_task IRQs (exit notifications: the exit handlers
-    /// run here); with --wait-and-exit Ned ends once no started task runs any more.
+    /// run here); with --wait-and-exit Ned ends once no started task runs any more. With a command gate (L4.server_loop,
+    /// the seed's -c) it also answers L4Re::Ned::Cmd_control::execute (lua.cc:98-187).
     /// </summary>
-    public void ServerLoop(bool waitAndExit)
+    public void ServerLoop(bool waitAndExit, ulong? cmdGate = null)
     {
         var s = ned.Proc.Sys;
         var l = ned.Lua!.L;
+        if (cmdGate is { } g && s.Error(s.GateBind(g, ned.Env.MainThread, CmdLabel)) < 0)
+            throw new LuaRaise("Register command dispatcher endpoint.");
+        long reply = L4Re.ServerLoop.NoReply;
+        MsgTag replyTag = default;
         while (true)
         {
             ned.Out.Flush();
             if (waitAndExit && AppsRunning == 0) { ned.Exit(0); return; }
-            var tag = s.Wait();
+            var tag = reply == L4Re.ServerLoop.NoReply ? s.Wait() : s.ReplyAndWait(replyTag);
+            reply = L4Re.ServerLoop.NoReply;
             if (tag.HasError) continue;
+            ulong label = ned.Proc.Thread.ResultLabel & ~3UL;
+            if (cmdGate != null && label == CmdLabel)
+            {
+                var call = new L4Re.ServerCall(s, tag, ned.Proc.Thread.ResultLabel);
+                reply = tag.Label == 0 ? Execute(call) : -(long)L4Err.BadProto;
+                replyTag = L4Re.ServerLoop.ReplyTag(call, reply);
+                continue;
+            }
             NedApp? a;
-            lock (_lock) a = _byLabel.GetValueOrDefault(ned.Proc.Thread.ResultLabel & ~3UL);
+            lock (_lock) a = _byLabel.GetValueOrDefault(label);
             if (a != null && a.Signalled) HandleExit(l, a);
         }
     }
 
-    /// <summary>L4.server_loop(cap): serves the command interface on the gate (modelled: the exit notifications only).</summary>
+    /// <summary>Cmd_control::execute(String cmd, Array&lt;char&gt; &amp;result) (lua.cc:104-146): -22 for a parse error, -5
+    /// for a runtime error (both also on stderr), else 0 with tostring of the first result.</summary>
+    private long Execute(L4Re.ServerCall c)
+    {
+        var r = c.Args();
+        int op = r.Opcode();
+        if (!r.Ok) return -(long)L4Err.MsgTooShort;
+        if (op != 0) return -(long)L4Err.NoSys;
+        r.AlignWord();
+        string cmd = r.String();
+        if (!r.Ok) return -(long)L4Err.MsgTooShort;
+        var l = ned.Lua!.L;
+        int top = l.GetTop();
+        var (ok, err) = ned.Execute(cmd, 1);
+        if (!ok)
+        {
+            ned.Error(err!.Replace("%CMD%", cmd));
+            l.SetTop(top);
+            return err.StartsWith("lua couldn't parse") ? -(long)L4Err.Inval : -(long)L4Err.Io;
+        }
+        var text = System.Text.Encoding.Latin1.GetBytes(ned.Lua.ToDisplay(l, -1));
+        l.SetTop(top);
+        c.Reply.Array(text.AsSpan(0, Math.Min(text.Length, L4Re.MsgWriter.MaxBytes - 2)));
+        return 0;
+    }
+
+    /// <summary>L4.server_loop(cap): serves the command interface on the gate, with the exit notifications.</summary>
     public int ServerLoopCall(KeraLua.Lua l)
     {
-        NedCaps.Check(l, 1);
-        ServerLoop(false);
+        var (sel, _) = NedCaps.Check(l, 1);
+        ServerLoop(false, sel);
         return 0;
     }
 
