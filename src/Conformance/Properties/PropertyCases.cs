@@ -41,11 +41,19 @@ public static class PropertyCases
         yield return Case("prop/random-code-only-real-traps", "random instruction streams end only in real traps, syscalls or the budget; the model never throws",
             ["SAFE-12", "MACH-TRAP-1"], c => Run(c, "prop/random-code-only-real-traps",
                 Prop.ForAll(InstructionStreamProperty.Arbitrary, (byte[] code) => { InstructionStreamProperty.Run(code); return true; }), 150, "150 random code streams of up to 64 bytes"));
+        yield return Case("prop/ned-rights-monotonic", "rights given from Ned scripts (letters, numbers) never grow on the way to a started program",
+            ["RT-NED-4", "RT-EXEC-1", "SAFE-1"], c => Run(c, "prop/ned-rights-monotonic",
+                Prop.ForAll(NedScriptProperty.RightsScripts, (NedScriptProperty.Derive[] s) => { NedScriptProperty.CheckRights(s); return true; }),
+                NedTests, $"{NedTests} random Ned scripts of up to 8 derived caps, each booted"));
+        yield return Case("prop/ned-scripts-answer", "random calls of Ned's L4 package all get a result or a Lua error, never a failure of the model",
+            ["RT-NED-3", "RT-NED-6", "RT-EXEC-1"], c => Run(c, "prop/ned-scripts-answer",
+                Prop.ForAll(NedScriptProperty.CallScripts, (string[] s) => { NedScriptProperty.CheckAnswers(s); return true; }),
+                NedTests, $"{NedTests} random Ned scripts of up to 12 calls, each booted"));
         yield return Property("prop/quota-returned", "quota never exceeds its limit and is fully returned after deleting everything",
             ["SAFE-4", "QUOTA-1", "QUOTA-3", "CAP-LIFE-3"], Invariant.Quota);
     }
 
-    public const int IpcTests = 300, IpcMaxOps = 40;
+    public const int IpcTests = 300, IpcMaxOps = 40, NedTests = 12;
 
     private static ConformanceCase IpcProperty(string id, string title, string[] clauses, IpcInvariant inv) =>
         Case(id, title, clauses, c =>

@@ -54,6 +54,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         Open("table", LuaNative.luaopen_table);
         Open("string", LuaNative.luaopen_string);
         Open("debug", LuaNative.luaopen_debug);
+        LuaFn.Install(L);
         RunSandbox();
     }
 

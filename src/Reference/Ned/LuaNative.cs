@@ -57,6 +57,30 @@ public static class LuaFn
         return w;
     }
 
+    private const string GetKey = "l4conf.get";
+
+    /// <summary>Installs the helpers natives need in a new state (a protected t[k]).</summary>
+    public static void Install(KeraLua.Lua l)
+    {
+        if (l.LoadString("local t, k = ... return t[k]", "=l4conf get") != LuaStatus.OK)
+            throw new InvalidOperationException("l4conf get: " + l.ToString(-1));
+        l.SetField((int)LuaRegistry.Index, GetKey);
+    }
+
+    /// <summary>
+    /// lua_getfield on a value a script gave: its __index may be Lua code or a native that raises, so the lookup runs
+    /// protected (a raise through this C# frame would be a longjmp over it).
+    /// </summary>
+    public static LuaType GetField(KeraLua.Lua l, int idx, string key)
+    {
+        int t = l.AbsIndex(idx);
+        l.GetField((int)LuaRegistry.Index, GetKey);
+        l.PushCopy(t);
+        l.PushString(key);
+        Call(l, 2, 1);
+        return l.Type(-1);
+    }
+
     /// <summary>lua_call, protected: an error in the called function comes back as <see cref="LuaRethrow"/>.</summary>
     public static void Call(KeraLua.Lua l, int args, int results)
     {

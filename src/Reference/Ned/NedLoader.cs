@@ -44,7 +44,7 @@ public sealed class ExecRequest
         r.Scheduler = Cap(l, "scheduler") ?? r.Scheduler;
         r.DbgEvents = Cap(l, "dbg_events") ?? r.DbgEvents;
         r.RmFab = Cap(l, "rm_fab") ?? new CfgCap(e.MemAlloc, 7);
-        l.GetField(1, "l4re_loader");
+        LuaFn.GetField(l, 1, "l4re_loader");
         if (l.IsString(-1)) r.Loader = l.ToString(-1, false) ?? r.Loader;
         l.Pop(1);
         return r;
@@ -52,7 +52,7 @@ public sealed class ExecRequest
 
     private static long Int(KeraLua.Lua l, string key, long dflt)
     {
-        l.GetField(1, key);
+        LuaFn.GetField(l, 1, key);
         long v = l.IsNumber(-1) ? l.ToIntegerX(-1) ?? 0 : dflt;
         l.Pop(1);
         return v;
@@ -61,7 +61,7 @@ public sealed class ExecRequest
     /// <summary>_cfg_cap: functions are called with the table until a value results; nil keeps the default; a non-cap is an error.</summary>
     private static CfgCap? Cap(KeraLua.Lua l, string key)
     {
-        l.GetField(1, key);
+        LuaFn.GetField(l, 1, key);
         while (l.IsFunction(-1))
         {
             l.PushCopy(1);
@@ -79,7 +79,7 @@ public sealed class ExecRequest
     }
 
     /// <summary>The argv (nil arguments skipped, each a string or number) and the environment "key=value" strings.</summary>
-    public void ReadArgs(KeraLua.Lua l)
+    public void ReadArgs(KeraLua.Lua l, NedProgram ned)
     {
         for (int i = 2; i <= Argc; i++)
         {
@@ -89,7 +89,7 @@ public sealed class ExecRequest
         }
         if (EnvIdx == 0) return;
         l.PushNil();
-        while (l.Next(EnvIdx))
+        while (ned.Lua!.Next(l, EnvIdx))
         {
             var k = LuaFn.CheckBuffer(l, -2);
             var v = LuaFn.CheckBuffer(l, -1);
@@ -116,7 +116,7 @@ public sealed class NedLoader(NedProgram ned, ExecRequest req, NedApp app)
 
     public void Launch(KeraLua.Lua l)
     {
-        req.ReadArgs(l);
+        req.ReadArgs(l, ned);
         var s = S;
         var env = ned.Env;
         // open the loader binary through Ned's name space
@@ -247,7 +247,7 @@ public sealed class NedLoader(NedProgram ned, ExecRequest req, NedApp app)
     private List<(string Name, ulong Sel, int Rights)> NamedCaps(KeraLua.Lua l, bool check, object? _)
     {
         var list = new List<(string, ulong, int)>();
-        l.GetField(1, "caps");
+        LuaFn.GetField(l, 1, "caps");
         int tab = l.GetTop();
         if (l.IsNil(tab)) { l.Pop(1); return list; }
         if (!l.IsTable(tab))
