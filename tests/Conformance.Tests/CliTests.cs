@@ -6,7 +6,7 @@ namespace L4Conf.Tests;
 /// <summary>The shipped command line, run as a user runs it (the built l4conf next to the tests).</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) L4conf(params string[] args)
+    internal static (int Code, string Out, string Err) L4conf(params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "l4conf.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

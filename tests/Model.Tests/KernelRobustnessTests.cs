@@ -58,6 +58,8 @@ public class KernelRobustnessTests(ITestOutputHelper output)
         var lines = sw.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(TraceFormat.Version, lines[0]);
         Assert.StartsWith("{\"ev\":\"obj-create\"", lines[1]);
+        Assert.Contains("\"id\":", lines[1]);                                   // camelCase, as spec/trace-format.md names the fields
+        Assert.Matches("\"task\":\"0x[0-9a-f]+\"", string.Join("\n", lines)); // 64-bit values as hex strings
         Assert.Equal(boot.Kernel.Trace.Events.Count + 1, lines.Length);
     }
 }

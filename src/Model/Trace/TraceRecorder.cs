@@ -17,7 +17,32 @@ public sealed class TraceRecorder
 
     public void Clear() => _events.Clear();
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    /// <summary>camelCase names; 64-bit values as hex strings ("0x..."), which JSON numbers cannot carry exactly.</summary>
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = false,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new HexU64(), new HexI64() },
+    };
+
+    private sealed class HexU64 : System.Text.Json.Serialization.JsonConverter<ulong>
+    {
+        public override ulong Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) =>
+            r.TokenType == JsonTokenType.String ? Convert.ToUInt64(r.GetString()!, 16) : r.GetUInt64();
+        public override void Write(Utf8JsonWriter w, ulong v, JsonSerializerOptions o) => w.WriteStringValue($"0x{v:x}");
+    }
+
+    private sealed class HexI64 : System.Text.Json.Serialization.JsonConverter<long>
+    {
+        public override long Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o)
+        {
+            if (r.TokenType != JsonTokenType.String) return r.GetInt64();
+            var s = r.GetString()!;
+            return s.StartsWith('-') ? -Convert.ToInt64(s[1..], 16) : Convert.ToInt64(s, 16);
+        }
+        public override void Write(Utf8JsonWriter w, long v, JsonSerializerOptions o) =>
+            w.WriteStringValue(v < 0 ? $"-0x{(ulong)(-(v + 1)) + 1:x}" : $"0x{v:x}");
+    }
 
     /// <summary>JSON lines: a header line with the format version, then one event per line.</summary>
     public void WriteJsonLines(TextWriter w) => WriteJsonLines(w, _events);
