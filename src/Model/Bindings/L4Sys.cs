@@ -77,6 +77,43 @@ public sealed class L4Sys(KernelState k, KThread self, bool deferred = false, IS
     /// <summary>l4_task_unmap(task, fpage, mask).</summary>
     public MsgTag TaskUnmap(ulong task, Fpage fp, UnmapMask mask) => TaskUnmapBatch(task, [fp], mask);
 
+    /// <summary>L4::Cap_base::copy (l4sys/include/cxx/capability.h:195-204): own slot to own slot with all rights,
+    /// the object rights included (L4_FPAGE_C_OBJ_RIGHTS), so a copy of a gate's full cap stays a full cap.</summary>
+    public MsgTag CapCopy(ulong dst, ulong src) =>
+        TaskMap(0x1000, 0x1000, Fpage.Obj(src, 0, CapRights.RWSD), dst | (ulong)ItemBits.Map | ObjRights);
+
+    /// <summary>L4::Cap_base::move (capability.h:176-186): the same as a grant, the source slot empties.</summary>
+    public MsgTag CapMove(ulong dst, ulong src) =>
+        TaskMap(0x1000, 0x1000, Fpage.Obj(src, 0, CapRights.RWSD), dst | (ulong)ItemBits.Map | (ulong)ItemBits.Grant | ObjRights);
+
+    /// <summary>
+    /// l4_debugger_set_object_name (l4sys/include/debugger.h:299-308, __kernel_object_impl.h:12): to the debugger
+    /// cap (L4_BASE_DEBUGGER_CAP), label -23, MR0 = L4_KDEBUG_GROUP_KOBJ | SET_NAME, the name from MR1 with its NUL,
+    /// the object as typed item. A task without the debugger cap gets an IPC error, which callers ignore.
+    /// </summary>
+    public MsgTag DebuggerSetName(ulong obj, string name)
+    {
+        var b = System.Text.Encoding.Latin1.GetBytes(name);
+        int len = Math.Min(b.Length, (Utcb.MrCount - 2) * 8 - 1);
+        U.SetMr(0, 0x100);
+        int words = (len + 1 + 7) / 8;
+        for (int i = 0; i < words; i++)
+        {
+            ulong w = 0;
+            for (int j = 0; j < 8 && i * 8 + j < len; j++) w |= (ulong)b[i * 8 + j] << (8 * j);
+            U.SetMr(1 + i, w);
+        }
+        U.SetMr(1 + words, (ulong)ItemBits.Map);
+        U.SetMr(2 + words, Fpage.Obj(obj, 0, CapRights.RWSD).Raw);
+        return Call(DebuggerCap, new MsgTag((long)Protocol.Debugger, 1 + words, 1));
+    }
+
+    /// <summary>L4_BASE_DEBUGGER_CAP.</summary>
+    public const ulong DebuggerCap = 0xa << 12;
+
+    /// <summary>L4_FPAGE_C_OBJ_RIGHTS: the three object-specific rights in a map item's attribute bits.</summary>
+    public const ulong ObjRights = 0xE0;
+
     public MsgTag TaskUnmapBatch(ulong task, IReadOnlyList<Fpage> fps, UnmapMask mask)
     {
         U.SetMr(0, (ulong)TaskOp.Unmap);

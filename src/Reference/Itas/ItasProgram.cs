@@ -39,15 +39,30 @@ public static class ItasProgram
         var rm = new LocalRegionMap(st, 0, 0x7FFF_FFFF_FFFF) { Label = st.NewObjectLabel(0x80) };
         rm.ServedBy(p);
         st.Rm = rm;
-        for (int i = 0; i < 2; i++) s.FactoryCreate(factory, (long)Protocol.Semaphore, st.AllocCap() << 12);
+        foreach (var name in new[] { "rd lock sem", "wr lock sem" })                // Rw_lock (itas/lock.cc:14-27)
+        {
+            ulong sem = st.AllocCap();
+            s.FactoryCreate(factory, (long)Protocol.Semaphore, sem << 12);
+            s.DebuggerSetName(sem << 12, name);
+        }
         // the malloc area in the external region map, and the first heap chunk
         var ext = new RmClient(s, env.Rm);
         var (ar, areaAt) = ext.ReserveArea(0xa0100000, MallocArea, RmFlags.SearchAddr, 12);
         if (ar < 0) { st.Out(p, $"l4re_itas: error reserving malloc region: {ar}\n"); Exit(p, st, 1); }
         ext.Attach(areaAt, HeapChunk, RmFlags.RW | RmFlags.Private | RmFlags.Anonymous | RmFlags.InArea, null, CapRights.None, 0, 12, "[itas-heap]", 0);
-        // static constructors: the copy-on-write mutex and the server's two receive slots
-        s.FactoryCreate(factory, (long)Protocol.Semaphore, st.AllocCap() << 12);
+        // static constructors: the copy-on-write mutex (lock.cc:108-115) and the server's two receive slots
+        ulong mutex = st.AllocCap();
+        s.FactoryCreate(factory, (long)Protocol.Semaphore, mutex << 12);
+        s.DebuggerSetName(mutex << 12, "Mutex");
         ulong rcv0 = st.AllocCap(), rcv1 = st.AllocCap();
+        // main.cc:212-218: the runtime's thread "#NAME" and the task "NAME" after the binary (without "rom/"), 13 characters
+        {
+            int at = st.Binary.IndexOf("rom/", StringComparison.Ordinal);
+            string n = at >= 0 ? st.Binary[(at + 4)..] : st.Binary;
+            if (n.Length > 13) n = n[..13];
+            s.DebuggerSetName(env.MainThread, "#" + n);
+            s.DebuggerSetName(0x1000, n);
+        }
 
         st.DbgLevel = env.DbgLevel;
         st.Dbg(p, ItasState.DbgBoot, null, "adding regions from remote region mapper\n");
@@ -81,6 +96,8 @@ public static class ItasProgram
         var ra = new RemoteAccess { Label = st.NewObjectLabel() };
         st.RemoteAccessGate = Gate(p, st, ra, env.MainThread);
         s.FactoryCreate(factory, (long)Protocol.Thread, app << 12);
+        int slash = st.Binary.LastIndexOf('/');
+        s.DebuggerSetName(app << 12, slash >= 0 ? st.Binary[(slash + 1)..] : st.Binary);   // loader.cc:369-371
         st.AppUtcb = env.FirstFreeUtcb;
         st.TrampAddr = st.AppUtcb + 1024;
         st.FirstFreeUtcbForProgram = st.TrampAddr + 0xE0;
@@ -139,7 +156,7 @@ public static class ItasProgram
         if (env.GetCap(first) is not { } ns) return -(long)L4Err.NoEnt;
         if (slash < 0)
         {
-            p.Sys.TaskMap(0x1000, 0x1000, Fpage.Obj(ns, 0, CapRights.RWSD), (slot << 12) | (ulong)ItemBits.Map);
+            p.Sys.CapCopy(slot << 12, ns);
             return 0;
         }
         return NsClient.Query(p.Sys, ns, path[(slash + 1)..], slot);

@@ -100,7 +100,7 @@ public sealed class LocalRegionMap : ServerObject
             return e.Slot;
         }
         ulong slot = _st.AllocCap();
-        s.TaskMap(0x1000, 0x1000, Fpage.Obj(appCap, 0, CapRights.RWSD), (slot << 12) | (ulong)ItemBits.Map);
+        s.CapCopy(slot << 12, appCap);                                  // ds_cap_ref.cc:73 (itas_cap.copy(app_cap))
         _dsRefs[appCap] = (slot, 1);
         return slot;
     }

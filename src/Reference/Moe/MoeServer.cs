@@ -151,8 +151,7 @@ public sealed class MoeServer
     {
         ulong from = i == 0 ? RcvCap0 : RcvCap1;
         ulong slot = AllocSlot();
-        Sys.TaskMap(TaskCap, TaskCap, Fpage.Obj(from << 12, 0, CapRights.RWSD), (slot << 12) | (ulong)ItemBits.Map);
-        Sys.TaskUnmap(TaskCap, Fpage.Obj(from << 12, 0, CapRights.RWSD), UnmapMask.AllSpaces);
+        Sys.CapMove(slot << 12, from << 12);                           // name_space.cc:83 (nc.move(cap))
         return slot;
     }
 
@@ -189,7 +188,7 @@ public sealed class MoeServer
         if (o.WeakRefs++ == 0 && o.GateSlot != 0 && o.WeakSlot == 0)
         {
             ulong slot = AllocSlot();
-            Sys.TaskMap(TaskCap, TaskCap, Fpage.Obj(o.GateSlot << 12, 0, CapRights.RWSD), (slot << 12) | (ulong)ItemBits.Map);
+            Sys.CapCopy(slot << 12, o.GateSlot << 12);                // server_obj.cc:33 (_weak_cap.copy(obj_cap()))
             o.WeakSlot = slot;
         }
     }
@@ -462,7 +461,6 @@ public sealed class MoeServer
     private void BootFs()
     {
         var (dirRo, dirRw) = (new StringBuilder(), new StringBuilder());
-        ulong dirRoBuf = Pages.Alloc(0x1000, 0x1000) ?? 0, dirRwBuf = Pages.Alloc(0x1000, 0x1000) ?? 0;
         RomNs = NewNs();
         Serve(RomNs);
         Print($"MOE: rom name space cap -> [C:{RomNs.GateSlot << 12:x}]\n");
@@ -472,6 +470,8 @@ public sealed class MoeServer
         Serve(rwfs);
         Print($"MOE: rwfs name space cap -> [C:{rwfs.GateSlot << 12:x}]\n");
         RootNs.AddStatic("rwfs", 0, rwfs);
+        // the two Dirinfo buffers (boot_fs.cc:150-152, 173): a page each, after the name spaces
+        ulong dirRoBuf = Pages.Alloc(0x1000, 0x1000) ?? 0, dirRwBuf = Pages.Alloc(0x1000, 0x1000) ?? 0;
         ulong lo = ~0UL, hi = 0;
         foreach (var m in _boot.Modules)
         {
