@@ -36,7 +36,7 @@ public static class ItasProgram
             st.Err(p, true, "could not find the base memory allocator\n");
             Exit(p, st, unchecked((ulong)-1L));
         }
-        var rm = new LocalRegionMap(st, 0, 0x7FFF_FFFF_FFFF) { Label = st.NewObjectLabel(0x80) };
+        var rm = new LocalRegionMap(st, 0, 0x7FFF_FFFF_FFFF) { Label = ItasState.RmLabel };
         rm.ServedBy(p);
         st.Rm = rm;
         foreach (var name in new[] { "rd lock sem", "wr lock sem" })                // Rw_lock (itas/lock.cc:14-27)
@@ -91,9 +91,9 @@ public static class ItasProgram
         ulong app = st.AllocCap();
         st.ProgramThreadSlot = app;
         st.RmGate = Gate(p, st, rm, env.MainThread);
-        var sigmgr = new SignalManager(st, p, entryOf) { Label = st.NewObjectLabel() };
+        var sigmgr = new SignalManager(st, p, entryOf) { Label = ItasState.SignalManagerLabel };
         st.SignalMgrGate = Gate(p, st, sigmgr, env.MainThread);
-        var ra = new RemoteAccess { Label = st.NewObjectLabel() };
+        var ra = new RemoteAccess { Label = ItasState.RemoteAccessLabel };
         st.RemoteAccessGate = Gate(p, st, ra, env.MainThread);
         s.FactoryCreate(factory, (long)Protocol.Thread, app << 12);
         int slash = st.Binary.LastIndexOf('/');
@@ -102,7 +102,7 @@ public static class ItasProgram
         st.TrampAddr = st.AppUtcb + 1024;
         st.FirstFreeUtcbForProgram = st.TrampAddr + 0xE0;
         p.WriteU64(st.TrampAddr, entryOf(PfHandler));                  // handler_ip
-        var tsh = new ThreadSignalHandler(st, p, app) { Label = st.NewObjectLabel() };
+        var tsh = new ThreadSignalHandler(st, p, app) { Label = ItasState.FirstHandlerLabel };
         ulong tshGate = Gate(p, st, tsh, env.MainThread);
         s.ThreadControl(app << 12, ThreadCtlFlags.SetPager | ThreadCtlFlags.SetExcHandler | ThreadCtlFlags.BindTask,
             pager: env.Rm, excHandler: tshGate, bindTask: 0x1000, utcb: st.AppUtcb);

@@ -31,8 +31,15 @@ public sealed class ItasState
     public ulong DbgLevel { get; set; } = DbgInfo | DbgWarn;
     public LocalRegionMap? Rm { get; set; }
     public SignalManager? Signals { get; set; }
-    /// <summary>Objects the ITAS thread serves, labelled with their addresses in the ITAS heap.</summary>
-    private ulong _nextObj = 0xa0101c00;
+    /// <summary>
+    /// The gate labels of the runtime's objects are their addresses in the real rom/l4re (b6f7495), as the real dumps
+    /// show them (file_server_jdb_mapdb_objs.log: the task's gates C:20-C:23): the region map, the signal manager and
+    /// the remote-access object are statics, the program thread's exception handler is the first heap object.
+    /// </summary>
+    public const ulong RmLabel = 0xa0034240, SignalManagerLabel = 0xa0034760, RemoteAccessLabel = 0xa00350e0, FirstHandlerLabel = 0xa0101c50;
+
+    /// <summary>Later heap objects (handlers of threads a program creates): after the first, in 0x40 steps (UNCONFIRMED).</summary>
+    private ulong _nextObj = FirstHandlerLabel + 0x40;
     public ulong NewObjectLabel(ulong size = 0x40)
     {
         ulong a = _nextObj;
