@@ -13,6 +13,8 @@ public sealed class KnownDifference(string file, int line, string why, Regex? re
     /// <summary>`normalise: REGEX => REPLACEMENT`: a run-dependent part of a line, rewritten on both sides.</summary>
     public (Regex Pattern, string Replacement)? Normalise { get; init; }
     /// <summary>`cut: START .. END`: capture lines from a START line to an END line (both kept out), e.g. a debugger session.</summary>
+    /// <summary>`diff: REGEX`: a difference of two object graphs (its text, as `l4conf objects diff` prints it).</summary>
+    public Regex? Diff { get; init; }
     public (Regex Start, Regex End)? Cut { get; init; }
     public string File { get; } = file;
     public int Line { get; } = line;
@@ -49,14 +51,15 @@ public static class KnownDifferences
         Regex? real = null, model = null;
         (Regex, string)? norm = null;
         (Regex, Regex)? cut = null;
+        Regex? diff = null;
         void Flush(int at)
         {
             if (why == null) return;
-            int kinds = (real != null || model != null ? 1 : 0) + (norm != null ? 1 : 0) + (cut != null ? 1 : 0);
-            if (kinds == 0) throw new KnownDifferencesException($"{path}:{whyLine}: 'why:' without a 'real:', 'model:', 'normalise:' or 'cut:' line");
-            if (kinds > 1) throw new KnownDifferencesException($"{path}:{whyLine}: one entry mixes line patterns, 'normalise:' and 'cut:'");
-            list.Add(new KnownDifference(path, whyLine, why, real, model) { Normalise = norm, Cut = cut });
-            why = null; real = null; model = null; norm = null; cut = null;
+            int kinds = (real != null || model != null ? 1 : 0) + (norm != null ? 1 : 0) + (cut != null ? 1 : 0) + (diff != null ? 1 : 0);
+            if (kinds == 0) throw new KnownDifferencesException($"{path}:{whyLine}: 'why:' without a 'real:', 'model:', 'normalise:', 'cut:' or 'diff:' line");
+            if (kinds > 1) throw new KnownDifferencesException($"{path}:{whyLine}: one entry mixes line patterns, 'normalise:', 'cut:' and 'diff:'");
+            list.Add(new KnownDifference(path, whyLine, why, real, model) { Normalise = norm, Cut = cut, Diff = diff });
+            why = null; real = null; model = null; norm = null; cut = null; diff = null;
         }
         Regex Compile(string pattern, int n, bool whole)
         {
@@ -92,6 +95,11 @@ public static class KnownDifferences
                     else norm = (Compile(val[..at], n, false), val[(at + 4)..]);
                     break;
                 }
+                case "diff":
+                    if (why == null) throw new KnownDifferencesException($"{path}:{n}: 'diff:' needs a 'why:' line before it");
+                    if (diff != null) throw new KnownDifferencesException($"{path}:{n}: second 'diff:' in one entry");
+                    diff = Compile(val, n, true);
+                    break;
                 case "real" or "model":
                     if (why == null) throw new KnownDifferencesException($"{path}:{n}: '{key}:' needs a 'why:' line before it");
                     var re = Compile(val, n, true);
@@ -99,7 +107,7 @@ public static class KnownDifferences
                     else { if (model != null) throw new KnownDifferencesException($"{path}:{n}: second 'model:' in one entry"); model = re; }
                     break;
                 default:
-                    throw new KnownDifferencesException($"{path}:{n}: expected 'why:', 'real:', 'model:', 'normalise:', 'cut:', 'include:' or a '#' comment, found '{(l.Length > 40 ? l[..40] + "..." : l)}'");
+                    throw new KnownDifferencesException($"{path}:{n}: expected 'why:', 'real:', 'model:', 'normalise:', 'cut:', 'diff:', 'include:' or a '#' comment, found '{(l.Length > 40 ? l[..40] + "..." : l)}'");
             }
         }
         Flush(lines.Length + 1);

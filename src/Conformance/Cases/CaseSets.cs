@@ -23,6 +23,7 @@ public static class CaseSets
             .Concat(MachineCases.Cases())
             .Concat(MmuCases.Cases())
             .Concat(RuntimeCases.Cases())
+            .Concat(RuntimeObjectCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
     internal static ConformanceCase Case(string id, string title, string[] clauses, Action<CaseContext> run) =>
