@@ -18,6 +18,9 @@ public sealed class Runtime(Kernel kernel) : IModelledCode
 
     public void Register(string name, Action<Process> body) => _entries[name] = body;
 
+    /// <summary>The console's input, for programs that read it (ned-prompt).</summary>
+    public Func<string?> Stdin { get; set; } = () => null;
+
     public IEnumerable<SyscallRequest> Enter(Model.Kernel.Thread t, string name)
     {
         if (!_entries.TryGetValue(name, out var body))
@@ -32,6 +35,7 @@ public sealed class Runtime(Kernel kernel) : IModelledCode
         Register(FileServer.Name, p => CRuntime.Run(p, FileServer.Main));
         Register(FileClient.Name, p => CRuntime.Run(p, FileClient.Main));
         Register(Caplife.Name, p => CRuntime.Run(p, Caplife.Main));
+        Register(NedPrompt.Name, p => CRuntime.Run(p, rt => NedPrompt.Main(rt, Stdin)));
         var pp = ProgramCatalog.Find(Pingpong.Name)!;
         Register(Pingpong.Name, p => CRuntime.Run(p, rt => Pingpong.Main(rt, e => ModelledImage.EntryAddress(pp.TextBase, IndexOf(pp, e)))));
         Register(Pingpong.ServerEntry, p => Pingpong.ServerLoop(null, p, "intra-server"));

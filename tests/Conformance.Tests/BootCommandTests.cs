@@ -110,4 +110,34 @@ public class BootCommandTests
         Assert.Contains("script ran\nNed: Interactive mode.\nNed: x = 6 * 7\nNed: print(x)\n42\nNed: this is not lua\n", text);
         Assert.Contains("lua couldn't parse 'this is not lua': [string \"argument\"]:1: syntax error near 'is'.", text);
     }
+
+    [Fact]
+    public void Ned_prompt_drives_a_neds_command_channel()
+    {
+        var dir = Tmp("cmdchannel");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "outer.lua"), """
+            local L4 = require("L4")
+            local ch = L4.default_loader:new_channel()
+            L4.default_loader:start({ caps = { svr = ch:svr() }, log = { "inner", "c" } }, "rom/ned -c svr rom/inner.lua")
+            L4.default_loader:start({ caps = { svr = ch }, log = { "prompt", "g" } }, "rom/ned-prompt")
+            """);
+        File.WriteAllText(Path.Combine(dir, "inner.lua"), "counter = 0\n");
+        var entry = ModulesList.Parse("entry p\nroottask moe rom/outer.lua\nmodule l4re\nmodule ned\nmodule ned-prompt\nmodule outer.lua\nmodule inner.lua\n", "test", "p");
+        var input = new Queue<string>(["counter = counter + 1", "return counter * 10", "not lua at all", "error('boom')"]);
+        var sb = new StringBuilder();
+        using var sys = BootedSystem.Start(BootImage.Build(entry, dir), new BootOptions
+        {
+            Console = s => sb.Append(s),
+            Stdin = () => input.Count > 0 ? input.Dequeue() : null,
+        });
+        sys.Run(10_000_000, untilIdle: true);
+        var text = L4Conf.Adapters.Console.ConsoleText.Lines(sb.ToString());
+        Assert.Contains("prompt  | Welcome to ned prompt.", text);
+        Assert.Contains("prompt  | Cmd> return counter * 10", text);
+        Assert.Contains("prompt  | 10", text);                                // the state is kept between commands
+        Assert.Contains("prompt  | Error calling ned: -22", text);            // parse error: -L4_EINVAL
+        Assert.Contains("prompt  | Error calling ned: -5", text);             // runtime error: -L4_EIO
+        Assert.Contains("inner   | lua couldn't execute 'error('boom')': [string \"argument\"]:1: boom.", text);
+    }
 }

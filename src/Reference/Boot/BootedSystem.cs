@@ -49,6 +49,7 @@ public sealed class BootedSystem : IDisposable
         Runtime = new Runtime(Kernel);
         Runtime.RegisterItas();
         Runtime.RegisterPrograms();
+        Runtime.Stdin = options.Stdin;
         Runtime.Register(Ned.NedProgram.Entry, p => new Ned.NedProgram(p, options.NedLimits) { NedLua = options.NedLua, Stdin = options.Stdin }.Main());
         Runtime.Register(Ned.NedProgram.ServerEntry, Ned.NedTasks.ForeignServer);
         Kernel.ModelledCode = Runtime;

@@ -24,6 +24,7 @@ public static class ProgramCatalog
         new("file_client", ProgramKind.Modelled, "the seed's file client (traces/real/programs/file_client.cc)", ["file_client"]),
         new("caplife", ProgramKind.Modelled, "capability lifecycle (traces/real/programs/caplife.cc)", ["caplife"]),
         new("pingpong", ProgramKind.Modelled, "IPC round trips (traces/real/programs/pingpong.c)", ["pingpong", "pingpong:server", "pthread:manager"]),
+        new("ned-prompt", ProgramKind.Modelled, "L4Re's prompt for a Ned's command channel (ned/ned-prompt)", ["ned-prompt"]),
         new("hello", ProgramKind.MachineCode, "traces/real/programs/hello.c compiled by gcc", []),
         new("faults", ProgramKind.MachineCode, "traces/real/programs/faults.c compiled by gcc", []),
     ];
