@@ -14,5 +14,6 @@ var root = new RootCommand("l4conf: executable reference model and conformance s
     ObjectsCommand.Build(),
     TraceCommand.Build(),
     BootCommand.Build(),
+    ReplayCommand.Build(),
 };
 return root.Parse(args).Invoke();

@@ -51,7 +51,7 @@ public static class ConsoleDiff
             Explain(src, del, ins, known, diffs);
         }
         diffs.Sort((a, b) => (a.RealLine ?? a.ModelLine ?? 0).CompareTo(b.RealLine ?? b.ModelLine ?? 0));
-        var stale = known.Where(k => k.Uses == 0).ToList();
+        var stale = known.Where(k => k.Uses == 0 && k.Diff == null && k.Tbuf == null).ToList();   // object and trace-buffer entries are a replay's
         return new ConsoleComparison(diffs, stale, real.Count, model.Count);
     }
 
@@ -72,6 +72,14 @@ public static class ConsoleDiff
             if (start != null) { start.Uses++; open = start; continue; }
             yield return l;
         }
+    }
+
+    /// <summary>A line as the comparison sees it, without counting the entries' uses.</summary>
+    public static string NormaliseQuiet(string line, IReadOnlyList<KnownDifference> known)
+    {
+        foreach (var k in known)
+            if (k.Normalise is { } n) line = n.Pattern.Replace(line, n.Replacement);
+        return line;
     }
 
     private static string Normalise(string line, IReadOnlyList<KnownDifference> known)

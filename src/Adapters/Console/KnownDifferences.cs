@@ -15,6 +15,8 @@ public sealed class KnownDifference(string file, int line, string why, Regex? re
     /// <summary>`cut: START .. END`: capture lines from a START line to an END line (both kept out), e.g. a debugger session.</summary>
     /// <summary>`diff: REGEX`: a difference of two object graphs (its text, as `l4conf objects diff` prints it).</summary>
     public Regex? Diff { get; init; }
+    /// <summary>`tbuf: REGEX`: a trace-buffer divergence of a replay (its text, as `l4conf replay` words it).</summary>
+    public Regex? Tbuf { get; init; }
     public (Regex Start, Regex End)? Cut { get; init; }
     public string File { get; } = file;
     public int Line { get; } = line;
@@ -51,15 +53,15 @@ public static class KnownDifferences
         Regex? real = null, model = null;
         (Regex, string)? norm = null;
         (Regex, Regex)? cut = null;
-        Regex? diff = null;
+        Regex? diff = null, tbuf = null;
         void Flush(int at)
         {
             if (why == null) return;
-            int kinds = (real != null || model != null ? 1 : 0) + (norm != null ? 1 : 0) + (cut != null ? 1 : 0) + (diff != null ? 1 : 0);
-            if (kinds == 0) throw new KnownDifferencesException($"{path}:{whyLine}: 'why:' without a 'real:', 'model:', 'normalise:', 'cut:' or 'diff:' line");
-            if (kinds > 1) throw new KnownDifferencesException($"{path}:{whyLine}: one entry mixes line patterns, 'normalise:', 'cut:' and 'diff:'");
-            list.Add(new KnownDifference(path, whyLine, why, real, model) { Normalise = norm, Cut = cut, Diff = diff });
-            why = null; real = null; model = null; norm = null; cut = null; diff = null;
+            int kinds = (real != null || model != null ? 1 : 0) + (norm != null ? 1 : 0) + (cut != null ? 1 : 0) + (diff != null ? 1 : 0) + (tbuf != null ? 1 : 0);
+            if (kinds == 0) throw new KnownDifferencesException($"{path}:{whyLine}: 'why:' without a 'real:', 'model:', 'normalise:', 'cut:', 'diff:' or 'tbuf:' line");
+            if (kinds > 1) throw new KnownDifferencesException($"{path}:{whyLine}: one entry mixes line patterns, 'normalise:', 'cut:', 'diff:' and 'tbuf:'");
+            list.Add(new KnownDifference(path, whyLine, why, real, model) { Normalise = norm, Cut = cut, Diff = diff, Tbuf = tbuf });
+            why = null; real = null; model = null; norm = null; cut = null; diff = null; tbuf = null;
         }
         Regex Compile(string pattern, int n, bool whole)
         {
@@ -95,10 +97,10 @@ public static class KnownDifferences
                     else norm = (Compile(val[..at], n, false), val[(at + 4)..]);
                     break;
                 }
-                case "diff":
-                    if (why == null) throw new KnownDifferencesException($"{path}:{n}: 'diff:' needs a 'why:' line before it");
-                    if (diff != null) throw new KnownDifferencesException($"{path}:{n}: second 'diff:' in one entry");
-                    diff = Compile(val, n, true);
+                case "diff" or "tbuf":
+                    if (why == null) throw new KnownDifferencesException($"{path}:{n}: '{key}:' needs a 'why:' line before it");
+                    if ((key == "diff" ? diff : tbuf) != null) throw new KnownDifferencesException($"{path}:{n}: second '{key}:' in one entry");
+                    if (key == "diff") diff = Compile(val, n, true); else tbuf = Compile(val, n, true);
                     break;
                 case "real" or "model":
                     if (why == null) throw new KnownDifferencesException($"{path}:{n}: '{key}:' needs a 'why:' line before it");
@@ -107,7 +109,7 @@ public static class KnownDifferences
                     else { if (model != null) throw new KnownDifferencesException($"{path}:{n}: second 'model:' in one entry"); model = re; }
                     break;
                 default:
-                    throw new KnownDifferencesException($"{path}:{n}: expected 'why:', 'real:', 'model:', 'normalise:', 'cut:', 'diff:', 'include:' or a '#' comment, found '{(l.Length > 40 ? l[..40] + "..." : l)}'");
+                    throw new KnownDifferencesException($"{path}:{n}: expected 'why:', 'real:', 'model:', 'normalise:', 'cut:', 'diff:', 'tbuf:', 'include:' or a '#' comment, found '{(l.Length > 40 ? l[..40] + "..." : l)}'");
             }
         }
         Flush(lines.Length + 1);

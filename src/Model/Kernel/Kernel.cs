@@ -26,6 +26,8 @@ public sealed partial class Kernel
     public const ulong SyscallCostUs = 1;
     internal readonly Sched.ReadyQueue Ready = new();
     internal readonly Sched.Timers Timers = new();
+    /// <summary>No thread is ready: every one waits for a message or a timeout (where a person would enter JDB).</summary>
+    public bool Quiescent => Ready.Count == 0;
     public KernelConfig Config { get; }
     public System.Text.StringBuilder Console { get; } = new();
     /// <summary>Every piece of console output as the kernel log writes it (for streaming to a terminal).</summary>

@@ -94,6 +94,13 @@ public sealed class BootedSystem : IDisposable
         return new BootResult(how, code, Kernel.Clock);
     }
 
+    /// <summary>Runs until <paramref name="stop"/> holds (checked between steps), nothing can run, or <paramref name="maxTimeUs"/>.</summary>
+    public bool RunUntil(Func<bool> stop, ulong maxTimeUs, long maxSteps = 200_000_000)
+    {
+        Kernel.Run(() => stop() || Kernel.Clock >= maxTimeUs, maxSteps);
+        return stop();
+    }
+
     /// <summary>Ends every modelled program still waiting on its host thread.</summary>
     public void Dispose()
     {

@@ -304,7 +304,7 @@ unsigned sleep(unsigned s)
   return 0;
 }
 
-/* _exit: L4Re::Parent::signal(0, code) to the parent (protocol 0x4002, opcode 0), then sleep for ever. */
+/* _exit: L4Re::Parent::signal(0, code) to the parent (protocol 0x4002, opcode 0): an RPC call, as the real one (the parent ends the task instead of answering), then sleep for ever. */
 void _exit(int code)
 {
   if (l4c_env)
@@ -313,7 +313,7 @@ void _exit(int code)
       mr[0] = 0;
       mr[1] = 0;
       mr[2] = (l4_umword_t)(l4_mword_t)code;
-      l4c_ipc(l4c_env->parent | L4C_SYSF_SEND, l4c_tag(L4C_PROTO_PARENT, 3, 0, 0), 0, 0, 0);
+      l4c_ipc(l4c_env->parent | L4C_SYSF_CALL, l4c_tag(L4C_PROTO_PARENT, 3, 0, 0), 0, 0, 0);
     }
   for (;;)
     l4c_ipc(L4C_INVALID_CAP | L4C_SYSF_RECV, 0, 0, 0, 0);

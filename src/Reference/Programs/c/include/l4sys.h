@@ -23,7 +23,7 @@ enum
   L4C_PROTO_LOG = -13, L4C_PROTO_PARENT = 0x4002, L4C_PROTO_FACTORY = -15, L4C_PROTO_SEMAPHORE = -20,
   L4C_RCV_ITEM_SINGLE_CAP = 0xa,         /* L4_RCV_ITEM_SINGLE_CAP */
   L4C_UTCB_BDR = 64, L4C_UTCB_BR0 = 65,  /* buffer registers after the 63 message registers and one spare word */
-  L4C_MSGTAG_SCHEDULE = 4,               /* L4_MSGTAG_SCHEDULE (flags field) */
+  L4C_MSGTAG_SCHEDULE = 2,               /* L4_MSGTAG_SCHEDULE 0x2000: bit 1 of the flags field (bits 12..15) */
   L4C_VCON_WRITE_OP = 0, L4C_VCON_WRITE_SIZE = (63 - 2) * 8,
 };
 

@@ -1,0 +1,25 @@
+namespace L4Conf.Adapters.Replay;
+
+/// <summary>Where a divergence was found, in the order of authority of a replay.</summary>
+public enum ReplayLayer { Objects, TraceBuffer, Console }
+
+/// <summary>
+/// One way the model's run of a scenario parts from the real capture: the layer, a kind for the summary (e.g.
+/// `label`, `only-real`), the message naming the field and both values, the capture line, the model's position,
+/// and the surrounding events or lines of both sides. <see cref="ExplainedBy"/> is the known-differences entry
+/// that accepts it (file:line), or null when it is unexplained.
+/// </summary>
+public sealed record Divergence(ReplayLayer Layer, string Kind, string Message, int? CaptureLine, string? ModelAt)
+{
+    public IReadOnlyList<string> Context { get; init; } = [];
+    /// <summary>Position within its layer, oldest first (a trace-buffer entry's number, a capture line).</summary>
+    public long Order { get; init; }
+    /// <summary>The script line (of the capture's Ned script) whose output is nearest before the divergence, when known.</summary>
+    public string? ScriptLine { get; init; }
+    /// <summary>For object divergences: the object's id in the capture's dump and in the model's graph (null on the side that lacks it).</summary>
+    public (ulong? Real, ulong? Model)? Objects { get; init; }
+    /// <summary>For capability divergences: the space as the diff labels it (`D:moe`) and the slot index.</summary>
+    public (string Space, ulong Index)? Slot { get; init; }
+    public string? ExplainedBy { get; set; }
+    public string? ExplainedWhy { get; set; }
+}
