@@ -74,21 +74,16 @@ public static class ConsoleDiff
         }
     }
 
-    /// <summary>A line as the comparison sees it, without counting the entries' uses.</summary>
-    public static string NormaliseQuiet(string line, IReadOnlyList<KnownDifference> known)
-    {
-        foreach (var k in known)
-            if (k.Normalise is { } n) line = n.Pattern.Replace(line, n.Replacement);
-        return line;
-    }
+    /// <summary>A line as the comparison sees it (the `normalise:` entries applied), without counting the entries' uses.</summary>
+    public static string NormaliseQuiet(string line, IReadOnlyList<KnownDifference> known) => Normalise(line, known, count: false);
 
-    private static string Normalise(string line, IReadOnlyList<KnownDifference> known)
+    private static string Normalise(string line, IReadOnlyList<KnownDifference> known, bool count = true)
     {
         foreach (var k in known)
         {
             if (k.Normalise is not { } n) continue;
             var t = n.Pattern.Replace(line, n.Replacement);
-            if (t != line) { k.Uses++; line = t; }
+            if (t != line) { if (count) k.Uses++; line = t; }
         }
         return line;
     }

@@ -16,7 +16,8 @@ public sealed record JdbSession(int Start, int End, int Anchor, IReadOnlyList<st
     public bool IpcLoggingOn => Commands.Contains("I*");
     public bool ResultsOn => Commands.Contains("IR+");
     public bool PfLoggingOn => Commands.Contains("P*");
-    public bool LoggingOff => Commands.Any(c => c is "I-" or "P-");
+    public bool IpcLoggingOff => Commands.Contains("I-");
+    public bool PfLoggingOff => Commands.Contains("P-");
     public bool DumpsTraceBuffer => Commands.Any(c => c is "tbufdumptext" or "Y");
     public int ObjectDumps => Commands.Count(c => c == "dumpmapdbobjs");
 }

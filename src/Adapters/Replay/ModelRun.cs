@@ -36,11 +36,12 @@ public sealed class ModelRun
         return (ConsoleText.Lines(sb.ToString()), r);
     }
 
+    /// <param name="plain">The first run's console and end (<see cref="Plain"/>), from which the stops were found.</param>
     /// <param name="stops">Per visit, in order: the model console line (1-based) after which it happened, or null if unmatched.</param>
-    public static ModelRun Run(BootImage image, ulong maxTimeUs, IReadOnlyList<JdbSession> sessions, IReadOnlyList<(int Line, string Why)?> stops)
+    public static ModelRun Run(BootImage image, ulong maxTimeUs, (IReadOnlyList<string> Console, BootResult Result) plain,
+        IReadOnlyList<JdbSession> sessions, IReadOnlyList<(int Line, string Why)?> stops)
     {
-        var (console, result) = Plain(image, maxTimeUs);
-        var run = new ModelRun { Console = console, Result = result };
+        var run = new ModelRun { Console = plain.Console, Result = plain.Result };
         if (sessions.Count == 0) return run;
         int newlines = 0;
         using var sys = BootedSystem.Start(image, new BootOptions { Console = s => { foreach (var ch in s) if (ch == '\n') newlines++; } });
@@ -65,8 +66,8 @@ public sealed class ModelRun
             if (s.IpcLoggingOn) ipc = true;
             if (s.ResultsOn) answ = true;
             if (s.PfLoggingOn) pf = true;
-            if (s.Commands.Contains("I-")) { ipc = false; answ = false; }
-            if (s.Commands.Contains("P-")) pf = false;
+            if (s.IpcLoggingOff) { ipc = false; answ = false; }
+            if (s.PfLoggingOff) pf = false;
             if (s.IpcLoggingOn || s.PfLoggingOn) { sys.Kernel.Trace.Clear(); sys.Kernel.Trace.Enabled = true; }
             else if (!ipc && !pf) sys.Kernel.Trace.Enabled = false;
         }

@@ -27,16 +27,19 @@ public static partial class Replay
 
         // where the compared console starts: the kernel's greeting (bootstrap's lines are not modelled)
         int from = Math.Max(0, lines.ToList().FindIndex(l => l == "Welcome to the L4Re Microkernel!"));
-        var (plain, _) = ModelRun.Plain(image, maxTimeUs);
-        var stops = sessions.Select(s => Anchor(lines, s, plain, known)).ToList();
-        var run = ModelRun.Run(image, maxTimeUs, sessions, stops);
+        var plain = ModelRun.Plain(image, maxTimeUs);
+        var realNorm = lines.Select(l => ConsoleDiff.NormaliseQuiet(l, known)).ToList();
+        var modelNorm = plain.Console.Select(l => ConsoleDiff.NormaliseQuiet(l, known)).ToList();
+        var stops = sessions.Select(s => Anchor(realNorm, s, modelNorm)).ToList();
+        var run = ModelRun.Run(image, maxTimeUs, plain, sessions, stops);
+        var realDumpList = text.Contains(ObjectDumpReader.BlockStart, StringComparison.Ordinal) ? ObjectDumpReader.ReadAll(text, inputs.Capture) : [];
 
         var divs = new List<Divergence>();
         var script = File.ReadAllLines(inputs.Script);
-        int realDumps = 0, pairs = 0, realEntries = 0;
+        int pairs = 0, realEntries = 0;
         var graphs = new List<(int Dump, ObjectGraph Real, ObjectGraph Model)>();
-        Objects(inputs, text, sessions, run, divs, ref realDumps, graphs);
-        Tbuf(inputs, text, sessions, run, divs, ref pairs, ref realEntries);
+        Objects(realDumpList, sessions, run, divs, graphs);
+        Tbuf(inputs, text, sessions, run, RealNames(realDumpList), divs, ref pairs, ref realEntries);
         var cmp = ConsoleDiff.Compare(lines.Skip(from).ToList(), run.Console, known, from + 1);
         foreach (var d in cmp.Differences)
             divs.Add(new Divergence(ReplayLayer.Console, d.Kind, d.ToString().Replace("\n", " / ", StringComparison.Ordinal), d.RealLine,
@@ -54,19 +57,17 @@ public static partial class Replay
         var own = inputs.Known != null ? Path.GetFullPath(inputs.Known) : null;
         var stale = known.Where(k => k.Uses == 0 && k.File == own).Select(k => $"{k.Where}: {k.Why}").ToList();
         // the picture shows the first dump with an unexplained difference (else the first dump)
-        var pic = graphs.FirstOrDefault(g => divs.Any(d => d.Layer == ReplayLayer.Objects && d.ExplainedBy == null && d.Context.FirstOrDefault()?.StartsWith($"dump {g.Dump} ", StringComparison.Ordinal) == true));
+        var pic = graphs.FirstOrDefault(g => divs.Any(d => d.Layer == ReplayLayer.Objects && d.ExplainedBy == null && d.Order == g.Dump - 1));
         if (pic.Real == null && graphs.Count > 0) pic = graphs[0];
-        return new ReplayReport(inputs, divs, stale, run.Result, sessions.Count, realDumps, realEntries, pairs,
+        return new ReplayReport(inputs, divs, stale, run.Result, sessions.Count, realDumpList.Count, realEntries, pairs,
             lines.Count - from, run.Console.Count, known.Count)
         { RealGraph = pic.Real, ModelGraph = pic.Model, PictureDump = pic.Dump };
     }
 
-    private static void Objects(ReplayInputs inputs, string text, IReadOnlyList<JdbSession> sessions, ModelRun run, List<Divergence> divs, ref int count,
+    private static void Objects(IReadOnlyList<ObjectGraph> real, IReadOnlyList<JdbSession> sessions, ModelRun run, List<Divergence> divs,
         List<(int Dump, ObjectGraph Real, ObjectGraph Model)> graphs)
     {
-        if (!text.Contains(ObjectDumpReader.BlockStart, StringComparison.Ordinal)) return;
-        var real = ObjectDumpReader.ReadAll(text, inputs.Capture);
-        count = real.Count;
+        if (real.Count == 0) return;
         int next = 0;
         for (int i = 0; i < sessions.Count; i++)
         {
@@ -75,7 +76,7 @@ public static partial class Replay
                 string where = $"dump {next + 1} (debugger visit at capture line {sessions[i].Start}, after line {sessions[i].Anchor})";
                 if (run.Unreached.TryGetValue(i, out var why))
                 {
-                    divs.Add(new Divergence(ReplayLayer.Objects, "unreached", $"{where}: not compared: {why}", sessions[i].Anchor, null));
+                    divs.Add(new Divergence(ReplayLayer.Objects, "unreached", $"{where}: not compared: {why}", sessions[i].Anchor, null) { Order = next });
                     continue;
                 }
                 var diff = ObjectGraphDiff.Compare(run.Dumps[i][k], real[next]);
@@ -106,7 +107,8 @@ public static partial class Replay
         _ => "interface",
     };
 
-    private static void Tbuf(ReplayInputs inputs, string text, IReadOnlyList<JdbSession> sessions, ModelRun run, List<Divergence> divs, ref int pairs, ref int entries)
+    private static void Tbuf(ReplayInputs inputs, string text, IReadOnlyList<JdbSession> sessions, ModelRun run, Func<string, string?> realNames,
+        List<Divergence> divs, ref int pairs, ref int entries)
     {
         int at = sessions.ToList().FindIndex(s => s.DumpsTraceBuffer);
         if (at < 0) return;
@@ -121,15 +123,15 @@ public static partial class Replay
         // JDB numbers entries from 1 when logging starts; a first number above 1 means the ring dropped the oldest ones
         bool wrapped = real.EntryCount > 0 && real.FirstEntry > 1;
         var found = TbufAlignment.Compare(new TbufAlignment.Side(real.Events, real.EntryNumbers),
-            new TbufAlignment.Side(model, model.Select(e => e.Seq).ToList()), id => run.Names.GetValueOrDefault(id), RealNames(text, inputs.Capture), wrapped, out pairs);
+            new TbufAlignment.Side(model, model.Select(e => e.Seq).ToList()), id => run.Names.GetValueOrDefault(id), realNames, wrapped, out pairs);
         divs.AddRange(found);
     }
 
     /// <summary>Thread names from the capture's last object dump: the thread's own name, else its task's (`S=D:xx`).</summary>
-    private static Func<string, string?> RealNames(string text, string file)
+    private static Func<string, string?> RealNames(IReadOnlyList<ObjectGraph> dumps)
     {
-        if (!text.Contains(ObjectDumpReader.BlockStart, StringComparison.Ordinal)) return _ => null;
-        var g = ObjectDumpReader.ReadAll(text, file)[^1];
+        if (dumps.Count == 0) return _ => null;
+        var g = dumps[^1];
         var byId = g.Objects.ToDictionary(o => o.Id);
         var names = new Dictionary<string, string>();
         foreach (var o in g.Objects.Where(o => o.Type == "Thread"))
@@ -145,17 +147,18 @@ public static partial class Replay
     private static partial Regex SpaceOf();
 
     /// <summary>The model's console line for the capture line before a debugger visit (searching back over lines the model lacks).</summary>
-    private static (int, string)? Anchor(IReadOnlyList<string> lines, JdbSession s, IReadOnlyList<string> model, IReadOnlyList<KnownDifference> known)
+    /// <param name="lines">The capture's lines, normalised.</param>
+    /// <param name="model">The model's console lines, normalised.</param>
+    private static (int, string)? Anchor(IReadOnlyList<string> lines, JdbSession s, IReadOnlyList<string> model)
     {
-        var modelNorm = model.Select(l => ConsoleDiff.NormaliseQuiet(l, known)).ToList();
         for (int a = s.Anchor - 1, tries = 0; a >= 0 && tries < 50; a--, tries++)
         {
             if (lines[a].Trim().Length == 0) continue;
-            var t = ConsoleDiff.NormaliseQuiet(lines[a], known);
+            var t = lines[a];
             int occurrence = 0;
-            for (int i = 0; i < a; i++) if (ConsoleDiff.NormaliseQuiet(lines[i], known) == t) occurrence++;
-            for (int i = 0, seen = 0; i < modelNorm.Count; i++)
-                if (modelNorm[i] == t && seen++ == occurrence) return (i + 1, t);
+            for (int i = 0; i < a; i++) if (lines[i] == t) occurrence++;
+            for (int i = 0, seen = 0; i < model.Count; i++)
+                if (model[i] == t && seen++ == occurrence) return (i + 1, t);
         }
         return null;
     }

@@ -63,13 +63,13 @@ public static class TbufAlignment
         {
             var re = real.Events[r];
             var me = model.Events[m];
-            string who = $"entry {real.Numbers[r]} `{Kind(re)}` {Shape(re)[(Kind(re).Length + 1)..]}";
+            string who = $"entry {real.Numbers[r]} `{Kind(re)}` {Key(re)[(Kind(re).Length + 1)..]}";
             string thr = $"thread {RName(RealThread(re))} real, {Name(ModelThread(me))} model";
             void Add(string kind, string what) =>
                 list.Add(new Divergence(ReplayLayer.TraceBuffer, kind, $"{who}: {what}; {thr}", re.Line, $"event {me.Seq}") { Context = Context(r, m), Order = real.Numbers[r] });
             if (!RealThread(re).StartsWith("p:", StringComparison.Ordinal) && threads.TryGetValue(RealThread(re), out var t) && t != ModelThread(me))
                 Add("thread", $"thread {RealThread(re)} lines up elsewhere with {Name(t)}, here with {Name(ModelThread(me))}");
-            if (Key(re) != Key(me)) Add("shape", $"{Shape(re)} real, {Shape(me)} model");
+            if (Key(re) != Key(me)) Add("shape", $"{Key(re)} real, {Key(me)} model");
             switch (re, me)
             {
                 case (Invoke a, Invoke b):
@@ -234,8 +234,6 @@ public static class TbufAlignment
         PageFault p => $"pf {((p.ErrorCode & 2) != 0 ? "w" : (p.ErrorCode & 0x10) != 0 ? "x" : "r")}",
         _ => "?",
     };
-
-    private static string Shape(TraceEvent e) => Key(e);
 
     private static string Text(TraceEvent e, Func<ulong, string>? name)
     {
