@@ -5,42 +5,18 @@ using L4Conf.Reference.Programs;
 namespace L4Conf.Conformance.Cases;
 
 /// <summary>
-/// A real capture's scenario booted on the model: the modules.list entry the capture used (with a module replaced
-/// where the capture ran an earlier version of a script), and the known-differences file its console is compared
-/// under (traces/real/known/CAPTURE.known).
+/// A real capture's scenario replayed on the model: the capture (traces/real/CAPTURE.log, its script CAPTURE.lua beside
+/// it, which replaces the entry's script module where the capture ran a variant of it), the modules.list entry the
+/// capture used, and the known-differences file it is compared under (traces/real/known/CAPTURE.known).
 /// </summary>
 public sealed record RuntimeScenario(string Id, string Capture, string Title, string ModulesList, string Entry, string[] Clauses)
 {
-    /// <summary>Boot modules to replace: NAME ⇒ file under traces/real.</summary>
-    public IReadOnlyDictionary<string, string> Replace { get; init; } = new Dictionary<string, string>();
     /// <summary>Programs compiled by gcc that the scenario starts (a machine without gcc skips it).</summary>
     public bool NeedsGcc { get; init; }
     /// <summary>How the run ends: at idle, or at this logical time (a scenario that never goes idle).</summary>
     public ulong MaxTimeUs { get; init; } = 3_600_000_000;
-    /// <summary>Where the compared part of the capture starts: the kernel's greeting (bootstrap's lines are not modelled).</summary>
-    public string From { get; init; } = "Welcome to the L4Re Microkernel!";
 
     public string KnownFile => TracePath.Real(Path.Combine("known", Capture + ".known"));
-
-    /// <summary>Boots the scenario in process and returns its console lines and how the run ended.</summary>
-    public (IReadOnlyList<string> Console, BootResult Result) Run()
-    {
-        var entry = Reference.Boot.ModulesList.Load(TracePath.Real(ModulesList), Entry);
-        var image = BootImage.Build(entry, Path.GetDirectoryName(TracePath.Real("rom/t_child.lua"))!,
-            Replace.ToDictionary(kv => kv.Key, kv => TracePath.Real(kv.Value)));
-        var sb = new System.Text.StringBuilder();
-        using var sys = BootedSystem.Start(image, new BootOptions { Console = s => sb.Append(s) });
-        var r = sys.Run(MaxTimeUs, untilIdle: true);
-        return (ConsoleText.Lines(sb.ToString()), r);
-    }
-
-    /// <summary>The capture's console from <see cref="From"/> on, and the file's line number of its first line.</summary>
-    public (IReadOnlyList<string> Lines, int FirstLine) CaptureLines()
-    {
-        var all = ConsoleText.Read(TracePath.Real(Capture + ".log"));
-        int i = Math.Max(0, all.ToList().FindIndex(l => l == From));
-        return (all.Skip(i).ToList(), i + 1);
-    }
 
     public static readonly IReadOnlyList<RuntimeScenario> All =
     [
@@ -52,10 +28,10 @@ public sealed record RuntimeScenario(string Id, string Capture, string Title, st
             "programs/modules.list", "t_caps", ["RT-NED-3", "RT-NED-4", "RT-META-1"]) { NeedsGcc = true },
         new("runtime/ned-t-caps-crash-m-table", "ned_t_caps_crash_m_table", "cap:m({}) crashes Ned as the real one does (exit 139)",
             "programs/modules.list", "t_caps", ["RT-NED-5", "RT-SIG-1"])
-            { NeedsGcc = true, Replace = new Dictionary<string, string> { ["t_caps.lua"] = "variants/t_caps_crash_m_table.lua" } },
+            { NeedsGcc = true },
         new("runtime/ned-t-caps-hang-unbound-gate", "ned_t_caps_hang_unbound_gate", "a method lookup on an unserved channel blocks Ned",
             "programs/modules.list", "t_caps", ["RT-META-1"])
-            { NeedsGcc = true, Replace = new Dictionary<string, string> { ["t_caps.lua"] = "variants/t_caps_hang_unbound_gate.lua" } },
+            { NeedsGcc = true },
         new("runtime/ned-t-factory", "ned_t_factory", "object creation through the kernel factory and Moe's, with every result and error",
             "programs/modules.list", "t_factory", ["RT-NED-6", "RT-MOE-2", "RT-MOE-3"]) { NeedsGcc = true },
         new("runtime/ned-t-start", "ned_t_start", "starting programs: caps tables, log tags and colours, exit codes, kill, bad inputs, a nested Ned",
@@ -67,11 +43,11 @@ public sealed record RuntimeScenario(string Id, string Capture, string Title, st
         new("runtime/caplife", "caplife", "capability lifecycle: validity after unmaps and deletions with and without D",
             "rom/modules.list", "t_caplife", ["RT-EXEC-1", "CAP-UNMAP-3", "CAP-UNMAP-5", "CAP-UNMAP-6", "CAP-INFO-1", "MAP-WARN-1"]),
         new("runtime/jdb-session", "jdb_session", "the main kernel-debugger session's scenario (the debugger's own output is cut)",
-            "rom/modules.list", "t_jdb", ["RT-EXEC-1", "RT-NED-1"]) { NeedsGcc = true },
+            "rom/modules.list", "t_jdb", ["RT-EXEC-1", "RT-NED-1", "RT-EXIT-1"]) { NeedsGcc = true },
         new("runtime/jdb-live-log", "jdb_live_log", "the live-logging session's scenario (JDB's log lines are not modelled)",
             "rom/modules.list", "t_jdb", ["RT-EXEC-1", "RT-NED-1"]) { NeedsGcc = true },
         new("runtime/faults-jdb", "faults_jdb", "the faults scenario of the logging session",
-            "rom/modules.list", "t_faults_jdb", ["RT-ITAS-3", "RT-SIG-1"]) { NeedsGcc = true },
+            "rom/modules.list", "t_faults_jdb", ["RT-ITAS-3", "RT-SIG-1", "RT-LOG-2"]) { NeedsGcc = true },
         new("runtime/file-server-jdb", "file_server_jdb", "the file-server scenario of the logging session",
             "rom/modules.list", "t_file_jdb", ["RT-SRV-1", "RT-SRV-2"]) { MaxTimeUs = 100_000_000 },
         new("runtime/pingpong", "pingpong", "IPC round trips within a task (thread cap, gate) and between tasks",
