@@ -16,4 +16,16 @@ var root = new RootCommand("l4conf: executable reference model and conformance s
     BootCommand.Build(),
     ReplayCommand.Build(),
 };
-return root.Parse(args).Invoke();
+var parsed = root.Parse(args);
+// a bad option or argument is the user's input: one line, exit 2 (System.CommandLine would print the help and exit 1);
+// an unknown word says more than the missing command it leaves behind
+if (parsed.Errors.Count > 0)
+{
+    var first = parsed.Errors.OrderBy(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal) ? 0 : 1).First();
+    var names = new List<string>();
+    for (var r = parsed.CommandResult; r != null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        names.Insert(0, r.Command == root ? "l4conf" : r.Command.Name);
+    Console.Error.WriteLine($"l4conf: {string.Join(" ", first.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))} (see {string.Join(" ", names)} --help)");
+    return 2;
+}
+return parsed.Invoke();

@@ -51,4 +51,37 @@ public class ReplayCommandTests
         Assert.Equal(2, code);
         Assert.Contains("does not belong to the script", e);
     }
+
+    [Theory]
+    [InlineData("replay", "x.log", "--format", "xml")]
+    [InlineData("replay", "x.log", "--limit", "abc")]
+    [InlineData("replay")]
+    [InlineData("boot", "x", "--entry")]
+    [InlineData("nosuchcommand")]
+    public void A_bad_option_is_one_line_and_exit_2(params string[] args)
+    {
+        var (code, o, e) = L4conf(args);
+        Assert.Equal(2, code);
+        Assert.Equal("", o);
+        Assert.Single(e.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("l4conf: ", e);
+    }
+
+    [Fact]
+    public void Unusable_captures_are_one_line_and_exit_2()
+    {
+        var dir = TmpDir("bad");
+        File.WriteAllText(Path.Combine(dir, "empty.log"), "");
+        File.Copy(Real("ned_t_caps.lua"), Path.Combine(dir, "empty.lua"), true);
+        var text = File.ReadAllText(Real("file_server_jdb.log"), Encoding.Latin1);
+        File.WriteAllText(Path.Combine(dir, "cut.log"), text[..200_000], Encoding.Latin1);   // ends inside the trace-buffer dump
+        File.Copy(Real("file_server_jdb.lua"), Path.Combine(dir, "cut.lua"), true);
+        foreach (var (capture, says) in new[] { ("empty.log", "cannot tell which script"), ("cut.log", "cut.log:1059:"), ("nosuch.log", "no such capture") })
+        {
+            var (code, _, e) = L4conf("replay", Path.Combine(dir, capture));
+            Assert.Equal(2, code);
+            Assert.Contains(says, e);
+            Assert.DoesNotContain("   at ", e);
+        }
+    }
 }
