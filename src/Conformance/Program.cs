@@ -15,6 +15,8 @@ var root = new RootCommand("l4conf: executable reference model and conformance s
     TraceCommand.Build(),
     BootCommand.Build(),
     ReplayCommand.Build(),
+    CompareCommand.Build(),
+    SnippetsCommand.Build(),
 };
 var parsed = root.Parse(args);
 // a bad option or argument is the user's input: one line, exit 2 (System.CommandLine would print the help and exit 1);

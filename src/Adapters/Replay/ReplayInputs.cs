@@ -64,7 +64,7 @@ public sealed partial record ReplayInputs(string Capture, string Script, BootEnt
                 entry = ModulesList.Load(modulesList, entryName);
                 module = ScriptOf(entry) ?? throw new ReplayInputException($"--entry {entryName}: the entry runs no Lua script (its Moe command line is '{entry.RootTask.CmdLine}')");
             }
-            else (entry, module) = ByScript(modulesList, romDir, text, script);
+            else (entry, module) = EntryFor(modulesList, romDir, text, script);
         }
         catch (ModulesListException e) { throw new ReplayInputException(e.Message); }
         CheckBelongs(capture, module);
@@ -81,7 +81,7 @@ public sealed partial record ReplayInputs(string Capture, string Script, BootEnt
     [GeneratedRegex(@"rom/(\S+\.lua)\b")]
     private static partial Regex LuaArg();
 
-    private static (BootEntry, string) ByScript(string list, string romDir, string text, string script)
+    public static (BootEntry Entry, string Module) EntryFor(string list, string romDir, string text, string script)
     {
         var candidates = new List<(BootEntry Entry, string Module, double Score)>();
         foreach (var name in ModulesList.Entries(list))
