@@ -1,7 +1,7 @@
 namespace L4Conf.Adapters.Replay;
 
-/// <summary>Where a divergence was found, in the order of authority of a replay.</summary>
-public enum ReplayLayer { Objects, TraceBuffer, Console }
+/// <summary>Where a divergence was found, in the order of authority of a replay (the capture itself first: a cut capture explains what follows).</summary>
+public enum ReplayLayer { Capture, Objects, TraceBuffer, Console }
 
 /// <summary>
 /// One way the model's run of a scenario parts from the real capture: the layer, a kind for the summary (e.g.
@@ -14,7 +14,7 @@ public sealed record Divergence(ReplayLayer Layer, string Kind, string Message, 
     public IReadOnlyList<string> Context { get; init; } = [];
     /// <summary>Position within its layer, oldest first (a trace-buffer entry's number, a capture line).</summary>
     public long Order { get; init; }
-    /// <summary>The script line (of the capture's Ned script) whose output is nearest before the divergence, when known.</summary>
+    /// <summary>Where in the capture's Ned script: `line N: ...` that printed a console line, `after line N: ...` the last print before a trace-buffer event.</summary>
     public string? ScriptLine { get; init; }
     /// <summary>For object divergences: the object's id in the capture's dump and in the model's graph (null on the side that lacks it).</summary>
     public (ulong? Real, ulong? Model)? Objects { get; init; }

@@ -13,6 +13,8 @@ namespace L4Conf.Adapters.Replay;
 /// <param name="Anchor">1-based line of the last console line before the visit: the point of the script where it happened.</param>
 public sealed record JdbSession(int Start, int End, int Anchor, IReadOnlyList<string> Commands)
 {
+    /// <summary>A `g` resumed the system; false when the capture ends inside the visit (a truncated capture).</summary>
+    public bool Resumed { get; init; } = true;
     public bool IpcLoggingOn => Commands.Contains("I*");
     public bool ResultsOn => Commands.Contains("IR+");
     public bool PfLoggingOn => Commands.Contains("P*");
@@ -49,8 +51,9 @@ public static partial class JdbSessions
                     cmds.Add(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value);
                 if (cmds.Count > 0 && cmds[^1] == "g" && lines[end].TrimEnd().EndsWith("jdb: g", StringComparison.Ordinal)) break;
             }
+            bool resumed = end < lines.Count;
             if (end >= lines.Count) end = lines.Count - 1;
-            list.Add(new JdbSession(i + 1, end + 1, anchor + 1, cmds));
+            list.Add(new JdbSession(i + 1, end + 1, anchor + 1, cmds) { Resumed = resumed });
             i = end;
         }
         return list;

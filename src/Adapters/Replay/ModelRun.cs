@@ -22,6 +22,8 @@ public sealed class ModelRun
     public Dictionary<int, List<TraceEvent>> Windows { get; } = new();
     /// <summary>Visits whose point the model never reached, and why.</summary>
     public Dictionary<int, string> Unreached { get; } = new();
+    /// <summary>Per visit that dumped the trace buffer: for each window event (by its number), how many console lines the model had printed.</summary>
+    public Dictionary<int, Dictionary<long, int>> ConsoleAt { get; } = new();
     /// <summary>Model debug id ⇒ object name (for reports), from the end of the second run.</summary>
     public Dictionary<ulong, string> Names { get; } = new();
 
@@ -47,6 +49,8 @@ public sealed class ModelRun
         using var sys = BootedSystem.Start(image, new BootOptions { Console = s => { foreach (var ch in s) if (ch == '\n') newlines++; } });
         sys.Kernel.Trace.Enabled = false;
         sys.Kernel.Trace.Clear();
+        var consoleAt = new Dictionary<long, int>();
+        sys.Kernel.Trace.Recorded += e => consoleAt[e.Seq] = newlines;
         bool ipc = false, answ = false, pf = false;
         for (int i = 0; i < sessions.Count; i++)
         {
@@ -59,8 +63,11 @@ public sealed class ModelRun
                 break;
             }
             if (s.DumpsTraceBuffer)
+            {
                 run.Windows[i] = sys.Kernel.Trace.Events.Where(e =>
                     (e is Invoke && ipc) || (e is InvokeResultEvent && answ) || (e is PageFault && pf)).ToList();
+                run.ConsoleAt[i] = new Dictionary<long, int>(consoleAt);
+            }
             if (s.ObjectDumps > 0)
                 run.Dumps[i] = Enumerable.Range(0, s.ObjectDumps).Select(_ => sys.Kernel.Snapshot()).ToList();
             if (s.IpcLoggingOn) ipc = true;
@@ -68,7 +75,7 @@ public sealed class ModelRun
             if (s.PfLoggingOn) pf = true;
             if (s.IpcLoggingOff) { ipc = false; answ = false; }
             if (s.PfLoggingOff) pf = false;
-            if (s.IpcLoggingOn || s.PfLoggingOn) { sys.Kernel.Trace.Clear(); sys.Kernel.Trace.Enabled = true; }
+            if (s.IpcLoggingOn || s.PfLoggingOn) { sys.Kernel.Trace.Clear(); consoleAt.Clear(); sys.Kernel.Trace.Enabled = true; }
             else if (!ipc && !pf) sys.Kernel.Trace.Enabled = false;
         }
         foreach (var o in sys.Kernel.Objects)

@@ -35,18 +35,27 @@ public static partial class Replay
         var realDumpList = text.Contains(ObjectDumpReader.BlockStart, StringComparison.Ordinal) ? ObjectDumpReader.ReadAll(text, inputs.Capture) : [];
 
         var divs = new List<Divergence>();
+        if (sessions.Count > 0 && !sessions[^1].Resumed)
+        {
+            var s = sessions[^1];
+            var what = s.DumpsTraceBuffer ? " while JDB was dumping the trace buffer" : s.ObjectDumps > 0 ? " while JDB was dumping objects" : "";
+            divs.Add(new Divergence(ReplayLayer.Capture, "truncated",
+                $"the capture ends at line {lines.Count} inside the debugger visit of line {s.Start}{what} (no `g` resumed the system): it is cut short, so what it lacks from there on is not the system's",
+                lines.Count, null) { Context = lines.Skip(Math.Max(0, lines.Count - 3)).Select((l, k) => $"  real  {lines.Count - Math.Min(3, lines.Count) + k + 1}: {l}").ToList() });
+        }
         var script = File.ReadAllLines(inputs.Script);
         int pairs = 0, realEntries = 0;
         var graphs = new List<(int Dump, ObjectGraph Real, ObjectGraph Model)>();
         Objects(realDumpList, sessions, run, divs, graphs);
         Tbuf(inputs, text, sessions, run, RealNames(realDumpList), divs, ref pairs, ref realEntries);
+        TbufScriptLines(divs, sessions, run, script);
         var cmp = ConsoleDiff.Compare(lines.Skip(from).ToList(), run.Console, known, from + 1);
         foreach (var d in cmp.Differences)
             divs.Add(new Divergence(ReplayLayer.Console, d.Kind, d.ToString().Replace("\n", " / ", StringComparison.Ordinal), d.RealLine,
-                d.ModelLine is { } ml ? $"console line {ml}" : null) { Order = d.RealLine ?? d.ModelLine ?? 0, Context = ConsoleContext(lines, run.Console, d), ScriptLine = ScriptLine(script, d.Real ?? d.Model) });
+                d.ModelLine is { } ml ? $"console line {ml}" : null) { Order = d.RealLine ?? d.ModelLine ?? 0, Context = ConsoleContext(lines, run.Console, d), ScriptLine = ScriptLine(script, d.Real ?? d.Model) is { } sl ? "line " + sl : null });
 
         // object and trace-buffer divergences are explained by `diff:`/`tbuf:` entries (console ones were by the diff itself)
-        foreach (var d in divs.Where(d => d.Layer != ReplayLayer.Console))
+        foreach (var d in divs.Where(d => d.Layer is ReplayLayer.Objects or ReplayLayer.TraceBuffer))
         {
             var k = known.FirstOrDefault(k => (d.Layer == ReplayLayer.Objects ? k.Diff : k.Tbuf) is { } re && re.IsMatch(d.Message));
             if (k == null) continue;
@@ -126,6 +135,27 @@ public static partial class Replay
             new TbufAlignment.Side(model, model.Select(e => e.Seq).ToList()), id => run.Names.GetValueOrDefault(id), realNames, wrapped, out pairs);
         divs.AddRange(found);
     }
+
+    /// <summary>
+    /// The script line of a trace-buffer divergence: the one behind the nearest console line the model printed before
+    /// the model event (the script's prints mark where it stands).
+    /// </summary>
+    private static void TbufScriptLines(List<Divergence> divs, IReadOnlyList<JdbSession> sessions, ModelRun run, IReadOnlyList<string> script)
+    {
+        int at = sessions.ToList().FindIndex(s => s.DumpsTraceBuffer);
+        if (at < 0 || !run.ConsoleAt.TryGetValue(at, out var consoleAt)) return;
+        for (int i = 0; i < divs.Count; i++)
+        {
+            var d = divs[i];
+            if (d.Layer != ReplayLayer.TraceBuffer || d.ModelAt == null || EventNumber().Match(d.ModelAt) is not { Success: true } m) continue;
+            if (!consoleAt.TryGetValue(long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), out var printed)) continue;
+            for (int l = Math.Min(printed, run.Console.Count) - 1, tries = 0; l >= 0 && tries < 30; l--, tries++)
+                if (ScriptLine(script, run.Console[l]) is { } sl) { divs[i] = d with { ScriptLine = "after line " + sl }; break; }
+        }
+    }
+
+    [GeneratedRegex(@"event (\d+)")]
+    private static partial Regex EventNumber();
 
     /// <summary>Thread names from the capture's last object dump: the thread's own name, else its task's (`S=D:xx`).</summary>
     private static Func<string, string?> RealNames(IReadOnlyList<ObjectGraph> dumps)

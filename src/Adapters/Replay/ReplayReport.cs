@@ -31,6 +31,7 @@ public sealed record ReplayReport(ReplayInputs Inputs, IReadOnlyList<Divergence>
 
     public static string LayerName(ReplayLayer l) => l switch
     {
+        ReplayLayer.Capture => "capture",
         ReplayLayer.Objects => "objects",
         ReplayLayer.TraceBuffer => "tbuf",
         _ => "console",

@@ -56,7 +56,7 @@ public static class ReplayWriters
         if (d.CaptureLine is { } l) at.Add($"capture line {l}");
         if (d.ModelAt != null) at.Add($"model {d.ModelAt}");
         if (at.Count > 0) sb.AppendLine($"  at {string.Join(", ", at)}");
-        if (d.ScriptLine != null) sb.AppendLine($"  script line {d.ScriptLine}");
+        if (d.ScriptLine != null) sb.AppendLine($"  script {d.ScriptLine}");
         foreach (var c in d.Context) sb.AppendLine($"    {c}");
     }
 

@@ -49,11 +49,13 @@ public static class TbufAlignment
         string RName(string t) => realName(t) is { } n ? $"{t} ({n})" : t;
         string RealCtx(int i) => i < 0 || i >= real.Events.Count ? "" : $"real  #{real.Numbers[i]} (line {real.Events[i].Line}): {Text(real.Events[i], null)}";
         string ModelCtx(int i) => i < 0 || i >= model.Events.Count ? "" : $"model #{model.Events[i].Seq}: {Text(model.Events[i], Name)}";
-        IReadOnlyList<string> Context(int r, int m)
+        // the entries around r and m; a side whose own entry is missing (only-real, only-model) is shown around the
+        // entry its neighbour pairs with, unmarked
+        IReadOnlyList<string> Context(int r, int m, bool markReal = true, bool markModel = true)
         {
             var c = new List<string>();
-            for (int d = -2; d <= 2; d++) if (RealCtx(r + d) is { Length: > 0 } s) c.Add((d == 0 ? "> " : "  ") + s);
-            for (int d = -2; d <= 2; d++) if (ModelCtx(m + d) is { Length: > 0 } s) c.Add((d == 0 ? "> " : "  ") + s);
+            for (int d = -2; d <= 2; d++) if (RealCtx(r + d) is { Length: > 0 } s) c.Add((d == 0 && markReal ? "> " : "  ") + s);
+            for (int d = -2; d <= 2; d++) if (ModelCtx(m + d) is { Length: > 0 } s) c.Add((d == 0 && markModel ? "> " : "  ") + s);
             return c;
         }
         int firstPairM = aligned.Count > 0 ? aligned.Min(p => p.M) : int.MaxValue;
@@ -93,6 +95,11 @@ public static class TbufAlignment
                     break;
             }
         }
+        foreach (var (rb, mb, ra, ma, why) in OrderBroken(real, model, aligned))
+            list.Add(new Divergence(ReplayLayer.TraceBuffer, "order",
+                $"entry {real.Numbers[rb]} `answ`: {why}: entry {real.Numbers[ra]} `ipc` {RName(RealThread(real.Events[ra]))} sends it later " +
+                $"(the model logs the send, event {model.Events[ma].Seq}, before the receipt, event {model.Events[mb].Seq}); thread {RName(RealThread(real.Events[rb]))} real, {Name(ModelThread(model.Events[mb]))} model",
+                real.Events[rb].Line, $"event {model.Events[mb].Seq}") { Context = Context(rb, mb), Order = real.Numbers[rb] });
         foreach (var r in onlyReal)
         {
             var re = real.Events[r];
@@ -100,7 +107,7 @@ public static class TbufAlignment
             string mapped = threads.TryGetValue(RealThread(re), out var t) ? $" (lines up with {Name(t)})" : "";
             list.Add(new Divergence(ReplayLayer.TraceBuffer, "only-real",
                 $"entry {real.Numbers[r]} `{Kind(re)}`: only in the capture: {Text(re, null)}; thread {RName(RealThread(re))}{mapped}", re.Line,
-                near >= 0 ? $"after event {model.Events[near].Seq}" : null) { Context = Context(r, near), Order = real.Numbers[r] });
+                near >= 0 ? $"after event {model.Events[near].Seq}" : null) { Context = Context(r, near, markModel: false), Order = real.Numbers[r] });
         }
         foreach (var m in onlyModel)
         {
@@ -108,8 +115,12 @@ public static class TbufAlignment
             var me = model.Events[m];
             // placed after the real entry its predecessor lines up with
             long after = aligned.Where(p => p.M < m).Select(p => real.Numbers[p.R]).DefaultIfEmpty(0).Max();
+            int rNear = aligned.Where(p => p.M < m).Select(p => p.R).DefaultIfEmpty(-10).Max();
+            // JDB numbers every entry: a number missing where the model has one more event is an entry lost from the capture
+            var gap = rNear >= 0 && rNear + 1 < real.Numbers.Count && real.Numbers[rNear + 1] - real.Numbers[rNear] > 1
+                ? $" (the capture's entry numbers skip from {real.Numbers[rNear]} to {real.Numbers[rNear + 1]} here)" : "";
             list.Add(new Divergence(ReplayLayer.TraceBuffer, "only-model",
-                $"model event {me.Seq} `{Kind(me)}`: only in the model: {Text(me, Name)}", null, $"event {me.Seq}") { Context = Context(-1, m), Order = after });
+                $"model event {me.Seq} `{Kind(me)}`: only in the model: {Text(me, Name)}{gap}", null, $"event {me.Seq}") { Context = Context(rNear, m, markReal: false), Order = after });
         }
         return list;
     }
@@ -140,6 +151,34 @@ public static class TbufAlignment
         onlyReal.RemoveAll(paired.Contains);
         onlyModel.RemoveAll(m => !freeM.Contains(m));
     }
+
+    /// <summary>
+    /// A receipt logged before its message: a capture `answ` whose model partner receives the model send that lines up
+    /// with a later capture entry, while no earlier capture send carries its tag and words (within
+    /// <see cref="ReorderWindow"/> entries). The kernel logs a send before the receiver returns with it, so the capture
+    /// and the model disagree on the order of one message's two ends. (Repeated identical messages, such as log
+    /// writes, leave the earlier send in place and are not reported.)
+    /// </summary>
+    private static IEnumerable<(int R, int M, int R2, int M2, string Why)> OrderBroken(Side real, Side model, List<(int R, int M)> aligned)
+    {
+        var byM = aligned.ToDictionary(p => p.M, p => p.R);
+        foreach (var (rb, mb) in aligned)
+        {
+            if (real.Events[rb] is not InvokeResultEvent) continue;
+            for (int ma = mb - 1; ma >= 0 && ma >= mb - ReorderWindow; ma--)
+            {
+                if (!Carries(model.Events[ma], model.Events[mb])) continue;
+                if (byM.TryGetValue(ma, out var ra) && ra > rb && Carries(real.Events[ra], real.Events[rb]) &&
+                    !Enumerable.Range(Math.Max(0, rb - ReorderWindow), rb - Math.Max(0, rb - ReorderWindow)).Any(x => Carries(real.Events[x], real.Events[rb])))
+                    yield return (rb, mb, ra, ma, "the receipt of a message is logged before the message");
+                break;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="rcv"/> is the receipt of <paramref name="snd"/>: another thread's answer with the same tag and words.</summary>
+    private static bool Carries(TraceEvent snd, TraceEvent rcv) =>
+        snd is Invoke { } i && HasSend(i.Op) && rcv is InvokeResultEvent { } a && a.Thread != i.Thread && a.Tag == i.Tag && a.Mrs.Length > 0 && a.Mrs.SequenceEqual(i.Mrs);
 
     private const int ReorderWindow = 16;
 

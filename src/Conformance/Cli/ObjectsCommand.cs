@@ -1,31 +1,49 @@
 using System.CommandLine;
 using System.Text.Json;
 using L4Conf.Adapters.Jdb;
+using L4Conf.Adapters.Pictures;
 using L4Conf.Model.Kernel;
 using L4Conf.Model.Trace;
 
 namespace L4Conf.Conformance.Cli;
 
 /// <summary>
-/// `l4conf objects`: the model's object graph in JDB's dumpmapdbobjs format, and `objects diff A B`: a structural
+/// `l4conf objects`: the model's object graph (or a capture's dump) in JDB's dumpmapdbobjs format, JSON or as a
+/// capability graph (DOT/SVG), and `objects diff A B`: a structural
 /// diff of two graphs (files with real dumps, or `model` for the model's boot state). Exit 0 equal, 1 different, 2 unreadable.
 /// </summary>
 public static class ObjectsCommand
 {
     public static Command Build()
     {
-        var format = new Option<string>("--format") { Description = "jdb (the kernel's plain dump format) or json", DefaultValueFactory = _ => "jdb" };
-        format.AcceptOnlyFromAmong("jdb", "json");
+        var format = new Option<string>("--format") { Description = "jdb (the kernel's plain dump format), json, dot (a capability graph in Graphviz's language) or svg (drawn by Graphviz's dot; DOT text when it is not installed)", DefaultValueFactory = _ => "jdb" };
+        format.AcceptOnlyFromAmong("jdb", "json", "dot", "svg");
         var root = new Option<string>("--root-name") { Description = "Name of the root task the kernel boots", DefaultValueFactory = _ => "moe" };
-        var cmd = new Command("objects", "Print the model's kernel object graph (boot state) as JDB's dumpmapdbobjs would") { format, root };
-        cmd.SetAction(pr =>
+        var file = new Option<FileInfo?>("--file") { Description = "Show a dump from this capture or dump file instead of the model's boot state" };
+        var dump = new Option<int>("--dump") { Description = "Which dump of --file (1-based)", DefaultValueFactory = _ => 1 };
+        var output = new Option<FileInfo?>("--output") { Description = "Write to this file instead of standard output" };
+        var cmd = new Command("objects", "Print the model's kernel object graph (boot state), or a dump of a capture, as JDB's dumpmapdbobjs would, as JSON, or as a capability graph") { format, root, file, dump, output };
+        cmd.SetAction(pr => InputErrors.Guard(() =>
         {
-            var g = BootState.Create(rootName: pr.GetValue(root)!).Kernel.Snapshot("l4conf model");
-            Console.Write(pr.GetValue(format) == "json"
-                ? JsonSerializer.Serialize(g, new JsonSerializerOptions { WriteIndented = true }) + "\n"
-                : ObjectDumpWriter.Write(g));
+            var f = pr.GetValue(file);
+            var g = f != null ? Load(f.FullName, pr.GetValue(dump)) : BootState.Create(rootName: pr.GetValue(root)!).Kernel.Snapshot("l4conf model");
+            var title = f != null ? $"{f.Name}, dump {pr.GetValue(dump)}" : "model boot state";
+            var fmt = pr.GetValue(format)!;
+            var text = fmt switch
+            {
+                "json" => JsonSerializer.Serialize(g, new JsonSerializerOptions { WriteIndented = true }) + "\n",
+                "dot" or "svg" => CapGraphDot.Render(g, title),
+                _ => ObjectDumpWriter.Write(g),
+            };
+            if (fmt == "svg")
+            {
+                if (CapGraphDot.ToSvg(text, out var why) is { } svg) text = svg;
+                else Console.Error.WriteLine($"l4conf: {why}: writing DOT text instead of SVG");
+            }
+            if (pr.GetValue(output) is { } o) File.WriteAllText(o.FullName, text);
+            else Console.Write(text);
             return 0;
-        });
+        }));
         cmd.Subcommands.Add(BuildDiff());
         return cmd;
     }

@@ -9,10 +9,15 @@ public sealed class TraceRecorder
     public bool Enabled { get; set; } = true;
     public IReadOnlyList<TraceEvent> Events => _events;
 
+    /// <summary>Called with each event as it is numbered (a replay notes where the console stood then).</summary>
+    public event Action<TraceEvent>? Recorded;
+
     public void Add(TraceEvent e)
     {
         if (!Enabled) return;
-        _events.Add(e with { Seq = _events.Count + 1 });
+        var n = e with { Seq = _events.Count + 1 };
+        _events.Add(n);
+        Recorded?.Invoke(n);
     }
 
     public void Clear() => _events.Clear();
