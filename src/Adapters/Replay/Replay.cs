@@ -144,13 +144,19 @@ public static partial class Replay
     {
         int at = sessions.ToList().FindIndex(s => s.DumpsTraceBuffer);
         if (at < 0 || !run.ConsoleAt.TryGetValue(at, out var consoleAt)) return;
+        var byPrinted = new Dictionary<int, string?>();   // thousands of divergences share a few console positions
         for (int i = 0; i < divs.Count; i++)
         {
             var d = divs[i];
             if (d.Layer != ReplayLayer.TraceBuffer || d.ModelAt == null || EventNumber().Match(d.ModelAt) is not { Success: true } m) continue;
             if (!consoleAt.TryGetValue(long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), out var printed)) continue;
-            for (int l = Math.Min(printed, run.Console.Count) - 1, tries = 0; l >= 0 && tries < 30; l--, tries++)
-                if (ScriptLine(script, run.Console[l]) is { } sl) { divs[i] = d with { ScriptLine = "after line " + sl }; break; }
+            if (!byPrinted.TryGetValue(printed, out var found))
+            {
+                for (int l = Math.Min(printed, run.Console.Count) - 1, tries = 0; l >= 0 && tries < 30 && found == null; l--, tries++)
+                    found = ScriptLine(script, run.Console[l]);
+                byPrinted[printed] = found;
+            }
+            if (found != null) divs[i] = d with { ScriptLine = "after line " + found };
         }
     }
 
@@ -207,16 +213,16 @@ public static partial class Replay
     public static string? ScriptLine(IReadOnlyList<string> script, string? line)
     {
         if (line == null) return null;
+        var lits = LiteralCache.GetValue(script, s => s.SelectMany((l, i) => Literal().Matches(l).Select(m => (i, m.Groups[2].Value))).Where(x => x.Value.Length > 5).ToList());
         var text = ConsoleText.Source(line).Length > 0 ? line[10..] : line;
         int best = -1, bestLen = 5;
-        for (int i = 0; i < script.Count; i++)
-            foreach (Match m in Literal().Matches(script[i]))
-            {
-                var lit = m.Groups[2].Value;
-                if (lit.Length > bestLen && text.StartsWith(lit, StringComparison.Ordinal)) { best = i; bestLen = lit.Length; }
-            }
+        foreach (var (i, lit) in lits)
+            if (lit.Length > bestLen && text.StartsWith(lit, StringComparison.Ordinal)) { best = i; bestLen = lit.Length; }
         return best < 0 ? null : $"{best + 1}: {script[best].Trim()}";
     }
+
+    /// <summary>Each script's string literals (line index, text), found once: a replay asks for thousands of lines.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<string>, List<(int, string)>> LiteralCache = new();
 
     [GeneratedRegex("""(["'])((?:(?!\1)[^\\%])*)""")]
     private static partial Regex Literal();

@@ -59,7 +59,6 @@ public static class TbufAlignment
             return c;
         }
         int firstPairM = aligned.Count > 0 ? aligned.Min(p => p.M) : int.MaxValue;
-        var modelPos = aligned.ToDictionary(p => p.R, p => p.M);
 
         foreach (var (r, m) in aligned)
         {
@@ -100,10 +99,18 @@ public static class TbufAlignment
                 $"entry {real.Numbers[rb]} `answ`: {why}: entry {real.Numbers[ra]} `ipc` {RName(RealThread(real.Events[ra]))} sends it later " +
                 $"(the model logs the send, event {model.Events[ma].Seq}, before the receipt, event {model.Events[mb].Seq}); thread {RName(RealThread(real.Events[rb]))} real, {Name(ModelThread(model.Events[mb]))} model",
                 real.Events[rb].Line, $"event {model.Events[mb].Seq}") { Context = Context(rb, mb), Order = real.Numbers[rb] });
+        // running maxima over the pairs: the model event paired before real entry r, the real entry paired before model event m
+        var maxMBefore = new int[real.Events.Count + 1];
+        var maxRBefore = new int[model.Events.Count + 1];
+        Array.Fill(maxMBefore, -1);
+        Array.Fill(maxRBefore, -10);
+        foreach (var (r, m) in aligned) { maxMBefore[r + 1] = Math.Max(maxMBefore[r + 1], m); maxRBefore[m + 1] = Math.Max(maxRBefore[m + 1], r); }
+        for (int i = 1; i < maxMBefore.Length; i++) maxMBefore[i] = Math.Max(maxMBefore[i], maxMBefore[i - 1]);
+        for (int i = 1; i < maxRBefore.Length; i++) maxRBefore[i] = Math.Max(maxRBefore[i], maxRBefore[i - 1]);
         foreach (var r in onlyReal)
         {
             var re = real.Events[r];
-            int near = modelPos.Where(p => p.Key < r).Select(p => p.Value).DefaultIfEmpty(-1).Max();
+            int near = maxMBefore[r];
             string mapped = threads.TryGetValue(RealThread(re), out var t) ? $" (lines up with {Name(t)})" : "";
             list.Add(new Divergence(ReplayLayer.TraceBuffer, "only-real",
                 $"entry {real.Numbers[r]} `{Kind(re)}`: only in the capture: {Text(re, null)}; thread {RName(RealThread(re))}{mapped}", re.Line,
@@ -114,8 +121,8 @@ public static class TbufAlignment
             if (ringWrapped && m < firstPairM) continue;            // older than what the ring kept
             var me = model.Events[m];
             // placed after the real entry its predecessor lines up with
-            long after = aligned.Where(p => p.M < m).Select(p => real.Numbers[p.R]).DefaultIfEmpty(0).Max();
-            int rNear = aligned.Where(p => p.M < m).Select(p => p.R).DefaultIfEmpty(-10).Max();
+            int rNear = maxRBefore[m];
+            long after = rNear >= 0 ? real.Numbers[rNear] : 0;
             // JDB numbers every entry: a number missing where the model has one more event is an entry lost from the capture
             var gap = rNear >= 0 && rNear + 1 < real.Numbers.Count && real.Numbers[rNear + 1] - real.Numbers[rNear] > 1
                 ? $" (the capture's entry numbers skip from {real.Numbers[rNear]} to {real.Numbers[rNear + 1]} here)" : "";
@@ -135,9 +142,11 @@ public static class TbufAlignment
         var byR = aligned.OrderBy(p => p.R).ToList();
         var freeM = new SortedSet<int>(onlyModel);
         var paired = new List<int>();
+        var byRKeys = byR.Select(p => p.R).ToArray();
         foreach (var r in onlyReal)
         {
-            int before = byR.FindLastIndex(p => p.R < r);
+            int at = Array.BinarySearch(byRKeys, r);
+            int before = (at >= 0 ? at : ~at) - 1;   // the last pair with R < r (r itself is unpaired)
             int expect = before >= 0 ? byR[before].M + (r - byR[before].R) : r;
             string key = Key(real.Events[r]);
             int best = -1;
@@ -148,7 +157,8 @@ public static class TbufAlignment
             aligned.Add((r, best));
             paired.Add(r);
         }
-        onlyReal.RemoveAll(paired.Contains);
+        var pairedSet = paired.ToHashSet();
+        onlyReal.RemoveAll(pairedSet.Contains);
         onlyModel.RemoveAll(m => !freeM.Contains(m));
     }
 
