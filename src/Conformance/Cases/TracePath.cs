@@ -23,6 +23,17 @@ public static class TracePath
         throw new FileNotFoundException($"capture traces/real/{file} not found next to the tool or in the source tree");
     }
 
+    /// <summary>traces/mbt/<paramref name="file"/>: the model-based-testing plugin examples.</summary>
+    public static string Mbt(string file)
+    {
+        foreach (var dir in Candidates())
+        {
+            var p = Path.Combine(dir, "mbt", file);
+            if (File.Exists(p) || Directory.Exists(p)) return p;
+        }
+        throw new FileNotFoundException($"traces/mbt/{file} not found next to the tool or in the source tree");
+    }
+
     /// <summary>The trace buffer of traces/real/<paramref name="file"/>, read once.</summary>
     public static TraceBufferCapture TraceBuffer(string file) =>
         TraceBuffers.GetOrAdd(file, f => new(() => TraceBufferReader.ReadFile(Real(f)))).Value;
