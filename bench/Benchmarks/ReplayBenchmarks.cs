@@ -6,7 +6,7 @@ using L4Conf.Adapters.Replay;
 namespace L4Conf.Benchmarks;
 
 /// <summary>
-/// Replaying the largest capture, traces/real/faults_jdb.log (11.9k lines, about 11k trace-buffer entries, the faults
+/// Replaying the largest capture, traces/real/faults_jdb.log (11.9k lines, 11,265 trace-buffer entries, the faults
 /// scenario booted twice), beside the floor any tool that reads the capture pays: a plain text scan of the same
 /// file (read it, count its `ipc:`/`answ`/`pf:` lines), and the trace-buffer reader alone.
 /// </summary>
