@@ -13,16 +13,9 @@ namespace L4Conf.Tests;
 /// </summary>
 public class CompareCommandTests
 {
-    private static readonly string Repo = FindRepo();
-    private static string Mbt(string f) => Path.Combine(Repo, "traces", "mbt", f);
-    private static string Real(string f) => Path.Combine(Repo, "traces", "real", f);
-
-    private static string FindRepo()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Conformance.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException("the source tree (Conformance.sln) is not above the test binary");
-    }
+    private static readonly string Root = Repo.Root;
+    private static string Mbt(string f) => Path.Combine(Root, "traces", "mbt", f);
+    private static string Real(string f) => Path.Combine(Root, "traces", "real", f);
 
     /// <summary>A fresh copy of an example directory holding only the snippets, as the plugin finds it before decoding.</summary>
     private static string SnippetsOnly(string example, string name)
@@ -92,13 +85,13 @@ public class CompareCommandTests
         foreach (var f in Directory.GetFiles(d, "*_KernelObjects.snippet"))
             File.WriteAllText(f + ".decoded", SnippetDir.Decode(File.ReadAllText(f, System.Text.Encoding.Latin1), f));
         var name = File.ReadAllText(Path.Combine(d, "0_ModelBasedTest_AbstractTestName.snippet")).TrimEnd();
-        var searchPath = new[] { Path.Combine(Repo, "traces", "mbt"), Path.Combine(Repo, "traces", "real") };
+        var searchPath = new[] { Path.Combine(Root, "traces", "mbt"), Path.Combine(Root, "traces", "real") };
         var hits = searchPath.Select(p => p + "/" + name).Where(File.Exists).ToList();
         Assert.Single(hits);
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("$L4RE_MODEL compare " + hits[0] + " " + d);
-        psi.Environment["L4RE_MODEL"] = Path.Combine(Repo, "bin", "l4re-model");
+        psi.Environment["L4RE_MODEL"] = Path.Combine(Root, "bin", "l4re-model");
         using var p = Process.Start(psi)!;
         var o = p.StandardOutput.ReadToEndAsync();
         var e = p.StandardError.ReadToEndAsync();
