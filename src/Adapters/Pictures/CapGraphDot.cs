@@ -52,8 +52,8 @@ public static class CapGraphDot
         var spaces = objects.SelectMany(o => o.Caps).GroupBy(c => c.SpaceId).OrderBy(s => s.Key).ToList();
         foreach (var s in spaces)
         {
-            var name = s.First().SpaceName ?? $"D:{s.Key:x}";
-            sb.AppendLine($"  subgraph cluster_{p}t{s.Key:x} {{ label={Q($"task D:{s.Key:x} {name}")}; style=filled; fillcolor=\"#f4f4f4\";");
+            var name = s.First().SpaceName is { } n ? " " + n : "";
+            sb.AppendLine($"  subgraph cluster_{p}t{s.Key:x} {{ label={Q($"task D:{s.Key:x}{name}")}; style=filled; fillcolor=\"#f4f4f4\";");
             foreach (var c in s.OrderBy(c => c.Index))
             {
                 bool red = hi.Slots.Contains((c.SpaceId, c.Index));
