@@ -63,8 +63,10 @@ internal sealed class ObjectDumpBuilder(string fileName)
     /// <summary>Line text for messages: tabs and other control characters made visible.</summary>
     internal static string Show(string line)
     {
-        var sb = new System.Text.StringBuilder(line.Length + 8);
-        foreach (var ch in line)
+        // a huge line (a binary file, a missing line end) is quoted by a short prefix
+        const int Max = 120;
+        var sb = new System.Text.StringBuilder(Math.Min(line.Length, Max) + 24);
+        foreach (var ch in line.Length > Max ? line[..Max] : line)
         {
             if (ch == '\t')
                 sb.Append(@"\t");
@@ -73,6 +75,7 @@ internal sealed class ObjectDumpBuilder(string fileName)
             else
                 sb.Append(ch);
         }
+        if (line.Length > Max) sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"... ({line.Length} characters)");
         return sb.ToString();
     }
 }

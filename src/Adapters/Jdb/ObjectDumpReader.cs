@@ -155,6 +155,7 @@ public static partial class ObjectDumpReader
         var dumps = new List<ObjectGraph>();
         ObjectDumpBuilder? current = null;
         var headerLine = 0;
+        var tag = "";
 
         void Finish()
         {
@@ -162,7 +163,7 @@ public static partial class ObjectDumpReader
                 return;
             if (current.ObjectCount == 0)
                 throw Fail(file, headerLine - 1, lines[headerLine - 1], "dump header is not followed by any object line");
-            dumps.Add(current.Build(ObjectGraph.JdbFormatVersion, ""));
+            dumps.Add(current.Build(ObjectGraph.JdbFormatVersion, tag));
         }
 
         for (var i = 0; i < lines.Length; i++)
@@ -175,6 +176,22 @@ public static partial class ObjectDumpReader
                 Finish();
                 current = new ObjectDumpBuilder(file);
                 headerLine = i + 1;
+                tag = "";
+                continue;
+            }
+            // the kernel's own two header lines (a block's body as the tap-wrapper plugins keep it, `*.decoded`)
+            if (line.StartsWith(VersionPrefix, StringComparison.Ordinal))
+            {
+                var v = line[VersionPrefix.Length..].Trim();
+                if (v != ObjectGraph.JdbFormatVersion.ToString(CultureInfo.InvariantCulture))
+                    throw Fail(file, i, line, $"unsupported dump format version '{ObjectDumpBuilder.Show(v)}' (this reader knows version {ObjectGraph.JdbFormatVersion})");
+                if (current is not { ObjectCount: 0 }) { Finish(); current = new ObjectDumpBuilder(file); headerLine = i + 1; }
+                tag = "";
+                continue;
+            }
+            if (line.StartsWith(TagPrefix, StringComparison.Ordinal) && current is { ObjectCount: 0 })
+            {
+                tag = line[TagPrefix.Length..].Trim();
                 continue;
             }
             if (current is null)

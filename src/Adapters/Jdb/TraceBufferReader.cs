@@ -27,6 +27,10 @@ public static class TraceBufferReader
         var entries = new List<TbufEntry>(section.End - section.Start);
         for (var i = section.Start; i < section.End; i++)
         {
+            // a file that ends inside an entry (no line end after it) has lost the rest of it: a cut number such as
+            // `kclk=15` would read as a smaller value, so the entry is refused rather than read
+            if (i == lines.Length - 1 && text.Length > 0 && text[^1] is not ('\n' or '\r'))
+                throw new TraceBufferFormatException(fileName, i + 1, lines[i], "the file ends inside this entry (no line end after it): the capture is cut short");
             try
             {
                 entries.Add(TbufEntry.Parse(lines[i], i + 1));

@@ -9,15 +9,15 @@ public static class AbiCommand
 {
     public static Command Build()
     {
-        var json = new Option<bool>("--json") { Description = "Print as a JSON array of {name, value, source}" };
+        var json = new Option<bool>("--json") { Description = "Print as a JSON array of {name, value (a hex string), group, model, source}" };
         var cmd = new Command("abi", "List every ABI constant the model uses, named as in the real headers") { json };
         cmd.SetAction(pr =>
         {
             if (pr.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(AbiCatalog.All.Select(a => new
                 {
-                    name = a.Name, value = a.Value, hex = "0x" + a.Value.ToString("x"), group = a.Group, model = a.ModelName, source = a.Source,
-                }), new JsonSerializerOptions { WriteIndented = true }));
+                    name = a.Name, value = a.Value, group = a.Group, model = a.ModelName, source = a.Source,
+                }), Model.Trace.TraceRecorder.JsonOptions(indented: true)));
             else
                 foreach (var g in AbiCatalog.All.GroupBy(a => a.Group))
                 {

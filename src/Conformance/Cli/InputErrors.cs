@@ -6,6 +6,16 @@ namespace L4Conf.Conformance.Cli;
 /// </summary>
 public static class InputErrors
 {
+    /// <summary>Why <paramref name="f"/> cannot be written (a directory, or its folder missing), checked before any work; null when it can.</summary>
+    public static string? CannotWrite(FileInfo? f, string option) =>
+        f == null ? null
+        : Directory.Exists(f.FullName) ? $"{option} {f.FullName}: is a directory"
+        : !Directory.Exists(Path.GetDirectoryName(f.FullName)) ? $"{option} {f.FullName}: its folder does not exist"
+        : null;
+
+    /// <summary>A user's text quoted in an error: at most a short prefix of a huge line.</summary>
+    public static string Quote(string s, int max = 80) => s.Length <= max ? s : s[..max] + $"... ({s.Length} characters)";
+
     public static int Guard(Func<int> body)
     {
         try { return body(); }

@@ -31,7 +31,7 @@ public static class ObjectsCommand
             var fmt = pr.GetValue(format)!;
             var text = fmt switch
             {
-                "json" => JsonSerializer.Serialize(g, new JsonSerializerOptions { WriteIndented = true }) + "\n",
+                "json" => JsonSerializer.Serialize(g, Model.Trace.TraceRecorder.JsonOptions(indented: true)) + "\n",
                 "dot" or "svg" => CapGraphDot.Render(g, title),
                 _ => ObjectDumpWriter.Write(g),
             };
@@ -67,6 +67,21 @@ public static class ObjectsCommand
             if (pr.GetValue(initial) is { } r) opts = DiffOptions.InitialCaps(r);
             if (pr.GetValue(spaces) is { } s) opts = opts with { Spaces = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() };
             if (pr.GetValue(maxIndex) is { } mi) opts = opts with { MaxCapIndex = ParseInt(mi) };
+            // a filter that keeps nothing would report "graphs match" about nothing
+            var names = ga.Objects.Concat(gb.Objects).SelectMany(o => o.Caps).Select(c => c.SpaceName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            foreach (var (opt, value) in new[] { ("--initial-caps", pr.GetValue(initial)), ("--spaces", pr.GetValue(spaces)) })
+                if (value != null)
+                    foreach (var n in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        if (!names.Contains(n))
+                        {
+                            Console.Error.WriteLine($"l4conf: {opt} {InputErrors.Quote(value)}: no task named '{InputErrors.Quote(n)}' holds a capability in either graph (names there: {string.Join(", ", names.Order(StringComparer.Ordinal))})");
+                            return 2;
+                        }
+            if (opts.IsFiltered && !ObjectGraphDiff.ApplyFilter(ga, opts).Objects.Any(o => o.Caps.Count > 0) && !ObjectGraphDiff.ApplyFilter(gb, opts).Objects.Any(o => o.Caps.Count > 0))
+            {
+                Console.Error.WriteLine($"l4conf: the filter ({string.Join(" ", new[] { pr.GetValue(initial) is { } i ? "--initial-caps " + i : null, pr.GetValue(spaces) is { } sp ? "--spaces " + sp : null, pr.GetValue(maxIndex) is { } mx ? "--max-index " + mx : null }.OfType<string>())}) matches no capability in either graph");
+                return 2;
+            }
             var result = ObjectGraphDiff.Compare(ga, gb, opts);
             Console.Write(ObjectGraphDiff.Format(result));
             return result.Equal ? 0 : 1;
@@ -74,8 +89,14 @@ public static class ObjectsCommand
         return cmd;
     }
 
-    private static int ParseInt(string s) =>
-        s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? Convert.ToInt32(s[2..], 16) : int.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+    private static int ParseInt(string s)
+    {
+        bool hex = s.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        if (!ulong.TryParse(hex ? s[2..] : s, hex ? System.Globalization.NumberStyles.AllowHexSpecifier : System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v))
+            throw new ArgumentException($"--max-index '{InputErrors.Quote(s)}': not a number (hex with 0x, or decimal)");
+        if (v > int.MaxValue) throw new ArgumentException($"--max-index {s}: out of range (at most 0x{int.MaxValue:x})");
+        return (int)v;
+    }
 
     private static ObjectGraph Load(string what, int n)
     {

@@ -15,8 +15,9 @@ public static class ProveCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the samples that tie each rule to the model's", DefaultValueFactory = _ => 20261121 };
         var mutant = new Option<string?>("--mutant") { Description = "Check the rules against a deliberately broken kernel rule" };
         var cmd = new Command("prove", "Discharge the proof obligations (SMT-LIB2, QF_BV) with Z3") { timeout, filter, seed, mutant };
-        cmd.SetAction(pr =>
+        cmd.SetAction(pr => InputErrors.Guard(() =>
         {
+            if (pr.GetValue(timeout) is var ms and (<= 0 or > 3_600_000)) { Console.Error.WriteLine($"l4conf: --timeout-ms {ms}: must be 1 to 3600000 milliseconds"); return 2; }
             if (!Z3Solver.IsAvailable(out var why))
             {
                 Console.Error.WriteLine($"l4conf: Z3 is not available: {why} (Debian: apt-get install libz3-4)");
@@ -45,8 +46,9 @@ public static class ProveCommand
                 if (agree != null) Console.WriteLine("         " + agree);
             }
             Console.WriteLine($"{obls.Count - failed} passed, {failed} failed");
-            return failed == 0 && obls.Count > 0 ? 0 : 1;
-        });
+            if (obls.Count == 0) { Console.Error.WriteLine($"l4conf: --filter '{pr.GetValue(filter)}' matches no obligation"); return 2; }
+            return failed == 0 ? 0 : 1;
+        }));
         return cmd;
     }
 }

@@ -17,8 +17,10 @@ public static class RunCommand
         var mutant = new Option<string?>("--mutant") { Description = $"Run against a deliberately broken kernel to see the suite catch it: {string.Join(", ", Mutants.Names)}" };
         var list = new Option<bool>("--list") { Description = "List the selected cases with their clauses and exit" };
         var cmd = new Command("run", "Run the conformance cases on the model kernel") { filter, seed, format, output, mutant, list };
-        cmd.SetAction(pr =>
+        cmd.SetAction(pr => InputErrors.Guard(() =>
         {
+            // the report's file is checked before the suite runs, so a long run never ends in a lost report
+            if (InputErrors.CannotWrite(pr.GetValue(output), "--output") is { } bad) { Console.Error.WriteLine($"l4conf: {bad}"); return 2; }
             var cases = Registry.Select(pr.GetValue(filter));
             if (pr.GetValue(list))
             {
@@ -48,7 +50,7 @@ public static class RunCommand
             }
             else Console.Write(text);
             return report.Success ? 0 : 1;
-        });
+        }));
         return cmd;
     }
 }

@@ -38,6 +38,7 @@ public static class Mutants
     /// <summary>Applies a named mutant to the running flow (kernel rules or the MMU); false if the name is unknown.</summary>
     public static bool Apply(string name)
     {
+        AppliedName = name;
         if (All.TryGetValue(name, out var k)) { Current = k.Config; return true; }
         if (PfecMutants.TryGetValue(name, out var p)) { Model.Machine.Mmu.ErrorCodeMutation.Value = e => e & ~p.Bit; return true; }
         return false;
@@ -48,4 +49,7 @@ public static class Mutants
 
     /// <summary>The configuration a case should boot with: the mutant in force, or the real kernel.</summary>
     public static KernelConfig? Current { get => _current.Value; set => _current.Value = value; }
+
+    /// <summary>The name of the mutant this run applied (for the replay hint of a failing property), or null.</summary>
+    public static string? AppliedName { get; private set; }
 }

@@ -76,7 +76,7 @@ public static class PropertyCases
         }
         catch (Exception e) when (e is not CaseFailure)
         {
-            throw new CaseFailure($"property failed with seed {c.Seed} (replay: l4conf run --filter '^{id}$' --seed {c.Seed})\n{Summarise(e.Message)}");
+            throw new CaseFailure($"property failed with seed {c.Seed} (replay: l4conf run --filter '^{id}$' --seed {c.Seed}{(Mutants.AppliedName is { } m ? $" --mutant {m}" : "")})\n{Summarise(e.Message)}");
         }
     }
 

@@ -22,7 +22,8 @@ public static class Registry
         if (string.IsNullOrEmpty(filter)) return All;
         Regex re;
         try { re = new Regex(filter, RegexOptions.None, TimeSpan.FromSeconds(1)); }
-        catch (ArgumentException) { re = new Regex(Regex.Escape(filter)); }
-        return All.Where(c => re.IsMatch(c.Id)).ToList();
+        catch (ArgumentException e) { throw new ArgumentException($"--filter '{filter}': not a regular expression: {e.Message}"); }
+        try { return All.Where(c => re.IsMatch(c.Id)).ToList(); }
+        catch (RegexMatchTimeoutException) { throw new ArgumentException($"--filter '{filter}': the expression takes too long to match (over 1 s on one case id)"); }
     }
 }

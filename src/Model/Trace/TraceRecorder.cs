@@ -23,6 +23,9 @@ public sealed class TraceRecorder
     public void Clear() => _events.Clear();
 
     /// <summary>camelCase names; 64-bit values as hex strings ("0x..."), which JSON numbers cannot carry exactly.</summary>
+    /// <summary>The project's JSON convention, for every JSON the tools write (camelCase, 64-bit values as hex strings).</summary>
+    public static JsonSerializerOptions JsonOptions(bool indented = false) => new(Json) { WriteIndented = indented };
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = false,
