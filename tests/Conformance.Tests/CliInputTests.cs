@@ -1,0 +1,71 @@
+using Xunit;
+using static L4Conf.Tests.CliTests;
+
+namespace L4Conf.Tests;
+
+/// <summary>What a new user types wrong: one line naming the option or file, exit 2, no stack trace, before any work.</summary>
+public class CliInputTests
+{
+    private static string Real(string f) => L4Conf.Conformance.Cases.TracePath.Real(f);
+
+    [Theory]
+    [InlineData("--output /nonexist-l4conf/x.txt: its folder does not exist", "run", "--filter", "abi/", "--output", "/nonexist-l4conf/x.txt")]
+    [InlineData(": is a directory", "run", "--filter", "abi/", "--output", "/tmp")]
+    [InlineData("--filter '[': not a regular expression", "run", "--filter", "[")]
+    [InlineData("--timeout-ms 0: must be 1 to 3600000 milliseconds", "prove", "--timeout-ms", "0")]
+    [InlineData("--max-index 0x100000000: out of range", "objects", "diff", "model", "model", "--max-index", "0x100000000")]
+    [InlineData("--max-index 'zz': not a number", "objects", "diff", "model", "model", "--max-index", "zz")]
+    [InlineData("--spaces nosuch: no task named 'nosuch'", "objects", "diff", "model", "model", "--spaces", "nosuch")]
+    [InlineData("--initial-caps nosuch: no task named 'nosuch'", "objects", "diff", "model", "model", "--initial-caps", "nosuch")]
+    public void A_mistake_is_one_line_and_exit_2(string says, params string[] args)
+    {
+        var (code, o, e) = L4conf(args);
+        Assert.Equal(2, code);
+        Assert.Equal("", o);
+        Assert.Single(e.TrimEnd('\n').Split('\n'));
+        Assert.Contains(says, e);
+        Assert.DoesNotContain("   at ", e);
+    }
+
+    [Fact]
+    public void A_trace_buffer_cut_inside_its_last_entry_is_refused_not_read_as_a_shorter_number()
+    {
+        var lines = File.ReadAllLines(Real("jdb_tbuf.log"), System.Text.Encoding.Latin1);
+        int last = Array.FindLastIndex(lines, l => l.Contains("kclk=", StringComparison.Ordinal));
+        var cut = string.Join('\n', lines.Take(last)) + "\n" + lines[last][..(lines[last].IndexOf("kclk=", StringComparison.Ordinal) + 7)];
+        var f = Path.Combine(Path.GetTempPath(), $"l4conf-cut-{Environment.ProcessId}.log");
+        File.WriteAllText(f, cut, System.Text.Encoding.Latin1);
+        var (code, _, e) = L4conf("trace", "read", f);
+        Assert.Equal(2, code);
+        Assert.Contains($":{last + 1}: the file ends inside this entry (no line end after it): the capture is cut short", e);
+    }
+
+    [Fact]
+    public void A_huge_line_is_quoted_by_a_short_prefix()
+    {
+        var f = Path.Combine(Path.GetTempPath(), $"l4conf-huge-{Environment.ProcessId}.dump");
+        File.WriteAllText(f, "dump format version number: 0\nuser space tag:\n" + new string('x', 100_000) + "\n");
+        var (code, _, e) = L4conf("objects", "diff", f, "model");
+        Assert.Equal(2, code);
+        Assert.Contains("... (100000 characters)", e);
+        Assert.True(e.Length < 600, $"the message has {e.Length} characters");
+    }
+
+    [Fact]
+    public void A_plugins_decoded_dump_is_read_with_its_header_lines()
+    {
+        var decoded = Path.Combine(Repo.Root, "traces", "mbt", "caplife", "1_KernelObjects.snippet.decoded");
+        var (code, o, e) = L4conf("objects", "diff", decoded, Real("caplife.log"));
+        Assert.True(code == 0, e);
+        Assert.Equal("graphs match\n", o);
+    }
+
+    [Fact]
+    public void Json_is_camel_case_with_hex_strings()
+    {
+        var (_, o, _) = L4conf("objects", "--format", "json");
+        Assert.Contains("\"formatVersion\": 0", o);
+        Assert.Contains("\"address\": \"0xfffffffee1000000\"", o);
+        Assert.DoesNotContain("\"Objects\"", o);
+    }
+}
