@@ -68,4 +68,27 @@ public class CliInputTests
         Assert.Contains("\"address\": \"0xfffffffee1000000\"", o);
         Assert.DoesNotContain("\"Objects\"", o);
     }
+
+    [Fact]
+    public void Shards_split_the_selection_and_their_junit_reports_add_up_to_the_full_run()
+    {
+        static List<string> Names(string junit) =>
+            System.Xml.Linq.XDocument.Parse(junit).Descendants("testcase").Select(t => (string)t.Attribute("name")!).ToList();
+        var (code, full, _) = L4conf("run", "--filter", "^(abi|map|unmap)/", "--format", "junit");
+        Assert.Equal(0, code);
+        var union = new List<string>();
+        for (int k = 1; k <= 3; k++)
+        {
+            var (c, o, _) = L4conf("run", "--filter", "^(abi|map|unmap)/", "--format", "junit", "--shard", $"{k}/3");
+            Assert.Equal(0, c);
+            var names = Names(o);
+            Assert.NotEmpty(names);
+            Assert.Empty(union.Intersect(names));
+            union.AddRange(names);
+        }
+        Assert.Equal(Names(full).Order(), union.Order());
+        var (bad, _, e) = L4conf("run", "--shard", "4/3");
+        Assert.Equal(2, bad);
+        Assert.Contains("--shard '4/3': expected K/N with 1 <= K <= N", e);
+    }
 }

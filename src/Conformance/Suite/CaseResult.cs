@@ -8,6 +8,8 @@ public sealed record CaseResult(ConformanceCase Case, Outcome Outcome, string? M
 /// <summary>A whole run: which cases were selected, what each gave, and the seed that reproduces it.</summary>
 public sealed record RunReport(int Seed, string? Filter, IReadOnlyList<CaseResult> Results, int Selected)
 {
+    /// <summary>`K/N` when this run is one shard of the selection, else null.</summary>
+    public string? Shard { get; init; }
     public int Passed => Results.Count(r => r.Outcome == Outcome.Pass);
     public int Failed => Results.Count(r => r.Outcome == Outcome.Fail);
     public int Skipped => Results.Count(r => r.Outcome == Outcome.Skip);

@@ -18,7 +18,7 @@ public static class Reports
                 foreach (var line in c.Message.Split('\n')) sb.Append("     ").AppendLine(line);
         }
         sb.AppendLine();
-        sb.AppendLine($"seed {r.Seed}{(r.Filter != null ? $", filter '{r.Filter}'" : "")}: {r.Selected} selected, {r.Results.Count} ran");
+        sb.AppendLine($"seed {r.Seed}{(r.Filter != null ? $", filter '{r.Filter}'" : "")}{(r.Shard != null ? $", shard {r.Shard}" : "")}: {r.Selected} selected, {r.Results.Count} ran");
         if (!r.AllRan) sb.AppendLine("*** NOT ALL SELECTED CASES RAN ***");
         if (r.Selected == 0) sb.AppendLine("*** NO CASE SELECTED ***");
         sb.AppendLine($"{r.Passed} passed, {r.Failed} failed{(r.Skipped > 0 ? $", {r.Skipped} skipped" : "")}");
@@ -52,7 +52,7 @@ public static class Reports
             }
         }
         if (!r.AllRan) sb.AppendLine("# not all selected cases ran");
-        sb.AppendLine($"# seed {r.Seed}");
+        sb.AppendLine($"# seed {r.Seed}{(r.Shard != null ? $", shard {r.Shard}" : "")}");
         return sb.ToString();
     }
 
@@ -65,7 +65,8 @@ public static class Reports
             new XAttribute("errors", 0),
             new XAttribute("skipped", r.Skipped),
             new XAttribute("time", r.Results.Sum(x => x.Elapsed.TotalSeconds).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)),
-            new XElement("properties", new XElement("property", new XAttribute("name", "seed"), new XAttribute("value", r.Seed))));
+            new XElement("properties", new XElement("property", new XAttribute("name", "seed"), new XAttribute("value", r.Seed)),
+                r.Shard != null ? new XElement("property", new XAttribute("name", "shard"), new XAttribute("value", r.Shard)) : null));
         foreach (var c in r.Results)
         {
             var tc = new XElement("testcase",
@@ -86,6 +87,7 @@ public static class Reports
     {
         seed = r.Seed,
         filter = r.Filter,
+        shard = r.Shard,
         selected = r.Selected,
         passed = r.Passed,
         failed = r.Failed,
