@@ -30,23 +30,31 @@ public static class ProveCommand
                 config = mu.Config;
             }
             var dir = Path.Combine(Paths.Spec(), "obligations");
-            var obls = Obligation.LoadAll(dir).Where(o => pr.GetValue(filter) is not { } f || o.Id.Contains(f, StringComparison.OrdinalIgnoreCase)).ToList();
+            var written = Obligation.LoadAll(dir).Where(o => pr.GetValue(filter) is not { } f || o.Id.Contains(f, StringComparison.OrdinalIgnoreCase)).ToList();
             var to = TimeSpan.FromMilliseconds(pr.GetValue(timeout));
             int failed = 0;
-            using (var z3 = new Z3Solver()) Console.WriteLine($"Z3 {z3.Version}, {obls.Count} obligations from {dir}");
-            foreach (var r in ProofRunner.Run(obls, to))
+            using (var z3 = new Z3Solver()) Console.WriteLine($"Z3 {z3.Version}, {written.Count} obligations from {dir}, each proved with the rules the model runs{(config.Mutant != null ? $" (mutant '{config.Mutant}')" : "")}");
+            // the proof runs on the model's own terms; the written rules must say the same
+            var obls = written.Select(o => ModelRules.WithModelRules(o, config)).ToList();
+            for (int i = 0; i < obls.Count; i++)
             {
-                var agree = r.Error == null ? RuleAgreement.Check(r.Obligation, config, pr.GetValue(seed), to) : null;
-                bool ok = r.Discharged && agree == null;
+                var r = ProofRunner.Run([obls[i]], to)[0];
+                var stale = r.Error == null ? ModelRules.In(written[i], config).Select(rule => ModelRules.Equivalence(written[i], rule, to)).OfType<string>().ToList() : [];
+                var agree = r.Error == null ? RuleAgreement.Check(written[i], config, pr.GetValue(seed), to) : null;
+                bool ok = r.Discharged && stale.Count == 0 && agree == null;
                 if (!ok) failed++;
                 Console.WriteLine($"{(ok ? "proved " : "FAILED ")} {r.Obligation.Id,-12} {r.Status.ToString().ToLowerInvariant(),-7} {r.Elapsed.TotalMilliseconds,7:0.0} ms  {r.Obligation.Title}  [{string.Join(", ", r.Obligation.Clauses)}]");
                 if (r.Error != null) Console.WriteLine("         " + r.Error);
                 if (!r.Discharged && r.Counterexample != null)
-                    Console.WriteLine("         counterexample:\n" + string.Join("\n", r.Counterexample.Split('\n').Select(l => "           " + l)));
+                {
+                    if (ModelRules.Trace(r.Obligation, r.Counterexample) is { } trace) Console.WriteLine("         counterexample: " + trace);
+                    Console.WriteLine("         solver model:\n" + string.Join("\n", r.Counterexample.Split('\n').Select(l => "           " + l)));
+                }
+                foreach (var s in stale) Console.WriteLine("         " + s);
                 if (agree != null) Console.WriteLine("         " + agree);
             }
-            Console.WriteLine($"{obls.Count - failed} passed, {failed} failed");
-            if (obls.Count == 0) { Console.Error.WriteLine($"l4conf: --filter '{pr.GetValue(filter)}' matches no obligation"); return 2; }
+            Console.WriteLine($"{written.Count - failed} passed, {failed} failed");
+            if (written.Count == 0) { Console.Error.WriteLine($"l4conf: --filter '{pr.GetValue(filter)}' matches no obligation"); return 2; }
             return failed == 0 ? 0 : 1;
         }));
         return cmd;

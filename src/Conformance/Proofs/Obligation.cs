@@ -14,9 +14,12 @@ namespace L4Conf.Conformance.Proofs;
 /// </summary>
 public sealed partial record Obligation(string Id, string Title, IReadOnlyList<string> Clauses, string Expect, string Path, string Text)
 {
+    /// <summary>`; trace:` template: how a counterexample reads as a step of the kernel ({name} = a constant's value).</summary>
+    public string? Trace { get; init; }
+
     private static readonly string[] Required = ["id", "title", "expect"];
 
-    [GeneratedRegex(@"^;+\s*(id|title|clauses|expect)\s*:(.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^;+\s*(id|title|clauses|expect|trace)\s*:(.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex HeaderKey();
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
@@ -59,7 +62,8 @@ public sealed partial record Obligation(string Id, string Title, IReadOnlyList<s
         var clauses = found.TryGetValue("clauses", out var c)
             ? c.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : [];
-        return new Obligation(id, found["title"].Value, clauses, expect, System.IO.Path.GetFullPath(path), text);
+        return new Obligation(id, found["title"].Value, clauses, expect, System.IO.Path.GetFullPath(path), text)
+        { Trace = found.TryGetValue("trace", out var t) ? t.Value : null };
     }
 
     /// <summary>All *.smt2 files in <paramref name="dir"/>, sorted by Id; two files with one Id is an error.</summary>

@@ -1,5 +1,6 @@
 using L4Conf.Model.Abi;
 using L4Conf.Model.Kernel;
+using L4Conf.Model.Kernel.Rules;
 
 namespace L4Conf.Conformance.Properties;
 
@@ -15,15 +16,22 @@ public static class Mutants
         new Dictionary<string, (string, KernelConfig)>
         {
             ["keep-s"] = ("Task::map keeps S even when a task cap lacks it (no S-masking rule)",
-                KernelConfig.Default with { Mutant = "keep-s", MapAttr = (src, fp, item, _) => RightsRules.MapAttr(src, fp, item, CapRights.S) }),
+                KernelConfig.Default with { Mutant = "keep-s", TaskMapMaskRule = new BvRule("task-map-mask", ["srctask", "dsttask"], (BvConst)0x0F) }),
             ["grow-rights"] = ("map hands out the requested rights instead of the intersection",
-                KernelConfig.Default with { Mutant = "grow-rights", MapAttr = (src, fp, item, mask) =>
-                    (fp & 4) == 0 ? CapRights.None : (CapRights)((fp & 0xF & (((byte)mask & 2) | 0xD)) | ((item & 0xF0) ^ 0x10)) }),
+                KernelConfig.Default with { Mutant = "grow-rights", MapAttrRule = GrowRights() }),
             ["sender-label"] = ("IPC through a gate delivers the sender's RSI instead of gate label | W | S",
                 KernelConfig.Default with { Mutant = "sender-label", GateLabel = (_, _, sender) => sender }),
             ["weak-counts"] = ("the 0x10 bit is not inverted: weak items give counted slots",
-                KernelConfig.Default with { Mutant = "weak-counts", MapAttr = (src, fp, item, mask) => RightsRules.MapAttr(src, fp, (byte)(item ^ 0x10), mask) }),
+                KernelConfig.Default with { Mutant = "weak-counts", MapAttrRule = RightsRules.MapAttrTerm(invertRefBit: false) }),
         };
+
+    /// <summary>The request itself instead of its intersection with the source slot.</summary>
+    private static BvRule GrowRights()
+    {
+        Bv fp = BvRule.Var("fp"), item = BvRule.Var("item"), mask = BvRule.Var("mask");
+        return new BvRule("map-attr", ["src", "fp", "item", "mask"],
+            Bv.IfZero(fp & 4, 0, (fp & 0xF & ((mask & 2) | 0xD)) | ((item & 0xF0) ^ 0x10)));
+    }
 
     /// <summary>Mutants of the MMU: one page-fault error-code bit dropped.</summary>
     public static readonly IReadOnlyDictionary<string, (string Description, ulong Bit)> PfecMutants = new Dictionary<string, (string, ulong)>

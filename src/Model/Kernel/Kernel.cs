@@ -171,7 +171,13 @@ public sealed record KernelConfig(int OnlineCpus, int MaxCpus, int IcuLines, int
     /// <summary>
     /// The object map rule in force; only mutation tests replace it, to show that the suite notices a broken rule.
     /// </summary>
-    public MapRule MapAttr { get; init; } = RightsRules.MapAttr;
+    public MapRule MapAttr => (src, fp, item, mask) => (CapRights)MapAttrRule.Eval((byte)src, fp, item, (byte)mask);
+    /// <summary>The rights rules in force, as the terms `prove` translates (<see cref="RightsRules"/>); only mutants replace them.</summary>
+    public Rules.BvRule MapAttrRule { get; init; } = RightsRules.MapAttrRule;
+    public Rules.BvRule TaskMapMaskRule { get; init; } = RightsRules.TaskMapMaskRule;
+    public Rules.BvRule IpcMapMaskRule { get; init; } = RightsRules.IpcMapMaskRule;
+    public CapRights TaskMapMask(CapRights srcTaskCap, CapRights dstTaskCap) => (CapRights)TaskMapMaskRule.Eval((byte)srcTaskCap, (byte)dstTaskCap);
+    public CapRights IpcMapMask(CapRights sendCap) => (CapRights)IpcMapMaskRule.Eval((byte)sendCap);
     /// <summary>The label a receiver sees through a gate: gate label | W | S of the invoked cap (IPC-LABEL-1); replaced only by mutants.</summary>
     public GateLabelRule GateLabel { get; init; } = (gate, rights, _) => gate | ((ulong)rights & 3);
     /// <summary>Name of the deliberate mutation in force, or null for the real kernel.</summary>

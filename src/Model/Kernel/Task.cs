@@ -60,7 +60,7 @@ public class Task : KObject
         var srcCap = inv.Space.Space[it.Fpage.CapIndex];
         if (srcCap?.Object is not Task src || !src.Alive) return InvokeResult.Err(L4Err.Inval);
         // S survives only if both task caps carry S (CAP-MAP-3, Task::map variant).
-        var mask = (srcCap.UserRights & inv.Rights) | CapRights.R | CapRights.W | CapRights.D;
+        var mask = Kernel.Config.TaskMapMask(srcCap.UserRights, inv.Rights);
         ulong ctl = inv.Mr(1);
         var fp = new Fpage(inv.Mr(2));
         bool grant = (ctl & (ulong)ItemBits.Grant) != 0;

@@ -62,7 +62,7 @@ internal static class MessageTransfer
         var srcTask = from.Task!;
         var dstTask = buf.Forward ?? to.Task!;
         // S survives only if the capability used for this IPC carries S (CAP-MAP-3).
-        var mask = (op.SendRights & (CapRights.W | CapRights.S)) | CapRights.R | CapRights.W | CapRights.D;
+        var mask = k.Config.IpcMapMask(op.SendRights);
         var res = k.MapObjects(srcTask, fp, dstTask, ctl >> 12, (byte)(ctl & 0xF0), (ctl & (ulong)ItemBits.Grant) != 0, mask,
             buf.Window.CapIndex, buf.Window.Order);
         if (res.MapFailed) return IpcErr.SeMapFailed;
