@@ -39,7 +39,7 @@ public static class AbiCases
                 ("L4_PROTO_FACTORY", -15), ("L4_PROTO_KOBJECT", -10), ("L4_EPERM", 1), ("L4_ENOMEM", 12),
                 ("L4_EMSGTOOSHORT", 1001), ("L4_IPC_ENOT_EXISTENT", 4), ("L4_IPC_REMSGCUT", 9), ("L4_IPC_SEMAPFAILED", 0x10),
                 ("L4_FP_ALL_SPACES", 0x8000_0000), ("L4_FP_DELETE_OBJ", 0xC000_0000), ("L4_INVALID_CAP", unchecked((long)0xFFFF_FFFF_FFFF_F800)),
-                ("L4_BASE_DEBUGGER_CAP", 10), ("L4_SYSF_REPLY_AND_WAIT", 0xF), ("L4_RCV_ITEM_SINGLE_CAP", 0xA),
+                ("L4_BASE_DEBUGGER_CAP", 0xA000), ("L4_BASE_LOG_CAP", 0x5000), ("L4_UTCB_BUF_REGS_OFFSET", 512), ("L4_UTCB_THREAD_REGS_OFFSET", 984), ("L4_SYSF_REPLY_AND_WAIT", 0xF), ("L4_RCV_ITEM_SINGLE_CAP", 0xA),
                 // Values the fact sheet gives in prose rather than tables (abi-facts §3.1, §4.1, §5.3, §7.2, §7.3, §7.8).
                 ("L4_MSGTAG_TRANSFER_FPU", 0x1000), ("L4_MSGTAG_SCHEDULE", 0x2000), ("L4_MSGTAG_PROPAGATE", 0x4000),
                 ("L4_MSGTAG_ERROR", 0x8000), ("L4_MSGTAG_FLAGS", 0xF000), ("L4_ITEM_MAP", 8), ("L4_MAP_ITEM_GRANT", 2), ("L4_ITEM_CONT", 1),

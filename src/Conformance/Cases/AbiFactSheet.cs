@@ -24,10 +24,22 @@ public static partial class AbiFactSheet
         int matched = 0;
         var bad = new List<string>();
         var lines = File.ReadAllLines(path);
+        int selectorColumn = -1;   // a table with a "Selector" column: the header constant is the selector (index << L4_CAP_SHIFT)
         for (int ln = 0; ln < lines.Length; ln++)
         {
-            if (!lines[ln].StartsWith('|')) continue;
+            if (!lines[ln].StartsWith('|')) { selectorColumn = -1; continue; }
             var cells = lines[ln].Trim().Trim('|').Split('|').Select(x => x.Trim()).ToArray();
+            if (ln + 1 < lines.Length && lines[ln + 1].StartsWith("|--", StringComparison.Ordinal) || ln + 1 < lines.Length && lines[ln + 1].StartsWith("|---", StringComparison.Ordinal))
+            {
+                selectorColumn = Array.FindIndex(cells, c => c == "Selector");
+                continue;
+            }
+            if (selectorColumn >= 0 && selectorColumn < cells.Length && Number().IsMatch(cells[selectorColumn]) && Name().Match(cells[0]) is { Success: true } sel && model.TryGetValue(sel.Groups[1].Value, out var sv))
+            {
+                if (sv.Contains(Parse(cells[selectorColumn]))) matched++;
+                else bad.Add($"abi-facts.md:{ln + 1}: {sel.Groups[1].Value} = {cells[selectorColumn]}, model has {string.Join("/", sv.Select(x => "0x" + x.ToString("x")))}");
+                continue;
+            }
             for (int i = 0; i < cells.Length; i++)
                 foreach (Match m in Name().Matches(cells[i]))
                 {

@@ -16,7 +16,7 @@ public enum CapRights : byte
     [Real("L4_CAP_FPAGE_RSD")] RSD = 0xE,
     [Real("L4_CAP_FPAGE_RWSD")] RWSD = 0xF,
     /// <summary>Slot attribute: the slot holds a counted reference. In a send item the same bit means the opposite (weak).</summary>
-    [Real("Obj::Attr C_ref (stored inverted from L4_FPAGE_C_NO_REF_CNT)")] Counted = 0x10,
+    [Real("Obj::Mapping::Ref_cnt (the slot's counted bit; a send item's L4_snd_item::C_weak_ref, stored inverted)")] Counted = 0x10,
     [Real("L4_FPAGE_C_OBJ_RIGHT1")] ObjRight1 = 0x20,
     [Real("L4_FPAGE_C_OBJ_RIGHT2")] ObjRight2 = 0x40,
     [Real("L4_FPAGE_C_OBJ_RIGHT3")] ObjRight3 = 0x80,

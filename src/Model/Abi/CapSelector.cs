@@ -29,18 +29,35 @@ public readonly record struct CapSelector(ulong Raw)
     public override string ToString() => Special ? $"sel 0x{Raw:x}" : $"C:{Index:x}";
 }
 
-/// <summary>Fixed initial capability slots (l4_default_caps_t).</summary>
-[Source("l4re:l4sys/include/consts.h", "fiasco:src/kern/globals.cpp")]
+/// <summary>Fixed initial capability slots, as slot indexes: fiasco's Initial_kobjects::Initial_cap.</summary>
+[Source("fiasco:src/kern/globals.cpp")]
 public enum InitialCap : ulong
 {
-    [Real("L4_BASE_TASK_CAP")] Task = 1,
-    [Real("L4_BASE_FACTORY_CAP")] Factory = 2,
-    [Real("L4_BASE_THREAD_CAP")] Thread = 3,
-    [Real("L4_BASE_PAGER_CAP")] Pager = 4,
-    [Real("L4_BASE_LOG_CAP")] Log = 5,
-    [Real("L4_BASE_ICU_CAP")] Icu = 6,
-    [Real("L4_BASE_SCHEDULER_CAP")] Scheduler = 7,
-    [Real("L4_BASE_IOMMU_CAP")] Iommu = 8,
-    [Real("L4_BASE_DEBUGGER_CAP")] Debugger = 10,
-    [Real("L4_BASE_ARM_SMCCC_CAP")] ArmSmccc = 11,
+    [Real("Initial_kobjects::Task")] Task = 1,
+    [Real("Initial_kobjects::Factory")] Factory = 2,
+    [Real("Initial_kobjects::Thread")] Thread = 3,
+    [Real("Initial_kobjects::Pager")] Pager = 4,
+    [Real("Initial_kobjects::Log")] Log = 5,
+    [Real("Initial_kobjects::Icu")] Icu = 6,
+    [Real("Initial_kobjects::Scheduler")] Scheduler = 7,
+    [Real("Initial_kobjects::Iommu")] Iommu = 8,
+    [Real("Initial_kobjects::Jdb")] Debugger = 10,
+    [Real("Initial_kobjects::Smc")] ArmSmccc = 11,
+}
+
+/// <summary>The same slots as the user-level headers name them: selectors, index &lt;&lt; L4_CAP_SHIFT (l4_default_caps_t).</summary>
+[Source("l4re:l4sys/include/consts.h")]
+public enum BaseCapSelector : ulong
+{
+    [Real("L4_BASE_TASK_CAP")] Task = 1 << 12,
+    [Real("L4_BASE_FACTORY_CAP")] Factory = 2 << 12,
+    [Real("L4_BASE_THREAD_CAP")] Thread = 3 << 12,
+    [Real("L4_BASE_PAGER_CAP")] Pager = 4 << 12,
+    [Real("L4_BASE_LOG_CAP")] Log = 5 << 12,
+    [Real("L4_BASE_ICU_CAP")] Icu = 6 << 12,
+    [Real("L4_BASE_SCHEDULER_CAP")] Scheduler = 7 << 12,
+    [Real("L4_BASE_IOMMU_CAP")] Iommu = 8 << 12,
+    [Real("L4_BASE_DEBUGGER_CAP")] Debugger = 10 << 12,
+    [Real("L4_BASE_ARM_SMCCC_CAP")] ArmSmccc = 11 << 12,
+    [Real("L4_BASE_CAPS_LAST")] CapsLast = 11 << 12,
 }

@@ -38,7 +38,7 @@ public enum L4Err : long
 [Source("l4re:l4sys/include/ipc.h", "fiasco:src/abi/l4_error.cpp")]
 public enum IpcErr : ulong
 {
-    [Real("L4_IPC_ERROR (none)")] None = 0x00,
+    [Real("derived: no error (ipc.h names no code 0)")] None = 0x00,
     [Real("L4_IPC_SETIMEOUT")] SeTimeout = 0x02,
     [Real("L4_IPC_RETIMEOUT")] ReTimeout = 0x03,
     [Real("L4_IPC_ENOT_EXISTENT")] NotExistent = 0x04,

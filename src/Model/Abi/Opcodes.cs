@@ -123,7 +123,7 @@ public enum SemaphoreOp : ulong
 }
 
 /// <summary>Fixed numbers the model's objects report or check.</summary>
-[Source("l4re:l4sys/include/vcon.h", "l4re:l4sys/include/scheduler.h", "fiasco:src/kern/config.cpp", "l4re:l4sys/include/icu.h")]
+[Source("l4re:l4sys/include/vcon.h", "l4re:l4sys/include/scheduler.h", "fiasco:src/kern/config.cpp", "l4re:l4sys/include/icu.h", "l4re:l4sys/include/ARCH-amd64/arch/utcb.h")]
 public enum KernelLimits : long
 {
     [Real("L4_VCON_WRITE_SIZE")] VconWriteSize = 488,
@@ -132,13 +132,13 @@ public enum KernelLimits : long
     [Real("L4_SCHED_MIN_PRIO")] SchedMinPrio = 1,
     [Real("L4_SCHED_MAX_PRIO")] SchedMaxPrio = 255,
     [Real("L4_SCHEDULER_CLASS_FIXED_PRIO")] SchedClassFixedPrio = 2,
-    [Real("CONFIG_SCHED_DEF_TIME_SLICE*CONFIG_SCHED_GRANULARITY (us)")] DefaultTimeSliceUs = 10000,
+    [Real("derived: CONFIG_SCHED_DEF_TIME_SLICE * CONFIG_SCHED_GRANULARITY, Kconfig defaults 10 x 1000 (µs); configuration-dependent")] DefaultTimeSliceUs = 10000,
     [Real("L4_ICU_FLAG_MSI")] IcuFlagMsi = 0x80000000,
     [Real("L4_UTCB_GENERIC_DATA_SIZE")] UtcbMrs = 63,
     [Real("L4_UTCB_GENERIC_BUFFERS_SIZE")] UtcbBrs = 58,
-    [Real("L4_UTCB_BUF_REGS_OFFSET (words)")] UtcbBdrWord = 64,
-    [Real("L4_UTCB_THREAD_REGS_OFFSET (words)")] UtcbErrorWord = 123,
-    [Real("obj space slots (DERIVED: 512 dirs x 128 caps)")] ObjSpaceSlots = 65536,
+    [Real("L4_UTCB_BUF_REGS_OFFSET")] UtcbBufRegsOffset = 64 * 8,
+    [Real("L4_UTCB_THREAD_REGS_OFFSET")] UtcbThreadRegsOffset = 123 * 8,
+    [Real("derived: object-space slots, 512 cap directories x 128 entries (4096 / sizeof(Obj::Entry))")] ObjSpaceSlots = 65536,
 }
 
 /// <summary>Vcon attribute flags (octal in the header) and the kernel Vlog defaults.</summary>
