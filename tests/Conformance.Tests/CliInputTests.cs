@@ -91,4 +91,21 @@ public class CliInputTests
         Assert.Equal(2, bad);
         Assert.Contains("--shard '4/3': expected K/N with 1 <= K <= N", e);
     }
+
+    [Fact]
+    public void Prove_with_a_broken_task_map_s_mask_fails_with_a_counterexample_step()
+    {
+        Assert.True(L4Conf.Conformance.Proofs.Z3Solver.IsAvailable(out var why), why);
+        var (ok, good, _) = L4conf("prove");
+        Assert.Equal(0, ok);
+        Assert.Contains("proved  OBL-CAP-IND-1", good);
+        var (code, o, _) = L4conf("prove", "--mutant", "keep-s");
+        Assert.Equal(1, code);
+        Assert.Contains("FAILED  OBL-MAP-4", o);
+        Assert.Matches(@"counterexample: Task::map of a slot with attributes 0x[0-9a-f]{2} \([a-z+0-9]*s[a-z+0-9]*\) .* through the source task cap 0x[0-9a-f]{2} .*: the new slot is 0x[0-9a-f]{2} \([a-z+0-9]*s", o);
+        Assert.Contains("the task-map-mask written in obl-map-4.smt2 is not the model's", o);
+        var (g, go, _) = L4conf("prove", "--mutant", "grow-rights", "--filter", "IND");
+        Assert.Equal(1, g);
+        Assert.Contains("counterexample: before: slot0", go);
+    }
 }

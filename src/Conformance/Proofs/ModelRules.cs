@@ -71,11 +71,26 @@ public static partial class ModelRules
     public static string? Trace(Obligation o, string? model)
     {
         if (o.Trace == null || model == null) return null;
-        var v = Values(model);
-        return Placeholder().Replace(o.Trace, m => v.TryGetValue(m.Groups[1].Value, out var b) ? $"0x{b:x2} ({Letters(b)})" : m.Value);
+        var v = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Match m in AnyConstant().Matches(model)) v[m.Groups[1].Value.Trim('|')] = m.Groups[2].Value;
+        return Placeholder().Replace(o.Trace, m => v.TryGetValue(m.Groups[1].Value, out var s) ? Show(s) : m.Value);
     }
 
-    [GeneratedRegex(@"\{([A-Za-z0-9_-]+)\}")]
+    /// <summary>An 8-bit value as hex with its rights letters, a narrower one as a number, a Boolean as yes/no.</summary>
+    private static string Show(string smt) => smt switch
+    {
+        "true" => "yes",
+        "false" => "no",
+        _ when smt.StartsWith("#x", StringComparison.Ordinal) && smt.Length == 4 => $"0x{smt[2..]} ({Letters(byte.Parse(smt[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture))})",
+        _ when smt.StartsWith("#x", StringComparison.Ordinal) => Convert.ToUInt64(smt[2..], 16).ToString(CultureInfo.InvariantCulture),
+        _ when smt.StartsWith("#b", StringComparison.Ordinal) => Convert.ToUInt64(smt[2..], 2).ToString(CultureInfo.InvariantCulture),
+        _ => smt,
+    };
+
+    [GeneratedRegex(@"(\|[^|]+\||[A-Za-z][A-Za-z0-9_'-]*) -> (true|false|#x[0-9a-fA-F]+|#b[01]+)")]
+    private static partial Regex AnyConstant();
+
+    [GeneratedRegex(@"\{([A-Za-z0-9_'-]+)\}")]
     private static partial Regex Placeholder();
 
     /// <summary>A slot attribute byte in Ned's letters (r w s d, n = weak) with the object rights in hex.</summary>
