@@ -65,6 +65,36 @@ public static class FactoryCases
             u.SetMr(0, 0);
             c.Equal(-(long)L4Err.MsgTooShort, child.Sys.Error(child.Sys.Call(4 << 12, new MsgTag((long)Protocol.Factory, 0, 0))), "zero words");
         });
+        yield return Case("factory/s-before-word-count", "a factory cap without S is -EPERM even with no words: label, then S, then words", ["FAC-1", "FAC-2"], c =>
+        {
+            // fiasco kobject_rpc.h:56-75 (check_basics: label, check_rights, words >= 1), called from factory.cpp:157-159.
+            var w = new World();
+            var child = w.NewTask();
+            w.Map(child.TaskSel, 2 << 12, CapRights.RW, 0, World.FactoryCap);      // factory without S
+            var u = child.Thread.Utcb;
+            u.Bdr = 0;
+            u.SetBr(0, (0x20UL << 12) | (ulong)ItemBits.RcvSingleCap);
+            c.Equal(-(long)L4Err.Perm, child.Sys.Error(child.Sys.Call(2 << 12, new MsgTag((long)Protocol.Factory, 0, 0))), "no S, zero words");
+            c.Equal(-(long)L4Err.BadProto, child.Sys.Error(child.Sys.Call(2 << 12, new MsgTag((long)Protocol.Semaphore, 0, 0))), "wrong label first");
+            w.Map(child.TaskSel, 4 << 12, CapRights.RWS, 0, World.FactoryCap);
+            c.Equal(-(long)L4Err.MsgTooShort, child.Sys.Error(child.Sys.Call(4 << 12, new MsgTag((long)Protocol.Factory, 0, 0))), "S, zero words");
+        });
+        yield return Case("factory/gate-thread-needs-label-word", "a gate create with a thread item and fewer than 3 words is -EMSGTOOSHORT, after the item and S checks", ["FAC-GATE-1"], c =>
+        {
+            // fiasco ipc_gate.cpp:526-560: item type/thread (-EINVAL), thread S (-EPERM), words < 3 (-EMSGTOOSHORT), label bits (-EINVAL).
+            var w = new World();
+            int before = w.Boot.Root.Space.Count;
+            var item = new SendItem((ulong)ItemBits.Map, Fpage.Obj(World.ThreadCap, 0, CapRights.RWS));
+            c.Equal(-(long)L4Err.MsgTooShort, Err(w, w.Root.FactoryCreateItems(World.FactoryCap, 0, w.FreeSlot(), [], [item])), "thread item, one word");
+            c.Equal(before, w.Boot.Root.Space.Count, "no gate created");
+            var log = new SendItem((ulong)ItemBits.Map, Fpage.Obj(World.LogCap, 0, CapRights.RWS));
+            c.Equal(-(long)L4Err.Inval, Err(w, w.Root.FactoryCreateItems(World.FactoryCap, 0, w.FreeSlot(), [], [log])), "non-thread item, one word: the item is checked first");
+            var th = w.Create((long)Protocol.Thread);
+            ulong weak = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, weak, CapRights.RW, 0, th), "copy thread cap without S");
+            var weakItem = new SendItem((ulong)ItemBits.Map, Fpage.Obj(weak, 0, CapRights.RWS));
+            c.Equal(-(long)L4Err.Perm, Err(w, w.Root.FactoryCreateItems(World.FactoryCap, 0, w.FreeSlot(), [], [weakItem])), "thread without S, one word: S before the word count");
+        });
         yield return Case("factory/gate-with-thread", "a gate takes its label only with a thread item; bad labels and threads are refused", ["FAC-GATE-1"], c =>
         {
             var w = new World();

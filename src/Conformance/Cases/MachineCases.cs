@@ -199,6 +199,50 @@ public static class MachineCases
             c.Equal(0xFEEDUL, exc.Mrs[ExcRegs.Rbx], "RBX holds the value read on the retry");
             c.True(f.App.Thread.PfTrampArmed, "armed again after resume");
         });
+        yield return Case("machine/pf-trampoline-control", "PF_TRAMP_CONTROL: items and word counts, SETUP's aligned 224-byte state inside kernel-user memory, RESUME only by the thread itself, DISABLE answers whether it was armed",
+            ["PF-TRAMP-2"], c =>
+        {
+            // fiasco thread_object.cpp:824-983; space.cpp:152-172 (find_ku_mem: alignment, then one area holding it all);
+            // sizeof(l4_pf_trampoline_t) on amd64 = 5 words + 23 register words = 224 (l4sys pf_trampoline.h).
+            var w = new World();
+            var child = w.NewTask();
+            var u = w.Boot.RootThread.Utcb;
+            MsgTag Ctl(ulong mr0, int words, ulong mr1 = 0, int items = 0)
+            {
+                u.SetMr(0, mr0);
+                u.SetMr(1, mr1);
+                u.SetMr(2, 0);
+                u.SetMr(3, 0);
+                return w.Root.Call(child.ThreadSel, new MsgTag((long)Protocol.Thread, words, items));
+            }
+            long Err(MsgTag t) => w.Root.Error(t);
+            ulong state = World.UtcbBase + 0x400;
+            c.Equal(-1001L, Err(Ctl(0x9, 1)), "SETUP with 1 word: -EMSGTOOSHORT");
+            c.Equal(-1002L, Err(Ctl(0x9, 3, state)), "SETUP with 3 words: -EMSGTOOLONG");
+            c.Equal(-1002L, Err(Ctl(0x9, 2, state, items: 1)), "an item: -EMSGTOOLONG");
+            c.Equal(-22L, Err(Ctl(0x9, 2, state + 4)), "SETUP with a state not 8-aligned: -EINVAL");
+            c.Equal(-22L, Err(Ctl(0x9, 2, World.UtcbBase + 0xF80)), "SETUP whose 224 bytes pass the area's end: -EINVAL");
+            c.Equal(-38L, Err(Ctl(0x1_0000_0009, 2, state)), "sub-op bits above 31: -ENOSYS");
+            c.True(!child.Thread.PfTrampArmed, "nothing armed yet");
+            var t = Ctl(0x30009, 1);
+            c.Equal(new MsgTag(0, 1, 0).Raw, t.Raw, "DISABLE before SETUP: one word");
+            c.Equal(0UL, u.Mr(0), "DISABLE before SETUP: MR0 = 0");
+            c.Equal(-22L, Err(Ctl(0x40009, 1)), "ENABLE before SETUP: -EINVAL");
+            c.Equal(0L, Err(Ctl(0x9, 2, World.UtcbBase + 0xF20)), "SETUP with the last 224 bytes of the area: ok");
+            c.True(child.Thread.PfTrampArmed && child.Thread.PfTrampAddress == World.UtcbBase + 0xF20, "armed at that address");
+            c.Equal(-1002L, Err(Ctl(0x10009, 2)), "RESUME with 2 words: -EMSGTOOLONG");
+            c.Equal(-1L, Err(Ctl(0x10009, 1)), "RESUME from another thread: -EPERM");
+            c.Equal(-1L, Err(Ctl(0x20009, 1)), "REFLECT from another thread: -EPERM");
+            c.Equal(-1002L, Err(Ctl(0x30009, 2)), "DISABLE with 2 words: -EMSGTOOLONG");
+            t = Ctl(0x30009, 1);
+            c.Equal(new MsgTag(0, 1, 0).Raw, t.Raw, "DISABLE: one word");
+            c.Equal(1UL, u.Mr(0), "DISABLE: MR0 = 1, it was armed");
+            c.True(!child.Thread.PfTrampArmed, "disarmed");
+            Ctl(0x30009, 1);
+            c.Equal(0UL, u.Mr(0), "DISABLE again: MR0 = 0");
+            c.Equal(0L, Err(Ctl(0x40009, 1)), "ENABLE after SETUP: ok");
+            c.True(child.Thread.PfTrampArmed, "armed again");
+        });
         yield return Case("machine/pf-trampoline-reflect", "PF-tramp::reflect turns the saved fault into exception IPC (trapno 14, err, pfa, the faulting IP)", ["PF-TRAMP-3"], c =>
         {
             var f = new MachineFixture();

@@ -142,6 +142,53 @@ public static class MapCases
             c.True(!objA.Alive, "A destroyed: the overwritten cap held D");
             c.True(w.Boot.Root.Space[a >> 12] == null, "root's own cap to A vanished too");
         });
+        yield return Case("map/overwrite-destroys-mapped-object", "when the destination flush leaves the mapped object without any slot, nothing is inserted and no error is reported", ["CAP-OVR-1", "CAP-GRANT-1"], c =>
+        {
+            // fiasco map_util.cpp:652-698 flushes the occupied destination with the full mask, then 716-721 insert only
+            // if is_mappable (359-368: the object still has a mapping); otherwise the loop just goes on, condition unset.
+            var w = new World();
+            var child = w.NewTask();
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            var obj = w.Obj(sem);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWSD, 0, sem), "child 0x20 = S with D");
+            var t = w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, sem);
+            c.Equal(0L, w.Root.Error(t), "Task::map of S onto its own D copy: no error");
+            c.Equal(0L, t.Label, "answer label 0");
+            c.True(!obj.Alive, "S destroyed by the flush");
+            c.True(child.Task.Space[0x20] == null, "child 0x20 stays empty");
+            c.True(w.Boot.Root.Space[sem >> 12] == null, "root's S slot gone");
+
+            // The same with the boot Log (a boot object): it loses every slot and is not put back.
+            var vlog = w.Obj(World.LogCap);
+            w.Check(w.Map(child.TaskSel, 0x21 << 12, CapRights.RWSD, 0, World.LogCap), "child 0x21 = Log with D");
+            t = w.Map(child.TaskSel, 0x21 << 12, CapRights.RWS, 0, World.LogCap);
+            c.Equal(0L, w.Root.Error(t), "Task::map of the Log onto its own D copy: no error");
+            c.True(child.Task.Space[0x21] == null, "child 0x21 stays empty");
+            c.True(w.Boot.Root.Space[World.LogCap >> 12] == null, "root's Log slot gone");
+            c.Equal(0, vlog.Caps.Count(), "the Vlog has no slot left");
+
+            // Grant: the same flush removes the source slot too; nothing is granted, no error.
+            ulong sem2 = w.Create((long)Protocol.Semaphore);
+            var obj2 = w.Obj(sem2);
+            w.Check(w.Map(child.TaskSel, 0x22 << 12, CapRights.RWSD, 0, sem2), "child 0x22 = S2 with D");
+            t = w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(sem2, 0, CapRights.RWS), (0x22UL << 12) | 8 | (ulong)ItemBits.Grant);
+            c.Equal(0L, w.Root.Error(t), "grant of S2 onto its own D copy: no error");
+            c.True(!obj2.Alive && child.Task.Space[0x22] == null && w.Boot.Root.Space[sem2 >> 12] == null, "S2 destroyed, both slots empty");
+        });
+        yield return Case("map/overwrite-kills-destination-task", "a flush that destroys the destination task is no error: the task is reaped after the map (derived)", ["CAP-OVR-1"], c =>
+        {
+            // fiasco kobject.cpp:288-294 only queues the task for reaping; map_util.cpp:716-760 inserts (Kobject_mapdb::insert
+            // never fails), and the later Task::destroy (task.cpp:681-696) unmaps the new slot again with the full mask.
+            var w = new World();
+            var child = w.NewTask();
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            var obj = w.Obj(sem);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWSD, 0, child.TaskSel), "child 0x20 = its own task cap with D");
+            var t = w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, sem);
+            c.Equal(0L, w.Root.Error(t), "no error");
+            c.True(!child.Task.Alive, "child task destroyed");
+            c.True(obj.Alive && obj.RefCnt == 1, "S survives with root's counted slot");
+        });
         yield return Case("map/create-over-occupied", "factory create into an occupied slot flushes the old cap first", ["CAP-OVR-2"], c =>
         {
             var w = new World();

@@ -32,6 +32,37 @@ public static class MemCases
             w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_1000, 12));
             c.Equal(0x3000UL, w.Boot.RootThread.Utcb.Mr(0) & ~0xFFFUL, "next FPAGE_ANY: 0x3000");
         });
+        yield return Case("sigma0/page-fault-rights", "a page fault needs R, W for a write, X for a fetch in the region's rights and is answered with the region's rights",
+            ["SIGMA0-PF-1", "SIGMA0-INIT-1"], c =>
+        {
+            // l4re sigma0 memmap.cc:163-181 (needed rights from MR0 bits 2 and 1; -ENOMEM when not granted),
+            // mem_man.cc:217-230 (alloc_get_rights: the region must hold them; the page is sent with the region's rights),
+            // init_mem.cc:69-76 (a boot-loader region's rights are its descriptor's sub-type: Moe text 5, Moe data 6, 0x713000 none).
+            var w = new World(sigma0: true);
+            MsgTag Fault(ulong pfa, ulong va)
+            {
+                var u = w.Boot.RootThread.Utcb;
+                u.SetMr(0, pfa);
+                u.SetMr(1, 0x1234);
+                u.Bdr = 0;
+                u.SetBr(0, (ulong)ItemBits.Map);
+                u.SetBr(1, Win(va, 12).Raw);
+                return w.Root.Call(World.PagerCap, new MsgTag((long)Protocol.PageFault, 2, 0));
+            }
+            ulong Mr1() => w.Boot.RootThread.Utcb.Mr(1);
+            c.Equal(new MsgTag(0, 0, 1).Raw, Fault(0x18000, 0x3000_0000).Raw, "read of Moe text (R-X): one item");
+            c.Equal(Fpage.Memory(0x18000, 12, MemRights.RX).Raw, Mr1(), "sent with the region's R-X");
+            c.Equal(new MsgTag(0, 0, 1).Raw, Fault(0x19000 | 4, 0x3000_1000).Raw, "fetch from Moe text: ok");
+            c.Equal(Fpage.Memory(0x19000, 12, MemRights.RX).Raw, Mr1(), "fetch: R-X");
+            c.Equal(-12L, w.Root.Error(Fault(0x1a000 | 2, 0x3000_2000)), "write to Moe text: the region lacks W, -ENOMEM");
+            c.Equal(new MsgTag(0, 0, 1).Raw, Fault(0x5d000 | 2, 0x3000_3000).Raw, "write to Moe data (RW-): ok");
+            c.Equal(Fpage.Memory(0x5d000, 12, MemRights.RW).Raw, Mr1(), "sent with the region's RW-");
+            c.Equal(-12L, w.Root.Error(Fault(0x5e000 | 4, 0x3000_4000)), "fetch from Moe data: the region lacks X");
+            c.Equal(-12L, w.Root.Error(Fault(0x714000, 0x3000_5000)), "read of a boot-loader region without rights: -ENOMEM");
+            c.Equal(new MsgTag(0, 0, 1).Raw, Fault(0x100000 | 2 | 4, 0x3000_6000).Raw, "write+fetch of free RAM: ok");
+            c.Equal(Fpage.Memory(0x100000, 12, MemRights.RWX).Raw, Mr1(), "free RAM: RWX");
+            c.Equal(-12L, w.Root.Error(Fault(0x8000, 0x3000_7000)), "a reserved page (sigma0's): -ENOMEM");
+        });
         yield return Case("sigma0/ram-first-come", "FPAGE_RAM gives a free range to the first client only; a new client gets a gate labelled index << 4", ["SIGMA0-RAM-1", "SIGMA0-NEW-1", "SIGMA0-ID-1"], c =>
         {
             var w = new World(sigma0: true);

@@ -19,9 +19,10 @@ public sealed class Factory : KObject
 
     public override InvokeResult Invoke(Invocation inv)
     {
-        if (inv.Tag.Label != (long)Protocol.Factory) return InvokeResult.Err(L4Err.BadProto);   // FAC-1
+        // FAC-1/FAC-2: label, then S, then at least one word (kobject_rpc.h:56-75).
+        if (inv.Tag.Label != (long)Protocol.Factory) return InvokeResult.Err(L4Err.BadProto);
+        if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);
         if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
-        if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);                        // FAC-2
         if (!inv.HasRecv) return InvokeResult.Ok();                                            // FAC-3: nothing created
         if (ReceiveSlot(inv) is not { } slot) return InvokeResult.Ipc(IpcErr.ReMsgCut);        // FAC-4
 
@@ -76,7 +77,10 @@ public sealed class Factory : KObject
         return (obj, words, null);
     }
 
-    /// <summary>IPC gate: label taken from MR2 only when a thread item is present (FAC-GATE-1..3).</summary>
+    /// <summary>
+    /// IPC gate: with a thread item the order is item type/thread (-EINVAL), thread S (-EPERM), at least 3 words
+    /// (-EMSGTOOSHORT), label bits 0..1 (-EINVAL); without an item the label is 0 (FAC-GATE-1).
+    /// </summary>
     private (KObject?, int, L4Err?) CreateGate(Invocation inv)
     {
         ulong label = 0;
@@ -85,7 +89,8 @@ public sealed class Factory : KObject
         {
             if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return (null, 0, L4Err.Inval);
             if ((arg.Rights & CapRights.S) == 0) return (null, 0, L4Err.Perm);
-            if (inv.Tag.Words >= 3) label = inv.Mr(2);
+            if (inv.Tag.Words < 3) return (null, 0, L4Err.MsgTooShort);
+            label = inv.Mr(2);
             if ((label & 3) != 0) return (null, 0, L4Err.Inval);
             bound = t;
         }

@@ -110,12 +110,43 @@ public sealed partial class Kernel
             }
             var obj = se.Object;
             bool plain = se.Plain || RightsRules.Downgrades(obj, attr);
+            // CAP-OVR-1: an occupied destination is flushed with the full mask first (map_util.cpp:652-698). If that
+            // leaves the object without any slot (is_mappable, map_util.cpp:359-368, 716-721), nothing is inserted
+            // and no error is reported.
+            if (dst.Space[di] is { } old) Flush(old, delete: true, "overwrite");
+            if (obj.Mappings.Count == 0) continue;
+            if (!dst.Alive)
+            {
+                IntoDyingTask(se, attr, grant);
+                mapped++;
+                continue;
+            }
             var st = grant ? Grant(se, dst, di, attr, plain) : Insert(dst, di, obj, attr, "map", plain);
             if (st == InsertStatus.NoMemory) return new(true, mapped);
             if (st == InsertStatus.Ok) mapped++;
         }
         if (!found && count > 0) WarnNothingMapped("Obj_space", src, srcBase, count, dst);
         return new(false, mapped);
+    }
+
+    /// <summary>
+    /// The flush destroyed the destination task itself (its slot held the task's own cap with D). The real kernel
+    /// only queues the task for reaping (kobject.cpp:288-294), inserts anyway (Kobject_mapdb::insert never fails)
+    /// and Task::destroy later unmaps the new slot with the full mask (task.cpp:681-696). The model has already
+    /// torn the task down, so it applies the net effect of that insert-then-flush without a slot (DERIVED):
+    /// a grant still empties the source; with D the object dies; a counted slot that was the last one kills it.
+    /// </summary>
+    private void IntoDyingTask(CapEntry se, CapRights attr, bool grant)
+    {
+        var obj = se.Object;
+        bool counted = (attr & CapRights.Counted) != 0;
+        if (grant)
+        {
+            counted |= se.Counted;
+            Drop(se, "grant");
+        }
+        if ((attr & CapRights.D) != 0) Destroy(obj, "delete-right");
+        else if (counted && obj.RefCnt == 0) Destroy(obj, "last-reference");
     }
 
     /// <summary>

@@ -42,33 +42,62 @@ public sealed partial class Kernel
         return true;
     }
 
-    /// <summary>L4_THREAD_PF_TRAMP_CONTROL_OP: sub-op in MR0 bits 16+ (SETUP 0, RESUME 1, REFLECT 2, DISABLE 3, ENABLE 4).</summary>
+    /// <summary>sizeof(l4_pf_trampoline_t) on amd64: five words, then the 23-word register state (l4sys pf_trampoline.h).</summary>
+    public const ulong TrampSize = TrampState + 23 * 8;
+
+    /// <summary>
+    /// L4_THREAD_PF_TRAMP_CONTROL_OP (fiasco thread_object.cpp:824-983): items are -EMSGTOOLONG; the sub-op is
+    /// MR0 without its low 16 bits (SETUP 0, RESUME 0x10000, REFLECT 0x20000, DISABLE 0x30000, ENABLE 0x40000, else
+    /// -ENOSYS). SETUP needs exactly 2 words and an 8-aligned state lying inside one kernel-user memory area
+    /// (space.cpp:152-172), and arms. RESUME/REFLECT take at most 1 word, only the thread itself may call them
+    /// (-EPERM), and only when set up and not armed (-EINVAL). DISABLE takes at most 1 word and answers one word,
+    /// MR0 = whether the thread was armed (0 when never set up). ENABLE takes at most 1 word and needs SETUP first.
+    /// </summary>
     internal InvokeResult PfTrampControl(Thread target, Invocation inv)
     {
-        ulong sub = (inv.Mr(0) >> 16) & 0xFFFF;
+        if (inv.Tag.Items > 0) return InvokeResult.Err(L4Err.MsgTooLong);
+        ulong sub = inv.Mr(0) & ~0xFFFFUL;
+        bool setUp = target.PfTrampAddress != 0;
         switch (sub)
         {
-            case 0:                                                         // SETUP: MR1 = address in kernel-user memory
-                if (inv.Tag.Words < 2 || target.Task == null || !target.Task.InKuMem(inv.Mr(1), 40)) return InvokeResult.Err(L4Err.Inval);
-                target.PfTrampAddress = inv.Mr(1);
-                target.PfTrampArmed = true;
-                return InvokeResult.Ok();
-            case 3:
-                target.PfTrampArmed = false;
-                return InvokeResult.Ok();
-            case 4:
-                if (target.PfTrampAddress == 0) return InvokeResult.Err(L4Err.Inval);
-                target.PfTrampArmed = true;
-                return InvokeResult.Ok();
-            case 1 or 2:
+            case 0x0_0000:                                                  // SETUP: MR1 = address in kernel-user memory
             {
-                // Only the thread itself, inside its handler (Page_fault_in_progress).
-                if (target != inv.Caller || target.PfTrampSaved is not { } saved || target.Machine is not { } m) return InvokeResult.Err(L4Err.Inval);
+                if (inv.Tag.Words < 2) return InvokeResult.Err(L4Err.MsgTooShort);
+                if (inv.Tag.Words > 2) return InvokeResult.Err(L4Err.MsgTooLong);
+                ulong at = inv.Mr(1);
+                if ((at & 7) != 0 || at + TrampSize - 1 < at || target.Task == null || !target.Task.InKuMem(at, TrampSize))
+                    return InvokeResult.Err(L4Err.Inval);
+                target.PfTrampAddress = at;
+                target.PfTrampArmed = true;
+                return InvokeResult.Ok();
+            }
+            case 0x3_0000:                                                  // DISABLE
+            {
+                if (inv.Tag.Words > 1) return InvokeResult.Err(L4Err.MsgTooLong);
+                ulong wasArmed = setUp && target.PfTrampArmed ? 1UL : 0UL;
+                target.PfTrampArmed = false;
+                if (inv.HasRecv) inv.Utcb.SetMr(0, wasArmed);
+                return InvokeResult.Ok(1);
+            }
+            case 0x4_0000:                                                  // ENABLE
+                if (inv.Tag.Words > 1) return InvokeResult.Err(L4Err.MsgTooLong);
+                if (!setUp) return InvokeResult.Err(L4Err.Inval);
+                target.PfTrampArmed = true;
+                return InvokeResult.Ok();
+            case 0x1_0000 or 0x2_0000:                                      // RESUME, REFLECT
+            {
+                if (inv.Tag.Words > 1) return InvokeResult.Err(L4Err.MsgTooLong);
+                if (target != inv.Caller) return InvokeResult.Err(L4Err.Perm);
+                if (!setUp || target.PfTrampArmed) return InvokeResult.Err(L4Err.Inval);
+                // The real kernel resumes from the register state in the area even when no fault was diverted
+                // (a thread disarmed by DISABLE); the model keeps the state only for a diverted fault.
+                if (target.PfTrampSaved is not { } saved || target.Machine is not { } m)
+                    return InvokeResult.Unmodelled("PF-tramp resume/reflect of a disarmed thread outside its trampoline handler");
                 ulong flags = ReadU64(m.Memory, target.PfTrampAddress + TrampFlags);
                 WriteU64(m.Memory, target.PfTrampAddress + TrampFlags, flags & ~(TrampInProgress | TrampTriggerException));
                 target.PfTrampSaved = null;
                 target.PfTrampArmed = true;
-                target.PfTrampReturn = (sub, saved.Regs, saved.Trap, (flags & TrampTriggerException) != 0);
+                target.PfTrampReturn = (sub >> 16, saved.Regs, saved.Trap, (flags & TrampTriggerException) != 0);
                 return InvokeResult.Ok();
             }
             default:
