@@ -214,6 +214,31 @@ public static class IpcCases
             c.True(second.HasError, "second reply fails");
             c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "with ENOT_EXISTENT");
         });
+        yield return Case("ipc/closed-wait-no-reply-cap", "a call taken by a closed wait installs no reply capability: the later reply is ENOT_EXISTENT and the caller keeps waiting", ["IPC-REPLY-1"], c =>
+        {
+            var (w, server, client) = Pair();
+            w.Check(w.Map(server.TaskSel, 0x30 << 12, CapRights.RWS, 0, client.ThreadSel), "client thread cap into server");
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            MsgTag received = default, replied = default;
+            IEnumerable<SyscallRequest> Srv()
+            {
+                yield return ss.Next(ss.Receive(0x30 << 12));            // closed wait on the client
+                received = server.Thread.ResultTag;
+                yield return ss.Next(ss.Reply(new MsgTag(0, 0, 0)));
+                replied = server.Thread.ResultTag;
+            }
+            w.K.Start(server.Thread, Srv());
+            w.K.Start(client.Thread, [cs.Next(cs.Call(0x30 << 12, new MsgTag(0x55, 0, 0)))]);
+            w.K.Run();
+            // thread-ipc.cpp:864-866: transfer_msg sets the reply cap only when the receiver was in an open wait
+            // (receiver.cpp:483-500 selects a reply slot only then); the empty slot's deref is ENOT_EXISTENT with the
+            // clean error tag (thread_object.cpp:46-60, syscalls.cpp:31-35).
+            c.Equal(new MsgTag(0x55, 0, 0).Raw, received.Raw, "the closed wait received the call");
+            c.Equal(new MsgTag(0, 0, 0, MsgTagFlags.Error).Raw, replied.Raw, "reply: the clean error tag");
+            c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "reply through the empty reply slot: ENOT_EXISTENT");
+            c.Equal(ThreadState.Receiving, client.Thread.State, "the caller still waits for a reply");
+        });
         yield return Case("ipc/explicit-reply-cap", "a wait with selector bit 10 stores the caller in that reply slot; a reply through it answers the caller", ["IPC-REPLY-3"], c =>
         {
             var (w, server, client) = Pair();

@@ -133,7 +133,7 @@ public sealed partial class Kernel
 
     /// <summary>
     /// Copies the message from the sender's UTCB into the receiver's, maps typed items, sets the receiver's label and
-    /// reply capability. Returns the send-phase error (the receiver gets the same code with the receive bit).
+    /// reply capability (a call received by an open wait). Returns the send-phase error (the receiver gets the same code with the receive bit).
     /// </summary>
     private IpcErr TransferTo(IpcOperation op, Thread receiver, IpcOperation rop)
     {
@@ -143,7 +143,8 @@ public sealed partial class Kernel
         // Any message from the callee to its caller uses up the caller's reply capability (IPC-REPLY-2).
         if (from.ReplyTo == receiver) from.ReplyTo = null;
         ForgetExplicitReply(from.Task, receiver);
-        if (err == IpcErr.None && op.IsCall)
+        // Only a call taken by an open wait leaves a reply capability: a closed wait selected no reply slot (IPC-REPLY-1).
+        if (err == IpcErr.None && op.IsCall && rop.ReceiveFrom == null)
         {
             if (rop.ExplicitReplySlot is { } slot && receiver.Task != null)
                 receiver.Task.ReplyCaps[slot] = (from, op.SendRights);
