@@ -239,6 +239,72 @@ public static class IpcCases
             c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "reply through the empty reply slot: ENOT_EXISTENT");
             c.Equal(ThreadState.Receiving, client.Thread.State, "the caller still waits for a reply");
         });
+        yield return Case("ipc/error-tag-by-phase", "a failed send phase answers the clean error tag; a failed receive phase the caller's input tag with the error flag; a receiver whose transfer failed the sender's tag and label with the error flag; RSI is kept", ["IPC-ERR-2"], c =>
+        {
+            // Receive phase of a call times out: commit_error(R_timeout, regs->tag()) keeps the input tag and sets only
+            // 0x8000 (thread-ipc.cpp:829-842, kobject_iface.cpp:76-81, l4_types.cpp:868-871); RSI is written only by
+            // from() (entry_frame-amd64.cpp:135-138), so it keeps what the caller passed.
+            {
+                var (w, server, client) = Pair();
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                var rcv1000 = (ulong)IpcTimeout.FromMicroseconds(1000).Raw;
+                MsgTag got = default;
+                IEnumerable<SyscallRequest> Cli()
+                {
+                    yield return cs.Next(cs.Call(0x30 << 12, new MsgTag(0x42, 2, 0), rcv1000, label: 0x770));
+                    got = client.Thread.ResultTag;
+                }
+                w.K.Start(server.Thread, [ss.Next(ss.Wait())]);       // receives the call, never replies
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                c.Equal((0x42L << 16) | 0x8000 | 2, got.Raw, "call, receive timeout: input tag | 0x8000");
+                c.Equal(IpcErr.ReTimeout, client.Thread.Utcb.Error, "RETIMEOUT");
+                c.Equal(0x770UL, client.Thread.ResultLabel, "RSI as passed");
+            }
+            // An open wait with a zero receive timeout and a tag: the same rule; a cancelled receive too.
+            {
+                var w = new World();
+                var p = w.NewTask();
+                var t = p.Sys.Ipc((ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Wait, new MsgTag(0x33, 1, 0, MsgTagFlags.Schedule), 0x5, RcvZero);
+                c.Equal((0x33L << 16) | 0xA000 | 1, t.Raw, "wait, zero receive timeout: input tag (Schedule kept) | 0x8000");
+                c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "RETIMEOUT");
+                c.Equal(0x5UL, p.Thread.ResultLabel, "RSI as passed");
+                var q = w.NewTask();
+                var qs = w.ProgramSys(q.Thread);
+                w.K.Start(q.Thread, [qs.Next(qs.Ipc((ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Wait, new MsgTag(0x21, 3, 0), 0x9))]);
+                w.K.Run();
+                w.Check(w.Root.ExRegs(q.ThreadSel, ulong.MaxValue, ulong.MaxValue, ExRegsFlags.Cancel), "cancel the waiter");
+                c.Equal((0x21L << 16) | 0x8000 | 3, q.Thread.ResultTag.Raw, "cancelled wait: input tag | 0x8000");
+                c.Equal(IpcErr.ReCanceled, q.Thread.Utcb.Error, "RECANCELED");
+                c.Equal(0x9UL, q.Thread.ResultLabel, "RSI as passed");
+            }
+            // A map item without a receive buffer: transfer_msg gives the receiver the sender's tag with the error flag
+            // and the sender's label (thread-ipc.cpp:859-862); the sender's failed send phase is the clean tag (694).
+            {
+                var (w, server, client) = Pair();
+                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                IEnumerable<SyscallRequest> Srv() { server.Thread.Utcb.SetBr(0, 0); yield return ss.Next(ss.Wait()); }
+                IEnumerable<SyscallRequest> Cli()
+                {
+                    client.Thread.Utcb.SetMr(0, 0x1);
+                    client.Thread.Utcb.SetMr(1, (ulong)ItemBits.Map);
+                    client.Thread.Utcb.SetMr(2, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                    yield return cs.Next(cs.Send(0x30 << 12, new MsgTag(0x77, 1, 1), label: 0xABC0));
+                }
+                w.K.Start(server.Thread, Srv());
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                c.Equal((0x77L << 16) | 0x8000 | 0x40 | 1, server.Thread.ResultTag.Raw, "receiver: the sender's tag | 0x8000");
+                c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
+                c.Equal(0xABC0UL, server.Thread.ResultLabel, "receiver: the sender's label");
+                c.Equal(MsgTag.IpcError.Raw, client.Thread.ResultTag.Raw, "sender: the clean error tag");
+                c.Equal(IpcErr.SeMsgCut, client.Thread.Utcb.Error, "sender: SEMSGCUT");
+                c.Equal(0xABC0UL, client.Thread.ResultLabel, "sender: RSI as passed");
+            }
+        });
         yield return Case("ipc/explicit-reply-cap", "a wait with selector bit 10 stores the caller in that reply slot; a reply through it answers the caller", ["IPC-REPLY-3"], c =>
         {
             var (w, server, client) = Pair();

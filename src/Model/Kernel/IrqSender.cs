@@ -34,7 +34,7 @@ public sealed class IrqSender : KObject
                 {
                     // Unmask; with a receive phase the caller then waits for this IRQ (l4_irq_receive, IRQ-UNMASK-1).
                     Unmask();
-                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts) : InvokeResult.Ok();
+                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts, inv.Tag) : InvokeResult.Ok();
                 }
                 return InvokeResult.Err(L4Err.NoSys);
             case (long)Protocol.IrqSender:
