@@ -169,7 +169,7 @@ public static class IpcCases
             w.Check(w.Root.DeleteObj(World.TaskCap, g2), "delete the unbound gate");
             c.Equal(IpcErr.NotExistent, other.Thread.Utcb.Error, "sender on the deleted gate: ENOT_EXISTENT");
         });
-        yield return Case("ipc/unbound-gate-call-waits-for-callee", "a call released by a gate's bind waits for the bound thread's reply only; the callee's death aborts it", ["IPC-GATE-3", "IPC-ABORT-1"], c =>
+        yield return Case("ipc/unbound-gate-call-waits-for-callee", "a call released by a gate's bind waits for the bound thread's reply only, even after the callee's death", ["IPC-GATE-3", "IPC-ABORT-1"], c =>
         {
             var w = new World();
             var server = w.NewTask("server");
@@ -192,7 +192,9 @@ public static class IpcCases
                 "a third thread cannot answer the call: the client is not waiting for it (SETIMEOUT)");
             c.Equal(ThreadState.Receiving, client.Thread.State, "still waiting for the callee");
             w.Check(w.Root.DeleteObj(World.TaskCap, server.ThreadSel), "delete the callee");
-            c.Equal(IpcErr.ReAborted, client.Thread.Utcb.Error, "the callee's death aborts the call: REABORTED");
+            // thread.cpp:570-572: the callee's death does not wake its caller (no Aborted: l4_error.cpp:19-20 is never set).
+            c.Equal(ThreadState.Receiving, client.Thread.State, "the callee's death leaves the caller waiting");
+            c.Equal(IpcErr.None, client.Thread.Utcb.Error, "no error");
         });
         yield return Case("ipc/reply-cap-single-use", "the implicit reply cap answers once; a second reply fails with ENOT_EXISTENT", ["IPC-REPLY-1", "IPC-REPLY-2"], c =>
         {
@@ -339,7 +341,7 @@ public static class IpcCases
             c.Equal(IpcErr.ReCanceled, other.Thread.Utcb.Error, "receiver");
             c.True(server.Thread.SenderQueue.Count == 0, "removed from the server's sender queue");
         });
-        yield return Case("ipc/abort-on-deletion", "when a thread is deleted its queued senders get SEABORTED and its callers REABORTED", ["IPC-ABORT-1"], c =>
+        yield return Case("ipc/abort-on-deletion", "when a thread is deleted its queued senders get SECANCELED with the clean error tag, its callers keep waiting, and an IRQ queued on it becomes unbound and pending", ["IPC-ABORT-1"], c =>
         {
             var (w, server, client) = Pair();
             var cs = w.ProgramSys(client.Thread);
@@ -354,9 +356,27 @@ public static class IpcCases
             w.K.Run();
             c.Equal(ThreadState.Receiving, client.Thread.State, "client waits for its reply");
             c.Equal(ThreadState.Sending, late.Thread.State, "late sender queued");
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            w.Check(w.Root.IrqBind(irq, server.ThreadSel, 0x67768), "IRQ bound to the server");
+            w.Root.IrqTrigger(irq);                                  // the server sleeps: the IRQ queues on it
             w.Check(w.Root.DeleteObj(World.TaskCap, server.ThreadSel), "delete the server thread");
-            c.Equal(IpcErr.ReAborted, client.Thread.Utcb.Error, "caller");
-            c.Equal(IpcErr.SeAborted, late.Thread.Utcb.Error, "queued sender");
+            // do_kill (thread.cpp:578-586) dequeues each sender and calls ipc_receiver_aborted: error Canceled and
+            // Thread_transfer_failed (thread-ipc.cpp:143-156), so the send ends with the clean tag (689-695, 1350-1354).
+            c.Equal(IpcErr.SeCanceled, late.Thread.Utcb.Error, "queued sender: SECANCELED");
+            c.Equal(MsgTag.IpcError.Raw, late.Thread.ResultTag.Raw, "queued sender: the clean error tag");
+            // thread.cpp:570-572 only empties the dead thread's own reply slot: "the caller is left waiting forever".
+            c.Equal(ThreadState.Receiving, client.Thread.State, "the caller is not woken");
+            c.Equal(IpcErr.None, client.Thread.Utcb.Error, "no error for the caller");
+            // A queued Irq_sender is rejected: unbound, and an edge IRQ stays pending (irq.cpp:796-863).
+            w.Root.Self.Utcb.SetMr(0, (ulong)IrqSenderOp.Detach);
+            c.Equal(-(long)L4Err.NoEnt, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.IrqSender, 1, 0))), "the IRQ is unbound (detach: -ENOENT)");
+            var other = w.NewTask("other");
+            var os = w.ProgramSys(other.Thread);
+            w.K.Start(other.Thread, [os.Next(os.Wait())]);
+            w.K.Run();
+            w.Check(w.Root.IrqBind(irq, other.ThreadSel, 0x42), "bind the IRQ to another thread");
+            w.K.Run();
+            c.Equal(0x42UL, other.Thread.ResultLabel, "the pending IRQ is delivered after the new bind");
         });
         yield return Case("ipc/map-item", "an object map item lands in the receiver's buffer; S is masked by the invoked cap; no buffer is MSGCUT", ["IPC-ITEM-1", "IPC-ITEM-2", "IPC-ITEM-3", "CAP-MAP-3"], c =>
         {

@@ -95,6 +95,13 @@ public sealed class IrqSender : KObject
 
     internal void Delivered() => Masked = true;
 
+    /// <summary>Its bound thread died while this IRQ was queued on it: unbound, and (edge-triggered) pending again (IPC-ABORT-1).</summary>
+    internal void ReceiverDied()
+    {
+        Target = null;
+        Pending = 1;
+    }
+
     private void Unmask()
     {
         Masked = false;

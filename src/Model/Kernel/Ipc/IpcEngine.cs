@@ -266,8 +266,9 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// A thread dies: its own IPC ends, its senders get SEABORTED and threads waiting to receive from it (its callers
-    /// among them) get REABORTED (IPC-ABORT-1).
+    /// A thread dies: its own IPC ends, its queued senders get SECANCELED (a failed send phase: clean error tag);
+    /// threads waiting to receive from it, its callers among them, are not woken; its own reply capability is emptied;
+    /// IRQs queued on it are unbound and stay pending (IPC-ABORT-1).
     /// </summary>
     internal void AbortIpcOf(Thread dead)
     {
@@ -276,11 +277,11 @@ public sealed partial class Kernel
         foreach (var s in dead.Senders.ToList())
         {
             dead.Senders.Remove(s);
-            Complete(s, InvokeResult.Ipc(IpcErr.SeAborted));
+            Complete(s, InvokeResult.Ipc(IpcErr.SeCanceled));
         }
-        foreach (var w in Objects.OfType<Thread>().Where(x => x.Ipc is { } o && o.Phase != IpcPhase.Sending && o.ReceiveFrom == dead).ToList())
-            Complete(w, InvokeResult.Ipc(IpcErr.ReAborted));
+        dead.ReplyTo = null;
         foreach (var th in Objects.OfType<Thread>().Where(x => x.ReplyTo == dead)) th.ReplyTo = null;
+        foreach (var irq in dead.PendingIrqs.ToList()) irq.ReceiverDied();
         dead.PendingIrqs.Clear();
     }
 
