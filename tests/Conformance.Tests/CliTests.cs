@@ -94,7 +94,7 @@ public class CliTests
     {
         var (code, o, _) = L4conf("prove");
         Assert.Equal(0, code);
-        Assert.Contains("6 passed, 0 failed", o);
+        Assert.Contains("8 passed, 0 failed", o);
     }
 
     [Fact]

@@ -512,7 +512,7 @@ public class TraceBufferTests
                   + "--- CR: line, SPACE: page, ESC: abort ---\r\x1b[K" + lines[2] + "\r\n"
                   + "\x1b[1m" + lines[3] + "\x1b[m\r\n-----------------\r\nConsole output:\r\n";
         var c = TraceBufferReader.Read(raw, "s.raw");
-        var plain = TraceBufferReader.Read("Trace buffer:\n" + string.Join('\n', lines[1..4]), "s.log");
+        var plain = TraceBufferReader.Read("Trace buffer:\n" + string.Join('\n', lines[1..4]) + "\n", "s.log");
         Assert.Equal(plain.Events.Select(Projection), c.Events.Select(Projection));
         Assert.Equal([5, 4, 3], c.Events.Select(e => e.Line));
     }
