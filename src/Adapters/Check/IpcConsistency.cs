@@ -64,8 +64,12 @@ public static class IpcConsistency
             if (r.Error != 0 && !KnownErrors.Contains(r.Error))
                 Fail("IPC-ERR-1", r, n, $"{who}: error 0x{r.Error:x} is not an L4_IPC_* code");
             Count("IPC-ERR-2");
-            if (tag.HasError != (r.Error != 0) || (r.Error != 0 && r.Tag != MsgTag.IpcError.Raw))
-                Fail("IPC-ERR-2", r, n, $"{who}: tag {tag} with error 0x{r.Error:x}: an IPC error is the tag [0,w=0,i=0,E] and only then");
+            // The error flag comes exactly with an error; a failed send phase (even code) answers the clean tag. A failed
+            // receive phase keeps the caller's or the sender's tag (odd code), which JDB shows as `E` as well.
+            if (tag.HasError != (r.Error != 0))
+                Fail("IPC-ERR-2", r, n, $"{who}: tag {tag} with error 0x{r.Error:x}: the tag has the error flag exactly when there is an error");
+            else if (r.Error != 0 && (r.Error & 1) == 0 && r.Tag != MsgTag.IpcError.Raw)
+                Fail("IPC-ERR-2", r, n, $"{who}: tag {tag} with send-phase error 0x{r.Error:x}: a failed send phase is the tag [0,w=0,i=0,E]");
             if (call == null) continue;                                // the call was before the buffer's start
             var flags = Flags(call) ?? SysFlags.None;
             bool hasSend = (flags & SysFlags.Send) != 0, hasRecv = (flags & SysFlags.Recv) != 0;

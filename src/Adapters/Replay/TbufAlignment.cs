@@ -84,7 +84,8 @@ public static class TbufAlignment
                 case (InvokeResultEvent a, InvokeResultEvent b):
                     if (a.Label != b.Label) Add("label", $"label 0x{a.Label:x} real, 0x{b.Label:x} model{Bits(a.Label, b.Label)}");
                     if (a.Error != b.Error) Add("error", $"error 0x{a.Error:x} real, 0x{b.Error:x} model");
-                    if (TagFlags(a.Tag) != TagFlags(b.Tag)) Add("tag-flags", $"tag flags 0x{TagFlags(a.Tag):x} real, 0x{TagFlags(b.Tag):x} model");
+                    // Behind JDB's `E` the other flags are not shown; the key already compared the error flag.
+                    if ((a.Tag & ErrorFlag) == 0 && TagFlags(a.Tag) != TagFlags(b.Tag)) Add("tag-flags", $"tag flags 0x{TagFlags(a.Tag):x} real, 0x{TagFlags(b.Tag):x} model");
                     Words(a.Mrs, b.Mrs, a.MrsComplete, Add);
                     break;
                 case (PageFault a, PageFault b):
@@ -271,6 +272,7 @@ public static class TbufAlignment
 
     private static long Label(long tag) => tag >> 16;
     private static long TagFlags(long tag) => tag & 0xf000;
+    private const long ErrorFlag = 0x8000;   // L4_MSGTAG_ERROR
 
     private static string TagText(long tag) =>
         $"[{(Label(tag) < 0 ? "-" + (-Label(tag)).ToString("x", CultureInfo.InvariantCulture) : Label(tag).ToString("x", CultureInfo.InvariantCulture))},w={tag & 0x3f},i={(tag >> 6) & 0x3f}]";
@@ -279,7 +281,9 @@ public static class TbufAlignment
     public static string Key(TraceEvent e) => e switch
     {
         Invoke i => HasSend(i.Op) ? $"ipc {i.Op} {TagText(i.Tag)}" : $"ipc {i.Op}",
-        InvokeResultEvent a => $"answ {TagText(a.Tag)}{(a.Error != 0 ? " err" : "")}",
+        // JDB prints only `E` for a tag with the error flag (tb_entry_output.cc formatter_ipc_res), whatever its label,
+        // words and items (a failed receive phase keeps the caller's tag, IPC-ERR-2), so an error answer is compared as `[E]`.
+        InvokeResultEvent a => (a.Tag & ErrorFlag) != 0 ? $"answ [E]{(a.Error != 0 ? " err" : "")}" : $"answ {TagText(a.Tag)}{(a.Error != 0 ? " err" : "")}",
         PageFault p => $"pf {((p.ErrorCode & 2) != 0 ? "w" : (p.ErrorCode & 0x10) != 0 ? "x" : "r")}",
         _ => "?",
     };

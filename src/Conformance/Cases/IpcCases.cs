@@ -169,7 +169,7 @@ public static class IpcCases
             w.Check(w.Root.DeleteObj(World.TaskCap, g2), "delete the unbound gate");
             c.Equal(IpcErr.NotExistent, other.Thread.Utcb.Error, "sender on the deleted gate: ENOT_EXISTENT");
         });
-        yield return Case("ipc/unbound-gate-call-waits-for-callee", "a call released by a gate's bind waits for the bound thread's reply only; the callee's death aborts it", ["IPC-GATE-3", "IPC-ABORT-1"], c =>
+        yield return Case("ipc/unbound-gate-call-waits-for-callee", "a call released by a gate's bind waits for the bound thread's reply only, even after the callee's death", ["IPC-GATE-3", "IPC-ABORT-1"], c =>
         {
             var w = new World();
             var server = w.NewTask("server");
@@ -192,7 +192,9 @@ public static class IpcCases
                 "a third thread cannot answer the call: the client is not waiting for it (SETIMEOUT)");
             c.Equal(ThreadState.Receiving, client.Thread.State, "still waiting for the callee");
             w.Check(w.Root.DeleteObj(World.TaskCap, server.ThreadSel), "delete the callee");
-            c.Equal(IpcErr.ReAborted, client.Thread.Utcb.Error, "the callee's death aborts the call: REABORTED");
+            // thread.cpp:570-572: the callee's death does not wake its caller (no Aborted: l4_error.cpp:19-20 is never set).
+            c.Equal(ThreadState.Receiving, client.Thread.State, "the callee's death leaves the caller waiting");
+            c.Equal(IpcErr.None, client.Thread.Utcb.Error, "no error");
         });
         yield return Case("ipc/reply-cap-single-use", "the implicit reply cap answers once; a second reply fails with ENOT_EXISTENT", ["IPC-REPLY-1", "IPC-REPLY-2"], c =>
         {
@@ -213,6 +215,97 @@ public static class IpcCases
             c.Equal(0L, client.Sys.Error(client.Thread.ResultTag), "the call got its reply");
             c.True(second.HasError, "second reply fails");
             c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "with ENOT_EXISTENT");
+        });
+        yield return Case("ipc/closed-wait-no-reply-cap", "a call taken by a closed wait installs no reply capability: the later reply is ENOT_EXISTENT and the caller keeps waiting", ["IPC-REPLY-1"], c =>
+        {
+            var (w, server, client) = Pair();
+            w.Check(w.Map(server.TaskSel, 0x30 << 12, CapRights.RWS, 0, client.ThreadSel), "client thread cap into server");
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            MsgTag received = default, replied = default;
+            IEnumerable<SyscallRequest> Srv()
+            {
+                yield return ss.Next(ss.Receive(0x30 << 12));            // closed wait on the client
+                received = server.Thread.ResultTag;
+                yield return ss.Next(ss.Reply(new MsgTag(0, 0, 0)));
+                replied = server.Thread.ResultTag;
+            }
+            w.K.Start(server.Thread, Srv());
+            w.K.Start(client.Thread, [cs.Next(cs.Call(0x30 << 12, new MsgTag(0x55, 0, 0)))]);
+            w.K.Run();
+            // thread-ipc.cpp:864-866: transfer_msg sets the reply cap only when the receiver was in an open wait
+            // (receiver.cpp:483-500 selects a reply slot only then); the empty slot's deref is ENOT_EXISTENT with the
+            // clean error tag (thread_object.cpp:46-60, syscalls.cpp:31-35).
+            c.Equal(new MsgTag(0x55, 0, 0).Raw, received.Raw, "the closed wait received the call");
+            c.Equal(new MsgTag(0, 0, 0, MsgTagFlags.Error).Raw, replied.Raw, "reply: the clean error tag");
+            c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "reply through the empty reply slot: ENOT_EXISTENT");
+            c.Equal(ThreadState.Receiving, client.Thread.State, "the caller still waits for a reply");
+        });
+        yield return Case("ipc/error-tag-by-phase", "a failed send phase answers the clean error tag; a failed receive phase the caller's input tag with the error flag; a receiver whose transfer failed the sender's tag and label with the error flag; RSI is kept", ["IPC-ERR-2"], c =>
+        {
+            // Receive phase of a call times out: commit_error(R_timeout, regs->tag()) keeps the input tag and sets only
+            // 0x8000 (thread-ipc.cpp:829-842, kobject_iface.cpp:76-81, l4_types.cpp:868-871); RSI is written only by
+            // from() (entry_frame-amd64.cpp:135-138), so it keeps what the caller passed.
+            {
+                var (w, server, client) = Pair();
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                var rcv1000 = (ulong)IpcTimeout.FromMicroseconds(1000).Raw;
+                MsgTag got = default;
+                IEnumerable<SyscallRequest> Cli()
+                {
+                    yield return cs.Next(cs.Call(0x30 << 12, new MsgTag(0x42, 2, 0), rcv1000, label: 0x770));
+                    got = client.Thread.ResultTag;
+                }
+                w.K.Start(server.Thread, [ss.Next(ss.Wait())]);       // receives the call, never replies
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                c.Equal((0x42L << 16) | 0x8000 | 2, got.Raw, "call, receive timeout: input tag | 0x8000");
+                c.Equal(IpcErr.ReTimeout, client.Thread.Utcb.Error, "RETIMEOUT");
+                c.Equal(0x770UL, client.Thread.ResultLabel, "RSI as passed");
+            }
+            // An open wait with a zero receive timeout and a tag: the same rule; a cancelled receive too.
+            {
+                var w = new World();
+                var p = w.NewTask();
+                var t = p.Sys.Ipc((ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Wait, new MsgTag(0x33, 1, 0, MsgTagFlags.Schedule), 0x5, RcvZero);
+                c.Equal((0x33L << 16) | 0xA000 | 1, t.Raw, "wait, zero receive timeout: input tag (Schedule kept) | 0x8000");
+                c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "RETIMEOUT");
+                c.Equal(0x5UL, p.Thread.ResultLabel, "RSI as passed");
+                var q = w.NewTask();
+                var qs = w.ProgramSys(q.Thread);
+                w.K.Start(q.Thread, [qs.Next(qs.Ipc((ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Wait, new MsgTag(0x21, 3, 0), 0x9))]);
+                w.K.Run();
+                w.Check(w.Root.ExRegs(q.ThreadSel, ulong.MaxValue, ulong.MaxValue, ExRegsFlags.Cancel), "cancel the waiter");
+                c.Equal((0x21L << 16) | 0x8000 | 3, q.Thread.ResultTag.Raw, "cancelled wait: input tag | 0x8000");
+                c.Equal(IpcErr.ReCanceled, q.Thread.Utcb.Error, "RECANCELED");
+                c.Equal(0x9UL, q.Thread.ResultLabel, "RSI as passed");
+            }
+            // A map item without a receive buffer: transfer_msg gives the receiver the sender's tag with the error flag
+            // and the sender's label (thread-ipc.cpp:859-862); the sender's failed send phase is the clean tag (694).
+            {
+                var (w, server, client) = Pair();
+                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                IEnumerable<SyscallRequest> Srv() { server.Thread.Utcb.SetBr(0, 0); yield return ss.Next(ss.Wait()); }
+                IEnumerable<SyscallRequest> Cli()
+                {
+                    client.Thread.Utcb.SetMr(0, 0x1);
+                    client.Thread.Utcb.SetMr(1, (ulong)ItemBits.Map);
+                    client.Thread.Utcb.SetMr(2, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                    yield return cs.Next(cs.Send(0x30 << 12, new MsgTag(0x77, 1, 1), label: 0xABC0));
+                }
+                w.K.Start(server.Thread, Srv());
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                c.Equal((0x77L << 16) | 0x8000 | 0x40 | 1, server.Thread.ResultTag.Raw, "receiver: the sender's tag | 0x8000");
+                c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
+                c.Equal(0xABC0UL, server.Thread.ResultLabel, "receiver: the sender's label");
+                c.Equal(MsgTag.IpcError.Raw, client.Thread.ResultTag.Raw, "sender: the clean error tag");
+                c.Equal(IpcErr.SeMsgCut, client.Thread.Utcb.Error, "sender: SEMSGCUT");
+                c.Equal(0xABC0UL, client.Thread.ResultLabel, "sender: RSI as passed");
+            }
         });
         yield return Case("ipc/explicit-reply-cap", "a wait with selector bit 10 stores the caller in that reply slot; a reply through it answers the caller", ["IPC-REPLY-3"], c =>
         {
@@ -248,7 +341,7 @@ public static class IpcCases
             c.Equal(IpcErr.ReCanceled, other.Thread.Utcb.Error, "receiver");
             c.True(server.Thread.SenderQueue.Count == 0, "removed from the server's sender queue");
         });
-        yield return Case("ipc/abort-on-deletion", "when a thread is deleted its queued senders get SEABORTED and its callers REABORTED", ["IPC-ABORT-1"], c =>
+        yield return Case("ipc/abort-on-deletion", "when a thread is deleted its queued senders get SECANCELED with the clean error tag, its callers keep waiting, and an IRQ queued on it becomes unbound and pending", ["IPC-ABORT-1"], c =>
         {
             var (w, server, client) = Pair();
             var cs = w.ProgramSys(client.Thread);
@@ -263,9 +356,27 @@ public static class IpcCases
             w.K.Run();
             c.Equal(ThreadState.Receiving, client.Thread.State, "client waits for its reply");
             c.Equal(ThreadState.Sending, late.Thread.State, "late sender queued");
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            w.Check(w.Root.IrqBind(irq, server.ThreadSel, 0x67768), "IRQ bound to the server");
+            w.Root.IrqTrigger(irq);                                  // the server sleeps: the IRQ queues on it
             w.Check(w.Root.DeleteObj(World.TaskCap, server.ThreadSel), "delete the server thread");
-            c.Equal(IpcErr.ReAborted, client.Thread.Utcb.Error, "caller");
-            c.Equal(IpcErr.SeAborted, late.Thread.Utcb.Error, "queued sender");
+            // do_kill (thread.cpp:578-586) dequeues each sender and calls ipc_receiver_aborted: error Canceled and
+            // Thread_transfer_failed (thread-ipc.cpp:143-156), so the send ends with the clean tag (689-695, 1350-1354).
+            c.Equal(IpcErr.SeCanceled, late.Thread.Utcb.Error, "queued sender: SECANCELED");
+            c.Equal(MsgTag.IpcError.Raw, late.Thread.ResultTag.Raw, "queued sender: the clean error tag");
+            // thread.cpp:570-572 only empties the dead thread's own reply slot: "the caller is left waiting forever".
+            c.Equal(ThreadState.Receiving, client.Thread.State, "the caller is not woken");
+            c.Equal(IpcErr.None, client.Thread.Utcb.Error, "no error for the caller");
+            // A queued Irq_sender is rejected: unbound, and an edge IRQ stays pending (irq.cpp:796-863).
+            w.Root.Self.Utcb.SetMr(0, (ulong)IrqSenderOp.Detach);
+            c.Equal(-(long)L4Err.NoEnt, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.IrqSender, 1, 0))), "the IRQ is unbound (detach: -ENOENT)");
+            var other = w.NewTask("other");
+            var os = w.ProgramSys(other.Thread);
+            w.K.Start(other.Thread, [os.Next(os.Wait())]);
+            w.K.Run();
+            w.Check(w.Root.IrqBind(irq, other.ThreadSel, 0x42), "bind the IRQ to another thread");
+            w.K.Run();
+            c.Equal(0x42UL, other.Thread.ResultLabel, "the pending IRQ is delivered after the new bind");
         });
         yield return Case("ipc/map-item", "an object map item lands in the receiver's buffer; S is masked by the invoked cap; no buffer is MSGCUT", ["IPC-ITEM-1", "IPC-ITEM-2", "IPC-ITEM-3", "CAP-MAP-3"], c =>
         {

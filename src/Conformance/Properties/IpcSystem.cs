@@ -2,6 +2,7 @@ using L4Conf.Conformance.Cases;
 using L4Conf.Model.Abi;
 using L4Conf.Model.Bindings;
 using L4Conf.Model.Kernel;
+using L4Conf.Model.Kernel.Ipc;
 using L4Conf.Model.Trace;
 using KThread = L4Conf.Model.Kernel.Thread;
 using ThreadState = L4Conf.Model.Kernel.ThreadState;
@@ -161,17 +162,23 @@ public sealed class IpcSystem
         {
             _w.K.Run(maxSteps: _p.DeleteAfterSteps);
             var victim = _t[d].Thread;
-            var waiting = _t.Select(x => x.Thread).Where(x => x != victim && x.Ipc is { } o && (o.SendTo == victim || o.ReceiveFrom == victim)).ToList();
+            var sending = _t.Select(x => x.Thread).Where(x => x != victim && x.Ipc is { Phase: IpcPhase.Sending } o && o.SendTo == victim).ToList();
+            var receiving = _t.Select(x => x.Thread).Where(x => x != victim && x.Ipc is { Phase: not IpcPhase.Sending } o && o.ReceiveFrom == victim).ToList();
             _w.Check(_w.Root.DeleteObj(World.TaskCap, _t[d].ThreadSel), "delete thread");
             if ((_check & IpcInvariant.DeletionWakes) != 0)
-                foreach (var x in waiting)
-                    if (x.Ipc != null || x.Utcb.Error is not (IpcErr.SeAborted or IpcErr.ReAborted))
-                        _violations.Add($"{x.Describe()} was blocked on the deleted t{d} and is {(x.Ipc != null ? "still blocked" : $"woken with 0x{(ulong)x.Utcb.Error:x}")}, expected SEABORTED/REABORTED");
+            {
+                foreach (var x in sending)
+                    if (x.Ipc != null || x.Utcb.Error != IpcErr.SeCanceled || x.ResultTag != MsgTag.IpcError)
+                        _violations.Add($"{x.Describe()} was queued to send to the deleted t{d} and is {(x.Ipc != null ? "still blocked" : $"woken with 0x{(ulong)x.Utcb.Error:x}, tag {x.ResultTag}")}, expected SECANCELED with the clean error tag");
+                foreach (var x in receiving)
+                    if (x.Ipc == null)
+                        _violations.Add($"{x.Describe()} waited to receive from the deleted t{d} and was woken with 0x{(ulong)x.Utcb.Error:x}; a thread's deletion wakes no receiver");
+            }
         }
         _w.K.Run(maxSteps: 200_000);
         if ((_check & IpcInvariant.DeletionWakes) != 0)
-            foreach (var x in _t.Select(t => t.Thread).Where(t => t.State != ThreadState.Dead && t.Ipc is { } o && (o.SendTo is KThread { State: ThreadState.Dead } || o.ReceiveFrom is KThread { State: ThreadState.Dead })))
-                _violations.Add($"{x.Describe()} is still blocked on a dead thread");
+            foreach (var x in _t.Select(t => t.Thread).Where(t => t.State != ThreadState.Dead && t.Ipc is { Phase: IpcPhase.Sending } o && o.SendTo is KThread { State: ThreadState.Dead }))
+                _violations.Add($"{x.Describe()} is still queued to send to a dead thread");
         Account(firstEvent);
         if ((_check & IpcInvariant.NoLossNoDup) != 0)
         {

@@ -29,7 +29,7 @@ public static class PropertyCases
             ["SAFE-6", "IPC-LABEL-1", "IPC-LABEL-2"], IpcInvariant.LabelIntegrity);
         yield return IpcProperty("prop/ipc-reply-once", "reply capabilities are single use: no call is answered twice, no reply without a call",
             ["SAFE-7", "IPC-REPLY-1", "IPC-REPLY-2"], IpcInvariant.ReplyOnce);
-        yield return IpcProperty("prop/ipc-deletion-wakes", "deleting a thread wakes everything blocked on it with SEABORTED/REABORTED",
+        yield return IpcProperty("prop/ipc-deletion-wakes", "deleting a thread wakes its queued senders with SECANCELED and the clean error tag; receivers waiting for it are not woken",
             ["SAFE-8", "IPC-ABORT-1"], IpcInvariant.DeletionWakes);
         yield return Case("prop/never-throws", "random register values on three threads always get a real answer, never an exception or a hang",
             ["SAFE-9"], c => Run(c, "prop/never-throws",

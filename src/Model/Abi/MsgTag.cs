@@ -26,6 +26,8 @@ public readonly record struct MsgTag(long Raw)
 
     /// <summary>The tag the kernel returns for an IPC error: label 0, no words, error flag.</summary>
     public static MsgTag IpcError => new(0, 0, 0, MsgTagFlags.Error);
+    /// <summary>This tag with the error flag set and everything else kept (the kernel's commit_error on a given tag).</summary>
+    public MsgTag WithError() => new(Raw | (long)MsgTagFlags.Error);
     /// <summary>Kobject_iface::commit_result(label, words, items).</summary>
     public static MsgTag Result(long label, int words = 0, int items = 0) => new(label, words, items);
 

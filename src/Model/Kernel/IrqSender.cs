@@ -34,7 +34,7 @@ public sealed class IrqSender : KObject
                 {
                     // Unmask; with a receive phase the caller then waits for this IRQ (l4_irq_receive, IRQ-UNMASK-1).
                     Unmask();
-                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts) : InvokeResult.Ok();
+                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts, inv.Tag) : InvokeResult.Ok();
                 }
                 return InvokeResult.Err(L4Err.NoSys);
             case (long)Protocol.IrqSender:
@@ -94,6 +94,13 @@ public sealed class IrqSender : KObject
     }
 
     internal void Delivered() => Masked = true;
+
+    /// <summary>Its bound thread died while this IRQ was queued on it: unbound, and (edge-triggered) pending again (IPC-ABORT-1).</summary>
+    internal void ReceiverDied()
+    {
+        Target = null;
+        Pending = 1;
+    }
 
     private void Unmask()
     {

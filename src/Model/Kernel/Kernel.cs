@@ -79,6 +79,7 @@ public sealed partial class Kernel
         if (Trace.Enabled && recordInvoke)
             Trace.Add(new Invoke(caller.DbgId, rdx, tag.Raw, rsi, r8, caller.Utcb.W.AsSpan(0, Math.Min(tag.Words, Utcb.MrCount)).ToArray())
                 { Op = OpName(sel.Op), Dest = DestOf(caller, sel), TimeUs = Clock });
+        caller.EntryLabel = rsi;
         var r = Dispatch(caller, sel, tag, rsi, r8);
         if (r.IsBlocked) return false;
         SetResult(caller, r, r.Label ?? 0);
@@ -87,16 +88,18 @@ public sealed partial class Kernel
 
     /// <summary>
     /// A finished system call's results: the tag (RAX), the error TCR, the label (RSI: the result's, else
-    /// <paramref name="label"/>, 0 on an error), and the trace's answer. Every completion, at once or later, comes here.
+    /// <paramref name="label"/>; on an error the result's, else RSI as the caller passed it, since only a message
+    /// transfer writes RSI: IPC-ERR-2), and the trace's answer. Every completion, at once or later, comes here.
     /// </summary>
     internal void SetResult(Thread t, InvokeResult r, ulong label)
     {
         t.Utcb.Error = r.Error;
         t.ResultTag = r.Tag;
-        t.ResultLabel = r.Error != IpcErr.None ? 0 : r.Label ?? label;
-        if (Trace.Enabled)
+        t.ResultLabel = r.Label ?? (r.Error != IpcErr.None ? t.EntryLabel : label);
+        // JDB logs an `answ` at the end of a system call only: the end of a kernel-made page-fault or exception IPC has none.
+        if (Trace.Enabled && t.KernelIpc is not (KernelIpcKind.PageFault or KernelIpcKind.Exception))
             Trace.Add(new InvokeResultEvent(t.DbgId, r.Tag.Raw, (ulong)r.Error,
-                t.Utcb.W.AsSpan(0, Math.Min(r.Tag.Words, Utcb.MrCount)).ToArray(), r.NotModelled) { Label = t.ResultLabel, TimeUs = Clock });
+                t.Utcb.W.AsSpan(0, r.Tag.HasError ? 0 : Math.Min(r.Tag.Words, Utcb.MrCount)).ToArray(), r.NotModelled) { Label = t.ResultLabel, TimeUs = Clock });
     }
 
     /// <summary>The object a call addresses, as JDB's DID= shows it: the reply partner, the caller itself, or the slot's object.</summary>
@@ -135,7 +138,7 @@ public sealed partial class Kernel
         }
 
         // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object).
-        if ((sel.Op & SysFlags.Send) == 0) return ReceiveOnly(caller, sel, target, r8);
+        if ((sel.Op & SysFlags.Send) == 0) return ReceiveOnly(caller, sel, target, r8, tag);
 
         var inv = new Invocation
         {

@@ -44,7 +44,7 @@ public sealed class Semaphore : KObject
                 if (inv.Mr(0) != (ulong)SemaphoreOp.Down) return InvokeResult.Err(L4Err.NoSys);
                 if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);                // SEM-DOWN-1
                 // Down waits on the semaphore with the receive timeout (SEM-DOWN-2).
-                return Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts);
+                return Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts, inv.Tag);
             default:
                 return InvokeResult.Err(L4Err.BadProto);
         }

@@ -40,6 +40,8 @@ public sealed class Thread : KObject
     /// <summary>Result registers of the last completed system call: RAX (tag) and RSI (label).</summary>
     public MsgTag ResultTag { get; internal set; }
     public ulong ResultLabel { get; internal set; }
+    /// <summary>RSI as the thread's current system call passed it: what an error leaves in RSI (IPC-ERR-2).</summary>
+    public ulong EntryLabel { get; internal set; }
     /// <summary>The user program the scheduler runs on this thread (a sequence of system calls).</summary>
     public IEnumerator<SyscallRequest>? Program { get; internal set; }
     /// <summary>Machine code this thread executes (registers, address space, CPU), when it is not driven by a program.</summary>

@@ -101,14 +101,25 @@ public sealed partial class Kernel
                 sender.Ipc = null;
                 var err = TransferTo(sop, me, op);
                 ResumeSender(sop, err);
-                return err == IpcErr.None ? InvokeResult.Received(me) : InvokeResult.Ipc((IpcErr)((ulong)err | 1));
+                return err == IpcErr.None ? InvokeResult.Received(me) : TransferFailed(me, err);
             }
         }
         var rto = IpcTimeout.Rcv(op.Timeouts);
-        if (rto.IsZero) return InvokeResult.Ipc(IpcErr.ReTimeout);                                 // IPC-TO-3
+        if (rto.IsZero) return ReceiveFailed(op, IpcErr.ReTimeout);                                // IPC-TO-3
         if (op.ReceiveFrom is Semaphore s2) s2.Waiters.AddLast(me);
         return Block(op, phase, rto);
     }
+
+    /// <summary>
+    /// A receive phase that ended without a message (timeout, cancel): the caller's own tag with the error flag, RSI
+    /// as passed (IPC-ERR-2). A semaphore down answers the clean error tag instead (its own commit_error).
+    /// </summary>
+    private static InvokeResult ReceiveFailed(IpcOperation op, IpcErr e) =>
+        op.ReceiveFrom is Semaphore ? InvokeResult.Ipc(e) : new InvokeResult(op.Tag.WithError(), e);
+
+    /// <summary>A receiver whose transfer failed: the sender's tag with the error flag and the sender's label (IPC-ERR-2).</summary>
+    private static InvokeResult TransferFailed(Thread receiver, IpcErr sendErr) =>
+        new(receiver.ResultTag.WithError(), (IpcErr)((ulong)sendErr | 1)) { Label = receiver.ResultLabel };
 
     /// <summary>A sender whose message was taken: done if send-only, else now waiting for the reply.</summary>
     private void ResumeSender(IpcOperation sop, IpcErr err)
@@ -127,13 +138,13 @@ public sealed partial class Kernel
         if (rop.ReceiveFrom is Semaphore rs) rs.Waiters.Remove(receiver);
         receiver.Ipc = null;
         var err = TransferTo(op, receiver, rop);
-        Complete(receiver, err == IpcErr.None ? InvokeResult.Received(receiver) : InvokeResult.Ipc((IpcErr)((ulong)err | 1)));
+        Complete(receiver, err == IpcErr.None ? InvokeResult.Received(receiver) : TransferFailed(receiver, err));
         return err;
     }
 
     /// <summary>
     /// Copies the message from the sender's UTCB into the receiver's, maps typed items, sets the receiver's label and
-    /// reply capability. Returns the send-phase error (the receiver gets the same code with the receive bit).
+    /// reply capability (a call received by an open wait). Returns the send-phase error (the receiver gets the same code with the receive bit).
     /// </summary>
     private IpcErr TransferTo(IpcOperation op, Thread receiver, IpcOperation rop)
     {
@@ -143,7 +154,8 @@ public sealed partial class Kernel
         // Any message from the callee to its caller uses up the caller's reply capability (IPC-REPLY-2).
         if (from.ReplyTo == receiver) from.ReplyTo = null;
         ForgetExplicitReply(from.Task, receiver);
-        if (err == IpcErr.None && op.IsCall)
+        // Only a call taken by an open wait leaves a reply capability: a closed wait selected no reply slot (IPC-REPLY-1).
+        if (err == IpcErr.None && op.IsCall && rop.ReceiveFrom == null)
         {
             if (rop.ExplicitReplySlot is { } slot && receiver.Task != null)
                 receiver.Task.ReplyCaps[slot] = (from, op.SendRights);
@@ -200,11 +212,11 @@ public sealed partial class Kernel
     }
 
     /// <summary>A receive-only system call: open wait, or closed wait on a thread, an IRQ, a semaphore, or oneself (sleep).</summary>
-    internal InvokeResult ReceiveOnly(Thread me, CapSelector sel, KObject target, ulong r8)
+    internal InvokeResult ReceiveOnly(Thread me, CapSelector sel, KObject target, ulong r8, MsgTag tag)
     {
         var op = new IpcOperation
         {
-            Caller = me, Selector = sel, Tag = default, Timeouts = r8, HasRecv = true,
+            Caller = me, Selector = sel, Tag = tag, Timeouts = r8, HasRecv = true,
             ReceiveFrom = IsOpenWait(sel.Op) ? null : target,
             ExplicitReplySlot = sel.ExplicitReply ? sel.Index : null,
         };
@@ -220,12 +232,15 @@ public sealed partial class Kernel
         if (t.State != ThreadState.Dead) MakeReady(t);
     }
 
-    /// <summary>A deadline passed: the send phase gets SETIMEOUT, the receive phase RETIMEOUT (IPC-TO-1).</summary>
+    /// <summary>
+    /// A deadline passed: the send phase gets SETIMEOUT with the clean error tag, the receive phase RETIMEOUT with the
+    /// caller's tag | error flag (IPC-TO-1, IPC-ERR-2).
+    /// </summary>
     internal void Expire(Thread t)
     {
         if (t.Ipc is not { } op) return;
         Unlink(t, op);
-        Complete(t, InvokeResult.Ipc(op.Phase == IpcPhase.Sending ? IpcErr.SeTimeout : IpcErr.ReTimeout));
+        Complete(t, op.Phase == IpcPhase.Sending ? InvokeResult.Ipc(IpcErr.SeTimeout) : ReceiveFailed(op, IpcErr.ReTimeout));
     }
 
     /// <summary>ex_regs CANCEL: an ongoing IPC ends with SECANCELED or RECANCELED (IPC-CANCEL-1).</summary>
@@ -233,7 +248,7 @@ public sealed partial class Kernel
     {
         if (t.Ipc is not { Phase: not IpcPhase.None } op) return;
         Unlink(t, op);
-        Complete(t, InvokeResult.Ipc(op.Phase == IpcPhase.Sending ? IpcErr.SeCanceled : IpcErr.ReCanceled));
+        Complete(t, op.Phase == IpcPhase.Sending ? InvokeResult.Ipc(IpcErr.SeCanceled) : ReceiveFailed(op, IpcErr.ReCanceled));
     }
 
     /// <summary>Removes a blocked thread from whatever queue its IPC put it in.</summary>
@@ -251,8 +266,9 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// A thread dies: its own IPC ends, its senders get SEABORTED and threads waiting to receive from it (its callers
-    /// among them) get REABORTED (IPC-ABORT-1).
+    /// A thread dies: its own IPC ends, its queued senders get SECANCELED (a failed send phase: clean error tag);
+    /// threads waiting to receive from it, its callers among them, are not woken; its own reply capability is emptied;
+    /// IRQs queued on it are unbound and stay pending (IPC-ABORT-1).
     /// </summary>
     internal void AbortIpcOf(Thread dead)
     {
@@ -261,11 +277,11 @@ public sealed partial class Kernel
         foreach (var s in dead.Senders.ToList())
         {
             dead.Senders.Remove(s);
-            Complete(s, InvokeResult.Ipc(IpcErr.SeAborted));
+            Complete(s, InvokeResult.Ipc(IpcErr.SeCanceled));
         }
-        foreach (var w in Objects.OfType<Thread>().Where(x => x.Ipc is { } o && o.Phase != IpcPhase.Sending && o.ReceiveFrom == dead).ToList())
-            Complete(w, InvokeResult.Ipc(IpcErr.ReAborted));
+        dead.ReplyTo = null;
         foreach (var th in Objects.OfType<Thread>().Where(x => x.ReplyTo == dead)) th.ReplyTo = null;
+        foreach (var irq in dead.PendingIrqs.ToList()) irq.ReceiverDied();
         dead.PendingIrqs.Clear();
     }
 
