@@ -93,16 +93,6 @@ public static partial class ModelRules
     [GeneratedRegex(@"\{([A-Za-z0-9_'-]+)\}")]
     private static partial Regex Placeholder();
 
-    /// <summary>A slot attribute byte in Ned's letters (r w s d, n = weak) with the object rights in hex.</summary>
-    public static string Letters(byte b)
-    {
-        var s = new StringBuilder();
-        if ((b & 4) != 0) s.Append('r');
-        if ((b & 1) != 0) s.Append('w');
-        if ((b & 2) != 0) s.Append('s');
-        if ((b & 8) != 0) s.Append('d');
-        if ((b & 0x10) == 0) s.Append('n');
-        if ((b & 0xe0) != 0) s.Append("+" + (b & 0xe0).ToString("x", CultureInfo.InvariantCulture));
-        return s.Length == 0 ? "-" : s.ToString();
-    }
+    /// <summary>A slot attribute byte in Ned's letters (the pictures' form), "-" for no bit at all.</summary>
+    public static string Letters(byte b) => Adapters.Pictures.CapGraphDot.Letters(b) is { Length: > 0 } l ? l : "-";
 }
