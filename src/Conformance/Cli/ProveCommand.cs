@@ -12,9 +12,8 @@ public static class ProveCommand
     {
         var timeout = new Option<int>("--timeout-ms") { Description = "Per-query solver timeout in milliseconds", DefaultValueFactory = _ => 10_000 };
         var filter = new Option<string?>("--filter") { Description = "Substring of obligation ids to run" };
-        var seed = new Option<int>("--seed") { Description = "Seed of the samples that tie each rule to the model's", DefaultValueFactory = _ => 20261121 };
         var mutant = new Option<string?>("--mutant") { Description = "Check the rules against a deliberately broken kernel rule" };
-        var cmd = new Command("prove", "Discharge the proof obligations (SMT-LIB2, QF_BV) with Z3") { timeout, filter, seed, mutant };
+        var cmd = new Command("prove", "Discharge the proof obligations (SMT-LIB2, QF_BV) with Z3") { timeout, filter, mutant };
         cmd.SetAction(pr => InputErrors.Guard(() =>
         {
             if (pr.GetValue(timeout) is var ms and (<= 0 or > 3_600_000)) { Console.Error.WriteLine($"l4conf: --timeout-ms {ms}: must be 1 to 3600000 milliseconds"); return 2; }
@@ -40,8 +39,7 @@ public static class ProveCommand
             {
                 var r = ProofRunner.Run([obls[i]], to)[0];
                 var stale = r.Error == null ? ModelRules.In(written[i], config).Select(rule => ModelRules.Equivalence(written[i], rule, to)).OfType<string>().ToList() : [];
-                var agree = r.Error == null ? RuleAgreement.Check(written[i], config, pr.GetValue(seed), to) : null;
-                bool ok = r.Discharged && stale.Count == 0 && agree == null;
+                bool ok = r.Discharged && stale.Count == 0;
                 if (!ok) failed++;
                 Console.WriteLine($"{(ok ? "proved " : "FAILED ")} {r.Obligation.Id,-12} {r.Status.ToString().ToLowerInvariant(),-7} {r.Elapsed.TotalMilliseconds,7:0.0} ms  {r.Obligation.Title}  [{string.Join(", ", r.Obligation.Clauses)}]");
                 if (r.Error != null) Console.WriteLine("         " + r.Error);
@@ -51,7 +49,6 @@ public static class ProveCommand
                     Console.WriteLine("         solver model:\n" + string.Join("\n", r.Counterexample.Split('\n').Select(l => "           " + l)));
                 }
                 foreach (var s in stale) Console.WriteLine("         " + s);
-                if (agree != null) Console.WriteLine("         " + agree);
             }
             Console.WriteLine($"{written.Count - failed} passed, {failed} failed");
             if (written.Count == 0) { Console.Error.WriteLine($"l4conf: --filter '{pr.GetValue(filter)}' matches no obligation"); return 2; }
