@@ -117,7 +117,7 @@ public sealed class Thread : KObject
         {
             ThreadOp.Control => Control(inv),
             ThreadOp.ExRegs => ExRegs(inv),
-            ThreadOp.Switch => Kernel.ThreadSwitch(inv.Caller, this, inv.Utcb),
+            ThreadOp.Switch => Kernel.ThreadSwitch(inv.Caller, this),
             ThreadOp.Stats => Stats(inv),
             ThreadOp.PfTrampControl => Kernel.PfTrampControl(this, inv),
             ThreadOp.RegisterDeleteIrq => RegisterDeleteIrq(inv),
