@@ -32,6 +32,32 @@ public static class InvocationCases
             c.Equal(new MsgTag((long)Protocol.Log, 3, 0, MsgTagFlags.Schedule).Raw, tag.Raw, "returned tag");
             c.Equal("hi\n", w.K.Console.ToString(), "console output");
         });
+        yield return Case("invoke/send-only-negative-label", "a send-only call answered with a negative label (no error flag) returns the input tag; Task's -EBADPROTO and a thread op's -EMSGTOOSHORT are written anyway", ["INV-3"], c =>
+        {
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            // kobject_helper.cpp:56-75: only a tag with 0x8000 or a receive phase reaches RAX; commit_result(-ENOSYS) has no 0x8000.
+            u.SetMr(0, 0x77);
+            var schedTag = new MsgTag((long)Protocol.Scheduler, 1, 0);
+            c.Equal(schedTag.Raw, w.Root.Send(World.SchedCap, schedTag).Raw, "send-only scheduler op 0x77 (scheduler.cpp:192 -ENOSYS, not written)");
+            c.Equal(0x77UL, u.Mr(0), "MR0 keeps the caller's opcode");
+            // task.cpp:994-1004: -ENOSYS is written only with a receive phase or the error flag.
+            u.SetMr(0, 0x77);
+            var taskTag = new MsgTag((long)Protocol.Task, 1, 0);
+            c.Equal(taskTag.Raw, w.Root.Send(World.TaskCap, taskTag).Raw, "send-only task op 0x77");
+            // thread_object.cpp:165-203 with thread-ia32-64.cpp:170-171: -ENOSYS, not written.
+            u.SetMr(0, 0x77);
+            var thrTag = new MsgTag((long)Protocol.Thread, 1, 0);
+            c.Equal(thrTag.Raw, w.Root.Send(World.ThreadCap, thrTag).Raw, "send-only thread op 0x77");
+            // task.cpp:972-975: a wrong protocol on a Task is written whatever the op bits.
+            u.SetMr(0, 0);
+            c.Equal(-(long)L4Err.BadProto, w.Root.Send(World.TaskCap, new MsgTag(0x4000, 1, 0)).Label, "send-only wrong protocol on the task");
+            // thread_object.cpp:157-160: a thread op without words is written whatever the op bits.
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Send(World.ThreadCap, new MsgTag((long)Protocol.Thread, 0, 0)).Label, "send-only thread op without words");
+            // scheduler.cpp:184 (check_basics, kobject_rpc.h:56-63): -EBADPROTO by commit_result, so not written either.
+            var badSched = new MsgTag(0x4000, 1, 0);
+            c.Equal(badSched.Raw, w.Root.Send(World.SchedCap, badSched).Raw, "send-only wrong protocol on the scheduler");
+        });
         yield return Case("invoke/bad-protocol", "a wrong protocol label is -EBADPROTO for Task, Factory, Scheduler, Log, Irq, Semaphore", ["INV-4"], c =>
         {
             var w = new World();

@@ -67,7 +67,7 @@ public static class ThreadCases
             c.Equal(-22L, w.Root.Error(w.Root.ExRegs(unbound, 0x4000, 0x8000)), "thread not bound to a task");
             c.Equal(ThreadState.Dead, ((Model.Kernel.Thread)w.Obj(unbound)).State, "unbound thread stays dead");
         });
-        yield return Case("thread/switch", "switch runs a ready target at once, even of lower priority, and reports the caller's slice left otherwise", ["THR-4"], c =>
+        yield return Case("thread/switch", "switch runs a ready target at once, even of lower priority, and answers label 0 with no words", ["THR-4"], c =>
         {
             var w = new World();
             var a = w.NewTask(); var b = w.NewTask();
@@ -95,56 +95,115 @@ public static class ThreadCases
             w.K.Start(b.Thread, B());
             w.K.Run();
             c.Equal("a a:switch b b b a", string.Join(' ', log), "b runs on the switch until its program ends, then a again");
-            c.Equal(new MsgTag(0, 1, 0).Raw, results[0].Tag.Raw, "switch to a ready thread: 1 word");
-            c.Equal(0UL, results[0].Mr0, "MR0 = 0: the slice counts as used up");
+            // thread_object.cpp:695-705: commit_result(0), the UTCB is not written.
+            c.Equal(new MsgTag(0, 0, 0).Raw, results[0].Tag.Raw, "switch to a ready thread: no words");
+            c.Equal((ulong)ThreadOp.Switch, results[0].Mr0, "MR0 keeps the opcode");
 
             var u = w.Boot.RootThread.Utcb;
             c.Equal(new MsgTag(0, 0, 0).Raw, w.Root.ThreadSwitch((ulong)SelectorLayout.InvalidCap).Raw, "switch to oneself: empty tag");
             var root = w.Boot.RootThread;
             ulong dead = w.Create((long)Protocol.Thread);
             var t2 = w.Root.ThreadSwitch(dead);
-            c.Equal(new MsgTag(0, 1, 0).Raw, t2.Raw, "switch to a thread that is not ready (dead): 1 word");
-            c.Equal(root.SliceLeft, u.Mr(0), "MR0 = the caller's time left in its slice");
-            c.True(u.Mr(0) > 0 && u.Mr(0) <= root.Quantum, $"time left {u.Mr(0)} µs within the quantum {root.Quantum} µs");
+            c.Equal(new MsgTag(0, 0, 0).Raw, t2.Raw, "switch to a thread that is not ready (dead): no words");
+            c.Equal((ulong)ThreadOp.Switch, u.Mr(0), "MR0 keeps the opcode");
+            c.True(root.State == ThreadState.Ready, "the caller stays ready");
             c.True(w.K.SwitchedTo == null, "no switch to a thread that is not ready");
         });
-        yield return Case("thread/switch-preempted", "a thread of higher priority than the switch target that wakes ends the switch", ["THR-4"], c =>
+        yield return Case("thread/switch-on-callers-context", "switch answers label 0 with no words and MR0 untouched; the target runs on the caller's priority and slice", ["THR-4"], c =>
         {
             var w = new World();
-            var a = w.NewTask(); var b = w.NewTask(); var r = w.NewTask();
-            w.Check(w.Root.RunThread(World.SchedCap, a.ThreadSel, 5), "a at priority 5");
-            w.Check(w.Root.RunThread(World.SchedCap, r.ThreadSel, 4), "r at priority 4");
-            w.Check(w.Root.RunThread(World.SchedCap, b.ThreadSel, 2), "b at priority 2");
-            ulong bInA = w.FreeSlot(), rInB = w.FreeSlot();
+            var a = w.NewTask(); var b = w.NewTask();
+            w.Check(w.Root.RunThread(World.SchedCap, a.ThreadSel, 5, quantum: 10), "a at priority 5, slice 10 µs");
+            w.Check(w.Root.RunThread(World.SchedCap, b.ThreadSel, 2), "b at priority 2, default slice");
+            ulong bInA = w.FreeSlot();
             w.Check(w.Map(a.TaskSel, bInA, CapRights.RW, 0, b.ThreadSel), "b's thread cap in a");
-            w.Check(w.Map(b.TaskSel, rInB, CapRights.RW, 0, r.ThreadSel), "r's thread cap in b");
-            foreach (var t in new[] { a, b, r }) w.Check(w.Map(t.TaskSel, World.SchedCap, CapRights.RWS, 0, World.SchedCap), "scheduler cap");
+            foreach (var t in new[] { a, b }) w.Check(w.Map(t.TaskSel, World.SchedCap, CapRights.RWS, 0, World.SchedCap), "scheduler cap");
             var log = new List<string>();
+            var results = new List<(MsgTag Tag, ulong Mr0)>();
+            ulong bSlice = 0;
             IEnumerable<SyscallRequest> A()
             {
                 var s = w.ProgramSys(a.Thread);
+                log.Add("a"); yield return s.Next(s.SchedInfo(World.SchedCap));
                 log.Add("a:switch"); yield return s.Next(s.ThreadSwitch(bInA));
+                results.Add((a.Thread.ResultTag, a.Thread.Utcb.Mr(0)));
                 log.Add("a"); yield return s.Next(s.SchedInfo(World.SchedCap));
             }
             IEnumerable<SyscallRequest> B()
             {
                 var s = w.ProgramSys(b.Thread);
-                log.Add("b:send"); yield return s.Next(s.Send(rInB, new MsgTag(0, 0, 0)));
-                for (int i = 0; i < 2; i++) { log.Add("b"); yield return s.Next(s.SchedInfo(World.SchedCap)); }
+                for (int i = 0; i < 20; i++)
+                {
+                    if (i == 1) bSlice = b.Thread.SliceLeft;
+                    log.Add("b"); yield return s.Next(s.SchedInfo(World.SchedCap));
+                }
             }
-            IEnumerable<SyscallRequest> R()
-            {
-                var s = w.ProgramSys(r.Thread);
-                log.Add("r:wait"); yield return s.Next(s.Wait());
-                log.Add("r"); yield return s.Next(s.SchedInfo(World.SchedCap));
-            }
-            w.K.Start(r.Thread, R());
-            w.K.Run();
             w.K.Start(a.Thread, A());
             w.K.Start(b.Thread, B());
             w.K.Run();
-            c.Equal("r:wait a:switch b:send a r b b", string.Join(' ', log),
-                "r (4) wakes above b (2): the switch ends and the highest ready thread, a (5), runs");
+            // thread_object.cpp:695-705: commit_result(0) in every case: label 0, no words; the UTCB is not written.
+            c.Equal(0L, results[0].Tag.Raw, "switch to a ready thread: tag [0,w=0,i=0]");
+            c.Equal((ulong)ThreadOp.Switch, results[0].Mr0, "MR0 keeps the opcode");
+            // context.cpp:1147-1226: the ready queue's current scheduling context stays a's, so b is charged to a's slice
+            // (10 µs: a's two calls, then b's calls of 1 µs each until it runs out, the model's clock) and b's own is untouched.
+            c.Equal("a a:switch " + string.Join(' ', Enumerable.Repeat("b", 8)) + " a " + string.Join(' ', Enumerable.Repeat("b", 12)),
+                string.Join(' ', log), "b runs on a's slice; when it ends a's priority 5 picks a again");
+            c.Equal(b.Thread.Quantum, bSlice, "b's own slice is not used while it runs on a's");
+
+            var u = w.Boot.RootThread.Utcb;
+            ulong dead = w.Create((long)Protocol.Thread);
+            c.Equal(0L, w.Root.ThreadSwitch(dead).Raw, "switch to a thread that is not ready: tag [0,w=0,i=0]");
+            c.Equal((ulong)ThreadOp.Switch, u.Mr(0), "MR0 keeps the opcode");
+            u.SetMr(0, (ulong)ThreadOp.Switch);
+            var tag = new MsgTag((long)Protocol.Thread, 1, 0);
+            c.Equal(tag.Raw, w.Root.Send(dead, tag).Raw, "send-only switch returns the input tag (INV-3)");
+        });
+        yield return Case("thread/switch-preempted", "a thread that wakes during a switch preempts it only if neither the caller's nor the target's priority is above its own", ["THR-4"], c =>
+        {
+            // Ready_queue::deblock (sched_context.cpp:120-148): the woken thread does not preempt when the current
+            // scheduling context (the caller's, context.cpp:1147-1226) or the running thread's dominates it.
+            string Run(int rPrio)
+            {
+                var w = new World();
+                var a = w.NewTask(); var b = w.NewTask(); var r = w.NewTask();
+                w.Check(w.Root.RunThread(World.SchedCap, a.ThreadSel, 5), "a at priority 5");
+                w.Check(w.Root.RunThread(World.SchedCap, r.ThreadSel, rPrio), $"r at priority {rPrio}");
+                w.Check(w.Root.RunThread(World.SchedCap, b.ThreadSel, 2), "b at priority 2");
+                ulong bInA = w.FreeSlot(), rInB = w.FreeSlot();
+                w.Check(w.Map(a.TaskSel, bInA, CapRights.RW, 0, b.ThreadSel), "b's thread cap in a");
+                w.Check(w.Map(b.TaskSel, rInB, CapRights.RW, 0, r.ThreadSel), "r's thread cap in b");
+                foreach (var t in new[] { a, b, r }) w.Check(w.Map(t.TaskSel, World.SchedCap, CapRights.RWS, 0, World.SchedCap), "scheduler cap");
+                var log = new List<string>();
+                IEnumerable<SyscallRequest> A()
+                {
+                    var s = w.ProgramSys(a.Thread);
+                    log.Add("a:switch"); yield return s.Next(s.ThreadSwitch(bInA));
+                    log.Add("a"); yield return s.Next(s.SchedInfo(World.SchedCap));
+                }
+                IEnumerable<SyscallRequest> B()
+                {
+                    var s = w.ProgramSys(b.Thread);
+                    // The Schedule flag: no time-slice donation to r (thread-ipc.cpp:755-774), r is only woken.
+                    log.Add("b:send"); yield return s.Next(s.Send(rInB, new MsgTag(0, 0, 0, MsgTagFlags.Schedule)));
+                    for (int i = 0; i < 2; i++) { log.Add("b"); yield return s.Next(s.SchedInfo(World.SchedCap)); }
+                }
+                IEnumerable<SyscallRequest> R()
+                {
+                    var s = w.ProgramSys(r.Thread);
+                    log.Add("r:wait"); yield return s.Next(s.Wait());
+                    log.Add("r"); yield return s.Next(s.SchedInfo(World.SchedCap));
+                }
+                w.K.Start(r.Thread, R());
+                w.K.Run();
+                w.K.Start(a.Thread, A());
+                w.K.Start(b.Thread, B());
+                w.K.Run();
+                return string.Join(' ', log);
+            }
+            c.Equal("r:wait a:switch b:send b b a r", Run(4),
+                "r (4) wakes below a (5), whose context b runs on: b keeps running, then a, then r");
+            c.Equal("r:wait a:switch b:send r a b b", Run(6),
+                "r (6) wakes above a (5) and b (2): the switch ends, r runs, then a, then b");
         });
         yield return Case("thread/stats", "stats returns the consumed CPU time of the thread, in µs of the model's clock", ["THR-5"], c =>
         {

@@ -61,6 +61,11 @@ public readonly record struct InvokeResult(MsgTag Tag, IpcErr Error = IpcErr.Non
 {
     public ulong? Label { get; init; }
     public bool IsBlocked { get; init; }
+    /// <summary>
+    /// The object writes this answer to the caller whatever the op bits (Task's -EBADPROTO, a thread op's
+    /// -EMSGTOOSHORT: INV-3), not only with a receive phase or the error flag.
+    /// </summary>
+    public bool WrittenAlways { get; init; }
 
     public static InvokeResult Ok(int words = 0, int items = 0) => new(MsgTag.Result(0, words, items));
     public static InvokeResult Value(long label, int words = 0) => new(MsgTag.Result(label, words));
@@ -72,5 +77,6 @@ public readonly record struct InvokeResult(MsgTag Tag, IpcErr Error = IpcErr.Non
     public static InvokeResult Received(Thread t) => new(t.ResultTag) { Label = t.ResultLabel };
     /// <summary>A path later issues model (memory, exceptions); reported, never silently answered.</summary>
     public static InvokeResult Unmodelled(string what) => new(MsgTag.IpcError, IpcErr.NotExistent, what);
-    public bool IsError => Error != IpcErr.None || Tag.Label < 0;
+    /// <summary>The answer reaches a send-only caller: it has the error flag 0x8000 (a negative label alone does not), or it is always written (INV-3).</summary>
+    public bool ReachesSendOnly => Tag.HasError || WrittenAlways;
 }

@@ -148,8 +148,10 @@ public sealed partial class Kernel
         var result = target.Invoke(inv);
         if (result.IsBlocked) return result;
 
-        // Kobject_h: the result tag goes back only with a receive phase or on error (INV-3).
-        if (result.NotModelled == null && !inv.HasRecv && !result.IsError)
+        // Kobject_h: the result tag goes back only with a receive phase or with the error flag 0x8000; a negative
+        // label alone (commit_result(-E...)) is no error flag. Task's -EBADPROTO and a thread op's -EMSGTOOSHORT are
+        // written whatever the op bits (INV-3).
+        if (result.NotModelled == null && !inv.HasRecv && !result.ReachesSendOnly)
             return new InvokeResult(tag);
         return result;
     }

@@ -39,7 +39,8 @@ public class Task : KObject
 
     public override InvokeResult Invoke(Invocation inv)
     {
-        if (inv.Tag.Label != (long)Protocol.Task) return InvokeResult.Err(L4Err.BadProto);   // KOBJ-PROTO-1
+        // KOBJ-PROTO-1; written even to a send-only caller (INV-3, task.cpp:972-975)
+        if (inv.Tag.Label != (long)Protocol.Task) return InvokeResult.Err(L4Err.BadProto) with { WrittenAlways = true };
         return (TaskOp)inv.Mr(0) switch
         {
             TaskOp.Map => Map(inv),

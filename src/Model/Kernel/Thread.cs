@@ -111,12 +111,13 @@ public sealed class Thread : KObject
         // Any other label is plain IPC to the thread, delivering the sender's RSI as label (IPC-LABEL-2).
         if (inv.Tag.Label != (long)Protocol.Thread)
             return Kernel.SendIpc(inv, this);
-        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
+        // Written even to a send-only caller (INV-3, thread_object.cpp:157-160).
+        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort) with { WrittenAlways = true };
         return (ThreadOp)(inv.Mr(0) & 0xFFFF) switch
         {
             ThreadOp.Control => Control(inv),
             ThreadOp.ExRegs => ExRegs(inv),
-            ThreadOp.Switch => Kernel.ThreadSwitch(inv.Caller, this, inv.Utcb),
+            ThreadOp.Switch => Kernel.ThreadSwitch(inv.Caller, this),
             ThreadOp.Stats => Stats(inv),
             ThreadOp.PfTrampControl => Kernel.PfTrampControl(this, inv),
             ThreadOp.RegisterDeleteIrq => RegisterDeleteIrq(inv),

@@ -34,7 +34,8 @@ public sealed partial class Kernel
             t.Machine = null;
             return;
         }
-        long budget = Math.Min((long)Math.Min(t.SliceLeft, 10UL) * InstructionsPerUs, m.Budget - m.Retired);
+        var owner = SliceOwner(t);                                    // a switch target uses the switcher's slice (THR-4)
+        long budget = Math.Min((long)Math.Min(owner.SliceLeft, 10UL) * InstructionsPerUs, m.Budget - m.Retired);
         var stop = m.Cpu(m.Regs, m.Memory, budget);
         m.Retired += stop.Retired;
         _insnRemainder += stop.Retired;
@@ -42,7 +43,7 @@ public sealed partial class Kernel
         _insnRemainder %= InstructionsPerUs;
         Clock += us;
         t.CpuTime += us;
-        t.SliceLeft = t.SliceLeft > us ? t.SliceLeft - us : 0;
+        owner.SliceLeft = owner.SliceLeft > us ? owner.SliceLeft - us : 0;
         switch (stop.Kind)
         {
             case StopKind.Budget:
@@ -56,7 +57,7 @@ public sealed partial class Kernel
                 TakeTrap(t, stop.Trap, stop.Detail);
                 break;
         }
-        if (t.SliceLeft == 0) EndSlice(t);
+        if (owner.SliceLeft == 0) EndSlice(owner);
     }
 
     /// <summary>A trap of a machine thread: a page fault goes to the trampoline or the pager, anything else to the exception handler.</summary>

@@ -41,12 +41,15 @@ public sealed partial class Kernel
         if (was) Ready.Enqueue(t);
     }
 
-    /// <summary>A thread whose time slice ran out goes to the end of its priority's queue and loses a switch it ran on.</summary>
+    /// <summary>
+    /// A thread whose time slice ran out goes to the end of its priority's queue; a switch running on that slice ends
+    /// (THR-4: the target runs on the caller's scheduling context).
+    /// </summary>
     private void EndSlice(Thread t)
     {
         t.SliceLeft = t.Quantum;
         if (Ready.Contains(t)) { Ready.Remove(t); Ready.Enqueue(t); }
-        if (t == _switchedTo) _switchedTo = null;
+        if (t == _switchedFrom || t == _switchedTo) EndSwitch();
     }
 
     /// <summary>Runs until <paramref name="until"/> holds, nothing can run any more, or the step limit.</summary>
@@ -94,8 +97,9 @@ public sealed partial class Kernel
                 // PF-tramp::resume/reflect from modelled handler code: the handler is done, the thread continues as saved.
                 if (next.PfTrampReturn != null && next.Machine != null) LeaveModelledCode(next);
             }
-            if (next.SliceLeft <= SyscallCostUs) EndSlice(next);   // round robin
-            else next.SliceLeft -= SyscallCostUs;
+            var owner = SliceOwner(next);                          // a switch target uses the switcher's slice
+            if (owner.SliceLeft <= SyscallCostUs) EndSlice(owner);   // round robin
+            else owner.SliceLeft -= SyscallCostUs;
         }
     }
 
