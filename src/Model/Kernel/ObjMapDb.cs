@@ -180,15 +180,12 @@ public sealed partial class Kernel
         if (fp.Type != FpageType.Obj && !fp.IsAllSpaces) return;
         if (((ulong)mask & (ulong)UnmapMask.AllSpaces) == 0) return;
         bool delete = ((ulong)mask & 0x4000_0000) != 0;
-        IEnumerable<CapEntry> targets;
-        if (fp.IsAllSpaces) targets = task.Space.Entries.ToList();
-        else
-        {
-            int order = Math.Min(fp.Order, 16);
-            ulong size = 1UL << order, b = fp.CapIndex & ~(size - 1);
-            targets = task.Space.Entries.Where(e => e.Index >= b && e.Index - b < size).ToList();
-        }
-        byte rights = fp.IsAllSpaces ? (byte)0xF : fp.Rights;
+        // The range is the fpage's own order (63 for all-spaces) with the index masked to it, clipped to the space;
+        // the rights are the fpage's own, all-spaces included (l4_fpage_all() has rights 0 and revokes nothing).
+        int order = Math.Min(fp.Order, 63);
+        ulong size = 1UL << order, b = fp.CapIndex & ~(size - 1);
+        var targets = task.Space.Entries.Where(e => e.Index >= b && e.Index - b < size).ToList();
+        byte rights = fp.Rights;
         foreach (var e in targets)
         {
             if (task.Space[e.Index] != e) continue;             // already gone through an earlier destruction

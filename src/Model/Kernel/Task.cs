@@ -138,7 +138,7 @@ public class Task : KObject
     /// <summary>A deleted task empties its space with the full mask (delete semantics for D slots) and kills its threads (CAP-LIFE-3).</summary>
     protected internal override void OnDestroy()
     {
-        Kernel.UnmapObjects(this, Fpage.All, UnmapMask.KernelFull);
+        Kernel.UnmapObjects(this, new Fpage(Fpage.All.Raw | 0xF), UnmapMask.KernelFull);   // all-spaces with FULL rights
         Kernel.UnmapMemory(this, Fpage.Memory(0, 47, MemRights.RWX), UnmapMask.AllSpaces);
         foreach (var t in Threads.ToList()) t.Kill();
         Quota?.Free((ulong)Space.Pages.Count * (ulong)ObjectSpace.PageSize);
