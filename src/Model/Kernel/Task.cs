@@ -67,7 +67,8 @@ public class Task : KObject
         if (fp.Type == FpageType.Memory)
             return Kernel.MapMemory(src, fp, this, ctl & ~0xFFFUL, grant, (byte)(ctl & 0xF0)).MapFailed
                 ? InvokeResult.Ipc(IpcErr.SeMapFailed) : InvokeResult.Ok();                   // MEM-MAP-1
-        var r = Kernel.MapObjects(src, fp, this, ctl >> 12, (byte)(ctl & 0xF0), grant, mask);
+        // The receive window is all_spaces(): order 63 from index 0 (task.cpp:754-756).
+        var r = Kernel.MapObjects(src, fp, this, ctl >> 12, (byte)(ctl & 0xF0), grant, mask, rcvBase: 0, rcvOrder: 63);
         return r.MapFailed ? InvokeResult.Ipc(IpcErr.SeMapFailed) : InvokeResult.Ok();       // TASK-MAP-4
     }
 
