@@ -1,5 +1,7 @@
 using L4Conf.Conformance.Suite;
 using L4Conf.Model.Abi;
+using L4Conf.Model.Bindings;
+using L4Conf.Model.Kernel;
 using static L4Conf.Conformance.Cases.CaseSets;
 
 namespace L4Conf.Conformance.Cases;
@@ -80,6 +82,50 @@ public static class InvocationCases
             c.Equal(-(long)L4Err.NoSys, w.Root.Error(w.Root.Call(World.SchedCap, new MsgTag((long)Protocol.Scheduler, 1, 0))), "scheduler op 0x77");
             w.Boot.RootThread.Utcb.SetMr(0, 0x77);
             c.Equal(-(long)L4Err.NoSys, w.Root.Error(w.Root.Call(World.ThreadCap, new MsgTag((long)Protocol.Thread, 1, 0))), "thread op 0x77");
+        });
+        yield return Case("invoke/cap-arg-slot-rights", "a capability argument carries its slot's W/S, not the item's fpage rights; a non-object item is IPC error 0x08",
+            ["GATE-2", "FAC-GATE-1", "ICU-1", "IRQ-1", "SCHED-2", "THR-1"], c =>
+        {
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            // Ko::deref takes the rights from lookup_local, i.e. the slot's own (fiasco kobject_rpc.h:106,
+            // obj_space_phys_util.cpp:378-379); the fpage's rights bits are never read.
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            ulong irqRw = w.FreeSlot();
+            w.Check(w.Map(World.TaskCap, irqRw, CapRights.RW, 0, irq), "irq cap with RW");
+            u.SetMr(0, (ulong)IcuOp.Bind); u.SetMr(1, 0);
+            u.SetMr(2, (ulong)ItemBits.Map); u.SetMr(3, Fpage.Obj(irqRw, 0, CapRights.R).Raw);
+            c.Equal(0L, w.Root.Error(w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Irq, 2, 1))), "Vlog ICU bind, item rights R, slot RW");
+            ulong g = w.Create(0);
+            void GateBind(Fpage item) { u.SetMr(0, (ulong)IpcGateOp.Bind); u.SetMr(1, 0x10); u.SetMr(2, (ulong)ItemBits.Map); u.SetMr(3, item.Raw); }
+            GateBind(Fpage.Obj(World.ThreadCap, 0, CapRights.R));
+            c.Equal(0L, w.Root.Error(w.Root.Call(g, new MsgTag((long)Protocol.Kobject, 2, 1))), "gate bind, thread item rights R, slot with S");
+            // A non-object item: commit_error(Overflow) in the send phase (kobject_rpc.h:99-104), L4_IPC_SEMSGCUT.
+            GateBind(Fpage.Memory(0x1000_0000, 12, MemRights.RW));
+            var t = w.Root.Call(g, new MsgTag((long)Protocol.Kobject, 2, 1));
+            c.True(t.HasError, "gate bind with a memory item: error flag");
+            c.Equal(IpcErr.SeMsgCut, u.Error, "gate bind with a memory item: L4_IPC_SEMSGCUT");
+            // The gate factory checks is_objpage itself and answers -EINVAL (ipc_gate.cpp:529-531).
+            var memItem = new SendItem((ulong)ItemBits.Map, Fpage.Memory(0x1000_0000, 12, MemRights.RW));
+            c.Equal(-22L, w.Root.Error(w.Root.FactoryCreateItems(World.FactoryCap, 0, w.FreeSlot(), [L4Sys.Umword(0x10)], [memItem])),
+                "gate factory with a memory item");
+            // The gate factory's thread S is the slot's too (ipc_gate.cpp:533-535).
+            var rItem = new SendItem((ulong)ItemBits.Map, Fpage.Obj(World.ThreadCap, 0, CapRights.R));
+            c.Equal(0L, w.Root.Error(w.Root.FactoryCreateItems(World.FactoryCap, 0, w.FreeSlot(), [L4Sys.Umword(0x10)], [rItem])),
+                "gate factory, thread item rights R, slot with S");
+            // Thread control's task item (thread_object.cpp:466-480): with the slot's S the R-only item passes the S
+            // check and the already bound thread is refused by bind ("unbind first", -EINVAL); a memory item is SEMSGCUT.
+            void Control(Fpage item)
+            {
+                u.SetMr(0, (ulong)ThreadOp.Control | (ulong)ThreadCtlFlags.BindTask);
+                for (int i = 1; i < 6; i++) u.SetMr(i, 0);
+                u.SetMr(6, (ulong)ItemBits.Map); u.SetMr(7, item.Raw);
+            }
+            Control(Fpage.Obj(World.TaskCap, 0, CapRights.R));
+            c.Equal(-22L, w.Root.Error(w.Root.Call(World.ThreadCap, new MsgTag((long)Protocol.Thread, 6, 1))), "control bind, task item rights R, slot with S");
+            Control(Fpage.Memory(0x1000_0000, 12, MemRights.RW));
+            t = w.Root.Call(World.ThreadCap, new MsgTag((long)Protocol.Thread, 6, 1));
+            c.True(t.HasError && u.Error == IpcErr.SeMsgCut, "control bind with a memory item: L4_IPC_SEMSGCUT");
         });
         yield return Case("invoke/trace-records-every-step", "every system call and every slot change appears in the trace, in order", ["TRACE-1"], c =>
         {

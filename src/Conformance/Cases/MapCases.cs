@@ -116,6 +116,22 @@ public static class MapCases
             w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(8 << 12, 2, CapRights.RWS), (0x50UL << 12) | 8), "map 8..11 (only 10 occupied)");
             c.Equal("-,-,Jdb,-", string.Join(",", Enumerable.Range(0x50, 4).Select(i => child.Task.Space[(ulong)i]?.Object.JdbType ?? "-")), "slots 0x50..0x53");
         });
+        yield return Case("map/hotspot-beyond-space", "Task::map's window is order 63: a hot spot at or beyond slot 65536 maps nothing, no error, the warning", ["CAP-MAP-6", "MAP-WARN-1"], c =>
+        {
+            var w = new World();
+            var child = w.NewTask();
+            // Task::map receives into all_spaces() (order 63, fiasco task.cpp:754-756); free_constraint adds the hot
+            // spot's low 63 bits (map_util.cpp:296-310), so 0x10030 stays 0x10030 and the loop stops at the space end
+            // (map_util.cpp:555-558): nothing is inserted at 0x30, the answer is 0 and the kernel warns.
+            int before = w.K.Console.Length, slots = child.Task.Space.Entries.Count();
+            var t = w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(World.LogCap, 0, CapRights.RWS), (0x10030UL << 12) | 8);
+            c.Equal(0L, w.Root.Error(t), "answer");
+            c.True(child.Task.Space[0x30] == null, "the child's slot 0x30 stays empty");
+            c.Equal(slots, child.Task.Space.Entries.Count(), "the child's slot count");
+            string want = $"\n\x1b[31mKERNEL\x1b[m: Warning: nothing mapped: (Obj_space) from [0x{w.Boot.Root.Address + Kernel.SpaceOffset:x}]: " +
+                $"{5:x16} size: 0000000000000001 to [0x{child.Task.Address + Kernel.SpaceOffset:x}]\n";
+            c.Equal(want, w.K.Console.ToString()[before..], "the warning");
+        });
         yield return Case("map/grant-moves", "grant moves the capability: the source slot is emptied", ["CAP-GRANT-1"], c =>
         {
             var w = new World();

@@ -54,6 +54,20 @@ public static class UnmapCases
             w.Check(w.Root.TaskUnmap(World.TaskCap, Fpage.Obj(sem, 0, CapRights.W | CapRights.D), UnmapMask.AllSpaces), "revoke W and D from root's");
             c.Equal((byte)0xF6, (byte)w.Boot.Root.Space[sem >> 12]!.Attr, "root keeps R, S, counted and object rights");
         });
+        yield return Case("unmap/all-spaces-fpage-own-rights", "an all-spaces fpage revokes only its own rights bits; l4_fpage_all() (rights 0) revokes nothing", ["CAP-UNMAP-4"], c =>
+        {
+            var (w, child, _, obj) = Setup();
+            // l4_fpage_all() = 0xFC0: type special, order 63, rights 0 (l4re __l4_fpage.h:739-742); the kernel uses
+            // fp.rights() for every fpage (fiasco map_util-objs.cpp:61-63), so nothing is revoked.
+            w.Check(w.Root.TaskUnmap(child.TaskSel, Fpage.All, UnmapMask.AllSpaces), "unmap l4_fpage_all()");
+            c.Equal(1L, w.Root.CapValid(child.TaskSel, 0x20 << 12).Label, "cap_valid(child, 0x20) after l4_fpage_all()");
+            c.Equal((byte)0x17, (byte)child.Task.Space[0x20]!.Attr, "the child's RWS counted slot is unchanged");
+            c.True(obj.Alive && obj.RefCnt == 2, "object alive, ref_cnt unchanged");
+            // The same fpage with S (raw 0xFC2) takes S from every slot of the child and keeps the slots.
+            w.Check(w.Root.TaskUnmap(child.TaskSel, new Fpage(0xFC2), UnmapMask.AllSpaces), "unmap all-spaces with S");
+            c.Equal((byte)0x15, (byte)child.Task.Space[0x20]!.Attr, "RW + counted remain");
+            c.Equal(1L, w.Root.CapValid(child.TaskSel, 0x21 << 12).Label, "the weak slot remains");
+        });
         yield return Case("unmap/delete-with-d", "DELETE_OBJ with D destroys the object and every cap to it in every task", ["CAP-UNMAP-5", "CAP-LIFE-2"], c =>
         {
             var (w, child, sem, obj) = Setup();

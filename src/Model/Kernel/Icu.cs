@@ -21,7 +21,7 @@ public sealed class Icu(Kernel k) : KObject(k, 0x80)
         {
             case IcuOp.Bind:
             {
-                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender irq) return InvokeResult.Err(L4Err.Inval);
+                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender irq) return inv.CapArgError(0);
                 if ((arg.Rights & CapRights.W) == 0) return InvokeResult.Err(L4Err.Perm);          // ICU-BIND-1
                 ulong pin = inv.Mr(1) & ~(ulong)KernelLimits.IcuFlagMsi;
                 if (pin >= (ulong)cfg.IcuLines) return InvokeResult.Err(L4Err.Inval);

@@ -30,8 +30,9 @@ public sealed class Invocation
         i < Tag.Items ? new SendItem(Mr(Tag.Words + 2 * i), new Fpage(Mr(Tag.Words + 2 * i + 1))) : null;
 
     /// <summary>
-    /// A capability argument passed as a typed item (kernel RPC cap argument): the caller's slot it names,
-    /// with rights cut to those of the item's flexpage. Null if the item is missing, void or not an object.
+    /// A capability argument passed as a typed item (kernel RPC cap argument, Ko::deref): the caller's slot it names,
+    /// with that slot's own W/S (the item's fpage rights are not used). Null if the item is missing, void, not an
+    /// object fpage or names an empty slot; <see cref="CapArgError"/> then gives the answer.
     /// </summary>
     public (CapEntry Entry, CapRights Rights)? CapArg(int item)
     {
@@ -39,8 +40,15 @@ public sealed class Invocation
         if (it is not { IsVoid: false } si || si.Fpage.Type != FpageType.Obj) return null;
         var e = Space.Space[si.Fpage.CapIndex];
         if (e == null) return null;
-        return (e, e.Attr & (CapRights)(si.Fpage.Rights | (byte)CapRights.R));
+        return (e, e.UserRights);
     }
+
+    /// <summary>
+    /// Ko::deref's answer for an unusable cap argument: a non-void item that is not an object fpage is the send-phase
+    /// IPC error L4_IPC_SEMSGCUT; a missing or void item, an empty slot or the wrong object type is -EINVAL.
+    /// </summary>
+    public InvokeResult CapArgError(int item) =>
+        Item(item) is { IsVoid: false } si && si.Fpage.Type != FpageType.Obj ? InvokeResult.Ipc(IpcErr.SeMsgCut) : InvokeResult.Err(L4Err.Inval);
 }
 
 /// <summary>A typed send item: control word (hot spot, attributes, grant bit, map bit) and flexpage.</summary>

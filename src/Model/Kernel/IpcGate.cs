@@ -52,7 +52,7 @@ public sealed class IpcGate : KObject
         if (inv.Tag.Words < 2) return InvokeResult.Err(L4Err.MsgTooShort);
         ulong label = inv.Mr(1);
         if ((label & 3) != 0) return InvokeResult.Err(L4Err.Inval);
-        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return InvokeResult.Err(L4Err.Inval);
+        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return inv.CapArgError(0);
         if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
         GateLabel = label;
         BoundThread = t;

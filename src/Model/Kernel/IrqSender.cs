@@ -58,7 +58,7 @@ public sealed class IrqSender : KObject
     {
         if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);
         if (inv.Tag.Words < 2) return InvokeResult.Err(L4Err.Inval);
-        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return InvokeResult.Err(L4Err.Inval);
+        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return inv.CapArgError(0);
         if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
         Target = t;
         BindLabel = inv.Mr(1);

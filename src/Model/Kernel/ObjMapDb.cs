@@ -87,11 +87,13 @@ public sealed partial class Kernel
     /// fpage size (abi-facts §3.2). <paramref name="mask"/> carries the S bit of the transfer cap (CAP-MAP-3).
     /// </summary>
     public MapOutcome MapObjects(Task src, Fpage fp, Task dst, ulong hotSpot, byte itemAttr, bool grant, CapRights mask,
-        ulong rcvBase = 0, int rcvOrder = 16)
+        ulong rcvBase = 0, int rcvOrder = 63)
     {
         if (fp.Type != FpageType.Obj) return new(false, 0);
-        // Object space orders are slot counts, clipped to the 2^16 slots of a space (abi-facts §3.1, §3.2).
-        var (srcBase, dstBase, count) = Fpage.Place(fp.CapIndex, Math.Min(fp.Order, 16), rcvBase, Math.Min(rcvOrder, 16), hotSpot);
+        // Object space orders are slot counts, up to 63 (get_order_from_fp); they are not clipped to the 2^16 slots of
+        // a space: the placement uses the real orders and the loop below stops at the space end, so a destination at
+        // or beyond slot 65536 maps nothing (CAP-MAP-6).
+        var (srcBase, dstBase, count) = Fpage.Place(fp.CapIndex, Math.Min(fp.Order, 63), rcvBase, Math.Min(rcvOrder, 63), hotSpot);
         int mapped = 0;
         bool found = false;
         for (ulong i = 0; i < count; i++)
@@ -180,15 +182,12 @@ public sealed partial class Kernel
         if (fp.Type != FpageType.Obj && !fp.IsAllSpaces) return;
         if (((ulong)mask & (ulong)UnmapMask.AllSpaces) == 0) return;
         bool delete = ((ulong)mask & 0x4000_0000) != 0;
-        IEnumerable<CapEntry> targets;
-        if (fp.IsAllSpaces) targets = task.Space.Entries.ToList();
-        else
-        {
-            int order = Math.Min(fp.Order, 16);
-            ulong size = 1UL << order, b = fp.CapIndex & ~(size - 1);
-            targets = task.Space.Entries.Where(e => e.Index >= b && e.Index - b < size).ToList();
-        }
-        byte rights = fp.IsAllSpaces ? (byte)0xF : fp.Rights;
+        // The range is the fpage's own order (63 for all-spaces) with the index masked to it, clipped to the space;
+        // the rights are the fpage's own, all-spaces included (l4_fpage_all() has rights 0 and revokes nothing).
+        int order = Math.Min(fp.Order, 63);
+        ulong size = 1UL << order, b = fp.CapIndex & ~(size - 1);
+        var targets = task.Space.Entries.Where(e => e.Index >= b && e.Index - b < size).ToList();
+        byte rights = fp.Rights;
         foreach (var e in targets)
         {
             if (task.Space[e.Index] != e) continue;             // already gone through an earlier destruction

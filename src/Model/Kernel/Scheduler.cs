@@ -54,7 +54,7 @@ public sealed class Scheduler(Kernel k) : KObject(k, 0x80)
     private InvokeResult RunThread(Invocation inv)
     {
         if (inv.Tag.Words < 5) return InvokeResult.Err(L4Err.Inval);
-        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return InvokeResult.Err(L4Err.Inval);
+        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return inv.CapArgError(0);
         long prio = inv.SMr(3);
         if (prio >= 0)
         {
@@ -90,7 +90,7 @@ internal static class OnePinIcu
                 inv.Utcb.SetMr(2, 0);
                 return InvokeResult.Ok(3);
             case IcuOp.Bind:
-                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender) return InvokeResult.Err(L4Err.Inval);
+                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender) return inv.CapArgError(0);
                 return (arg.Rights & CapRights.W) == 0 ? InvokeResult.Err(L4Err.Perm) : InvokeResult.Ok();
             case IcuOp.Unbind or IcuOp.Unmask or IcuOp.Mask or IcuOp.SetMode:
                 return InvokeResult.Ok();

@@ -68,7 +68,8 @@ public class Task : KObject
         if (fp.Type == FpageType.Memory)
             return Kernel.MapMemory(src, fp, this, ctl & ~0xFFFUL, grant, (byte)(ctl & 0xF0)).MapFailed
                 ? InvokeResult.Ipc(IpcErr.SeMapFailed) : InvokeResult.Ok();                   // MEM-MAP-1
-        var r = Kernel.MapObjects(src, fp, this, ctl >> 12, (byte)(ctl & 0xF0), grant, mask);
+        // The receive window is all_spaces(): order 63 from index 0 (task.cpp:754-756).
+        var r = Kernel.MapObjects(src, fp, this, ctl >> 12, (byte)(ctl & 0xF0), grant, mask, rcvBase: 0, rcvOrder: 63);
         return r.MapFailed ? InvokeResult.Ipc(IpcErr.SeMapFailed) : InvokeResult.Ok();       // TASK-MAP-4
     }
 
@@ -139,7 +140,7 @@ public class Task : KObject
     /// <summary>A deleted task empties its space with the full mask (delete semantics for D slots) and kills its threads (CAP-LIFE-3).</summary>
     protected internal override void OnDestroy()
     {
-        Kernel.UnmapObjects(this, Fpage.All, UnmapMask.KernelFull);
+        Kernel.UnmapObjects(this, new Fpage(Fpage.All.Raw | 0xF), UnmapMask.KernelFull);   // all-spaces with FULL rights
         Kernel.UnmapMemory(this, Fpage.Memory(0, 47, MemRights.RWX), UnmapMask.AllSpaces);
         foreach (var t in Threads.ToList()) t.Kill();
         Quota?.Free((ulong)Space.Pages.Count * (ulong)ObjectSpace.PageSize);

@@ -135,7 +135,7 @@ public sealed class Thread : KObject
         ulong utcb = 0;
         if (flags.HasFlag(ThreadCtlFlags.BindTask))
         {
-            if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Task t) return InvokeResult.Err(L4Err.Inval);
+            if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Task t) return inv.CapArgError(0);
             if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
             if (Task != null) return InvokeResult.Err(L4Err.Inval);             // "unbind first"
             utcb = inv.Mr(5);
@@ -182,7 +182,7 @@ public sealed class Thread : KObject
     /// </summary>
     private InvokeResult RegisterDeleteIrq(Invocation inv)
     {
-        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender irq) return InvokeResult.Err(L4Err.Inval);
+        if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender irq) return inv.CapArgError(0);
         if ((arg.Rights & CapRights.W) == 0) return InvokeResult.Err(L4Err.Perm);
         if (DeleteIrq is { Alive: true }) return InvokeResult.Err(L4Err.Busy);
         DeleteIrq = irq;
