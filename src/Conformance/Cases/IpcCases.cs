@@ -15,6 +15,24 @@ public static class IpcCases
     private const ulong SndZero = 0x0400_0000, RcvZero = 0x0000_0400;
 
     /// <summary>Two tasks: a server and a client; the client holds the server's thread cap at 0x30 (RWS) and a gate at 0x31.</summary>
+    /// <summary>
+    /// The client (holding the Log at C:0x40) sends what <paramref name="send"/> prepares to a server waiting with no
+    /// receive buffer; returns after the kernel has run both.
+    /// </summary>
+    private static (World W, UserTask Server, UserTask Client) MapItemToAnUnbufferedReceiver(Func<Utcb, L4Sys, MsgTag> send)
+    {
+        var (w, server, client) = Pair();
+        w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+        var ss = w.ProgramSys(server.Thread);
+        var cs = w.ProgramSys(client.Thread);
+        IEnumerable<SyscallRequest> Srv() { server.Thread.Utcb.SetBr(0, 0); yield return ss.Next(ss.Wait()); }
+        IEnumerable<SyscallRequest> Cli() { yield return cs.Next(send(client.Thread.Utcb, cs)); }
+        w.K.Start(server.Thread, Srv());
+        w.K.Start(client.Thread, Cli());
+        w.K.Run();
+        return (w, server, client);
+    }
+
     private static (World W, UserTask Server, UserTask Client) Pair(ulong gateLabel = 0x42d420, CapRights gateRights = CapRights.RW)
     {
         var w = new World();
@@ -284,21 +302,13 @@ public static class IpcCases
             // A map item without a receive buffer: transfer_msg gives the receiver the sender's tag with the error flag
             // and the sender's label (thread-ipc.cpp:859-862); the sender's failed send phase is the clean tag (694).
             {
-                var (w, server, client) = Pair();
-                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
-                var ss = w.ProgramSys(server.Thread);
-                var cs = w.ProgramSys(client.Thread);
-                IEnumerable<SyscallRequest> Srv() { server.Thread.Utcb.SetBr(0, 0); yield return ss.Next(ss.Wait()); }
-                IEnumerable<SyscallRequest> Cli()
+                var (_, server, client) = MapItemToAnUnbufferedReceiver((u, cs) =>
                 {
-                    client.Thread.Utcb.SetMr(0, 0x1);
-                    client.Thread.Utcb.SetMr(1, (ulong)ItemBits.Map);
-                    client.Thread.Utcb.SetMr(2, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
-                    yield return cs.Next(cs.Send(0x30 << 12, new MsgTag(0x77, 1, 1), label: 0xABC0));
-                }
-                w.K.Start(server.Thread, Srv());
-                w.K.Start(client.Thread, Cli());
-                w.K.Run();
+                    u.SetMr(0, 0x1);
+                    u.SetMr(1, (ulong)ItemBits.Map);
+                    u.SetMr(2, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                    return cs.Send(0x30 << 12, new MsgTag(0x77, 1, 1), label: 0xABC0);
+                });
                 c.Equal((0x77L << 16) | 0x8000 | 0x40 | 1, server.Thread.ResultTag.Raw, "receiver: the sender's tag | 0x8000");
                 c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
                 c.Equal(0xABC0UL, server.Thread.ResultLabel, "receiver: the sender's label");
@@ -407,20 +417,12 @@ public static class IpcCases
                 c.Equal(0x38UL, server.Thread.Utcb.Mr(1) & 0xFFF, "return item: obj fpage type, map bit, mapped");
             }
             {
-                var (w, server, client) = Pair();
-                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
-                var ss = w.ProgramSys(server.Thread);
-                var cs = w.ProgramSys(client.Thread);
-                IEnumerable<SyscallRequest> Srv() { server.Thread.Utcb.SetBr(0, 0); yield return ss.Next(ss.Wait()); }
-                IEnumerable<SyscallRequest> Cli()
+                var (_, server, client) = MapItemToAnUnbufferedReceiver((u, cs) =>
                 {
-                    client.Thread.Utcb.SetMr(0, (ulong)ItemBits.Map);
-                    client.Thread.Utcb.SetMr(1, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
-                    yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 1)));
-                }
-                w.K.Start(server.Thread, Srv());
-                w.K.Start(client.Thread, Cli());
-                w.K.Run();
+                    u.SetMr(0, (ulong)ItemBits.Map);
+                    u.SetMr(1, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                    return cs.Send(0x31 << 12, new MsgTag(0, 0, 1));
+                });
                 c.Equal(IpcErr.SeMsgCut, client.Thread.Utcb.Error, "sender: SEMSGCUT");
                 c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
             }
