@@ -164,8 +164,6 @@ public sealed partial class Kernel
     }
 }
 
-/// <summary>Signature of the object map rights rule (see <see cref="RightsRules.MapAttr"/>).</summary>
-public delegate CapRights MapRule(CapRights src, byte fpageRights, byte itemAttr, CapRights mask);
 
 /// <summary>Signature of the gate label rule: gate label, rights of the invoked cap, the sender's RSI.</summary>
 public delegate ulong GateLabelRule(ulong gateLabel, CapRights rights, ulong senderLabel);
@@ -176,7 +174,7 @@ public sealed record KernelConfig(int OnlineCpus, int MaxCpus, int IcuLines, int
     /// <summary>
     /// The object map rule in force; only mutation tests replace it, to show that the suite notices a broken rule.
     /// </summary>
-    public MapRule MapAttr => (src, fp, item, mask) => (CapRights)MapAttrRule.Eval((byte)src, fp, item, (byte)mask);
+    public CapRights MapAttr(CapRights src, byte fpageRights, byte itemAttr, CapRights mask) => (CapRights)MapAttrRule.Eval((byte)src, fpageRights, itemAttr, (byte)mask);
     /// <summary>The rights rules in force, as the terms `prove` translates (<see cref="RightsRules"/>); only mutants replace them.</summary>
     public Rules.BvRule MapAttrRule { get; init; } = RightsRules.MapAttrRule;
     public Rules.BvRule TaskMapMaskRule { get; init; } = RightsRules.TaskMapMaskRule;
