@@ -20,6 +20,8 @@ public sealed record Divergence(ReplayLayer Layer, string Kind, string Message, 
     public (ulong? Real, ulong? Model)? Objects { get; init; }
     /// <summary>For capability divergences: the space as the diff labels it (`D:moe`) and the slot index.</summary>
     public (string Space, ulong Index)? Slot { get; init; }
+    /// <summary>For trace-buffer divergences: the number of the model event it is at (or after).</summary>
+    public long? ModelEvent { get; init; }
     public string? ExplainedBy { get; set; }
     public string? ExplainedWhy { get; set; }
 }

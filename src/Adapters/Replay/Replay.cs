@@ -148,8 +148,7 @@ public static partial class Replay
         for (int i = 0; i < divs.Count; i++)
         {
             var d = divs[i];
-            if (d.Layer != ReplayLayer.TraceBuffer || d.ModelAt == null || EventNumber().Match(d.ModelAt) is not { Success: true } m) continue;
-            if (!consoleAt.TryGetValue(long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), out var printed)) continue;
+            if (d.ModelEvent is not { } ev || !consoleAt.TryGetValue(ev, out var printed)) continue;
             if (!byPrinted.TryGetValue(printed, out var found))
             {
                 for (int l = Math.Min(printed, run.Console.Count) - 1, tries = 0; l >= 0 && tries < 30 && found == null; l--, tries++)
@@ -159,9 +158,6 @@ public static partial class Replay
             if (found != null) divs[i] = d with { ScriptLine = "after line " + found };
         }
     }
-
-    [GeneratedRegex(@"event (\d+)")]
-    private static partial Regex EventNumber();
 
     /// <summary>Thread names from the capture's last object dump: the thread's own name, else its task's (`S=D:xx`).</summary>
     private static Func<string, string?> RealNames(IReadOnlyList<ObjectGraph> dumps)

@@ -67,7 +67,7 @@ public static class TbufAlignment
             string who = $"entry {real.Numbers[r]} `{Kind(re)}` {Key(re)[(Kind(re).Length + 1)..]}";
             string thr = $"thread {RName(RealThread(re))} real, {Name(ModelThread(me))} model";
             void Add(string kind, string what) =>
-                list.Add(new Divergence(ReplayLayer.TraceBuffer, kind, $"{who}: {what}; {thr}", re.Line, $"event {me.Seq}") { Context = Context(r, m), Order = real.Numbers[r] });
+                list.Add(new Divergence(ReplayLayer.TraceBuffer, kind, $"{who}: {what}; {thr}", re.Line, $"event {me.Seq}") { Context = Context(r, m), Order = real.Numbers[r], ModelEvent = me.Seq });
             if (!RealThread(re).StartsWith("p:", StringComparison.Ordinal) && threads.TryGetValue(RealThread(re), out var t) && t != ModelThread(me))
                 Add("thread", $"thread {RealThread(re)} lines up elsewhere with {Name(t)}, here with {Name(ModelThread(me))}");
             if (Key(re) != Key(me)) Add("shape", $"{Key(re)} real, {Key(me)} model");
@@ -99,7 +99,7 @@ public static class TbufAlignment
             list.Add(new Divergence(ReplayLayer.TraceBuffer, "order",
                 $"entry {real.Numbers[rb]} `answ`: {why}: entry {real.Numbers[ra]} `ipc` {RName(RealThread(real.Events[ra]))} sends it later " +
                 $"(the model logs the send, event {model.Events[ma].Seq}, before the receipt, event {model.Events[mb].Seq}); thread {RName(RealThread(real.Events[rb]))} real, {Name(ModelThread(model.Events[mb]))} model",
-                real.Events[rb].Line, $"event {model.Events[mb].Seq}") { Context = Context(rb, mb), Order = real.Numbers[rb] });
+                real.Events[rb].Line, $"event {model.Events[mb].Seq}") { Context = Context(rb, mb), Order = real.Numbers[rb], ModelEvent = model.Events[mb].Seq });
         // running maxima over the pairs: the model event paired before real entry r, the real entry paired before model event m
         var maxMBefore = new int[real.Events.Count + 1];
         var maxRBefore = new int[model.Events.Count + 1];
@@ -115,7 +115,7 @@ public static class TbufAlignment
             string mapped = threads.TryGetValue(RealThread(re), out var t) ? $" (lines up with {Name(t)})" : "";
             list.Add(new Divergence(ReplayLayer.TraceBuffer, "only-real",
                 $"entry {real.Numbers[r]} `{Kind(re)}`: only in the capture: {Text(re, null)}; thread {RName(RealThread(re))}{mapped}", re.Line,
-                near >= 0 ? $"after event {model.Events[near].Seq}" : null) { Context = Context(r, near, markModel: false), Order = real.Numbers[r] });
+                near >= 0 ? $"after event {model.Events[near].Seq}" : null) { Context = Context(r, near, markModel: false), Order = real.Numbers[r], ModelEvent = near >= 0 ? model.Events[near].Seq : null });
         }
         foreach (var m in onlyModel)
         {
@@ -128,7 +128,7 @@ public static class TbufAlignment
             var gap = rNear >= 0 && rNear + 1 < real.Numbers.Count && real.Numbers[rNear + 1] - real.Numbers[rNear] > 1
                 ? $" (the capture's entry numbers skip from {real.Numbers[rNear]} to {real.Numbers[rNear + 1]} here)" : "";
             list.Add(new Divergence(ReplayLayer.TraceBuffer, "only-model",
-                $"model event {me.Seq} `{Kind(me)}`: only in the model: {Text(me, Name)}{gap}", null, $"event {me.Seq}") { Context = Context(rNear, m, markReal: false), Order = after });
+                $"model event {me.Seq} `{Kind(me)}`: only in the model: {Text(me, Name)}{gap}", null, $"event {me.Seq}") { Context = Context(rNear, m, markReal: false), Order = after, ModelEvent = me.Seq });
         }
         return list;
     }
