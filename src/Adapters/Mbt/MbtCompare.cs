@@ -30,7 +30,7 @@ public static class MbtCompare
         if (dumps.Count == 0) return new MbtResult(test, dir, [], $"no {SnippetDir.Tag} dump in {dir}: nothing to compare");
         var known = test.Known != null ? KnownDifferences.Load(test.Known) : [];
 
-        var image = BootImageFor(test, romDir);
+        var image = ModelRun.Image(test.Entry, romDir, test.ScriptModule, test.Script);
         var plain = ModelRun.Plain(image, maxTimeUs);
         var points = test.Points.Count > 0 ? test.Points : dumps.Select(_ => new DumpPoint(null, null, 0)).ToList();
         var verdicts = new List<MbtVerdict>();
@@ -82,9 +82,6 @@ public static class MbtCompare
         }
         return new MbtResult(test, dir, verdicts, null);
     }
-
-    private static Reference.Boot.BootImage BootImageFor(AbstractTest t, string romDir) =>
-        Reference.Boot.BootImage.Build(t.Entry, romDir, new Dictionary<string, string> { [t.ScriptModule] = t.Script });
 
     private static int IndexFrom(IReadOnlyList<string> console, string text, int from)
     {

@@ -51,17 +51,15 @@ public static partial class SnippetDir
                 throw new ReplayInputException($"{path}:1: expected 'dump format version number: 0' (the first line of a {Tag} block), found '{version}'");
             if (lines.Length < 2 || !lines[1].StartsWith("user space tag:", StringComparison.Ordinal))
                 throw new ReplayInputException($"{path}:2: expected 'user space tag:' (the second line of a {Tag} block)");
-            var tag = lines[1]["user space tag:".Length..].Trim();
-            // a raw snippet of a gzip console holds the uuencoded stream: read it as a block; else a listing whose
-            // header lines are blanked, so the reader's line numbers stay those of the file
-            text = lines.Length > 2 && lines[2].StartsWith("begin ", StringComparison.Ordinal)
-                ? $"{ObjectDumpReader.BlockStart}\n{text.TrimEnd()}\n{ObjectDumpReader.BlockEnd}\n"
-                : "\n\n" + string.Join('\n', lines.Skip(2));
+            // a raw snippet of a gzip console holds the uuencoded stream: read it as a block; a decoded listing the
+            // reader takes as it is, header lines and all
+            if (lines.Length > 2 && lines[2].StartsWith("begin ", StringComparison.Ordinal))
+                text = $"{ObjectDumpReader.BlockStart}\n{text.TrimEnd()}\n{ObjectDumpReader.BlockEnd}\n";
             try
             {
                 var graphs = ObjectDumpReader.ReadAll(text, path);
                 if (graphs.Count != 1) throw new ReplayInputException($"{path}: holds {graphs.Count} object dumps (a snippet holds one block)");
-                list.Add(new SnippetDump(seq, path, graphs[0] with { UserTag = tag }));
+                list.Add(new SnippetDump(seq, path, graphs[0]));
             }
             catch (ObjectDumpFormatException e) { throw new ReplayInputException(e.Message); }
         }

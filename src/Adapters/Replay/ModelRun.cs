@@ -27,8 +27,11 @@ public sealed class ModelRun
     /// <summary>Model debug id ⇒ object name (for reports), from the end of the second run.</summary>
     public Dictionary<ulong, string> Names { get; } = new();
 
-    public static BootImage Image(ReplayInputs inputs) =>
-        BootImage.Build(inputs.Entry, inputs.RomDir, new Dictionary<string, string> { [inputs.ScriptModule] = inputs.Script });
+    public static BootImage Image(ReplayInputs inputs) => Image(inputs.Entry, inputs.RomDir, inputs.ScriptModule, inputs.Script);
+
+    /// <summary>The entry's boot image with <paramref name="script"/> as its Ned script module.</summary>
+    public static BootImage Image(BootEntry entry, string romDir, string scriptModule, string script) =>
+        BootImage.Build(entry, romDir, new Dictionary<string, string> { [scriptModule] = script });
 
     public static (IReadOnlyList<string> Console, BootResult Result) Plain(BootImage image, ulong maxTimeUs)
     {

@@ -51,28 +51,32 @@ public static partial class ModelRules
     }
 
     /// <summary>The 8-bit constants of a Z3 model text.</summary>
-    public static Dictionary<string, byte> Values(string? model)
+    public static Dictionary<string, byte> Values(string? model) =>
+        Constants(model).Where(c => c.Value.StartsWith("#x", StringComparison.Ordinal) && c.Value.Length == 4)
+            .ToDictionary(c => c.Key, c => byte.Parse(c.Value[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture), StringComparer.Ordinal);
+
+    /// <summary>Every constant of a Z3 model text, by name (quotes dropped), with its SMT value (`true`, `#x06`, `#b1`).</summary>
+    private static Dictionary<string, string> Constants(string? model)
     {
-        var d = new Dictionary<string, byte>(StringComparer.Ordinal);
-        if (model == null) return d;
+        var v = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (model == null) return v;
         foreach (Match m in Constant().Matches(model))
         {
             var (name, value) = m.Groups[1].Success ? (m.Groups[1].Value, m.Groups[2].Value) : (m.Groups["n"].Value, m.Groups["v"].Value);
-            d[name] = byte.Parse(value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            v[name.Trim('|')] = value;
         }
-        return d;
+        return v;
     }
 
     // libz3's model text: `name -> #x06` lines (4.8), or `(define-fun name () (_ BitVec 8) #x06)`
-    [GeneratedRegex(@"(?:^|\n)\s*([A-Za-z][A-Za-z0-9_-]*) -> #x([0-9a-fA-F]{2})\b|\(define-fun\s+(?<n>\S+)\s+\(\)\s+\(_ BitVec 8\)\s+#x(?<v>[0-9a-fA-F]{2})\)")]
+    [GeneratedRegex(@"(\|[^|]+\||[A-Za-z][A-Za-z0-9_'-]*) -> (true|false|#x[0-9a-fA-F]+|#b[01]+)|\(define-fun\s+(?<n>\S+)\s+\(\)\s+\S+(?:\s+\S+\s+\S+\))?\s+(?<v>true|false|#x[0-9a-fA-F]+|#b[01]+)\)")]
     private static partial Regex Constant();
 
     /// <summary>A counterexample as a step of the kernel: the obligation's `; trace:` template with the values filled in.</summary>
     public static string? Trace(Obligation o, string? model)
     {
         if (o.Trace == null || model == null) return null;
-        var v = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (Match m in AnyConstant().Matches(model)) v[m.Groups[1].Value.Trim('|')] = m.Groups[2].Value;
+        var v = Constants(model);
         return Placeholder().Replace(o.Trace, m => v.TryGetValue(m.Groups[1].Value, out var s) ? Show(s) : m.Value);
     }
 
@@ -87,8 +91,6 @@ public static partial class ModelRules
         _ => smt,
     };
 
-    [GeneratedRegex(@"(\|[^|]+\||[A-Za-z][A-Za-z0-9_'-]*) -> (true|false|#x[0-9a-fA-F]+|#b[01]+)")]
-    private static partial Regex AnyConstant();
 
     [GeneratedRegex(@"\{([A-Za-z0-9_'-]+)\}")]
     private static partial Regex Placeholder();
