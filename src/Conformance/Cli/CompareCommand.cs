@@ -40,11 +40,7 @@ public static class CompareCommand
             Console.Error.WriteLine($"l4conf: {message}");
             return 2;
         }
-        if (maxTimeS <= 0 || double.IsNaN(maxTimeS) || maxTimeS > 1e9) return Bad($"--max-time {maxTimeS}: must be a positive number of seconds");
-        var romDir = rom?.FullName ?? Paths.RomDir();
-        if (!Directory.Exists(romDir)) return Bad($"--rom {romDir}: no such directory");
-        var listFile = list?.FullName ?? Path.Combine(Paths.RomDir(), "modules.list");
-        if (!File.Exists(listFile)) return Bad($"--modules-list {listFile}: no such file");
+        if (InputErrors.ModelRun(maxTimeS, rom, list, out var romDir, out var listFile) is { } bad) return Bad(bad);
         MbtResult r;
         try
         {

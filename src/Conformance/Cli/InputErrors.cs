@@ -13,6 +13,20 @@ public static class InputErrors
         : !Directory.Exists(Path.GetDirectoryName(f.FullName)) ? $"{option} {f.FullName}: its folder does not exist"
         : null;
 
+    /// <summary>
+    /// The options of a command that runs the model on a boot entry (replay, compare): --max-time in range, the rom
+    /// directory and the modules.list present (defaults: the captures' rom). Null when they can be used, else why not.
+    /// </summary>
+    public static string? ModelRun(double maxTimeS, DirectoryInfo? rom, FileInfo? list, out string romDir, out string listFile)
+    {
+        romDir = rom?.FullName ?? Paths.RomDir();
+        listFile = list?.FullName ?? Path.Combine(Paths.RomDir(), "modules.list");
+        if (maxTimeS <= 0 || double.IsNaN(maxTimeS) || maxTimeS > 1e9) return $"--max-time {maxTimeS}: must be a positive number of seconds";
+        if (!Directory.Exists(romDir)) return $"--rom {romDir}: no such directory";
+        if (!File.Exists(listFile)) return $"--modules-list {listFile}: no such file";
+        return null;
+    }
+
     /// <summary>A user's text quoted in an error: at most a short prefix of a huge line.</summary>
     public static string Quote(string s, int max = 80) => s.Length <= max ? s : s[..max] + $"... ({s.Length} characters)";
 

@@ -44,14 +44,10 @@ public static class ReplayCommand
     {
         if (captures.Length > 1 && (script != null || entry != null || known != null || picture != null))
         { Console.Error.WriteLine("l4conf: --script, --entry, --known and --picture name one capture's inputs: give one capture with them"); return 2; }
-        if (maxTimeS <= 0 || double.IsNaN(maxTimeS) || maxTimeS > 1e9) { Console.Error.WriteLine($"l4conf: --max-time {maxTimeS}: must be a positive number of seconds"); return 2; }
+        if (InputErrors.ModelRun(maxTimeS, rom, list, out var romDir, out var listFile) is { } bad) { Console.Error.WriteLine($"l4conf: {bad}"); return 2; }
         if (limit < 0) { Console.Error.WriteLine($"l4conf: --limit {limit}: must be 0 or more"); return 2; }
-        var romDir = rom?.FullName ?? Paths.RomDir();
-        if (!Directory.Exists(romDir)) { Console.Error.WriteLine($"l4conf: --rom {romDir}: no such directory"); return 2; }
-        var listFile = list?.FullName ?? Path.Combine(Paths.RomDir(), "modules.list");
-        foreach (var f in new[] { output, picture })
-            if (f != null && (Directory.Exists(f.FullName) || !Directory.Exists(Path.GetDirectoryName(f.FullName))))
-            { Console.Error.WriteLine($"l4conf: {f.FullName}: cannot write there (a directory, or its folder does not exist)"); return 2; }
+        foreach (var (f, option) in new[] { (output, "--output"), (picture, "--picture") })
+            if (InputErrors.CannotWrite(f, option) is { } why) { Console.Error.WriteLine($"l4conf: {why}"); return 2; }
 
         var inputs = new List<ReplayInputs>();
         try
