@@ -101,6 +101,8 @@ public static class ObjectsCommand
     private static ObjectGraph Load(string what, int n)
     {
         if (what == "model") return BootState.Create().Kernel.Snapshot();
+        if (Directory.Exists(what)) throw new ArgumentException($"{what}: is a directory, not a capture or dump file");
+        if (!File.Exists(what)) throw new ArgumentException($"{what}: no such file");
         var dumps = ObjectDumpReader.ReadFile(what);
         if (n < 1 || n > dumps.Count) throw new ArgumentException($"{what}: has {dumps.Count} dump(s), dump {n} asked for");
         return dumps[n - 1];
