@@ -56,7 +56,7 @@ public sealed class PagedMemoryBus : IMemoryBus
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
         if (off + dst.Length <= (int)PhysicalMemory.FrameSize)
         {
-            ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+            ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
             if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation && Allows(e.Flags, kind))
             {
                 e.Frame.Data.AsSpan(off, dst.Length).CopyTo(dst);
@@ -79,7 +79,7 @@ public sealed class PagedMemoryBus : IMemoryBus
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
         if (off + src.Length <= (int)PhysicalMemory.FrameSize)
         {
-            ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+            ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
             if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation && (e.Flags & TlbWrite) != 0)
             {
                 src.CopyTo(e.Frame.Data.AsSpan(off, src.Length));
@@ -107,11 +107,18 @@ public sealed class PagedMemoryBus : IMemoryBus
     public ulong CodeVersion(ulong va)
     {
         ulong gen = _pt.Generation;
-        ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
         if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == gen && Allows(e.Flags, AccessKind.Execute)) return Math.Max(e.Frame.Version, gen);
         if (!Mmu.Probe(_mem, _pt.Root, va, AccessKind.Execute, true, out var t, out _)) return gen;
         return Math.Max(_mem.TryGetFrame(t.Pa >> PhysicalMemory.FrameShift)?.Version ?? 0, gen);
     }
+
+    /// <summary>
+    /// The TLB slot of a page number. The low bits alone put a program's code at 0x400000 and its UTCB at 0xb3000000
+    /// into the same slot, so every system call evicted the code page; folding in the next bits spreads them. The TLB
+    /// is a cache of valid walks only (any page-table change empties it), so the slot choice is not visible.
+    /// </summary>
+    private int Slot(ulong vpn) => (int)((vpn ^ (vpn >> 10) ^ (vpn >> 20)) & _tlbMask);
 
     private static bool Allows(byte flags, AccessKind kind) => kind switch
     {
@@ -140,7 +147,7 @@ public sealed class PagedMemoryBus : IMemoryBus
         for (int i = 0; i < n; i++)
         {
             ulong vpn = first + (ulong)i;
-            ref var e = ref _tlb[vpn & _tlbMask];
+            ref var e = ref _tlb[Slot(vpn)];
             if (e.Vpn == vpn && e.Gen == gen && Allows(e.Flags, kind))
             {
                 _pages[i] = e.Frame;
@@ -161,7 +168,7 @@ public sealed class PagedMemoryBus : IMemoryBus
             _pages[i] = frame;
             if (_tlbOn)
             {
-                ref var e = ref _tlb[(first + (ulong)i) & _tlbMask];
+                ref var e = ref _tlb[Slot(first + (ulong)i)];
                 e.Vpn = first + (ulong)i;
                 e.Gen = gen;
                 e.Frame = frame;
