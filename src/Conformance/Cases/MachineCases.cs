@@ -138,6 +138,29 @@ public static class MachineCases
             g.W.K.Run();
             c.Equal(0UL, g.Seen[0].Mrs[ExcRegs.Trapno], "div by 0: trapno 0 (#DE)");
         });
+        yield return Case("machine/stack-fault-ss", "a non-canonical stack reference (push, an RBP-based operand) is #SS: exception IPC with trapno 12, err 0, IP at the instruction; a non-canonical plain operand stays #GP (13)",
+            ["EXC-IPC-1", "MACH-TRAP-1", "MMU-CANON-1"], c =>
+        {
+            const ulong bad = 0x0000_8000_0000_0008; // push writes at bad - 8 = 2^47: non-canonical
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            f.Start(a => { a.mov(rsp, bad); a.push(rax); });
+            f.W.K.Run();
+            c.Equal(12UL, f.Seen[0].Mrs[ExcRegs.Trapno], "push to 2^47: trapno 12 (#SS)");
+            c.Equal(0UL, f.Seen[0].Mrs[ExcRegs.Err], "err 0");
+            c.Equal(MachineFixture.CodeVa + 10, f.Seen[0].Mrs[ExcRegs.Ip], "IP at the push");
+            c.Equal(bad, f.Seen[0].Mrs[ExcRegs.Sp], "RSP unchanged");
+            var g = new MachineFixture();
+            g.OnMessage = (fx, ev) => null;
+            g.Start(a => { a.mov(rbp, bad); a.mov(rbx, __qword_ptr[rbp]); });
+            g.W.K.Run();
+            c.Equal(12UL, g.Seen[0].Mrs[ExcRegs.Trapno], "mov rbx, [rbp] (SS segment): trapno 12");
+            var h = new MachineFixture();
+            h.OnMessage = (fx, ev) => null;
+            h.Start(a => { a.mov(rsi, bad); a.mov(rbx, __qword_ptr[rsi]); });
+            h.W.K.Run();
+            c.Equal(13UL, h.Seen[0].Mrs[ExcRegs.Trapno], "mov rbx, [rsi] (DS segment): trapno 13");
+        });
         yield return Case("machine/stale-pfa", "the pfa of an exception that is no page fault is CR2: the address of the CPU's last page fault", ["EXC-CR2-1"], c =>
         {
             var f = new MachineFixture();

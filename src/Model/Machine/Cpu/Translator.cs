@@ -335,7 +335,8 @@ internal static class Translator
         d.Mask = Cpu.MaskOf(d.Size);
     }
 
-    private static byte SegSlot(Register seg) => seg switch { Register.FS => Cpu.FsSlot, Register.GS => Cpu.GsSlot, _ => Cpu.ZeroSlot };
+    /// <summary>The slot added to an effective address: FS/GS base, or zero; SS (Iced's effective segment: base RSP/RBP or an ss: override) marks a stack reference.</summary>
+    private static byte SegSlot(Register seg) => seg switch { Register.FS => Cpu.FsSlot, Register.GS => Cpu.GsSlot, Register.SS => Cpu.SsSlot, _ => Cpu.ZeroSlot };
 
     private static void MemOp(in Instruction ins, ref Insn d)
     {

@@ -1,0 +1,116 @@
+using Iced.Intel;
+using L4Conf.Model.Machine;
+using Xunit;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace L4Conf.Tests;
+
+/// <summary>
+/// #SS(0) against #GP(0) for non-canonical addresses (Intel SDM Vol. 3A §6.15 Interrupt 12 and 13; Vol. 2, the
+/// "64-Bit Mode Exceptions" of MOV/PUSH/POP/CALL/RET): a reference in the SS segment (implicit stack accesses,
+/// and memory operands whose base is RSP or RBP or that carry an ss: override) raises #SS(0); every other segment
+/// #GP(0). Run on the real page tables and <see cref="PagedMemoryBus"/>.
+/// </summary>
+public sealed class CpuStackFaultTests
+{
+    private const ulong CodeVa = 0x40_0000, StackTop = 0x80_0000;
+    private const ulong NonCanonical = 0x0000_8000_0000_0000;
+
+    private static (CpuState S, StopReason R) Run(Action<Assembler> body, Action<CpuState>? init = null)
+    {
+        var mem = new PhysicalMemory();
+        var pt = new PageTables(mem);
+        var a = new Assembler(64);
+        body(a);
+        var ms = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(ms), CodeVa);
+        ulong code = mem.AllocFrame(), stack = mem.AllocFrame();
+        mem.Write(code, ms.ToArray());
+        pt.Map(CodeVa, code, PageSize.Size4K, writable: false, executable: true);
+        pt.Map(StackTop - 0x1000, stack, PageSize.Size4K, writable: true, executable: false);
+        var s = new CpuState { Rip = CodeVa };
+        s.Rsp = StackTop;
+        init?.Invoke(s);
+        var r = new Cpu().Run(s, new PagedMemoryBus(pt), 1000);
+        return (s, r);
+    }
+
+    private static void AssertTrap(StopReason r, Vector v)
+    {
+        Assert.Equal(StopKind.Trap, r.Kind);
+        Assert.Equal(new Trap(v, 0), r.Trap);
+    }
+
+    public static TheoryData<string> StackReferences => new()
+    {
+        "push", "pop", "call", "ret", "mov [rsp]", "mov [rbp+8]", "load [rbp+rax]", "ss: [rax]", "push [rbx]", "pop [rbx]",
+    };
+
+    [Theory]
+    [MemberData(nameof(StackReferences))]
+    public void Non_canonical_stack_reference_is_SS0_and_changes_nothing(string what)
+    {
+        // RSP/RBP = 2^47 + 8: the pushed slot 2^47 and every RSP/RBP-based operand are non-canonical.
+        var (s, r) = Run(a =>
+        {
+            switch (what)
+            {
+                case "push": a.push(rax); break;
+                case "pop": a.pop(rbx); break;
+                case "call": a.call(CodeVa + 0x100); break;
+                case "ret": a.ret(); break;
+                case "mov [rsp]": a.mov(__qword_ptr[rsp], rbx); break;
+                case "mov [rbp+8]": a.mov(rbx, __qword_ptr[rbp + 8]); break;
+                case "load [rbp+rax]": a.add(ebx, __dword_ptr[rbp + rax]); break;
+                case "ss: [rax]": a.mov(rbx, __qword_ptr.ss[rax]); break;
+                case "push [rbx]": a.push(__qword_ptr[rbx]); break; // the load is fine; the push faults
+                case "pop [rbx]": a.pop(__qword_ptr[rbx]); break;   // the pop faults before the store
+            }
+            a.int3();
+        }, s =>
+        {
+            s.Rsp = s[Reg.Rbp] = NonCanonical + 8;
+            s.Rax = what == "ss: [rax]" ? NonCanonical : 0;
+            s[Reg.Rbx] = what.EndsWith("[rbx]", StringComparison.Ordinal) ? StackTop - 8 : 0x1234;
+        });
+        AssertTrap(r, Vector.StackSegment);
+        Assert.Equal(CodeVa, s.Rip);
+        Assert.Equal(NonCanonical + 8, s.Rsp);
+        Assert.Equal(what.EndsWith("[rbx]", StringComparison.Ordinal) ? StackTop - 8 : 0x1234UL, s[Reg.Rbx]);
+    }
+
+    [Theory]
+    [InlineData("mov [rax]")]
+    [InlineData("fs: [rbp]")]
+    [InlineData("push [rax]")]  // the operand load faults before the (fine) push
+    [InlineData("pop [rax]")]   // the pop is fine; the store faults
+    [InlineData("lea is no access")]
+    public void Other_non_canonical_references_are_GP0(string what)
+    {
+        var (s, r) = Run(a =>
+        {
+            switch (what)
+            {
+                case "mov [rax]": a.mov(rbx, __qword_ptr[rax]); break;
+                case "fs: [rbp]": a.mov(rbx, __qword_ptr.fs[rbp]); break;
+                case "push [rax]": a.push(__qword_ptr[rax]); break;
+                case "pop [rax]": a.pop(__qword_ptr[rax]); break;
+                case "lea is no access": a.lea(rbx, __qword_ptr[rbp]); a.mov(rbx, __qword_ptr[rax]); break;
+            }
+            a.int3();
+        }, s => { s.Rax = NonCanonical; s[Reg.Rbp] = NonCanonical; s.Rsp = StackTop - 8; });
+        AssertTrap(r, Vector.GeneralProtection);
+        Assert.Equal(what == "lea is no access" ? CodeVa + 4 : CodeVa, s.Rip);
+        Assert.Equal(StackTop - 8, s.Rsp); // pop [rax] undid its increment
+    }
+
+    [Fact]
+    public void A_push_that_leaves_the_canonical_range_only_by_its_new_RSP_is_SS0()
+    {
+        // RSP = 2^47 + 8 is itself non-canonical but the write goes to RSP - 8 = 2^47 — still non-canonical; from
+        // RSP = 2^47 the write goes to 2^47 - 8, canonical and unmapped: a page fault, not #SS.
+        var (_, r) = Run(a => { a.push(rax); a.int3(); }, s => s.Rsp = NonCanonical);
+        Assert.Equal(Vector.PageFault, r.Trap.Vector);
+        Assert.Equal(NonCanonical - 8, r.Trap.Cr2);
+    }
+}
