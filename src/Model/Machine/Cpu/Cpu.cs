@@ -69,6 +69,7 @@ public sealed partial class Cpu
         rflags = s.Rflags;
         flOp = FlagOp.None;
         mem = bus;
+        pagedBus = bus as PagedMemoryBus;
         wrote = false;
         detail = null;
         trap = default;
@@ -104,6 +105,19 @@ public sealed partial class Cpu
                 page = p; slots = p.Slot; insns = p.Insns;
             }
             int off = (int)(rip & PageMask);
+            if (Engine == CpuEngine.Compiler)
+            {
+                Block? block = HotBlock(page, off);
+                insns = page.Insns;                                                // compiling may have decoded more
+                if (block is not null && budget - n >= block.Count)
+                {
+                    n += block.Fn!(this, regs, (int)Math.Min(budget - n, int.MaxValue));
+                    rip = blockNext;
+                    if (blockStatus == Block.Faulted) { stop = StopKind.Trap; break; }  // RIP at the faulting instruction
+                    if (blockStatus == Block.CodeChanged) pva = 1;                     // refetch the page before going on
+                    continue;
+                }
+            }
             int idx = slots[off];
             if (idx == 0) { idx = page.DecodeAt(off); insns = page.Insns; }
             ref Insn i = ref straddle.Insn;
