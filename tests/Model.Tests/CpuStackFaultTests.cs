@@ -13,27 +13,10 @@ namespace L4Conf.Tests;
 /// </summary>
 public sealed class CpuStackFaultTests
 {
-    private const ulong CodeVa = 0x40_0000, StackTop = 0x80_0000;
+    private const ulong CodeVa = PagedCpu.CodeVa, StackTop = PagedCpu.StackTop;
     private const ulong NonCanonical = 0x0000_8000_0000_0000;
 
-    private static (CpuState S, StopReason R) Run(Action<Assembler> body, Action<CpuState>? init = null)
-    {
-        var mem = new PhysicalMemory();
-        var pt = new PageTables(mem);
-        var a = new Assembler(64);
-        body(a);
-        var ms = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(ms), CodeVa);
-        ulong code = mem.AllocFrame(), stack = mem.AllocFrame();
-        mem.Write(code, ms.ToArray());
-        pt.Map(CodeVa, code, PageSize.Size4K, writable: false, executable: true);
-        pt.Map(StackTop - 0x1000, stack, PageSize.Size4K, writable: true, executable: false);
-        var s = new CpuState { Rip = CodeVa };
-        s.Rsp = StackTop;
-        init?.Invoke(s);
-        var r = new Cpu().Run(s, new PagedMemoryBus(pt), 1000);
-        return (s, r);
-    }
+    private static (CpuState S, StopReason R) Run(Action<Assembler> body, Action<CpuState>? init = null) => PagedCpu.Run(body, init);
 
     private static void AssertTrap(StopReason r, Vector v)
     {

@@ -140,7 +140,7 @@ public sealed partial class Cpu
                 case Op.XchgMR:
                 {
                     ulong ea = Ea(ref i);
-                    if (!Load(ea, i.Size, out v) || !Store(ea, i.Size, Gpr(i.S) >> i.SSh)) goto Fault;
+                    if (!LoadForWrite(ea, i.Size, out v) || !Store(ea, i.Size, Gpr(i.S) >> i.SSh)) goto Fault;
                     WriteReg(i.S, i.SSh, i.Mask, v);
                     break;
                 }

@@ -48,6 +48,19 @@ public sealed partial class Cpu
         return true;
     }
 
+    /// <summary>
+    /// The read of a read-modify-write operand: hardware accesses it with write intent from the start, so a fault is
+    /// reported as a write (#PF W) and a read-only page faults before anything is read, whether or not the value
+    /// is then written back (a shift by 0 still faults). Seen on the host CPU by `l4conf cpu diff`.
+    /// </summary>
+    private bool LoadForWrite(ulong ea, int size, out ulong v)
+    {
+        byte[] b = io;
+        if (!mem.Read(ea, new Span<byte>(b, 0, size), AccessKind.Write, out trap)) { v = 0; return StackFault(); }
+        v = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetArrayDataReference(b));
+        return true;
+    }
+
     private bool Store(ulong ea, int size, ulong v)
     {
         byte[] b = io;
