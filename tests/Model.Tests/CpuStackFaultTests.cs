@@ -8,8 +8,9 @@ namespace L4Conf.Tests;
 /// <summary>
 /// #SS(0) against #GP(0) for non-canonical addresses (Intel SDM Vol. 3A §6.15 Interrupt 12 and 13; Vol. 2, the
 /// "64-Bit Mode Exceptions" of MOV/PUSH/POP/CALL/RET): a reference in the SS segment (implicit stack accesses,
-/// and memory operands whose base is RSP or RBP or that carry an ss: override) raises #SS(0); every other segment
-/// #GP(0). Run on the real page tables and <see cref="PagedMemoryBus"/>.
+/// and memory operands whose base is RSP or RBP) raises #SS(0); every other one #GP(0). In 64-bit mode a CS, DS,
+/// ES or SS override is ignored, so it changes nothing (an ss: override on [rax] is #GP, ds: on [rbp] is #SS:
+/// both seen on the host CPU by `l4conf cpu diff`); an FS or GS override makes it a data reference.
 /// </summary>
 public sealed class CpuStackFaultTests
 {
@@ -26,7 +27,7 @@ public sealed class CpuStackFaultTests
 
     public static TheoryData<string> StackReferences => new()
     {
-        "push", "pop", "call", "ret", "mov [rsp]", "mov [rbp+8]", "load [rbp+rax]", "ss: [rax]", "push [rbx]", "pop [rbx]",
+        "push", "pop", "call", "ret", "mov [rsp]", "mov [rbp+8]", "load [rbp+rax]", "ds: [rbp]", "push [rbx]", "pop [rbx]",
     };
 
     [Theory]
@@ -45,7 +46,7 @@ public sealed class CpuStackFaultTests
                 case "mov [rsp]": a.mov(__qword_ptr[rsp], rbx); break;
                 case "mov [rbp+8]": a.mov(rbx, __qword_ptr[rbp + 8]); break;
                 case "load [rbp+rax]": a.add(ebx, __dword_ptr[rbp + rax]); break;
-                case "ss: [rax]": a.mov(rbx, __qword_ptr.ss[rax]); break;
+                case "ds: [rbp]": a.mov(rbx, __qword_ptr.ds[rbp]); break; // in 64-bit mode a DS/ES/SS/CS override is ignored
                 case "push [rbx]": a.push(__qword_ptr[rbx]); break; // the load is fine; the push faults
                 case "pop [rbx]": a.pop(__qword_ptr[rbx]); break;   // the pop faults before the store
             }
@@ -53,7 +54,7 @@ public sealed class CpuStackFaultTests
         }, s =>
         {
             s.Rsp = s[Reg.Rbp] = NonCanonical + 8;
-            s.Rax = what == "ss: [rax]" ? NonCanonical : 0;
+            s.Rax = 0;
             s[Reg.Rbx] = what.EndsWith("[rbx]", StringComparison.Ordinal) ? StackTop - 8 : 0x1234;
         });
         AssertTrap(r, Vector.StackSegment);
@@ -65,6 +66,7 @@ public sealed class CpuStackFaultTests
     [Theory]
     [InlineData("mov [rax]")]
     [InlineData("fs: [rbp]")]
+    [InlineData("ss: [rax]")]   // the override is ignored: the base register decides
     [InlineData("push [rax]")]  // the operand load faults before the (fine) push
     [InlineData("pop [rax]")]   // the pop is fine; the store faults
     [InlineData("lea is no access")]
@@ -76,6 +78,7 @@ public sealed class CpuStackFaultTests
             {
                 case "mov [rax]": a.mov(rbx, __qword_ptr[rax]); break;
                 case "fs: [rbp]": a.mov(rbx, __qword_ptr.fs[rbp]); break;
+                case "ss: [rax]": a.mov(rbx, __qword_ptr.ss[rax]); break;
                 case "push [rax]": a.push(__qword_ptr[rax]); break;
                 case "pop [rax]": a.pop(__qword_ptr[rax]); break;
                 case "lea is no access": a.lea(rbx, __qword_ptr[rbp]); a.mov(rbx, __qword_ptr[rax]); break;

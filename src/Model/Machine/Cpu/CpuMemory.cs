@@ -12,7 +12,7 @@ public sealed partial class Cpu
 {
     /// <summary>
     /// Register-file slots past the 16 GPRs: an always-zero slot for absent base/index/segment, the FS/GS bases, and
-    /// a second always-zero slot that marks a memory operand in the SS segment (base RSP or RBP, or an ss: override).
+    /// a second always-zero slot that marks a memory operand in the SS segment (base RSP or RBP, no FS/GS override).
     /// </summary>
     internal const byte ZeroSlot = 16, FsSlot = 17, GsSlot = 18, SsSlot = 19;
 
