@@ -100,3 +100,34 @@ public sealed class CpuStackFaultTests
         Assert.Equal(NonCanonical - 8, r.Trap.Cr2);
     }
 }
+
+/// <summary>
+/// A near call checks its push before its target (SDM Vol. 2A CALL, "Operation": the stack check, then the push, then
+/// the RIP load; seen on the host CPU by `l4conf cpu diff`): with both a faulting stack and a non-canonical target, the
+/// stack fault wins; with a good stack, the #GP for the target still pushes nothing.
+/// </summary>
+public sealed class CpuCallOrderTests
+{
+    private const ulong NonCanonical = 0x0000_8000_0000_0000;
+
+    [Theory]
+    [InlineData("reg", 0x0000_8000_0000_0008UL, 12UL)]      // RSP - 8 non-canonical: #SS
+    [InlineData("mem", 0x0000_8000_0000_0008UL, 12UL)]
+    [InlineData("reg", PagedCpu.UnmappedVa + 0x100, 14UL)] // RSP - 8 not mapped: #PF (write)
+    [InlineData("mem", PagedCpu.UnmappedVa + 0x100, 14UL)]
+    [InlineData("reg", PagedCpu.StackTop, 13UL)]            // a good stack: #GP for the target, nothing pushed
+    [InlineData("mem", PagedCpu.StackTop, 13UL)]
+    public void Stack_fault_before_non_canonical_target(string form, ulong rsp, ulong vector)
+    {
+        var (s, r) = PagedCpu.Run(a =>
+        {
+            if (form == "reg") a.call(rbx); else a.call(__qword_ptr[rsi]);
+            a.int3();
+        }, s => { s[Reg.Rbx] = NonCanonical; s.Rsi = PagedCpu.DataVa; s.Rsp = rsp; }, out _, PagedCpu.DataVa, NonCanonical);
+        Assert.Equal(StopKind.Trap, r.Kind);
+        Assert.Equal(vector, (ulong)r.Trap.Vector);
+        if (vector == 14) Assert.Equal((ulong)(PfErr.Write | PfErr.User), r.Trap.ErrorCode);
+        Assert.Equal(PagedCpu.CodeVa, s.Rip);
+        Assert.Equal(rsp, s.Rsp);
+    }
+}

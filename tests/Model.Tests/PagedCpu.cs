@@ -14,7 +14,8 @@ internal static class PagedCpu
 
     public static (CpuState S, StopReason R) Run(Action<Assembler> body, Action<CpuState>? init = null) => Run(body, init, out _);
 
-    public static (CpuState S, StopReason R) Run(Action<Assembler> body, Action<CpuState>? init, out PhysicalMemory mem)
+    /// <param name="word">A 64-bit value written at <paramref name="wordVa"/> (in the data page) before the run.</param>
+    public static (CpuState S, StopReason R) Run(Action<Assembler> body, Action<CpuState>? init, out PhysicalMemory mem, ulong wordVa = 0, ulong word = 0)
     {
         mem = new PhysicalMemory();
         var pt = new PageTables(mem);
@@ -26,7 +27,9 @@ internal static class PagedCpu
         mem.Write(code, ms.ToArray());
         pt.Map(CodeVa, code, PageSize.Size4K, writable: false, executable: true);
         pt.Map(StackTop - 0x1000, mem.AllocFrame(), PageSize.Size4K, writable: true, executable: false);
-        pt.Map(DataVa, mem.AllocFrame(), PageSize.Size4K, writable: true, executable: false);
+        ulong data = mem.AllocFrame();
+        pt.Map(DataVa, data, PageSize.Size4K, writable: true, executable: false);
+        if (wordVa != 0) mem.WriteU64(data + (wordVa - DataVa), word);
         pt.Map(ReadOnlyVa, mem.AllocFrame(), PageSize.Size4K, writable: false, executable: false);
         var s = new CpuState { Rip = CodeVa };
         s.Rsp = StackTop;

@@ -239,16 +239,17 @@ public sealed partial class Cpu
                     break;
                 }
 
-                case Op.CallRel: if (!Mmu.IsCanonical(i.Imm)) goto GpFault; if (!Push(next, 8)) goto Fault; next = i.Imm; break;
+                // A call checks its push before its target (SDM CALL "Operation"): CanPush, then #GP, pushing nothing.
+                case Op.CallRel: if (!Mmu.IsCanonical(i.Imm)) goto CallGpFault; if (!Push(next, 8)) goto Fault; next = i.Imm; break;
                 case Op.CallR:
                     v = Gpr(i.D);
-                    if (!Mmu.IsCanonical(v)) goto GpFault;
+                    if (!Mmu.IsCanonical(v)) goto CallGpFault;
                     if (!Push(next, 8)) goto Fault;
                     next = v;
                     break;
                 case Op.CallM:
                     if (!Load(Ea(ref i), 8, out v)) goto Fault;
-                    if (!Mmu.IsCanonical(v)) goto GpFault;
+                    if (!Mmu.IsCanonical(v)) goto CallGpFault;
                     if (!Push(next, 8)) goto Fault;
                     next = v;
                     break;
@@ -319,6 +320,8 @@ public sealed partial class Cpu
                 else pva = 1;
             }
             continue;
+        CallGpFault:
+            if (!CanPush(8)) goto Fault;
         GpFault:
             trap = new Trap(Vector.GeneralProtection, 0);
             detail = $"non-canonical branch target at 0x{rip:x}";

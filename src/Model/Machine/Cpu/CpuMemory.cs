@@ -114,6 +114,13 @@ public sealed partial class Cpu
         return true;
     }
 
+    /// <summary>Whether a push of <paramref name="size"/> bytes would succeed (its fault in <c>trap</c> if not); writes nothing.</summary>
+    private bool CanPush(int size)
+    {
+        ssRef = true;
+        return LoadForWrite(Gpr((int)Reg.Rsp) - (ulong)size, size, out _);
+    }
+
     /// <summary>Read the top of stack without popping it (the caller commits RSP once nothing else can fault).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool PeekStack(int size, out ulong v)
