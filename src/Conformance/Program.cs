@@ -19,6 +19,7 @@ var root = new RootCommand("l4conf: executable reference model and conformance s
     ReplayCommand.Build(),
     CompareCommand.Build(),
     SnippetsCommand.Build(),
+    CpuCommand.Build(),
 };
 var parsed = root.Parse(args);
 // a bad option or argument is the user's input: one line, exit 2 (System.CommandLine would print the help and exit 1);
