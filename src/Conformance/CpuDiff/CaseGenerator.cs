@@ -58,9 +58,27 @@ public sealed class CaseGenerator
             }
             else forms.Add(new Form(id, mn, code, info.OpCount > 0 && Enumerable.Range(0, info.OpCount).Any(k => IsMemKind(info.GetOpKind(k)))));
         }
+        forms.AddRange(SequenceForms(forms));
         forms.AddRange(FaultForms.All(this));
         Forms = forms;
         Skipped = skipped;
+    }
+
+    /// <summary>Flag producers for sequences: every flag a condition, adc or sbb reads is defined after them.</summary>
+    private static readonly HashSet<string> Producers = ["add", "sub", "cmp", "adc", "sbb", "neg", "inc", "dec", "and", "or", "xor", "test"];
+
+    /// <summary>One form per consumer mnemonic (each jcc, setcc, cmovcc, adc, sbb), after a random producer form.</summary>
+    private IEnumerable<Form> SequenceForms(List<Form> forms)
+    {
+        var producers = forms.Where(f => Producers.Contains(f.Mnemonic)).ToList();
+        bool Consumer(Form f) => (f.Mnemonic.StartsWith('j') && f.Mnemonic != "jmp") || f.Mnemonic.StartsWith("set", StringComparison.Ordinal)
+            || f.Mnemonic.StartsWith("cmov", StringComparison.Ordinal) || f.Mnemonic is "adc" or "sbb";
+        foreach (var g in forms.Where(Consumer).GroupBy(f => f.Mnemonic))
+        {
+            var consumers = g.ToList();
+            yield return new Form("seq:" + g.Key, g.Key, Code.INVALID, false,
+                rng => MakeSequence(producers[rng.Next(producers.Count)], consumers[rng.Next(consumers.Count)], rng));
+        }
     }
 
     private static bool IsMemKind(OpCodeOperandKind k) => k is OpCodeOperandKind.mem or OpCodeOperandKind.mem_offs or OpCodeOperandKind.seg_rSI or OpCodeOperandKind.es_rDI;
@@ -122,26 +140,92 @@ public sealed class CaseGenerator
 
     // ------------------------------------------------------------------ cases
 
+    /// <summary>The registers, stack words and segment bases a case's instructions need, filled while drafting them.</summary>
+    private sealed class Draft
+    {
+        public readonly ulong[] Regs = new ulong[16];
+        public readonly List<(ulong, ulong)> Words = [];
+        public ulong Fs, Gs, Rflags;
+    }
+
+    private static Draft NewDraft(Random rng)
+    {
+        var d = new Draft();
+        for (int k = 0; k < 16; k++) d.Regs[k] = Value(rng);
+        d.Regs[(int)Reg.Rsp] = CaseLayout.StackPointer + (ulong)(rng.Next(-8, 9) * 8);
+        if (rng.Next(3) == 0) d.Regs[(int)Reg.Rbp] = CaseLayout.StackPointer - 0x40;
+        d.Rflags = CpuCaseJson.FixedFlags | ((ulong)rng.NextInt64() & CpuCaseJson.SettableFlags & ~FlagRules.DF);
+        if (rng.Next(4) == 0) d.Rflags |= FlagRules.DF;
+        return d;
+    }
+
+    private static GeneratedCase Case(string form, string mnemonic, Random rng, Draft d, byte[] bytes, ulong undefined) => new(new CpuCase
+    {
+        Name = form, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = d.Regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
+        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = 3,
+    }, form, mnemonic, undefined);
+
     /// <summary>A case of <paramref name="f"/>, or null when this draw cannot be encoded (e.g. AH with a REX register).</summary>
     public GeneratedCase? Make(Form f, Random rng)
     {
         if (f.Custom != null) return f.Custom(rng);
+        var d = NewDraft(rng);
+        var mn = f.Code.ToOpCode().Mnemonic;
+        if (mn is Mnemonic.Movsb or Mnemonic.Movsw or Mnemonic.Movsd or Mnemonic.Movsq or Mnemonic.Stosb or Mnemonic.Stosw or Mnemonic.Stosd or Mnemonic.Stosq)
+            return StringCase(f, rng, d.Regs, d.Rflags);
+        if (Draw(f, rng, d, out ulong undefined) is not Instruction ins || Encode(ins) is not byte[] bytes) return null;
+        return Case(f.Id, f.Mnemonic, rng, d, bytes, undefined);
+    }
+
+    /// <summary>
+    /// A flag producer followed by a consumer (jcc, setcc, cmovcc, adc, sbb): the model computes flags lazily and
+    /// evaluates conditions straight from the producer's operands, a path single instructions never take. Producers
+    /// are the instructions whose flags the conditions read are all defined.
+    /// </summary>
+    public GeneratedCase? MakeSequence(Form producer, Form consumer, Random rng)
+    {
+        var d = NewDraft(rng);
+        if (Draw(producer, rng, d, out ulong undefined) is not Instruction p) return null;
+        if (rng.Next(3) == 0) Equalize(p, d.Regs); // equal operands: the boundary of every unsigned and signed condition
+        if (Draw(consumer, rng, d, out ulong u2) is not Instruction c) return null;
+        var a = new Assembler(64);
+        a.AddInstruction(p);
+        a.AddInstruction(c);
+        byte[] bytes;
+        try
+        {
+            var ms = new MemoryStream();
+            a.Assemble(new StreamCodeWriter(ms), CaseLayout.Rip, BlockEncoderOptions.DontFixBranches);
+            bytes = ms.ToArray();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or EncoderException) { return null; }
+        bool overwrites = consumer.Mnemonic is "adc" or "sbb";
+        return Case($"seq:{producer.Id}+{consumer.Id}", consumer.Mnemonic, rng, d, bytes, overwrites ? u2 : undefined | u2);
+    }
+
+    /// <summary>Give a two-operand producer equal operands (the second register gets the first's value, or the first the immediate).</summary>
+    private static void Equalize(in Instruction p, ulong[] regs)
+    {
+        if (p.OpCount != 2 || p.Op0Kind != OpKind.Register || p.Op0Register.GetFullRegister() == Register.RSP) return;
+        int d = p.Op0Register.GetFullRegister().GetNumber();
+        if (p.Op1Kind == OpKind.Register && !p.Op0Register.IsGPR8() && !p.Op1Register.IsGPR8())
+            regs[p.Op1Register.GetFullRegister().GetNumber()] = regs[d];
+        else if (p.Op1Kind is not (OpKind.Register or OpKind.Memory) && p.Op0Register is not (Register.AH or Register.CH or Register.DH or Register.BH))
+            regs[d] = p.GetImmediate(1);
+    }
+
+    /// <summary>One instruction of form <paramref name="f"/> with drawn operands; registers it needs are set in <paramref name="d"/>.</summary>
+    private static Instruction? Draw(Form f, Random rng, Draft d, out ulong undefined)
+    {
+        undefined = 0;
         var info = f.Code.ToOpCode();
-        var regs = new ulong[16];
-        for (int k = 0; k < 16; k++) regs[k] = Value(rng);
-        regs[(int)Reg.Rsp] = CaseLayout.StackPointer + (ulong)(rng.Next(-8, 9) * 8);
-        if (rng.Next(3) == 0) regs[(int)Reg.Rbp] = CaseLayout.StackPointer - 0x40;
-        ulong rflags = CpuCaseJson.FixedFlags | ((ulong)rng.NextInt64() & CpuCaseJson.SettableFlags & ~FlagRules.DF);
-        if (rng.Next(4) == 0) rflags |= FlagRules.DF;
-        var words = new List<(ulong, ulong)>();
-        ulong fs = 0, gs = 0;
+        var regs = d.Regs;
+        var words = d.Words;
+        ulong fs = d.Fs, gs = d.Gs;
         bool branch = f.Mnemonic is "jmp" or "call" or "ret" || f.Mnemonic.StartsWith('j') || f.Mnemonic.StartsWith("loop", StringComparison.Ordinal);
         int bits = 0, count = 1;
         var ins = new Instruction { Code = f.Code };
         int countReg = -1;
-
-        if (info.Mnemonic is Mnemonic.Movsb or Mnemonic.Movsw or Mnemonic.Movsd or Mnemonic.Movsq or Mnemonic.Stosb or Mnemonic.Stosw or Mnemonic.Stosd or Mnemonic.Stosq)
-            return StringCase(f, rng, regs, rflags);
 
         for (int k = 0; k < info.OpCount; k++)
         {
@@ -220,15 +304,9 @@ public sealed class CaseGenerator
         if (f.Mnemonic is "div" or "idiv") Dividend(rng, regs, f.Mnemonic == "idiv", bits);
         if (f.Mnemonic == "ret") words.Add((regs[(int)Reg.Rsp], BranchTarget(rng, far: true)));
 
-        byte[]? bytes = Encode(ins);
-        if (bytes == null) return null;
-        var pages = CaseLayout.Pages(rng, [.. words]);
-        var c = new CpuCase
-        {
-            Name = f.Id, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs,
-            Pages = pages, Budget = 2,
-        };
-        return new GeneratedCase(c, f.Id, f.Mnemonic, FlagRules.Undefined(f.Mnemonic, Math.Max(8, bits), count));
+        d.Fs = fs; d.Gs = gs;
+        undefined = FlagRules.Undefined(f.Mnemonic, Math.Max(8, bits), count);
+        return ins;
     }
 
     private static bool IsShift(string mn) => mn is "shl" or "sal" or "shr" or "sar" or "rol" or "ror" or "rcl" or "rcr" or "shld" or "shrd";

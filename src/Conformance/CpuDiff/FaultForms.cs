@@ -65,7 +65,33 @@ public static class FaultForms
         F("gp-mov-cr", "mov cr", (a, r) => a.mov(rax, cr0)),
         F("gp-mov-dr", "mov dr", (a, r) => a.mov(dr7, rax)),
         F("gp-swapgs", "swapgs", (a, r) => a.swapgs()),
+        Straddle("fetch-straddle-not-present", null),
+        Straddle("fetch-straddle-nx", "rw"),
+        Straddle("fetch-straddle-executes", "rx"),
     ];
+
+    /// <summary>
+    /// mov rax, imm64 (10 bytes) starting 1..9 bytes before the end of the code page, the next page unmapped, not
+    /// executable (#PF fetch at that page's first byte, RIP at the instruction) or executable (it runs).
+    /// </summary>
+    private static CaseGenerator.Form Straddle(string id, string? next) => new("fault:" + id, "mov", Iced.Intel.Code.INVALID, false, rng =>
+    {
+        var a = new Assembler(64);
+        a.mov(rax, CaseGenerator.Value(rng));
+        var ms = new MemoryStream();
+        int before = rng.Next(1, 10);
+        ulong rip = CodePage + 0x1000 - (ulong)before;
+        a.Assemble(new StreamCodeWriter(ms), rip);
+        byte[] ins = ms.ToArray();
+        var pages = Pages(rng);
+        byte[] code = next == "rx" ? CaseLayout.Code(ins) : ins[..before];
+        if (next == "rw") pages.Add(new CasePage(CodePage + 0x1000, "rw", ins[before..]));
+        var regs = new ulong[16];
+        for (int k = 0; k < 16; k++) regs[k] = CaseGenerator.Value(rng);
+        regs[(int)Reg.Rsp] = StackPointer;
+        var c = new CpuCase { Name = "fault:" + id, Code = code, Rip = rip, Regs = regs, Rflags = CpuCaseJson.FixedFlags, Pages = pages, Budget = 2 };
+        return new GeneratedCase(c, "fault:" + id, "mov", 0);
+    });
 
     private static GeneratedCase? Make(string id, string mnemonic, Random rng, Action<Assembler, Random> code, Action<ulong[], Random>? setRegs, byte[]? raw)
     {
