@@ -44,6 +44,7 @@ public static class FaultForms
         F("de-zero", "div", (a, r) => a.div(ecx), (g, r) => g[1] = 0),
         F("de-overflow", "idiv", (a, r) => a.idiv(rcx), (g, r) => { g[0] = 0; g[2] = 0x8000_0000_0000_0000; g[1] = ulong.MaxValue; }),
         F("ud-ud2", "ud2", (a, r) => a.ud2()),
+        F("ud-ud0", "ud0", (a, r) => { }, raw: [0x0F, 0xFF, 0xC0]), // AMD decodes no ModRM, Intel one: #UD either way
         F("ud-invalid-opcode", "(invalid)", (a, r) => { }, raw: [0x06]),   // push es: invalid in 64-bit mode
         F("ud-lock-on-mov", "(invalid)", (a, r) => { }, raw: [0xF0, 0x48, 0x89, 0xC3]), // lock mov rbx, rax
         F("bp-int3", "int3", (a, r) => a.int3()),

@@ -84,15 +84,12 @@ public sealed class NativeRunner : IDisposable
         return new NativeRunner(p);
     }
 
-    /// <summary>Why this case cannot run natively (a page outside the window), or null.</summary>
-    public static string? Refuses(CpuCase c) =>
-        c.Materialize().FirstOrDefault(p => p.Address < WindowStart || p.Address >= WindowEnd) is { } p
-            ? $"page 0x{p.Address:x} lies outside the native window [0x{WindowStart:x}, 0x{WindowEnd:x})" : null;
-
     /// <summary>Run one case on the host CPU. The outcome's status is "trap" or "budget" (the helper's 2 s alarm); an error is an <see cref="IOException"/>.</summary>
     public CpuOutcome Run(CpuCase c)
     {
         var pages = c.Materialize();
+        if (pages.FirstOrDefault(p => p.Address < WindowStart || p.Address >= WindowEnd) is { } outside)
+            throw new IOException($"page 0x{outside.Address:x} lies outside the native window [0x{WindowStart:x}, 0x{WindowEnd:x})");
         var sb = new StringBuilder("C");
         foreach (var v in new[] { c.Rip, c.Rflags, c.FsBase, c.GsBase }.Concat(c.Regs)) sb.Append(' ').Append(v.ToString("x", CultureInfo.InvariantCulture));
         sb.Append(' ').Append(pages.Count.ToString("x", CultureInfo.InvariantCulture)).Append('\n');
