@@ -3,8 +3,11 @@ using L4Conf.Model.Machine;
 
 namespace L4Conf.Conformance.CpuDiff;
 
-/// <summary>A generated case: which form it exercises, and which flags the SDM leaves undefined after it.</summary>
-public sealed record GeneratedCase(CpuCase Case, string Form, string Mnemonic, ulong Undefined);
+/// <summary>
+/// A generated case: which form it exercises, and which flags the SDM leaves undefined after it, left by the
+/// instruction <see cref="FlagsFrom"/> (the producer of a sequence; else the instruction itself).
+/// </summary>
+public sealed record GeneratedCase(CpuCase Case, string Form, string Mnemonic, ulong Undefined, string? FlagsFrom = null);
 
 /// <summary>
 /// Makes differential cases for every instruction form of the model's subset. The forms are table driven: every Iced
@@ -200,7 +203,8 @@ public sealed class CaseGenerator
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or EncoderException) { return null; }
         bool overwrites = consumer.Mnemonic is "adc" or "sbb";
-        return Case($"seq:{producer.Id}+{consumer.Id}", consumer.Mnemonic, rng, d, bytes, overwrites ? u2 : undefined | u2);
+        return Case($"seq:{producer.Id}+{consumer.Id}", consumer.Mnemonic, rng, d, bytes, overwrites ? u2 : undefined | u2)
+            with { FlagsFrom = overwrites ? consumer.Mnemonic : producer.Mnemonic };
     }
 
     /// <summary>Give a two-operand producer equal operands (the second register gets the first's value, or the first the immediate).</summary>

@@ -103,7 +103,7 @@ public static class DiffRun
         foreach (ulong bit in new[] { FlagRules.CF, FlagRules.PF, FlagRules.AF, FlagRules.ZF, FlagRules.SF, FlagRules.OF })
         {
             if ((g.Undefined & bit) == 0) continue;
-            string key = $"{g.Mnemonic} {FlagRules.Names(bit)}";
+            string key = $"{g.FlagsFrom ?? g.Mnemonic} {FlagRules.Names(bit)}";
             if (!r.Flags.TryGetValue(key, out var t)) r.Flags[key] = t = new FlagTally();
             if ((h.Rflags & bit) != 0) t.Host1++; else t.Host0++;
             if ((h.Rflags & bit) == (m.Rflags & bit)) t.ModelAgreed++;
