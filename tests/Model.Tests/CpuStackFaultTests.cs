@@ -8,32 +8,16 @@ namespace L4Conf.Tests;
 /// <summary>
 /// #SS(0) against #GP(0) for non-canonical addresses (Intel SDM Vol. 3A §6.15 Interrupt 12 and 13; Vol. 2, the
 /// "64-Bit Mode Exceptions" of MOV/PUSH/POP/CALL/RET): a reference in the SS segment (implicit stack accesses,
-/// and memory operands whose base is RSP or RBP or that carry an ss: override) raises #SS(0); every other segment
-/// #GP(0). Run on the real page tables and <see cref="PagedMemoryBus"/>.
+/// and memory operands whose base is RSP or RBP) raises #SS(0); every other one #GP(0). In 64-bit mode a CS, DS,
+/// ES or SS override is ignored, so it changes nothing (an ss: override on [rax] is #GP, ds: on [rbp] is #SS:
+/// both seen on the host CPU by `l4conf cpu diff`); an FS or GS override makes it a data reference.
 /// </summary>
 public sealed class CpuStackFaultTests
 {
-    private const ulong CodeVa = 0x40_0000, StackTop = 0x80_0000;
+    private const ulong CodeVa = PagedCpu.CodeVa, StackTop = PagedCpu.StackTop;
     private const ulong NonCanonical = 0x0000_8000_0000_0000;
 
-    private static (CpuState S, StopReason R) Run(Action<Assembler> body, Action<CpuState>? init = null)
-    {
-        var mem = new PhysicalMemory();
-        var pt = new PageTables(mem);
-        var a = new Assembler(64);
-        body(a);
-        var ms = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(ms), CodeVa);
-        ulong code = mem.AllocFrame(), stack = mem.AllocFrame();
-        mem.Write(code, ms.ToArray());
-        pt.Map(CodeVa, code, PageSize.Size4K, writable: false, executable: true);
-        pt.Map(StackTop - 0x1000, stack, PageSize.Size4K, writable: true, executable: false);
-        var s = new CpuState { Rip = CodeVa };
-        s.Rsp = StackTop;
-        init?.Invoke(s);
-        var r = new Cpu().Run(s, new PagedMemoryBus(pt), 1000);
-        return (s, r);
-    }
+    private static (CpuState S, StopReason R) Run(Action<Assembler> body, Action<CpuState>? init = null) => PagedCpu.Run(body, init);
 
     private static void AssertTrap(StopReason r, Vector v)
     {
@@ -43,7 +27,7 @@ public sealed class CpuStackFaultTests
 
     public static TheoryData<string> StackReferences => new()
     {
-        "push", "pop", "call", "ret", "mov [rsp]", "mov [rbp+8]", "load [rbp+rax]", "ss: [rax]", "push [rbx]", "pop [rbx]",
+        "push", "pop", "call", "ret", "mov [rsp]", "mov [rbp+8]", "load [rbp+rax]", "ds: [rbp]", "push [rbx]", "pop [rbx]",
     };
 
     [Theory]
@@ -62,7 +46,7 @@ public sealed class CpuStackFaultTests
                 case "mov [rsp]": a.mov(__qword_ptr[rsp], rbx); break;
                 case "mov [rbp+8]": a.mov(rbx, __qword_ptr[rbp + 8]); break;
                 case "load [rbp+rax]": a.add(ebx, __dword_ptr[rbp + rax]); break;
-                case "ss: [rax]": a.mov(rbx, __qword_ptr.ss[rax]); break;
+                case "ds: [rbp]": a.mov(rbx, __qword_ptr.ds[rbp]); break; // in 64-bit mode a DS/ES/SS/CS override is ignored
                 case "push [rbx]": a.push(__qword_ptr[rbx]); break; // the load is fine; the push faults
                 case "pop [rbx]": a.pop(__qword_ptr[rbx]); break;   // the pop faults before the store
             }
@@ -70,7 +54,7 @@ public sealed class CpuStackFaultTests
         }, s =>
         {
             s.Rsp = s[Reg.Rbp] = NonCanonical + 8;
-            s.Rax = what == "ss: [rax]" ? NonCanonical : 0;
+            s.Rax = 0;
             s[Reg.Rbx] = what.EndsWith("[rbx]", StringComparison.Ordinal) ? StackTop - 8 : 0x1234;
         });
         AssertTrap(r, Vector.StackSegment);
@@ -82,6 +66,7 @@ public sealed class CpuStackFaultTests
     [Theory]
     [InlineData("mov [rax]")]
     [InlineData("fs: [rbp]")]
+    [InlineData("ss: [rax]")]   // the override is ignored: the base register decides
     [InlineData("push [rax]")]  // the operand load faults before the (fine) push
     [InlineData("pop [rax]")]   // the pop is fine; the store faults
     [InlineData("lea is no access")]
@@ -93,6 +78,7 @@ public sealed class CpuStackFaultTests
             {
                 case "mov [rax]": a.mov(rbx, __qword_ptr[rax]); break;
                 case "fs: [rbp]": a.mov(rbx, __qword_ptr.fs[rbp]); break;
+                case "ss: [rax]": a.mov(rbx, __qword_ptr.ss[rax]); break;
                 case "push [rax]": a.push(__qword_ptr[rax]); break;
                 case "pop [rax]": a.pop(__qword_ptr[rax]); break;
                 case "lea is no access": a.lea(rbx, __qword_ptr[rbp]); a.mov(rbx, __qword_ptr[rax]); break;
@@ -112,5 +98,36 @@ public sealed class CpuStackFaultTests
         var (_, r) = Run(a => { a.push(rax); a.int3(); }, s => s.Rsp = NonCanonical);
         Assert.Equal(Vector.PageFault, r.Trap.Vector);
         Assert.Equal(NonCanonical - 8, r.Trap.Cr2);
+    }
+}
+
+/// <summary>
+/// A near call checks its push before its target (SDM Vol. 2A CALL, "Operation": the stack check, then the push, then
+/// the RIP load; seen on the host CPU by `l4conf cpu diff`): with both a faulting stack and a non-canonical target, the
+/// stack fault wins; with a good stack, the #GP for the target still pushes nothing.
+/// </summary>
+public sealed class CpuCallOrderTests
+{
+    private const ulong NonCanonical = 0x0000_8000_0000_0000;
+
+    [Theory]
+    [InlineData("reg", 0x0000_8000_0000_0008UL, 12UL)]      // RSP - 8 non-canonical: #SS
+    [InlineData("mem", 0x0000_8000_0000_0008UL, 12UL)]
+    [InlineData("reg", PagedCpu.UnmappedVa + 0x100, 14UL)] // RSP - 8 not mapped: #PF (write)
+    [InlineData("mem", PagedCpu.UnmappedVa + 0x100, 14UL)]
+    [InlineData("reg", PagedCpu.StackTop, 13UL)]            // a good stack: #GP for the target, nothing pushed
+    [InlineData("mem", PagedCpu.StackTop, 13UL)]
+    public void Stack_fault_before_non_canonical_target(string form, ulong rsp, ulong vector)
+    {
+        var (s, r) = PagedCpu.Run(a =>
+        {
+            if (form == "reg") a.call(rbx); else a.call(__qword_ptr[rsi]);
+            a.int3();
+        }, s => { s[Reg.Rbx] = NonCanonical; s.Rsi = PagedCpu.DataVa; s.Rsp = rsp; }, out _, PagedCpu.DataVa, NonCanonical);
+        Assert.Equal(StopKind.Trap, r.Kind);
+        Assert.Equal(vector, (ulong)r.Trap.Vector);
+        if (vector == 14) Assert.Equal((ulong)(PfErr.Write | PfErr.User), r.Trap.ErrorCode);
+        Assert.Equal(PagedCpu.CodeVa, s.Rip);
+        Assert.Equal(rsp, s.Rsp);
     }
 }

@@ -46,6 +46,7 @@ public readonly record struct Trap(Vector Vector, ulong ErrorCode, ulong Cr2 = 0
 /// </summary>
 public interface IMemoryBus
 {
+    /// <summary>Read; <paramref name="kind"/> Write is the read of a read-modify-write operand, checked (and faulting) as a write.</summary>
     bool Read(ulong va, Span<byte> dst, AccessKind kind, out Trap trap);
     bool Write(ulong va, ReadOnlySpan<byte> src, out Trap trap);
     /// <summary>

@@ -12,7 +12,7 @@ public sealed partial class Cpu
 {
     /// <summary>
     /// Register-file slots past the 16 GPRs: an always-zero slot for absent base/index/segment, the FS/GS bases, and
-    /// a second always-zero slot that marks a memory operand in the SS segment (base RSP or RBP, or an ss: override).
+    /// a second always-zero slot that marks a memory operand in the SS segment (base RSP or RBP, no FS/GS override).
     /// </summary>
     internal const byte ZeroSlot = 16, FsSlot = 17, GsSlot = 18, SsSlot = 19;
 
@@ -44,6 +44,19 @@ public sealed partial class Cpu
     {
         byte[] b = io;
         if (!mem.Read(ea, new Span<byte>(b, 0, size), AccessKind.Read, out trap)) { v = 0; return StackFault(); }
+        v = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetArrayDataReference(b));
+        return true;
+    }
+
+    /// <summary>
+    /// The read of a read-modify-write operand: hardware accesses it with write intent from the start, so a fault is
+    /// reported as a write (#PF W) and a read-only page faults before anything is read, whether or not the value
+    /// is then written back (a shift by 0 still faults). Seen on the host CPU by `l4conf cpu diff`.
+    /// </summary>
+    private bool LoadForWrite(ulong ea, int size, out ulong v)
+    {
+        byte[] b = io;
+        if (!mem.Read(ea, new Span<byte>(b, 0, size), AccessKind.Write, out trap)) { v = 0; return StackFault(); }
         v = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetArrayDataReference(b));
         return true;
     }
@@ -99,6 +112,13 @@ public sealed partial class Cpu
         if (!Store(nsp, size, v)) return false;
         sp = nsp;
         return true;
+    }
+
+    /// <summary>Whether a push of <paramref name="size"/> bytes would succeed (its fault in <c>trap</c> if not); writes nothing.</summary>
+    private bool CanPush(int size)
+    {
+        ssRef = true;
+        return LoadForWrite(Gpr((int)Reg.Rsp) - (ulong)size, size, out _);
     }
 
     /// <summary>Read the top of stack without popping it (the caller commits RSP once nothing else can fault).</summary>
