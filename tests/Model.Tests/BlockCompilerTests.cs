@@ -160,6 +160,8 @@ public sealed class BlockCompilerTests(ITestOutputHelper output)
             a => { a.mov(rsp, 0x8000_0000_0000_0000UL); a.push(rbx); },
             a => { a.mov(rbp, 0x8000_0000_0000_0008UL); a.mov(rax, __qword_ptr[rbp - 8]); },
             a => a.cmp(__qword_ptr[0x50_0ffc], rcx),
+            a => a.add(__qword_ptr[0x50_0000], rcx),           // read-modify-write: a not-present page faults as a write
+            a => a.inc(__dword_ptr[Data + 0x3ffe]),
         })
         {
             var code = Assemble(a =>

@@ -74,7 +74,7 @@ internal static class BlockCompiler
     {
         private static readonly FieldInfo FlOp = CpuField("flOp"), FlA = CpuField("flA"), FlB = CpuField("flB"), FlRes = CpuField("flRes"),
             FlMask = CpuField("flMask"), FlCin = CpuField("flCin"), BlockNext = CpuField("blockNext"), BlockStatus = CpuField("blockStatus");
-        private static readonly MethodInfo LoadM = CpuMethod(nameof(Cpu.BlockLoad)), StoreM = CpuMethod(nameof(Cpu.BlockStore)),
+        private static readonly MethodInfo LoadM = CpuMethod(nameof(Cpu.BlockLoad)), LoadWM = CpuMethod(nameof(Cpu.BlockLoadForWrite)), StoreM = CpuMethod(nameof(Cpu.BlockStore)),
             CodeM = CpuMethod(nameof(Cpu.BlockCodeCurrent)), CondM = CpuMethod(nameof(Cpu.BlockCond)), CarryM = CpuMethod(nameof(Cpu.BlockCarry)),
             ParityM = typeof(BlockCompiler).GetMethod(nameof(Parity))!;
 
@@ -210,8 +210,8 @@ internal static class BlockCompiler
             Block(Assign(next, Constant(rip)), Assign(count, Add(done, Constant(j))), Assign(status, Constant(Block.Faulted)), Goto(exit));
 
         /// <summary>v = the operand at ea (garbage above the size: callers mask); a failed access leaves the block.</summary>
-        private Expression Load(Expression address, int size, bool ss, int j, ulong rip) =>
-            IfThen(Not(Call(c, LoadM, address, Constant(size), Constant(ss), v)), FaultExit(j, rip));
+        private Expression Load(Expression address, int size, bool ss, int j, ulong rip, bool forWrite = false) =>
+            IfThen(Not(Call(c, forWrite ? LoadWM : LoadM, address, Constant(size), Constant(ss), v)), FaultExit(j, rip));
 
         private Expression Store(Expression address, int size, bool ss, Expression value, int j, ulong rip) =>
             IfThen(Not(Call(c, StoreM, address, Constant(size), Constant(ss), value)), FaultExit(j, rip));
@@ -401,7 +401,7 @@ internal static class BlockCompiler
             if (form >= 3)
             {
                 body.Add(Assign(ea, Ea(ref i)));
-                body.Add(Load(ea, i.Size, ss, j, rip));
+                body.Add(Load(ea, i.Size, ss, j, rip, forWrite: writes));   // read-modify-write: write intent from the start
                 body.Add(Assign(a, And(v, Constant(m))));
                 body.Add(Assign(b, form == 3 ? ReadReg(i.S, i.SSh, m) : Constant(i.Imm)));
             }

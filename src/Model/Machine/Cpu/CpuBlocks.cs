@@ -69,9 +69,17 @@ public sealed partial class Cpu
     // the trap in `trap`; an SS-segment access that is not canonical is #SS).
     internal bool BlockLoad(ulong ea, int size, bool ss, out ulong v)
     {
-        if (pagedBus is { } p && p.TryReadTlb(ea, out v)) return true;
+        if (pagedBus is { } p && p.TryReadTlb(ea, forWrite: false, out v)) return true;
         ssRef = ss;
         return Load(ea, size, out v);
+    }
+
+    /// <summary>The first access of a read-modify-write operand: with write intent, as <see cref="LoadForWrite"/>.</summary>
+    internal bool BlockLoadForWrite(ulong ea, int size, bool ss, out ulong v)
+    {
+        if (pagedBus is { } p && p.TryReadTlb(ea, forWrite: true, out v)) return true;
+        ssRef = ss;
+        return LoadForWrite(ea, size, out v);
     }
 
     internal bool BlockStore(ulong ea, int size, bool ss, ulong v)

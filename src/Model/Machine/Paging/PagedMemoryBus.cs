@@ -105,11 +105,12 @@ public sealed class PagedMemoryBus : IMemoryBus
     /// (so the walk, its A/D bits and its checks already happened, exactly as <see cref="Read"/> would find them).
     /// False means "take the general path", never a fault.
     /// </summary>
-    internal bool TryReadTlb(ulong va, out ulong v)
+    internal bool TryReadTlb(ulong va, bool forWrite, out ulong v)
     {
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
         ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
-        if (off <= (int)PhysicalMemory.FrameSize - 8 && e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation)
+        if (off <= (int)PhysicalMemory.FrameSize - 8 && e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation
+            && (!forWrite || (e.Flags & TlbWrite) != 0))
         {
             v = Unsafe.ReadUnaligned<ulong>(ref e.Frame.Data[off]);   // callers mask to the operand size
             return true;
