@@ -14,7 +14,7 @@ namespace L4Conf.Tests;
 /// </summary>
 public sealed class BlockCompilerTests(ITestOutputHelper output)
 {
-    private const ulong Code = 0x40_0000, Data = 0x60_0000, ReadOnly = 0x70_0000, StackTop = 0x90_0000;
+    private const ulong Code = 0x40_0000, Data = 0x60_0000, ReadOnly = 0x70_0000, StackTop = 0x90_0000, CodeAlias = 0xA0_0000;
 
     private sealed class Machine
     {
@@ -28,6 +28,7 @@ public sealed class BlockCompilerTests(ITestOutputHelper output)
             for (ulong p = 0; p < 4; p++) t.Map(Code + p * 0x1000, 0x10_0000 + p * 0x1000, PageSize.Size4K, writable: true, executable: true);
             for (ulong p = 0; p < 4; p++) t.Map(Data + p * 0x1000, 0x20_0000 + p * 0x1000, PageSize.Size4K, writable: true, executable: false);
             t.Map(ReadOnly, 0x30_0000, PageSize.Size4K, writable: false, executable: false);
+            t.Map(CodeAlias, 0x10_0000, PageSize.Size4K, writable: true, executable: false);   // the first code page again, as data
             for (ulong p = 1; p <= 4; p++) t.Map(StackTop - p * 0x1000, 0x40_0000 - p * 0x1000, PageSize.Size4K, writable: true, executable: false);
             Mem.Write(0x10_0000, code);
             for (int k = 0; k < 0x1000; k += 8) Mem.Write(0x20_0000 + (ulong)k, BitConverter.GetBytes((ulong)k * 0x9E3779B97F4A7C15UL));
@@ -201,13 +202,32 @@ public sealed class BlockCompilerTests(ITestOutputHelper output)
             a.mov(ecx, 5);
             a.Label(ref loop);
             a.db(0x05, 1, 0, 0, 0);
-            a.mov(edx, 100);
-            a.mov(__dword_ptr[Code + 8], edx);
+            a.mov(__dword_ptr[Code + 8], ecx);            // a new immediate on every pass: 5, 4, 3, 2
             a.dec(ecx);
             a.jnz(loop);
             a.int3();
         });
         Assert.True(EveryBudget(viaRegister, 30) > 0);
+        var mr = new Machine(viaRegister);
+        new Cpu(CpuEngine.Compiler, compileThreshold: 0).Run(mr.Regs, mr.Bus, 1000);
+        Assert.Equal(1UL + 5 + 4 + 3 + 2, mr.Regs.Rax);
+        // And through another virtual address of the same frame: only the physical frame tells.
+        var viaAlias = Assemble(a =>
+        {
+            var loop = a.CreateLabel();
+            a.xor(eax, eax);
+            a.mov(ecx, 5);
+            a.Label(ref loop);
+            a.db(0x05, 1, 0, 0, 0);
+            a.mov(__dword_ptr[CodeAlias + 8], ecx);
+            a.dec(ecx);
+            a.jnz(loop);
+            a.int3();
+        });
+        Assert.True(EveryBudget(viaAlias, 25) > 0);
+        var ma = new Machine(viaAlias);
+        new Cpu(CpuEngine.Compiler, compileThreshold: 0).Run(ma.Regs, ma.Bus, 1000);
+        Assert.Equal(1UL + 5 + 4 + 3 + 2, ma.Regs.Rax);
         var m = new Machine(code);
         var stop = new Cpu(CpuEngine.Compiler, compileThreshold: 0).Run(m.Regs, m.Bus, 1000);
         Assert.Equal(Vector.Breakpoint, stop.Trap.Vector);

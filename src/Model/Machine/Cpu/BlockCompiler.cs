@@ -75,7 +75,7 @@ internal static class BlockCompiler
         private static readonly FieldInfo FlOp = CpuField("flOp"), FlA = CpuField("flA"), FlB = CpuField("flB"), FlRes = CpuField("flRes"),
             FlMask = CpuField("flMask"), FlCin = CpuField("flCin"), BlockNext = CpuField("blockNext"), BlockStatus = CpuField("blockStatus");
         private static readonly MethodInfo LoadM = CpuMethod(nameof(Cpu.BlockLoad)), LoadWM = CpuMethod(nameof(Cpu.BlockLoadForWrite)), StoreM = CpuMethod(nameof(Cpu.BlockStore)),
-            CodeM = CpuMethod(nameof(Cpu.BlockCodeCurrent)), CondM = CpuMethod(nameof(Cpu.BlockCond)), CarryM = CpuMethod(nameof(Cpu.BlockCarry)),
+            CondM = CpuMethod(nameof(Cpu.BlockCond)), CarryM = CpuMethod(nameof(Cpu.BlockCarry)),
             ParityM = typeof(BlockCompiler).GetMethod(nameof(Parity))!;
 
         private static FieldInfo CpuField(string name) =>
@@ -96,7 +96,7 @@ internal static class BlockCompiler
         private readonly ParameterExpression next = Variable(typeof(ulong), "next"), count = Variable(typeof(int), "count"),
             status = Variable(typeof(int), "status"), v = Variable(typeof(ulong), "v"), a = Variable(typeof(ulong), "a"),
             b = Variable(typeof(ulong), "b"), res = Variable(typeof(ulong), "res"), ea = Variable(typeof(ulong), "ea"),
-            cond = Variable(typeof(bool), "cond"), carry = Variable(typeof(bool), "carry");
+            cond = Variable(typeof(bool), "cond"), carry = Variable(typeof(bool), "carry"), stored = Variable(typeof(int), "stored");
         private readonly LabelTarget exit = Label("exit");
         private readonly List<Expression> body = [];
         /// <summary>The latest flag-setting instruction of the block so far (null: the state came in with the block).</summary>
@@ -145,7 +145,7 @@ internal static class BlockCompiler
             all.Add(Assign(Field(c, BlockNext), next));
             all.Add(Assign(Field(c, BlockStatus), status));
             all.Add(count);
-            var vars = r.Where(x => x is not null).Select(x => x!).Concat([fOp, fA, fB, fRes, fMask, fCin, next, count, status, done, v, a, b, res, ea, cond, carry]);
+            var vars = r.Where(x => x is not null).Select(x => x!).Concat([fOp, fA, fB, fRes, fMask, fCin, next, count, status, done, v, a, b, res, ea, cond, carry, stored]);
             return Lambda<BlockFn>(Block(typeof(int), vars, all), $"block_{list[0].Rip:x}", [c, regs, budget]).Compile();
         }
 
@@ -213,12 +213,14 @@ internal static class BlockCompiler
         private Expression Load(Expression address, int size, bool ss, int j, ulong rip, bool forWrite = false) =>
             IfThen(Not(Call(c, forWrite ? LoadWM : LoadM, address, Constant(size), Constant(ss), v)), FaultExit(j, rip));
 
+        /// <summary>The store (a fault leaves the block); `stored` says whether it changed the code being run.</summary>
         private Expression Store(Expression address, int size, bool ss, Expression value, int j, ulong rip) =>
-            IfThen(Not(Call(c, StoreM, address, Constant(size), Constant(ss), value)), FaultExit(j, rip));
+            Block(Assign(stored, Call(c, StoreM, address, Constant(size), Constant(ss), value, Constant(page))),
+                IfThen(Equal(stored, Constant(1)), FaultExit(j, rip)));
 
-        /// <summary>After an instruction that stored: stop after it if the code being run may have changed.</summary>
+        /// <summary>After the instruction that stored is complete: stop after it if the code being run changed.</summary>
         private Expression CodeCheck(int j, ulong after) =>
-            IfThen(Not(Call(c, CodeM, Constant(page))),
+            IfThen(Equal(stored, Constant(2)),
                 Block(Assign(next, Constant(after)), Assign(count, Add(done, Constant(j + 1))), Assign(status, Constant(Block.CodeChanged)), Goto(exit)));
 
         // ---- flags ----

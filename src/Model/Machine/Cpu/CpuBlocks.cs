@@ -82,11 +82,22 @@ public sealed partial class Cpu
         return LoadForWrite(ea, size, out v);
     }
 
-    internal bool BlockStore(ulong ea, int size, bool ss, ulong v)
+    /// <summary>
+    /// A store, and then what the interpreter checks after every store: did the code being run change? 0 = stored,
+    /// code unchanged; 1 = the store faulted (nothing written); 2 = stored, and the running page must be refetched.
+    /// A store through the TLB into another frame than the page's own cannot change it, so that needs no lookup.
+    /// </summary>
+    internal int BlockStore(ulong ea, int size, bool ss, ulong v, CodePage page)
     {
-        if (pagedBus is { } p && p.TryWriteTlb(ea, size, v)) { wrote = true; return true; }
+        if (pagedBus is { } p && p.TryWriteTlb(ea, size, v, out object? frame))
+        {
+            writeEpoch++;                          // other cached pages are re-checked when entered
+            if (page.Frame is not null && !ReferenceEquals(frame, page.Frame)) { page.CheckedEpoch = writeEpoch; return 0; }
+            return BlockCodeCurrent(page) ? 0 : 2;
+        }
         ssRef = ss;
-        return Store(ea, size, v);
+        if (!Store(ea, size, v)) return 1;
+        return BlockCodeCurrent(page) ? 0 : 2;
     }
 
     /// <summary>The bus as the paged bus it usually is, for the TLB fast path of compiled accesses.</summary>

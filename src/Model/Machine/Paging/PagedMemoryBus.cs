@@ -105,6 +105,7 @@ public sealed class PagedMemoryBus : IMemoryBus
     /// (so the walk, its A/D bits and its checks already happened, exactly as <see cref="Read"/> would find them).
     /// False means "take the general path", never a fault.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryReadTlb(ulong va, bool forWrite, out ulong v)
     {
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
@@ -119,13 +120,21 @@ public sealed class PagedMemoryBus : IMemoryBus
         return false;
     }
 
+    /// <summary>The frame a TLB-cached page is in (to tell a store into running code from any other), or null.</summary>
+    internal object? TlbFrame(ulong va)
+    {
+        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
+        return e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation ? e.Frame : null;
+    }
+
     /// <inheritdoc cref="TryReadTlb"/>
-    internal bool TryWriteTlb(ulong va, int size, ulong v)
+    internal bool TryWriteTlb(ulong va, int size, ulong v, out object? frame)
     {
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
         ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
         if (off > (int)PhysicalMemory.FrameSize - size || e.Vpn != va >> PhysicalMemory.FrameShift || e.Gen != _pt.Generation
-            || (e.Flags & TlbWrite) == 0) return false;
+            || (e.Flags & TlbWrite) == 0) { frame = null; return false; }
+        frame = e.Frame;
         ref byte d = ref e.Frame.Data[off];
         switch (size)
         {
