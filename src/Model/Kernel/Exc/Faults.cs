@@ -131,7 +131,7 @@ public sealed partial class Kernel
     /// <summary>The receive window of a fault IPC: one map item accepted anywhere in the address space (BDR = 1 << 24, BR0/BR1).</summary>
     private static void SetFaultReceiveWindow(Utcb u)
     {
-        u.Bdr = 1UL << 24;
+        u.Bdr = (ulong)BufDesc.InheritFpu;
         u.SetBr(0, (ulong)ItemBits.Map);
         u.SetBr(1, Fpage.All.Raw);
     }
