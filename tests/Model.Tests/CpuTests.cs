@@ -9,7 +9,7 @@ namespace L4Conf.Tests;
 /// The user-mode x86-64 CPU against the Intel SDM: every program is assembled with Iced's Assembler and run on
 /// <see cref="TestBus"/>, a dictionary of 4 KiB pages with per-page rights that faults like a real MMU would.
 /// </summary>
-public sealed class CpuTests
+public sealed partial class CpuTests
 {
     private const ulong CodeVa = 0x401000, DataVa = 0x600000, StackTop = 0x800000;
     private const ulong CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, DF = 0x400, OF = 0x800;

@@ -11,6 +11,7 @@ namespace L4Conf.Model.Machine;
 /// imm64), movzx, movsx, movsxd, lea, add, sub, adc, sbb, and, or, xor, not, neg, inc, dec, cmp, test, shl/sal,
 /// shr, sar, rol, ror (by 1, imm8, cl), imul (1/2/3 operands), mul, div, idiv, push/pop (reg, imm, mem), near
 /// call/ret (incl. ret imm16), jmp (rel, reg, mem), all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
+/// bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run as bsf/bsr: no BMI1/ABM in the captured CPUID), bswap,
 /// [rep] movs{b,w,d,q} and [rep] stos{b,w,d,q} (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
 /// nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n, ud0/ud1/ud2, hlt, syscall. All operand
 /// sizes with the x86-64 rules (32-bit register writes zero-extend, 8/16-bit writes merge, AH..BH without REX),
@@ -18,13 +19,14 @@ namespace L4Conf.Model.Machine;
 /// <para>Stops: a fault (#DE, #UD, #GP, #PF) leaves the instruction without effect and RIP at it (rep string
 /// instructions keep their completed iterations, as hardware). int3/int 3 is a #BP trap with RIP after it;
 /// int n (n != 3) is #GP(n*8+2) at the instruction (the kernel's other gates have DPL 0); ud2 and everything
-/// outside the subset (incl. invalid encodings) are #UD with <see cref="StopReason.Detail"/> naming the
+/// outside the subset (incl. invalid encodings, a lock prefix on anything but a lockable memory form, and
+/// <see cref="InstructionSet.AbsentOnCapturedCpu"/>) are #UD with <see cref="StopReason.Detail"/> naming the
 /// instruction; the privileged instructions in <see cref="InstructionSet.Privileged"/> are #GP(0). syscall stops
 /// with RCX = the next RIP, R11 = RFLAGS and RIP = the next instruction. Page faults and non-canonical data
 /// accesses come from the bus unchanged; near branches to a non-canonical target are #GP(0) at the branch.</para>
 /// <para>Flags: CF/PF/AF/ZF/SF/OF exact per the SDM where defined. Where the SDM leaves a flag undefined the
 /// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
-/// rotates as in <c>CpuShift.cs</c>; mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv
+/// rotates as in <c>CpuShift.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>; mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv
 /// leave all six flags unchanged.</para>
 /// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), alignment checking (#AC), an I/O permission
 /// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), #SS (a non-canonical stack access
@@ -272,6 +274,14 @@ public sealed partial class Cpu
 
                 case Op.Movs: if (!StringOp(ref i, movs: true)) goto Fault; break;
                 case Op.Stos: if (!StringOp(ref i, movs: false)) goto Fault; break;
+
+                case Op.BtRR: BitTestR(ref i, imm: false); break;
+                case Op.BtRI: BitTestR(ref i, imm: true); break;
+                case Op.BtMR: if (!BitTestM(ref i, imm: false)) goto Fault; break;
+                case Op.BtMI: if (!BitTestM(ref i, imm: true)) goto Fault; break;
+                case Op.BsfRR: BitScan(ref i, Gpr(i.S) >> i.SSh); break;
+                case Op.BsfRM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; BitScan(ref i, v); break;
+                case Op.Bswap: Bswap(ref i); break;
 
                 case Op.Syscall:
                     Gpr((int)Reg.Rcx) = next;

@@ -28,6 +28,10 @@ public static class InstructionSet
         "seto", "setno", "setb", "setae", "sete", "setne", "setbe", "seta", "sets", "setns", "setp", "setnp", "setl", "setge", "setle", "setg",
         "cmovo", "cmovno", "cmovb", "cmovae", "cmove", "cmovne", "cmovbe", "cmova", "cmovs", "cmovns", "cmovp", "cmovnp", "cmovl", "cmovge", "cmovle", "cmovg",
         "xchg",
+        "bt", "bts", "btr", "btc", // r/m,r and r/m,imm8; memory with a register offset addresses by the signed offset
+        "bsf", "bsr",
+        "tzcnt", "lzcnt", // executed as bsf/bsr: the captured CPU has no BMI1/ABM (F3 prefix ignored)
+        "bswap",        // r32, r64; r16 clears the low word (undefined by the SDM)
         "cbw", "cwde", "cdqe", "cwd", "cdq", "cqo",
         "movsb", "movsw", "movsd", "movsq", // with or without rep; 64-bit addressing only
         "stosb", "stosw", "stosd", "stosq",
@@ -40,6 +44,16 @@ public static class InstructionSet
         "ud0", "ud1", "ud2", // #UD
         "hlt",          // #GP(0) at CPL 3
         "syscall",
+    ];
+
+    /// <summary>
+    /// Instructions the captured CPU (QEMU 7.2 TCG qemu64, AuthenticAMD; CPUID in <c>traces/real/jdb_session.log</c>)
+    /// does not have: its CPUID clears their feature bits, so they raise #UD as there.
+    /// popcnt: leaf 1 ECX[23] = 0.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AbsentOnCapturedCpu =
+    [
+        "popcnt",
     ];
 
     private static readonly HashSet<Mnemonic> PrivilegedMnemonics =

@@ -49,6 +49,10 @@ internal enum Op : byte
     SetccR, SetccM, CmovRR, CmovRM,
 
     Movs, Stos,  // Size = element size, Aux = 1 with a rep prefix
+
+    BtRR, BtRI, BtMR, BtMI, // Aux = BitTestKind; offset from S or Imm
+    BsfRR, BsfRM,           // Aux = 0 bsf (and tzcnt), 1 bsr (and lzcnt)
+    Bswap,
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>

@@ -111,6 +111,16 @@ internal static class Translator
                 if (ins.Code == Code.Retnq_imm16) { d.Op = Op.Ret; d.Imm = ins.Immediate16; return true; }
                 return false;
 
+            case Mnemonic.Bt: return BitTest(in ins, ref d, BitTestKind.Bt);
+            case Mnemonic.Bts: return BitTest(in ins, ref d, BitTestKind.Bts);
+            case Mnemonic.Btr: return BitTest(in ins, ref d, BitTestKind.Btr);
+            case Mnemonic.Btc: return BitTest(in ins, ref d, BitTestKind.Btc);
+            // The captured CPU has neither ABM (CPUID 0x80000001 ECX[5]) nor BMI1 (leaf 7 EBX[3]): F3 0F BD/BC are
+            // bsr/bsf with an ignored rep prefix there, as on every CPU without them.
+            case Mnemonic.Bsf: case Mnemonic.Tzcnt: return BitScan(in ins, ref d, 0);
+            case Mnemonic.Bsr: case Mnemonic.Lzcnt: return BitScan(in ins, ref d, 1);
+            case Mnemonic.Bswap: d.Op = Op.Bswap; RegOp(in ins, 0, ref d, dst: true); return true;
+
             case Mnemonic.Movsb: case Mnemonic.Movsw: case Mnemonic.Movsd: case Mnemonic.Movsq:
                 return StringOp(in ins, ref d, Op.Movs, ins.Code switch
                 {
@@ -299,6 +309,32 @@ internal static class Translator
             case OpKind.Memory: d.Op = rel + 2; MemOp(in ins, ref d); d.Size = 8; d.Mask = ulong.MaxValue; return true;
         }
         return false;
+    }
+
+    /// <summary>bt/bts/btr/btc r/m, r|imm8: the four forms RR, RI, MR, MI in that order.</summary>
+    private static bool BitTest(in Instruction ins, ref Insn d, BitTestKind kind)
+    {
+        Form f = FormOf(in ins);
+        if (f is Form.None or Form.RM) return false;
+        d.Op = Op.BtRR + (byte)(f == Form.RR ? 0 : f == Form.RI ? 1 : f == Form.MR ? 2 : 3);
+        d.Aux = (byte)kind;
+        if (f is Form.RR or Form.RI) RegOp(in ins, 0, ref d, dst: true);
+        else { MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
+        if (f is Form.RR or Form.MR) RegOp(in ins, 1, ref d, dst: false);
+        else d.Imm = ins.Immediate8;
+        return true;
+    }
+
+    /// <summary>bsf/bsr r, r/m (and tzcnt/lzcnt, decoded as them).</summary>
+    private static bool BitScan(in Instruction ins, ref Insn d, byte bsr)
+    {
+        Form f = FormOf(in ins);
+        if (f is not (Form.RR or Form.RM)) return false;
+        RegOp(in ins, 0, ref d, dst: true);
+        if (f == Form.RR) { d.Op = Op.BsfRR; RegOp(in ins, 1, ref d, dst: false); }
+        else { d.Op = Op.BsfRM; MemOp(in ins, ref d); }
+        d.Aux = bsr;
+        return true;
     }
 
     private static bool StringOp(in Instruction ins, ref Insn d, Op op, int size)
