@@ -11,7 +11,8 @@ namespace L4Conf.Model.Machine;
 /// imm64), movzx, movsx, movsxd, lea, add, sub, adc, sbb, and, or, xor, not, neg, inc, dec, cmp, test, shl/sal,
 /// shr, sar, rol, ror (by 1, imm8, cl), imul (1/2/3 operands), mul, div, idiv, push/pop (reg, imm, mem), near
 /// call/ret (incl. ret imm16), jmp (rel, reg, mem), all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
-/// bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run as bsf/bsr: no BMI1/ABM in the captured CPUID), bswap,
+/// bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run as bsf/bsr: no BMI1/ABM in the captured CPUID), bswap, xadd, cmpxchg,
+/// cmpxchg8b, cmpxchg16b (#GP(0) unless 16-byte aligned), a lock prefix on the lockable memory forms,
 /// [rep] movs{b,w,d,q} and [rep] stos{b,w,d,q} (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
 /// nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n, ud0/ud1/ud2, hlt, syscall. All operand
 /// sizes with the x86-64 rules (32-bit register writes zero-extend, 8/16-bit writes merge, AH..BH without REX),
@@ -282,6 +283,11 @@ public sealed partial class Cpu
                 case Op.BsfRR: BitScan(ref i, Gpr(i.S) >> i.SSh); break;
                 case Op.BsfRM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; BitScan(ref i, v); break;
                 case Op.Bswap: Bswap(ref i); break;
+                case Op.XaddRR: XaddRR(ref i); break;
+                case Op.XaddMR: if (!XaddMR(ref i)) goto Fault; break;
+                case Op.CmpxchgRR: CmpxchgRR(ref i); break;
+                case Op.CmpxchgMR: if (!CmpxchgMR(ref i)) goto Fault; break;
+                case Op.CmpxchgWide: if (!CmpxchgWide(ref i)) goto Fault; break;
 
                 case Op.Syscall:
                     Gpr((int)Reg.Rcx) = next;

@@ -32,6 +32,8 @@ public static class InstructionSet
         "bsf", "bsr",
         "tzcnt", "lzcnt", // executed as bsf/bsr: the captured CPU has no BMI1/ABM (F3 prefix ignored)
         "bswap",        // r32, r64; r16 clears the low word (undefined by the SDM)
+        "xadd", "cmpxchg", // r/m,r; lock on the memory forms
+        "cmpxchg8b", "cmpxchg16b", // m64 / m128 (16-byte aligned, else #GP(0)); lock accepted
         "cbw", "cwde", "cdqe", "cwd", "cdq", "cqo",
         "movsb", "movsw", "movsd", "movsq", // with or without rep; 64-bit addressing only
         "stosb", "stosw", "stosd", "stosq",

@@ -53,6 +53,9 @@ internal enum Op : byte
     BtRR, BtRI, BtMR, BtMI, // Aux = BitTestKind; offset from S or Imm
     BsfRR, BsfRM,           // Aux = 0 bsf (and tzcnt), 1 bsr (and lzcnt)
     Bswap,
+
+    XaddRR, XaddMR, CmpxchgRR, CmpxchgMR,
+    CmpxchgWide, // cmpxchg8b (Size 8) / cmpxchg16b (Size 16)
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>

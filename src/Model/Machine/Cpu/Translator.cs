@@ -119,6 +119,12 @@ internal static class Translator
             // bsr/bsf with an ignored rep prefix there, as on every CPU without them.
             case Mnemonic.Bsf: case Mnemonic.Tzcnt: return BitScan(in ins, ref d, 0);
             case Mnemonic.Bsr: case Mnemonic.Lzcnt: return BitScan(in ins, ref d, 1);
+            case Mnemonic.Xadd: return RegOrMemWithReg(in ins, ref d, Op.XaddRR, Op.XaddMR);
+            case Mnemonic.Cmpxchg: return RegOrMemWithReg(in ins, ref d, Op.CmpxchgRR, Op.CmpxchgMR);
+            case Mnemonic.Cmpxchg8b: case Mnemonic.Cmpxchg16b:
+                if (ins.Op0Kind != OpKind.Memory) return false;
+                d.Op = Op.CmpxchgWide; MemOp(in ins, ref d); d.Size = (byte)ins.MemorySize.GetSize();
+                return true;
             case Mnemonic.Bswap: d.Op = Op.Bswap; RegOp(in ins, 0, ref d, dst: true); return true;
 
             case Mnemonic.Movsb: case Mnemonic.Movsw: case Mnemonic.Movsd: case Mnemonic.Movsq:
@@ -322,6 +328,17 @@ internal static class Translator
         else { MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
         if (f is Form.RR or Form.MR) RegOp(in ins, 1, ref d, dst: false);
         else d.Imm = ins.Immediate8;
+        return true;
+    }
+
+    /// <summary>xadd/cmpxchg r/m, r: a register (<paramref name="rr"/>) or memory (<paramref name="mr"/>) destination.</summary>
+    private static bool RegOrMemWithReg(in Instruction ins, ref Insn d, Op rr, Op mr)
+    {
+        Form f = FormOf(in ins);
+        if (f == Form.RR) { d.Op = rr; RegOp(in ins, 0, ref d, dst: true); }
+        else if (f == Form.MR) { d.Op = mr; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
+        else return false;
+        RegOp(in ins, 1, ref d, dst: false);
         return true;
     }
 
