@@ -9,7 +9,7 @@ namespace L4Conf.Model.Machine;
 /// <remarks>
 /// <para>Instruction subset (see <see cref="InstructionSet.Supported"/>): mov (all integer forms incl. moffs and
 /// imm64), movzx, movsx, movsxd, lea, add, sub, adc, sbb, and, or, xor, not, neg, inc, dec, cmp, test, shl/sal,
-/// shr, sar, rol, ror (by 1, imm8, cl), imul (1/2/3 operands), mul, div, idiv, push/pop (reg, imm, mem), near
+/// shr, sar, rol, ror, rcl, rcr (by 1, imm8, cl), shld, shrd, imul (1/2/3 operands), mul, div, idiv, push/pop (reg, imm, mem), near
 /// call/ret (incl. ret imm16), jmp (rel, reg, mem), all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
 /// bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run as bsf/bsr: no BMI1/ABM in the captured CPUID), bswap, xadd, cmpxchg,
 /// cmpxchg8b, cmpxchg16b (#GP(0) unless 16-byte aligned), a lock prefix on the lockable memory forms,
@@ -27,7 +27,7 @@ namespace L4Conf.Model.Machine;
 /// accesses come from the bus unchanged; near branches to a non-canonical target are #GP(0) at the branch.</para>
 /// <para>Flags: CF/PF/AF/ZF/SF/OF exact per the SDM where defined. Where the SDM leaves a flag undefined the
 /// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
-/// rotates as in <c>CpuShift.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>; mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv
+/// rotates as in <c>CpuShift.cs</c> and <c>CpuShiftDouble.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>; mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv
 /// leave all six flags unchanged.</para>
 /// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), alignment checking (#AC), an I/O permission
 /// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), #SS (a non-canonical stack access
@@ -288,6 +288,10 @@ public sealed partial class Cpu
                 case Op.CmpxchgRR: CmpxchgRR(ref i); break;
                 case Op.CmpxchgMR: if (!CmpxchgMR(ref i)) goto Fault; break;
                 case Op.CmpxchgWide: if (!CmpxchgWide(ref i)) goto Fault; break;
+                case Op.ShiftDRI: ShiftDoubleR(ref i, (int)i.Imm); break;
+                case Op.ShiftDRC: ShiftDoubleR(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF)); break;
+                case Op.ShiftDMI: if (!ShiftDoubleM(ref i, (int)i.Imm)) goto Fault; break;
+                case Op.ShiftDMC: if (!ShiftDoubleM(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF))) goto Fault; break;
 
                 case Op.Syscall:
                     Gpr((int)Reg.Rcx) = next;

@@ -18,7 +18,8 @@ public static class InstructionSet
         "lea",
         "add", "sub", "adc", "sbb", "and", "or", "xor", "cmp", "test",
         "not", "neg", "inc", "dec",
-        "shl", "sal", "shr", "sar", "rol", "ror", // by 1, imm8, cl
+        "shl", "sal", "shr", "sar", "rol", "ror", "rcl", "rcr", // by 1, imm8, cl
+        "shld", "shrd", // r/m, r, imm8|cl
         "imul",         // 1, 2 and 3 operands
         "mul", "div", "idiv",
         "push", "pop",  // reg, imm (push), mem; 64-bit and 16-bit (0x66) forms

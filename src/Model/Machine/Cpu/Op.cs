@@ -56,7 +56,9 @@ internal enum Op : byte
 
     XaddRR, XaddMR, CmpxchgRR, CmpxchgMR,
     CmpxchgWide, // cmpxchg8b (Size 8) / cmpxchg16b (Size 16)
+
+    ShiftDRI, ShiftDRC, ShiftDMI, ShiftDMC, // shld (Aux 0) / shrd (Aux 1) r/m, r (S), imm8 or CL
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>
-internal enum ShiftKind : byte { Rol = 0, Ror = 1, Shl = 4, Shr = 5, Sar = 7 }
+internal enum ShiftKind : byte { Rol = 0, Ror = 1, Rcl = 2, Rcr = 3, Shl = 4, Shr = 5, Sar = 7 }

@@ -101,6 +101,10 @@ internal static class Translator
             case Mnemonic.Sar: return Shift(in ins, ref d, ShiftKind.Sar);
             case Mnemonic.Rol: return Shift(in ins, ref d, ShiftKind.Rol);
             case Mnemonic.Ror: return Shift(in ins, ref d, ShiftKind.Ror);
+            case Mnemonic.Rcl: return Shift(in ins, ref d, ShiftKind.Rcl);
+            case Mnemonic.Rcr: return Shift(in ins, ref d, ShiftKind.Rcr);
+            case Mnemonic.Shld: return ShiftDouble(in ins, ref d, 0);
+            case Mnemonic.Shrd: return ShiftDouble(in ins, ref d, 1);
 
             case Mnemonic.Push: return Push(in ins, ref d);
             case Mnemonic.Pop: return Pop(in ins, ref d);
@@ -261,6 +265,21 @@ internal static class Translator
         else if (ins.Op0Kind == OpKind.Memory) { d.Op = byCl ? Op.ShiftMC : Op.ShiftMI; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
         else return false;
         d.Aux = (byte)kind;
+        if (!byCl) d.Imm = ins.Immediate8;
+        return true;
+    }
+
+    /// <summary>shld/shrd r/m, r, imm8|CL: the handler id is RI/RC/MI/MC as for the shifts.</summary>
+    private static bool ShiftDouble(in Instruction ins, ref Insn d, byte right)
+    {
+        if (ins.OpCount != 3 || ins.Op1Kind != OpKind.Register) return false;
+        bool byCl = ins.Op2Kind == OpKind.Register;
+        if (!byCl && ins.Op2Kind != OpKind.Immediate8) return false;
+        if (ins.Op0Kind == OpKind.Register) { d.Op = byCl ? Op.ShiftDRC : Op.ShiftDRI; RegOp(in ins, 0, ref d, dst: true); }
+        else if (ins.Op0Kind == OpKind.Memory) { d.Op = byCl ? Op.ShiftDMC : Op.ShiftDMI; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
+        else return false;
+        RegOp(in ins, 1, ref d, dst: false);
+        d.Aux = right;
         if (!byCl) d.Imm = ins.Immediate8;
         return true;
     }
