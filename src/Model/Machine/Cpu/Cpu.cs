@@ -13,6 +13,9 @@ namespace L4Conf.Model.Machine;
 /// call/ret (incl. ret imm16), jmp (rel, reg, mem), all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
 /// bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run as bsf/bsr: no BMI1/ABM in the captured CPUID), bswap, xadd, cmpxchg,
 /// cmpxchg8b, cmpxchg16b (#GP(0) unless 16-byte aligned), a lock prefix on the lockable memory forms,
+/// lahf/sahf, pushf/popf (CPL 3, IOPL 0: IF/IOPL kept, RF cleared), cpuid (the captured leaves, <c>CapturedCpuid</c>),
+/// rdtsc (a logical clock: <see cref="TimeStampCounter"/> counts retired instructions; #GP(0) with
+/// <see cref="TimeStampDisable"/>),
 /// [rep] movs{b,w,d,q} and [rep] stos{b,w,d,q} (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
 /// nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n, ud0/ud1/ud2, hlt, syscall. All operand
 /// sizes with the x86-64 rules (32-bit register writes zero-extend, 8/16-bit writes merge, AH..BH without REX),
@@ -56,6 +59,7 @@ public sealed partial class Cpu
         Enter(s, mem);
         long retired = 0;
         StopKind kind = Interpret(budget, ref retired);
+        TimeStampCounter += (ulong)retired;
         Leave(s);
         return kind == StopKind.Trap ? new StopReason(kind, trap, retired, detail) : new StopReason(kind, default, retired);
     }
@@ -291,6 +295,12 @@ public sealed partial class Cpu
                 case Op.ShiftDRI: ShiftDoubleR(ref i, (int)i.Imm); break;
                 case Op.ShiftDRC: ShiftDoubleR(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF)); break;
                 case Op.ShiftDMI: if (!ShiftDoubleM(ref i, (int)i.Imm)) goto Fault; break;
+                case Op.Lahf: Lahf(); break;
+                case Op.Sahf: Sahf(); break;
+                case Op.Pushf: if (!Pushf(i.Size)) goto Fault; break;
+                case Op.Popf: if (!Popf(i.Size)) goto Fault; break;
+                case Op.Cpuid: Cpuid(); break;
+                case Op.Rdtsc: if (!Rdtsc(n)) goto Fault; break;
                 case Op.ShiftDMC: if (!ShiftDoubleM(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF))) goto Fault; break;
 
                 case Op.Syscall:

@@ -39,6 +39,10 @@ public static class InstructionSet
         "movsb", "movsw", "movsd", "movsq", // with or without rep; 64-bit addressing only
         "stosb", "stosw", "stosd", "stosq",
         "cld", "std", "clc", "stc", "cmc",
+        "lahf", "sahf", // valid in 64-bit mode: CPUID 0x80000001 ECX[0] = 1
+        "pushf", "pushfq", "popf", "popfq", // 16- and 64-bit; popf at CPL 3/IOPL 0 keeps IF and IOPL, clears RF
+        "cpuid",        // the captured leaves (CapturedCpuid)
+        "rdtsc",        // logical: instructions retired; #GP(0) with CR4.TSD (Fiasco leaves it clear)
         "nop",          // 0x90 forms and nop r/m (operand not accessed)
         "pause", "endbr64", "endbr32", // executed as nop
         "int3",         // #BP trap, RIP after
@@ -52,11 +56,11 @@ public static class InstructionSet
     /// <summary>
     /// Instructions the captured CPU (QEMU 7.2 TCG qemu64, AuthenticAMD; CPUID in <c>traces/real/jdb_session.log</c>)
     /// does not have: its CPUID clears their feature bits, so they raise #UD as there.
-    /// popcnt: leaf 1 ECX[23] = 0.
+    /// popcnt: leaf 1 ECX[23] = 0; rdtscp: leaf 0x80000001 EDX[27] = 0.
     /// </summary>
     public static readonly IReadOnlyList<string> AbsentOnCapturedCpu =
     [
-        "popcnt",
+        "popcnt", "rdtscp",
     ];
 
     private static readonly HashSet<Mnemonic> PrivilegedMnemonics =

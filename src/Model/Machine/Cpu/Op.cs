@@ -58,6 +58,9 @@ internal enum Op : byte
     CmpxchgWide, // cmpxchg8b (Size 8) / cmpxchg16b (Size 16)
 
     ShiftDRI, ShiftDRC, ShiftDMI, ShiftDMC, // shld (Aux 0) / shrd (Aux 1) r/m, r (S), imm8 or CL
+
+    Lahf, Sahf, Pushf, Popf, // pushf/popf: Size 8 or 2
+    Cpuid, Rdtsc,
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>

@@ -54,6 +54,12 @@ internal static class Translator
             case Mnemonic.Int: d.Op = Op.IntN; d.Imm = ins.Immediate8; return true;
             case Mnemonic.Ud0: case Mnemonic.Ud1: case Mnemonic.Ud2: d.Op = Op.Ud; return true;
             case Mnemonic.Syscall: d.Op = Op.Syscall; return true;
+            case Mnemonic.Lahf: d.Op = Op.Lahf; return true;
+            case Mnemonic.Sahf: d.Op = Op.Sahf; return true;
+            case Mnemonic.Pushf: case Mnemonic.Pushfq: d.Op = Op.Pushf; d.Size = (byte)(ins.Code == Code.Pushfq ? 8 : 2); return true;
+            case Mnemonic.Popf: case Mnemonic.Popfq: d.Op = Op.Popf; d.Size = (byte)(ins.Code == Code.Popfq ? 8 : 2); return true;
+            case Mnemonic.Cpuid: d.Op = Op.Cpuid; return true;
+            case Mnemonic.Rdtsc: d.Op = Op.Rdtsc; return true;
 
             case Mnemonic.Mov: return TwoOp(in ins, ref d, Op.MovRR, allowRM: true);
             case Mnemonic.Add: return TwoOp(in ins, ref d, Op.AddRR, allowRM: true);
