@@ -16,7 +16,8 @@ namespace L4Conf.Model.Machine;
 /// lahf/sahf, pushf/popf (CPL 3, IOPL 0: IF/IOPL kept, RF cleared), cpuid (the captured leaves, <c>CapturedCpuid</c>),
 /// rdtsc (a logical clock: <see cref="TimeStampCounter"/> counts retired instructions; #GP(0) with
 /// <see cref="TimeStampDisable"/>),
-/// [rep] movs{b,w,d,q} and [rep] stos{b,w,d,q} (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
+/// [rep] movs{b,w,d,q}, [rep] stos{b,w,d,q}, [rep] lods{b,w,d,q}, [repe|repne] scas{b,w,d,q} and cmps{b,w,d,q}
+/// (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
 /// nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n, ud0/ud1/ud2, hlt, syscall. All operand
 /// sizes with the x86-64 rules (32-bit register writes zero-extend, 8/16-bit writes merge, AH..BH without REX),
 /// base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS overrides using FsBase/GsBase.</para>
@@ -279,6 +280,9 @@ public sealed partial class Cpu
 
                 case Op.Movs: if (!StringOp(ref i, movs: true)) goto Fault; break;
                 case Op.Stos: if (!StringOp(ref i, movs: false)) goto Fault; break;
+                case Op.Lods: if (!Lods(ref i)) goto Fault; break;
+                case Op.Scas: if (!StringCompare(ref i, cmps: false)) goto Fault; break;
+                case Op.Cmps: if (!StringCompare(ref i, cmps: true)) goto Fault; break;
 
                 case Op.BtRR: BitTestR(ref i, imm: false); break;
                 case Op.BtRI: BitTestR(ref i, imm: true); break;

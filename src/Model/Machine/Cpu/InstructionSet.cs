@@ -38,6 +38,9 @@ public static class InstructionSet
         "cbw", "cwde", "cdqe", "cwd", "cdq", "cqo",
         "movsb", "movsw", "movsd", "movsq", // with or without rep; 64-bit addressing only
         "stosb", "stosw", "stosd", "stosq",
+        "lodsb", "lodsw", "lodsd", "lodsq", // with or without rep; 64-bit addressing only
+        "scasb", "scasw", "scasd", "scasq", // with or without repe/repne
+        "cmpsb", "cmpsw", "cmpsd", "cmpsq", // with or without repe/repne
         "cld", "std", "clc", "stc", "cmc",
         "lahf", "sahf", // valid in 64-bit mode: CPUID 0x80000001 ECX[0] = 1
         "pushf", "pushfq", "popf", "popfq", // 16- and 64-bit; popf at CPL 3/IOPL 0 keeps IF and IOPL, clears RF

@@ -61,6 +61,8 @@ internal enum Op : byte
 
     Lahf, Sahf, Pushf, Popf, // pushf/popf: Size 8 or 2
     Cpuid, Rdtsc,
+
+    Lods, Scas, Cmps, // Size = element size; Aux = 0 none, 1 rep/repe (F3), 2 repne (F2); Seg = source segment
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>

@@ -142,6 +142,21 @@ internal static class Translator
                 {
                     Code.Movsb_m8_m8 => 1, Code.Movsw_m16_m16 => 2, Code.Movsd_m32_m32 => 4, Code.Movsq_m64_m64 => 8, _ => 0,
                 });
+            case Mnemonic.Lodsb: case Mnemonic.Lodsw: case Mnemonic.Lodsd: case Mnemonic.Lodsq:
+                return StringCompareOp(in ins, ref d, Op.Lods, ins.Code switch
+                {
+                    Code.Lodsb_AL_m8 => 1, Code.Lodsw_AX_m16 => 2, Code.Lodsd_EAX_m32 => 4, Code.Lodsq_RAX_m64 => 8, _ => 0,
+                }, OpKind.MemorySegRSI);
+            case Mnemonic.Scasb: case Mnemonic.Scasw: case Mnemonic.Scasd: case Mnemonic.Scasq:
+                return StringCompareOp(in ins, ref d, Op.Scas, ins.Code switch
+                {
+                    Code.Scasb_AL_m8 => 1, Code.Scasw_AX_m16 => 2, Code.Scasd_EAX_m32 => 4, Code.Scasq_RAX_m64 => 8, _ => 0,
+                }, OpKind.MemoryESRDI);
+            case Mnemonic.Cmpsb: case Mnemonic.Cmpsw: case Mnemonic.Cmpsd: case Mnemonic.Cmpsq:
+                return StringCompareOp(in ins, ref d, Op.Cmps, ins.Code switch
+                {
+                    Code.Cmpsb_m8_m8 => 1, Code.Cmpsw_m16_m16 => 2, Code.Cmpsd_m32_m32 => 4, Code.Cmpsq_m64_m64 => 8, _ => 0,
+                }, OpKind.MemorySegRSI);
             case Mnemonic.Stosb: case Mnemonic.Stosw: case Mnemonic.Stosd: case Mnemonic.Stosq:
                 return StringOp(in ins, ref d, Op.Stos, ins.Code switch
                 {
@@ -386,6 +401,18 @@ internal static class Translator
         d.Op = op; d.Size = (byte)size; d.Mask = Cpu.MaskOf(size);
         d.Aux = (byte)(ins.HasRepPrefix || ins.HasRepnePrefix ? 1 : 0);
         d.Seg = SegSlot(ins.MemorySegment); // source segment (movs); the destination is always ES (base 0)
+        return true;
+    }
+
+    /// <summary>lods/scas/cmps: <paramref name="firstMem"/> is the operand kind that proves 64-bit addressing.</summary>
+    private static bool StringCompareOp(in Instruction ins, ref Insn d, Op op, int size, OpKind firstMem)
+    {
+        bool mem64 = false;
+        for (int k = 0; k < ins.OpCount; k++) mem64 |= ins.GetOpKind(k) == firstMem;
+        if (size == 0 || !mem64) return false; // 0x67 (ESI/EDI/ECX) is not modelled
+        d.Op = op; d.Size = (byte)size; d.Mask = Cpu.MaskOf(size);
+        d.Aux = (byte)(ins.HasRepePrefix ? 1 : ins.HasRepnePrefix ? 2 : 0);
+        d.Seg = op == Op.Scas ? Cpu.ZeroSlot : SegSlot(ins.MemorySegment); // scas reads ES:RDI only
         return true;
     }
 
