@@ -196,6 +196,10 @@ public sealed partial class CpuTests
         AssertTrap(r, Vector.InvalidOpcode, 0);
         Assert.Contains("popcnt", r.Detail);
         Assert.Equal(CodeVa, p.S.Rip);
+        foreach (var name in new[] { "popcnt", "movbe", "rdtscp" }) Assert.Contains(name, InstructionSet.AbsentOnCapturedCpu);
+        var mb = Build(a => { a.movbe(eax, __dword_ptr[rbx]); }, init: s => s[Reg.Rbx] = DataVa); // no MOVBE: #UD, no access
+        AssertTrap(mb.Run(), Vector.InvalidOpcode, 0);
+        Assert.Equal(0, mb.Bus.Reads - 1); // only the code fetch
     }
 
     [Fact]

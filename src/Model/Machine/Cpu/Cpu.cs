@@ -10,7 +10,7 @@ namespace L4Conf.Model.Machine;
 /// <para>Instruction subset (see <see cref="InstructionSet.Supported"/>): mov (all integer forms incl. moffs and
 /// imm64), movzx, movsx, movsxd, lea, add, sub, adc, sbb, and, or, xor, not, neg, inc, dec, cmp, test, shl/sal,
 /// shr, sar, rol, ror, rcl, rcr (by 1, imm8, cl), shld, shrd, imul (1/2/3 operands), mul, div, idiv, push/pop (reg, imm, mem), near
-/// call/ret (incl. ret imm16), jmp (rel, reg, mem), all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
+/// call/ret (incl. ret imm16), jmp (rel, reg, mem), loop/loope/loopne/jrcxz/jecxz, enter/leave, xlat, all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
 /// bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run as bsf/bsr: no BMI1/ABM in the captured CPUID), bswap, xadd, cmpxchg,
 /// cmpxchg8b, cmpxchg16b (#GP(0) unless 16-byte aligned), a lock prefix on the lockable memory forms,
 /// lahf/sahf, pushf/popf (CPL 3, IOPL 0: IF/IOPL kept, RF cleared), cpuid (the captured leaves, <c>CapturedCpuid</c>),
@@ -273,6 +273,17 @@ public sealed partial class Cpu
                         next = i.Imm;
                     }
                     break;
+                case Op.Loop:
+                    if (LoopTaken(ref i, out v))
+                    {
+                        if (!Mmu.IsCanonical(i.Imm)) goto GpFault;
+                        next = i.Imm;
+                    }
+                    if (i.Aux != 3) WriteReg((int)Reg.Rcx, 0, i.AMask, v);
+                    break;
+                case Op.Enter: if (!Enter(ref i)) goto Fault; break;
+                case Op.Leave: if (!Leave(i.Size)) goto Fault; break;
+                case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;
                 case Op.CmovRR: WriteDst(ref i, Cond(i.Cc) ? Gpr(i.S) : Gpr(i.D)); break; // a false 32-bit cmov still zero-extends

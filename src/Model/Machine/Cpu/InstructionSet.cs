@@ -25,6 +25,9 @@ public static class InstructionSet
         "push", "pop",  // reg, imm (push), mem; 64-bit and 16-bit (0x66) forms
         "call", "ret",  // near: rel32, r/m64; ret, ret imm16
         "jmp",          // rel8, rel32, r/m64
+        "loop", "loope", "loopne", "jrcxz", "jecxz", // RCX, or ECX with 0x67
+        "enter", "leave", // 64-bit and 16-bit (0x66) forms
+        "xlatb",
         "jo", "jno", "jb", "jae", "je", "jne", "jbe", "ja", "js", "jns", "jp", "jnp", "jl", "jge", "jle", "jg",
         "seto", "setno", "setb", "setae", "sete", "setne", "setbe", "seta", "sets", "setns", "setp", "setnp", "setl", "setge", "setle", "setg",
         "cmovo", "cmovno", "cmovb", "cmovae", "cmove", "cmovne", "cmovbe", "cmova", "cmovs", "cmovns", "cmovp", "cmovnp", "cmovl", "cmovge", "cmovle", "cmovg",
@@ -59,11 +62,12 @@ public static class InstructionSet
     /// <summary>
     /// Instructions the captured CPU (QEMU 7.2 TCG qemu64, AuthenticAMD; CPUID in <c>traces/real/jdb_session.log</c>)
     /// does not have: its CPUID clears their feature bits, so they raise #UD as there.
-    /// popcnt: leaf 1 ECX[23] = 0; rdtscp: leaf 0x80000001 EDX[27] = 0.
+    /// popcnt: leaf 1 ECX[23] = 0; movbe: leaf 1 ECX[22] = 0; rdtscp: leaf 0x80000001 EDX[27] = 0. (lzcnt and tzcnt
+    /// are not here: without ABM/BMI1 their encodings are bsr/bsf with a rep prefix, which the model executes.)
     /// </summary>
     public static readonly IReadOnlyList<string> AbsentOnCapturedCpu =
     [
-        "popcnt", "rdtscp",
+        "popcnt", "movbe", "rdtscp",
     ];
 
     private static readonly HashSet<Mnemonic> PrivilegedMnemonics =

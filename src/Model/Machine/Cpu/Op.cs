@@ -63,6 +63,10 @@ internal enum Op : byte
     Cpuid, Rdtsc,
 
     Lods, Scas, Cmps, // Size = element size; Aux = 0 none, 1 rep/repe (F3), 2 repne (F2); Seg = source segment
+
+    Enter, Leave,   // Size = 8 or 2 (0x66); enter: Imm = level << 16 | frame size
+    Loop,           // Aux = 0 loop, 1 loope, 2 loopne, 3 jrcxz; AMask = count-register mask; Imm = target
+    Xlat,
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>

@@ -137,6 +137,23 @@ internal static class Translator
                 return true;
             case Mnemonic.Bswap: d.Op = Op.Bswap; RegOp(in ins, 0, ref d, dst: true); return true;
 
+            case Mnemonic.Enter:
+                d.Op = Op.Enter; d.Size = (byte)(ins.Code == Code.Enterq_imm16_imm8 ? 8 : 2);
+                d.Imm = ((ulong)ins.Immediate8_2nd << 16) | ins.Immediate16;
+                return ins.Code is Code.Enterq_imm16_imm8 or Code.Enterw_imm16_imm8;
+            case Mnemonic.Leave:
+                d.Op = Op.Leave; d.Size = (byte)(ins.Code == Code.Leaveq ? 8 : 2);
+                return ins.Code is Code.Leaveq or Code.Leavew;
+            case Mnemonic.Loop: return Loop(in ins, ref d, 0);
+            case Mnemonic.Loope: return Loop(in ins, ref d, 1);
+            case Mnemonic.Loopne: return Loop(in ins, ref d, 2);
+            case Mnemonic.Jrcxz: case Mnemonic.Jecxz: return Loop(in ins, ref d, 3);
+            case Mnemonic.Xlatb:
+                if (ins.Op0Kind != OpKind.Memory) return false;
+                d.Op = Op.Xlat; MemOp(in ins, ref d); // base RBX/EBX, segment; the AL index is added by the handler
+                d.Index = Cpu.ZeroSlot; d.Disp = 0;
+                return true;
+
             case Mnemonic.Movsb: case Mnemonic.Movsw: case Mnemonic.Movsd: case Mnemonic.Movsq:
                 return StringOp(in ins, ref d, Op.Movs, ins.Code switch
                 {
@@ -379,6 +396,16 @@ internal static class Translator
         else if (f == Form.MR) { d.Op = mr; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
         else return false;
         RegOp(in ins, 1, ref d, dst: false);
+        return true;
+    }
+
+    /// <summary>loop/loope/loopne/jrcxz: RCX, or ECX with a 0x67 prefix (AMask).</summary>
+    private static bool Loop(in Instruction ins, ref Insn d, byte kind)
+    {
+        if (ins.Op0Kind != OpKind.NearBranch64) return false;
+        d.Op = Op.Loop; d.Aux = kind; d.Imm = ins.NearBranch64;
+        d.AMask = ins.Code is Code.Loop_rel8_64_ECX or Code.Loope_rel8_64_ECX or Code.Loopne_rel8_64_ECX or Code.Jecxz_rel8_64
+            ? 0xFFFF_FFFF : ulong.MaxValue;
         return true;
     }
 
