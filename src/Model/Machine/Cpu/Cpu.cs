@@ -15,7 +15,7 @@ namespace L4Conf.Model.Machine;
 /// cmpxchg8b, cmpxchg16b (#GP(0) unless 16-byte aligned), a lock prefix on the lockable memory forms,
 /// lahf/sahf, pushf/popf (CPL 3, IOPL 0: IF/IOPL kept, RF cleared), cpuid (the captured leaves, <c>CapturedCpuid</c>),
 /// rdtsc (a logical clock: <see cref="TimeStampCounter"/> counts retired instructions; #GP(0) with
-/// <see cref="TimeStampDisable"/>),
+/// <see cref="TimeStampDisable"/>), sgdt/sidt/sldt/str/smsw (no UMIP: Fiasco's values, <see cref="SystemRegisters"/>),
 /// [rep] movs{b,w,d,q}, [rep] stos{b,w,d,q}, [rep] lods{b,w,d,q}, [repe|repne] scas{b,w,d,q} and cmps{b,w,d,q}
 /// (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
 /// nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n, ud0/ud1/ud2, hlt, syscall. All operand
@@ -283,6 +283,9 @@ public sealed partial class Cpu
                     break;
                 case Op.Enter: if (!Enter(ref i)) goto Fault; break;
                 case Op.Leave: if (!Leave(i.Size)) goto Fault; break;
+                case Op.Sdt: if (!StoreDescriptorTable(ref i)) goto Fault; break;
+                case Op.StoreSysR: WriteDst(ref i, SystemSelector(i.Aux)); break;
+                case Op.StoreSysM: if (!Store(Ea(ref i), 2, SystemSelector(i.Aux))) goto Fault; break;
                 case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;

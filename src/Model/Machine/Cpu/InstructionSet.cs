@@ -49,6 +49,7 @@ public static class InstructionSet
         "pushf", "pushfq", "popf", "popfq", // 16- and 64-bit; popf at CPL 3/IOPL 0 keeps IF and IOPL, clears RF
         "cpuid",        // the captured leaves (CapturedCpuid)
         "rdtsc",        // logical: instructions retired; #GP(0) with CR4.TSD (Fiasco leaves it clear)
+        "sgdt", "sidt", "sldt", "str", "smsw", // no UMIP on the captured CPU: they store Fiasco's values (SystemRegisters)
         "nop",          // 0x90 forms and nop r/m (operand not accessed)
         "pause", "endbr64", "endbr32", // executed as nop
         "int3",         // #BP trap, RIP after

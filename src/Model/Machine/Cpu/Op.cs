@@ -67,6 +67,8 @@ internal enum Op : byte
     Enter, Leave,   // Size = 8 or 2 (0x66); enter: Imm = level << 16 | frame size
     Loop,           // Aux = 0 loop, 1 loope, 2 loopne, 3 jrcxz; AMask = count-register mask; Imm = target
     Xlat,
+    Sdt,            // sgdt (Aux 0) / sidt (Aux 1) m
+    StoreSysR, StoreSysM, // sldt (Aux 0) / str (Aux 1) / smsw (Aux 2) to a register or m16
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>

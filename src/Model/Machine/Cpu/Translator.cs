@@ -148,6 +148,16 @@ internal static class Translator
             case Mnemonic.Loope: return Loop(in ins, ref d, 1);
             case Mnemonic.Loopne: return Loop(in ins, ref d, 2);
             case Mnemonic.Jrcxz: case Mnemonic.Jecxz: return Loop(in ins, ref d, 3);
+            case Mnemonic.Sgdt: case Mnemonic.Sidt:
+                if (ins.Op0Kind != OpKind.Memory) return false;
+                d.Op = Op.Sdt; d.Aux = (byte)(mn == Mnemonic.Sidt ? 1 : 0); MemOp(in ins, ref d);
+                return true;
+            case Mnemonic.Sldt: case Mnemonic.Str: case Mnemonic.Smsw:
+                d.Aux = (byte)(mn == Mnemonic.Sldt ? 0 : mn == Mnemonic.Str ? 1 : 2);
+                if (ins.Op0Kind == OpKind.Register) { d.Op = Op.StoreSysR; RegOp(in ins, 0, ref d, dst: true); return true; }
+                if (ins.Op0Kind != OpKind.Memory) return false;
+                d.Op = Op.StoreSysM; MemOp(in ins, ref d);
+                return true;
             case Mnemonic.Xlatb:
                 if (ins.Op0Kind != OpKind.Memory) return false;
                 d.Op = Op.Xlat; MemOp(in ins, ref d); // base RBX/EBX, segment; the AL index is added by the handler
