@@ -7,20 +7,23 @@ namespace L4Conf.Model.Machine;
 /// until <c>syscall</c>, a trap, or the instruction budget runs out (Intel SDM semantics).
 /// </summary>
 /// <remarks>
-/// <para>Instruction subset (see <see cref="InstructionSet.Supported"/>): mov (all integer forms incl. moffs and
-/// imm64), movzx, movsx, movsxd, lea, add, sub, adc, sbb, and, or, xor, not, neg, inc, dec, cmp, test, shl/sal,
-/// shr, sar, rol, ror, rcl, rcr (by 1, imm8, cl), shld, shrd, imul (1/2/3 operands), mul, div, idiv, push/pop (reg, imm, mem), near
-/// call/ret (incl. ret imm16), jmp (rel, reg, mem), loop/loope/loopne/jrcxz/jecxz, enter/leave, xlat, all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
-/// bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run as bsf/bsr: no BMI1/ABM in the captured CPUID), bswap, xadd, cmpxchg,
-/// cmpxchg8b, cmpxchg16b (#GP(0) unless 16-byte aligned), a lock prefix on the lockable memory forms,
-/// lahf/sahf, pushf/popf (CPL 3, IOPL 0: IF/IOPL kept, RF cleared), cpuid (the captured leaves, <c>CapturedCpuid</c>),
-/// rdtsc (a logical clock: <see cref="TimeStampCounter"/> counts retired instructions; #GP(0) with
-/// <see cref="TimeStampDisable"/>), sgdt/sidt/sldt/str/smsw (no UMIP: Fiasco's values, <see cref="SystemRegisters"/>),
-/// [rep] movs{b,w,d,q}, [rep] stos{b,w,d,q}, [rep] lods{b,w,d,q}, [repe|repne] scas{b,w,d,q} and cmps{b,w,d,q}
-/// (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
-/// nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n, ud0/ud1/ud2, hlt, syscall. All operand
-/// sizes with the x86-64 rules (32-bit register writes zero-extend, 8/16-bit writes merge, AH..BH without REX),
-/// base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS overrides using FsBase/GsBase.</para>
+/// <para>Instruction set (see <see cref="InstructionSet.Supported"/> and the README's table): the x86-64
+/// general-purpose integer instructions user code runs. Data movement: mov (incl. moffs and imm64), movzx, movsx,
+/// movsxd, lea, xchg, cbw/cwde/cdqe/cwd/cdq/cqo, bswap, xlat. Arithmetic and logic: add, sub, adc, sbb, and, or,
+/// xor, not, neg, inc, dec, cmp, test, imul (1/2/3 operands), mul, div, idiv, xadd, cmpxchg, cmpxchg8b, cmpxchg16b
+/// (#GP(0) unless 16-byte aligned), with a lock prefix accepted on the lockable memory forms. Shifts and bits:
+/// shl/sal, shr, sar, rol, ror, rcl, rcr (by 1, imm8, cl), shld, shrd, bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run
+/// as bsf/bsr: the captured CPUID has no BMI1/ABM). Stack and control: push/pop (reg, imm, mem), pushf/popf (CPL 3
+/// with IOPL 0: IF and IOPL kept, RF cleared), enter/leave, near call/ret (incl. ret imm16), jmp (rel, reg, mem),
+/// all 16 jcc, loop/loope/loopne/jrcxz/jecxz, setcc, cmovcc. Strings: [rep] movs, stos, lods and [repe|repne]
+/// scas, cmps in all four sizes (DF respected, interruptible on faults, 64-bit addressing only). Flags:
+/// lahf/sahf, cld/std/clc/stc/cmc. System: cpuid (the captured leaves, <see cref="CapturedCpuid"/>), rdtsc (a
+/// logical clock: <see cref="TimeStampCounter"/> counts retired instructions; #GP(0) with
+/// <see cref="TimeStampDisable"/>), sgdt/sidt/sldt/str/smsw (no UMIP: Fiasco's values,
+/// <see cref="SystemRegisters"/>), nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n,
+/// ud0/ud1/ud2, hlt, syscall. All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
+/// 8/16-bit writes merge, AH..BH without REX), base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS
+/// overrides using FsBase/GsBase.</para>
 /// <para>Stops: a fault (#DE, #UD, #GP, #PF) leaves the instruction without effect and RIP at it (rep string
 /// instructions keep their completed iterations, as hardware). int3/int 3 is a #BP trap with RIP after it;
 /// int n (n != 3) is #GP(n*8+2) at the instruction (the kernel's other gates have DPL 0); ud2 and everything
@@ -31,8 +34,8 @@ namespace L4Conf.Model.Machine;
 /// accesses come from the bus unchanged; near branches to a non-canonical target are #GP(0) at the branch.</para>
 /// <para>Flags: CF/PF/AF/ZF/SF/OF exact per the SDM where defined. Where the SDM leaves a flag undefined the
 /// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
-/// rotates as in <c>CpuShift.cs</c> and <c>CpuShiftDouble.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>; mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv
-/// leave all six flags unchanged.</para>
+/// rotates as in <c>CpuShift.cs</c> and <c>CpuShiftDouble.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>;
+/// mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv leave all six flags unchanged.</para>
 /// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), alignment checking (#AC), an I/O permission
 /// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), #SS (a non-canonical stack access
 /// is whatever the bus reports, #GP(0)), 57-bit linear addresses (canonical = 48 bits).</para>
