@@ -58,6 +58,12 @@ public static class InstructionSet
         "ud0", "ud1", "ud2", // #UD
         "hlt",          // #GP(0) at CPL 3
         "syscall",
+        // SSE/SSE2 (legacy encodings, XMM registers; not the MMX forms): 16-byte-aligned forms #GP(0) when misaligned
+        "movd", "movq", // xmm <-> r32/r64/m32/m64; movq xmm, xmm/m64 and m64, xmm
+        "movdqa", "movaps", "movapd", // aligned
+        "movdqu", "movups", "movupd",
+        "pxor", "pcmpeqb", // xmm, xmm/m128 (m128 aligned)
+        "pmovmskb",     // r32/r64, xmm
     ];
 
     /// <summary>

@@ -69,6 +69,16 @@ internal enum Op : byte
     Xlat,
     Sdt,            // sgdt (Aux 0) / sidt (Aux 1) m
     StoreSysR, StoreSysM, // sldt (Aux 0) / str (Aux 1) / smsw (Aux 2) to a register or m16
+
+    // SSE/SSE2 (D, S = XMM numbers where an operand is an XMM register; Size = memory width; Aux = 1: 16-byte aligned).
+    XmmMovRR,     // movdqa/movdqu/movaps/movups/movapd/movupd xmm, xmm
+    XmmMovqRR,    // movq xmm, xmm: low quadword, high zeroed
+    XmmLoad,      // xmm <- m32/m64/m128, zero-extended
+    XmmStore,     // m32/m64/m128 <- xmm
+    XmmFromGpr,   // movd/movq xmm, r32/r64 (S = GPR slot)
+    XmmToGpr,     // movd/movq r32/r64, xmm (D = GPR slot)
+    PxorRR, PxorRM, PcmpeqbRR, PcmpeqbRM,
+    Pmovmskb,     // D = GPR slot, S = XMM
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>

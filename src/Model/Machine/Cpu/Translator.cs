@@ -36,6 +36,8 @@ internal static class Translator
     private static bool TranslateSupported(in Instruction ins, ref Insn d)
     {
         Mnemonic mn = ins.Mnemonic;
+        if (Sse(in ins, ref d, out bool sse)) return true;
+        if (sse) return false;
         // Everything handled below uses only general-purpose registers; anything else (mov to/from CR, DR or a
         // segment register, push fs, ...) is privileged or unsupported.
         for (int k = 0; k < ins.OpCount; k++)
@@ -416,6 +418,83 @@ internal static class Translator
         d.Op = Op.Loop; d.Aux = kind; d.Imm = ins.NearBranch64;
         d.AMask = ins.Code is Code.Loop_rel8_64_ECX or Code.Loope_rel8_64_ECX or Code.Loopne_rel8_64_ECX or Code.Jecxz_rel8_64
             ? 0xFFFF_FFFF : ulong.MaxValue;
+        return true;
+    }
+
+    private static byte XmmNumber(Register r) => (byte)(r - Register.XMM0);
+
+    /// <summary>
+    /// The SSE/SSE2 moves and the three integer ops (see CpuSse.cs). <paramref name="isSse"/> tells whether the
+    /// instruction belongs to this group at all (then a false result means an unmodelled form: #UD).
+    /// </summary>
+    private static bool Sse(in Instruction ins, ref Insn d, out bool isSse)
+    {
+        isSse = true;
+        switch (ins.Code)
+        {
+            case Code.Movdqa_xmm_xmmm128: case Code.Movaps_xmm_xmmm128: case Code.Movapd_xmm_xmmm128:
+                return XmmLoadOrMove(in ins, ref d, 16, aligned: true);
+            case Code.Movdqu_xmm_xmmm128: case Code.Movups_xmm_xmmm128: case Code.Movupd_xmm_xmmm128:
+                return XmmLoadOrMove(in ins, ref d, 16, aligned: false);
+            case Code.Movdqa_xmmm128_xmm: case Code.Movaps_xmmm128_xmm: case Code.Movapd_xmmm128_xmm:
+                return XmmStoreOrMove(in ins, ref d, 16, aligned: true);
+            case Code.Movdqu_xmmm128_xmm: case Code.Movups_xmmm128_xmm: case Code.Movupd_xmmm128_xmm:
+                return XmmStoreOrMove(in ins, ref d, 16, aligned: false);
+            case Code.Movq_xmm_xmmm64:
+                if (ins.Op1Kind == OpKind.Register) { d.Op = Op.XmmMovqRR; d.D = XmmNumber(ins.Op0Register); d.S = XmmNumber(ins.Op1Register); return true; }
+                return XmmLoadOrMove(in ins, ref d, 8, aligned: false);
+            case Code.Movq_xmmm64_xmm:
+                if (ins.Op0Kind == OpKind.Register) { d.Op = Op.XmmMovqRR; d.D = XmmNumber(ins.Op0Register); d.S = XmmNumber(ins.Op1Register); return true; }
+                return XmmStoreOrMove(in ins, ref d, 8, aligned: false);
+            case Code.Movd_xmm_rm32: case Code.Movq_xmm_rm64:
+            {
+                int size = ins.Code == Code.Movd_xmm_rm32 ? 4 : 8;
+                if (ins.Op1Kind == OpKind.Memory) return XmmLoadOrMove(in ins, ref d, size, aligned: false);
+                d.Op = Op.XmmFromGpr; d.D = XmmNumber(ins.Op0Register); d.S = (byte)ins.Op1Register.GetFullRegister().GetNumber();
+                d.Mask = Cpu.MaskOf(size);
+                return true;
+            }
+            case Code.Movd_rm32_xmm: case Code.Movq_rm64_xmm:
+            {
+                int size = ins.Code == Code.Movd_rm32_xmm ? 4 : 8;
+                if (ins.Op0Kind == OpKind.Memory) return XmmStoreOrMove(in ins, ref d, size, aligned: false);
+                d.Op = Op.XmmToGpr; RegOp(in ins, 0, ref d, dst: true); d.S = XmmNumber(ins.Op1Register);
+                return true;
+            }
+            case Code.Pxor_xmm_xmmm128: return XmmOp(in ins, ref d, Op.PxorRR);
+            case Code.Pcmpeqb_xmm_xmmm128: return XmmOp(in ins, ref d, Op.PcmpeqbRR);
+            case Code.Pmovmskb_r32_xmm: case Code.Pmovmskb_r64_xmm:
+                d.Op = Op.Pmovmskb; RegOp(in ins, 0, ref d, dst: true); d.S = XmmNumber(ins.Op1Register);
+                return true;
+        }
+        isSse = false;
+        return false;
+    }
+
+    /// <summary>xmm, xmm/m: a register copy, or a load of <paramref name="size"/> bytes zero-extended to 128 bits.</summary>
+    private static bool XmmLoadOrMove(in Instruction ins, ref Insn d, int size, bool aligned)
+    {
+        d.D = XmmNumber(ins.Op0Register);
+        if (ins.Op1Kind == OpKind.Register) { d.Op = Op.XmmMovRR; d.S = XmmNumber(ins.Op1Register); return true; }
+        d.Op = Op.XmmLoad; MemOp(in ins, ref d); d.Size = (byte)size; d.Aux = (byte)(aligned ? 1 : 0);
+        return true;
+    }
+
+    /// <summary>xmm/m, xmm: a register copy, or a store of the low <paramref name="size"/> bytes.</summary>
+    private static bool XmmStoreOrMove(in Instruction ins, ref Insn d, int size, bool aligned)
+    {
+        d.S = XmmNumber(ins.Op1Register);
+        if (ins.Op0Kind == OpKind.Register) { d.Op = Op.XmmMovRR; d.D = XmmNumber(ins.Op0Register); return true; }
+        d.Op = Op.XmmStore; MemOp(in ins, ref d); d.Size = (byte)size; d.Aux = (byte)(aligned ? 1 : 0);
+        return true;
+    }
+
+    /// <summary>pxor/pcmpeqb xmm, xmm/m128 (a legacy-SSE m128 operand must be 16-byte aligned).</summary>
+    private static bool XmmOp(in Instruction ins, ref Insn d, Op rr)
+    {
+        d.D = XmmNumber(ins.Op0Register);
+        if (ins.Op1Kind == OpKind.Register) { d.Op = rr; d.S = XmmNumber(ins.Op1Register); return true; }
+        d.Op = rr + 1; MemOp(in ins, ref d); d.Size = 16; d.Aux = 1;
         return true;
     }
 
