@@ -1426,5 +1426,10 @@ public sealed partial class CpuTests
             Assert.Contains(name.Replace("rep ", ""), InstructionSet.Supported);
         Assert.Contains("hlt", InstructionSet.Privileged);
         Assert.DoesNotContain("popcnt", InstructionSet.Supported);
+        // Every documented name is an Iced mnemonic (a differential tester reads the list), none listed twice.
+        foreach (var name in InstructionSet.Supported.Concat(InstructionSet.AbsentOnCapturedCpu))
+            Assert.True(Enum.TryParse<Mnemonic>(name, ignoreCase: true, out _), name);
+        Assert.Equal(InstructionSet.Supported.Count, InstructionSet.Supported.Distinct().Count());
+        Assert.Empty(InstructionSet.Supported.Intersect(InstructionSet.AbsentOnCapturedCpu));
     }
 }
