@@ -19,6 +19,8 @@ public sealed class CpuState
     /// <summary>User RFLAGS: bit 1 always set, IF set in user mode.</summary>
     public ulong Rflags = 0x202;
     public ulong FsBase, GsBase;
+    /// <summary>XMM0..XMM15 (SSE/SSE2 state the model CPU's vector moves use; little-endian lanes).</summary>
+    public readonly UInt128[] Xmm = new UInt128[16];
     /// <summary>User selectors: fs and gs are 0, their bases come from the MSRs (faults_plain.log: "fs =    0   gs =    0").</summary>
     public ushort Cs = 0x2B, Ss = 0x23, Ds = 0x23, Es = 0x23, Fs = 0, Gs = 0;
 
@@ -37,6 +39,7 @@ public sealed class CpuState
     {
         var c = new CpuState { Rip = Rip, Rflags = Rflags, FsBase = FsBase, GsBase = GsBase, Cs = Cs, Ss = Ss, Ds = Ds, Es = Es, Fs = Fs, Gs = Gs };
         Array.Copy(R, c.R, 16);
+        Array.Copy(Xmm, c.Xmm, 16);
         return c;
     }
 }

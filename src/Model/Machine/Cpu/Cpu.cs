@@ -7,18 +7,30 @@ namespace L4Conf.Model.Machine;
 /// until <c>syscall</c>, a trap, or the instruction budget runs out (Intel SDM semantics).
 /// </summary>
 /// <remarks>
-/// <para>Instruction subset (see <see cref="InstructionSet.Supported"/>): mov (all integer forms incl. moffs and
-/// imm64), movzx, movsx, movsxd, lea, add, sub, adc, sbb, and, or, xor, not, neg, inc, dec, cmp, test, shl/sal,
-/// shr, sar, rol, ror (by 1, imm8, cl), imul (1/2/3 operands), mul, div, idiv, push/pop (reg, imm, mem), near
-/// call/ret (incl. ret imm16), jmp (rel, reg, mem), all 16 jcc, setcc, cmovcc, xchg, cbw/cwde/cdqe/cwd/cdq/cqo,
-/// [rep] movs{b,w,d,q} and [rep] stos{b,w,d,q} (DF respected, interruptible on faults), cld/std/clc/stc/cmc,
-/// nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n, ud0/ud1/ud2, hlt, syscall. All operand
-/// sizes with the x86-64 rules (32-bit register writes zero-extend, 8/16-bit writes merge, AH..BH without REX),
-/// base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS overrides using FsBase/GsBase.</para>
+/// <para>Instruction set (see <see cref="InstructionSet.Supported"/> and the README's table): the x86-64
+/// general-purpose integer instructions user code runs. Data movement: mov (incl. moffs and imm64), movzx, movsx,
+/// movsxd, lea, xchg, cbw/cwde/cdqe/cwd/cdq/cqo, bswap, xlat. Arithmetic and logic: add, sub, adc, sbb, and, or,
+/// xor, not, neg, inc, dec, cmp, test, imul (1/2/3 operands), mul, div, idiv, xadd, cmpxchg, cmpxchg8b, cmpxchg16b
+/// (#GP(0) unless 16-byte aligned), with a lock prefix accepted on the lockable memory forms. Shifts and bits:
+/// shl/sal, shr, sar, rol, ror, rcl, rcr (by 1, imm8, cl), shld, shrd, bt/bts/btr/btc, bsf/bsr (tzcnt/lzcnt run
+/// as bsf/bsr: the captured CPUID has no BMI1/ABM). Stack and control: push/pop (reg, imm, mem), pushf/popf (CPL 3
+/// with IOPL 0: IF and IOPL kept, RF cleared), enter/leave, near call/ret (incl. ret imm16), jmp (rel, reg, mem),
+/// all 16 jcc, loop/loope/loopne/jrcxz/jecxz, setcc, cmovcc. Strings: [rep] movs, stos, lods and [repe|repne]
+/// scas, cmps in all four sizes (DF respected, interruptible on faults, 64-bit addressing only). Flags:
+/// lahf/sahf, cld/std/clc/stc/cmc. System: cpuid (the captured leaves, <see cref="CapturedCpuid"/>), rdtsc (a
+/// logical clock: <see cref="TimeStampCounter"/> counts retired instructions; #GP(0) with
+/// <see cref="TimeStampDisable"/>), sgdt/sidt/sldt/str/smsw (no UMIP: Fiasco's values,
+/// <see cref="SystemRegisters"/>), nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n,
+/// ud0/ud1/ud2, hlt, syscall. SSE/SSE2 (CpuSse.cs, XMM0-15 in <see cref="CpuState.Xmm"/>): movd, movq, movdqa,
+/// movdqu, movaps, movups, movapd, movupd, pxor, pcmpeqb, pmovmskb (#GP(0) for a misaligned 16-byte operand where
+/// legacy SSE requires alignment). All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
+/// 8/16-bit writes merge, AH..BH without REX), base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS
+/// overrides using FsBase/GsBase.</para>
 /// <para>Stops: a fault (#DE, #UD, #GP, #PF) leaves the instruction without effect and RIP at it (rep string
 /// instructions keep their completed iterations, as hardware). int3/int 3 is a #BP trap with RIP after it;
 /// int n (n != 3) is #GP(n*8+2) at the instruction (the kernel's other gates have DPL 0); ud2 and everything
-/// outside the subset (incl. invalid encodings) are #UD with <see cref="StopReason.Detail"/> naming the
+/// outside the subset (incl. invalid encodings, a lock prefix on anything but a lockable memory form, and
+/// <see cref="InstructionSet.AbsentOnCapturedCpu"/>) are #UD with <see cref="StopReason.Detail"/> naming the
 /// instruction; the privileged instructions in <see cref="InstructionSet.Privileged"/> are #GP(0). syscall stops
 /// with RCX = the next RIP, R11 = RFLAGS and RIP = the next instruction. Page faults and non-canonical data
 /// accesses come from the bus unchanged (#GP(0)), except that a non-canonical stack reference (push/pop/call/ret,
@@ -27,8 +39,8 @@ namespace L4Conf.Model.Machine;
 /// is accessed with write intent from its first access.</para>
 /// <para>Flags: CF/PF/AF/ZF/SF/OF exact per the SDM where defined. Where the SDM leaves a flag undefined the
 /// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
-/// rotates as in <c>CpuShift.cs</c>; mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv
-/// leave all six flags unchanged.</para>
+/// rotates as in <c>CpuShift.cs</c> and <c>CpuShiftDouble.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>;
+/// mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv leave all six flags unchanged.</para>
 /// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), alignment checking (#AC), an I/O permission
 /// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), 57-bit linear addresses
 /// (canonical = 48 bits).</para>
@@ -56,6 +68,7 @@ public sealed partial class Cpu
         Enter(s, mem);
         long retired = 0;
         StopKind kind = Interpret(budget, ref retired);
+        TimeStampCounter += (ulong)retired;
         Leave(s);
         return kind == StopKind.Trap ? new StopReason(kind, trap, retired, detail) : new StopReason(kind, default, retired);
     }
@@ -66,6 +79,7 @@ public sealed partial class Cpu
         regs[ZeroSlot] = 0;
         regs[FsSlot] = s.FsBase;
         regs[GsSlot] = s.GsBase;
+        xmm = s.Xmm; // used in place: SSE handlers write only after every access succeeded
         rip = s.Rip;
         rflags = s.Rflags;
         flOp = FlagOp.None;
@@ -283,6 +297,31 @@ public sealed partial class Cpu
                         next = i.Imm;
                     }
                     break;
+                case Op.Loop:
+                    if (LoopTaken(ref i, out v))
+                    {
+                        if (!Mmu.IsCanonical(i.Imm)) goto GpFault;
+                        next = i.Imm;
+                    }
+                    if (i.Aux != 3) WriteReg((int)Reg.Rcx, 0, i.AMask, v);
+                    break;
+                case Op.Enter: if (!Enter(ref i)) goto Fault; break;
+                case Op.Leave: if (!Leave(i.Size)) goto Fault; break;
+                case Op.Sdt: if (!StoreDescriptorTable(ref i)) goto Fault; break;
+                case Op.StoreSysR: WriteDst(ref i, SystemSelector(i.Aux)); break;
+                case Op.StoreSysM: if (!Store(Ea(ref i), 2, SystemSelector(i.Aux))) goto Fault; break;
+                case Op.XmmMovRR: xmm[i.D] = xmm[i.S]; break;
+                case Op.XmmMovqRR: xmm[i.D] = (ulong)xmm[i.S]; break;
+                case Op.XmmLoad: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] = x; break; }
+                case Op.XmmStore: if (!StoreXmm(ref i)) goto Fault; break;
+                case Op.XmmFromGpr: xmm[i.D] = Gpr(i.S) & i.Mask; break;
+                case Op.XmmToGpr: WriteDst(ref i, (ulong)xmm[i.S]); break;
+                case Op.PxorRR: xmm[i.D] ^= xmm[i.S]; break;
+                case Op.PxorRM: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] ^= x; break; }
+                case Op.PcmpeqbRR: xmm[i.D] = CompareEqualBytes(xmm[i.D], xmm[i.S]); break;
+                case Op.PcmpeqbRM: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] = CompareEqualBytes(xmm[i.D], x); break; }
+                case Op.Pmovmskb: WriteDst(ref i, ByteSignMask(xmm[i.S])); break;
+                case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;
                 case Op.CmovRR: WriteDst(ref i, Cond(i.Cc) ? Gpr(i.S) : Gpr(i.D)); break; // a false 32-bit cmov still zero-extends
@@ -290,6 +329,32 @@ public sealed partial class Cpu
 
                 case Op.Movs: if (!StringOp(ref i, movs: true)) goto Fault; break;
                 case Op.Stos: if (!StringOp(ref i, movs: false)) goto Fault; break;
+                case Op.Lods: if (!Lods(ref i)) goto Fault; break;
+                case Op.Scas: if (!StringCompare(ref i, cmps: false)) goto Fault; break;
+                case Op.Cmps: if (!StringCompare(ref i, cmps: true)) goto Fault; break;
+
+                case Op.BtRR: BitTestR(ref i, imm: false); break;
+                case Op.BtRI: BitTestR(ref i, imm: true); break;
+                case Op.BtMR: if (!BitTestM(ref i, imm: false)) goto Fault; break;
+                case Op.BtMI: if (!BitTestM(ref i, imm: true)) goto Fault; break;
+                case Op.BsfRR: BitScan(ref i, Gpr(i.S) >> i.SSh); break;
+                case Op.BsfRM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; BitScan(ref i, v); break;
+                case Op.Bswap: Bswap(ref i); break;
+                case Op.XaddRR: XaddRR(ref i); break;
+                case Op.XaddMR: if (!XaddMR(ref i)) goto Fault; break;
+                case Op.CmpxchgRR: CmpxchgRR(ref i); break;
+                case Op.CmpxchgMR: if (!CmpxchgMR(ref i)) goto Fault; break;
+                case Op.CmpxchgWide: if (!CmpxchgWide(ref i)) goto Fault; break;
+                case Op.ShiftDRI: ShiftDoubleR(ref i, (int)i.Imm); break;
+                case Op.ShiftDRC: ShiftDoubleR(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF)); break;
+                case Op.ShiftDMI: if (!ShiftDoubleM(ref i, (int)i.Imm)) goto Fault; break;
+                case Op.Lahf: Lahf(); break;
+                case Op.Sahf: Sahf(); break;
+                case Op.Pushf: if (!Pushf(i.Size)) goto Fault; break;
+                case Op.Popf: if (!Popf(i.Size)) goto Fault; break;
+                case Op.Cpuid: Cpuid(); break;
+                case Op.Rdtsc: if (!Rdtsc(n)) goto Fault; break;
+                case Op.ShiftDMC: if (!ShiftDoubleM(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF))) goto Fault; break;
 
                 case Op.Syscall:
                     Gpr((int)Reg.Rcx) = next;

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace L4Conf.Model.Machine;
 
 /// <summary>
-/// shl/sal, shr, sar, rol, ror by 1, imm8 or CL (Intel SDM Vol. 2B "SAL/SAR/SHL/SHR", Vol. 2B "RCL/RCR/ROL/ROR").
+/// shl/sal, shr, sar, rol, ror, rcl, rcr by 1, imm8 or CL (Intel SDM Vol. 2B "SAL/SAR/SHL/SHR", Vol. 2B "RCL/RCR/ROL/ROR").
 /// The count is masked to 5 bits (6 with a 64-bit operand). A masked count of 0 changes no flags (and a memory
 /// operand is accessed with write intent, so a read-only one faults, but not written). Defined flags are exact; for the SDM's undefined ones the model chooses
 /// (UNCONFIRMED, a model choice):
@@ -55,6 +55,9 @@ public sealed partial class Cpu
                 rflags = f | (cf ? CF : 0) | (of ? OF : 0);
                 return true;
             }
+            case ShiftKind.Rcl:
+            case ShiftKind.Rcr:
+                return RotateThroughCarry(kind == ShiftKind.Rcl, a, cnt, bits, m, out r);
             default: // Ror
             {
                 int t = cnt % bits;
@@ -67,6 +70,35 @@ public sealed partial class Cpu
             }
         }
         SetArith(PZS(r, m) | (cf ? CF : 0) | (of ? OF : 0)); // AF undefined: 0
+        return true;
+    }
+
+    /// <summary>
+    /// rcl/rcr: rotate the (width+1)-bit value CF:a. The count is taken modulo 9 (8-bit) or 17 (16-bit) after
+    /// masking; when that leaves 0 the value and CF stay, but OF is still computed (SDM: OF undefined for counts
+    /// other than 1). OF for every non-zero masked count is the count-1 formula on the final result (rcl: MSB(result)
+    /// xor CF; rcr: xor of the two top bits), as the rol/ror above and as the AMD EPYC host does for all counts
+    /// (checked: 8/16/32/64-bit, counts 0..64, both CF inputs). UNCONFIRMED vs the captured machine: QEMU 7.2 TCG
+    /// takes OF = MSB(original) xor MSB(result) and changes nothing when the reduced count is 0.
+    /// </summary>
+    private bool RotateThroughCarry(bool left, ulong a, int cnt, int bits, ulong m, out ulong r)
+    {
+        ulong sign = m ^ (m >> 1);
+        int t = bits < 32 ? cnt % (bits + 1) : cnt; // a masked count is at most 31 (63 for 64-bit): below width+1
+        ulong f = Flags;
+        bool cf = (f & CF) != 0;
+        r = a;
+        if (t != 0)
+        {
+            int w1 = bits + 1;
+            UInt128 x = ((UInt128)(cf ? 1UL : 0) << bits) | a;
+            UInt128 all = (UInt128.One << w1) - 1;
+            x = left ? ((x << t) | (x >> (w1 - t))) & all : ((x >> t) | (x << (w1 - t))) & all;
+            r = (ulong)x & m;
+            cf = (ulong)(x >> bits) != 0;
+        }
+        bool of = left ? ((r & sign) != 0) ^ cf : ((r & sign) != 0) ^ ((r & (sign >> 1)) != 0);
+        rflags = (f & ~(CF | OF)) | (cf ? CF : 0) | (of ? OF : 0);
         return true;
     }
 

@@ -18,20 +18,38 @@ public static class InstructionSet
         "lea",
         "add", "sub", "adc", "sbb", "and", "or", "xor", "cmp", "test",
         "not", "neg", "inc", "dec",
-        "shl", "sal", "shr", "sar", "rol", "ror", // by 1, imm8, cl
+        "shl", "sal", "shr", "sar", "rol", "ror", "rcl", "rcr", // by 1, imm8, cl
+        "shld", "shrd", // r/m, r, imm8|cl
         "imul",         // 1, 2 and 3 operands
         "mul", "div", "idiv",
         "push", "pop",  // reg, imm (push), mem; 64-bit and 16-bit (0x66) forms
         "call", "ret",  // near: rel32, r/m64; ret, ret imm16
         "jmp",          // rel8, rel32, r/m64
+        "loop", "loope", "loopne", "jrcxz", "jecxz", // RCX, or ECX with 0x67
+        "enter", "leave", // 64-bit and 16-bit (0x66) forms
+        "xlatb",
         "jo", "jno", "jb", "jae", "je", "jne", "jbe", "ja", "js", "jns", "jp", "jnp", "jl", "jge", "jle", "jg",
         "seto", "setno", "setb", "setae", "sete", "setne", "setbe", "seta", "sets", "setns", "setp", "setnp", "setl", "setge", "setle", "setg",
         "cmovo", "cmovno", "cmovb", "cmovae", "cmove", "cmovne", "cmovbe", "cmova", "cmovs", "cmovns", "cmovp", "cmovnp", "cmovl", "cmovge", "cmovle", "cmovg",
         "xchg",
+        "bt", "bts", "btr", "btc", // r/m,r and r/m,imm8; memory with a register offset addresses by the signed offset
+        "bsf", "bsr",
+        "tzcnt", "lzcnt", // executed as bsf/bsr: the captured CPU has no BMI1/ABM (F3 prefix ignored)
+        "bswap",        // r32, r64; r16 clears the low word (undefined by the SDM)
+        "xadd", "cmpxchg", // r/m,r; lock on the memory forms
+        "cmpxchg8b", "cmpxchg16b", // m64 / m128 (16-byte aligned, else #GP(0)); lock accepted
         "cbw", "cwde", "cdqe", "cwd", "cdq", "cqo",
         "movsb", "movsw", "movsd", "movsq", // with or without rep; 64-bit addressing only
         "stosb", "stosw", "stosd", "stosq",
+        "lodsb", "lodsw", "lodsd", "lodsq", // with or without rep; 64-bit addressing only
+        "scasb", "scasw", "scasd", "scasq", // with or without repe/repne
+        "cmpsb", "cmpsw", "cmpsd", "cmpsq", // with or without repe/repne
         "cld", "std", "clc", "stc", "cmc",
+        "lahf", "sahf", // valid in 64-bit mode: CPUID 0x80000001 ECX[0] = 1
+        "pushf", "pushfq", "popf", "popfq", // 16- and 64-bit; popf at CPL 3/IOPL 0 keeps IF and IOPL, clears RF
+        "cpuid",        // the captured leaves (CapturedCpuid)
+        "rdtsc",        // logical: instructions retired; #GP(0) with CR4.TSD (Fiasco leaves it clear)
+        "sgdt", "sidt", "sldt", "str", "smsw", // no UMIP on the captured CPU: they store Fiasco's values (SystemRegisters)
         "nop",          // 0x90 forms and nop r/m (operand not accessed)
         "pause", "endbr64", "endbr32", // executed as nop
         "int3",         // #BP trap, RIP after
@@ -40,6 +58,23 @@ public static class InstructionSet
         "ud0", "ud1", "ud2", // #UD
         "hlt",          // #GP(0) at CPL 3
         "syscall",
+        // SSE/SSE2 (legacy encodings, XMM registers; not the MMX forms): 16-byte-aligned forms #GP(0) when misaligned
+        "movd", "movq", // xmm <-> r32/r64/m32/m64; movq xmm, xmm/m64 and m64, xmm
+        "movdqa", "movaps", "movapd", // aligned
+        "movdqu", "movups", "movupd",
+        "pxor", "pcmpeqb", // xmm, xmm/m128 (m128 aligned)
+        "pmovmskb",     // r32/r64, xmm
+    ];
+
+    /// <summary>
+    /// Instructions the captured CPU (QEMU 7.2 TCG qemu64, AuthenticAMD; CPUID in <c>traces/real/jdb_session.log</c>)
+    /// does not have: its CPUID clears their feature bits, so they raise #UD as there.
+    /// popcnt: leaf 1 ECX[23] = 0; movbe: leaf 1 ECX[22] = 0; rdtscp: leaf 0x80000001 EDX[27] = 0. (lzcnt and tzcnt
+    /// are not here: without ABM/BMI1 their encodings are bsr/bsf with a rep prefix, which the model executes.)
+    /// </summary>
+    public static readonly IReadOnlyList<string> AbsentOnCapturedCpu =
+    [
+        "popcnt", "movbe", "rdtscp",
     ];
 
     private static readonly HashSet<Mnemonic> PrivilegedMnemonics =

@@ -49,7 +49,37 @@ internal enum Op : byte
     SetccR, SetccM, CmovRR, CmovRM,
 
     Movs, Stos,  // Size = element size, Aux = 1 with a rep prefix
+
+    BtRR, BtRI, BtMR, BtMI, // Aux = BitTestKind; offset from S or Imm
+    BsfRR, BsfRM,           // Aux = 0 bsf (and tzcnt), 1 bsr (and lzcnt)
+    Bswap,
+
+    XaddRR, XaddMR, CmpxchgRR, CmpxchgMR,
+    CmpxchgWide, // cmpxchg8b (Size 8) / cmpxchg16b (Size 16)
+
+    ShiftDRI, ShiftDRC, ShiftDMI, ShiftDMC, // shld (Aux 0) / shrd (Aux 1) r/m, r (S), imm8 or CL
+
+    Lahf, Sahf, Pushf, Popf, // pushf/popf: Size 8 or 2
+    Cpuid, Rdtsc,
+
+    Lods, Scas, Cmps, // Size = element size; Aux = 0 none, 1 rep/repe (F3), 2 repne (F2); Seg = source segment
+
+    Enter, Leave,   // Size = 8 or 2 (0x66); enter: Imm = level << 16 | frame size
+    Loop,           // Aux = 0 loop, 1 loope, 2 loopne, 3 jrcxz; AMask = count-register mask; Imm = target
+    Xlat,
+    Sdt,            // sgdt (Aux 0) / sidt (Aux 1) m
+    StoreSysR, StoreSysM, // sldt (Aux 0) / str (Aux 1) / smsw (Aux 2) to a register or m16
+
+    // SSE/SSE2 (D, S = XMM numbers where an operand is an XMM register; Size = memory width; Aux = 1: 16-byte aligned).
+    XmmMovRR,     // movdqa/movdqu/movaps/movups/movapd/movupd xmm, xmm
+    XmmMovqRR,    // movq xmm, xmm: low quadword, high zeroed
+    XmmLoad,      // xmm <- m32/m64/m128, zero-extended
+    XmmStore,     // m32/m64/m128 <- xmm
+    XmmFromGpr,   // movd/movq xmm, r32/r64 (S = GPR slot)
+    XmmToGpr,     // movd/movq r32/r64, xmm (D = GPR slot)
+    PxorRR, PxorRM, PcmpeqbRR, PcmpeqbRM,
+    Pmovmskb,     // D = GPR slot, S = XMM
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>
-internal enum ShiftKind : byte { Rol = 0, Ror = 1, Shl = 4, Shr = 5, Sar = 7 }
+internal enum ShiftKind : byte { Rol = 0, Ror = 1, Rcl = 2, Rcr = 3, Shl = 4, Shr = 5, Sar = 7 }

@@ -36,6 +36,8 @@ internal static class Translator
     private static bool TranslateSupported(in Instruction ins, ref Insn d)
     {
         Mnemonic mn = ins.Mnemonic;
+        if (Sse(in ins, ref d, out bool sse)) return true;
+        if (sse) return false;
         // Everything handled below uses only general-purpose registers; anything else (mov to/from CR, DR or a
         // segment register, push fs, ...) is privileged or unsupported.
         for (int k = 0; k < ins.OpCount; k++)
@@ -54,6 +56,12 @@ internal static class Translator
             case Mnemonic.Int: d.Op = Op.IntN; d.Imm = ins.Immediate8; return true;
             case Mnemonic.Ud0: case Mnemonic.Ud1: case Mnemonic.Ud2: d.Op = Op.Ud; return true;
             case Mnemonic.Syscall: d.Op = Op.Syscall; return true;
+            case Mnemonic.Lahf: d.Op = Op.Lahf; return true;
+            case Mnemonic.Sahf: d.Op = Op.Sahf; return true;
+            case Mnemonic.Pushf: case Mnemonic.Pushfq: d.Op = Op.Pushf; d.Size = (byte)(ins.Code == Code.Pushfq ? 8 : 2); return true;
+            case Mnemonic.Popf: case Mnemonic.Popfq: d.Op = Op.Popf; d.Size = (byte)(ins.Code == Code.Popfq ? 8 : 2); return true;
+            case Mnemonic.Cpuid: d.Op = Op.Cpuid; return true;
+            case Mnemonic.Rdtsc: d.Op = Op.Rdtsc; return true;
 
             case Mnemonic.Mov: return TwoOp(in ins, ref d, Op.MovRR, allowRM: true);
             case Mnemonic.Add: return TwoOp(in ins, ref d, Op.AddRR, allowRM: true);
@@ -101,6 +109,10 @@ internal static class Translator
             case Mnemonic.Sar: return Shift(in ins, ref d, ShiftKind.Sar);
             case Mnemonic.Rol: return Shift(in ins, ref d, ShiftKind.Rol);
             case Mnemonic.Ror: return Shift(in ins, ref d, ShiftKind.Ror);
+            case Mnemonic.Rcl: return Shift(in ins, ref d, ShiftKind.Rcl);
+            case Mnemonic.Rcr: return Shift(in ins, ref d, ShiftKind.Rcr);
+            case Mnemonic.Shld: return ShiftDouble(in ins, ref d, 0);
+            case Mnemonic.Shrd: return ShiftDouble(in ins, ref d, 1);
 
             case Mnemonic.Push: return Push(in ins, ref d);
             case Mnemonic.Pop: return Pop(in ins, ref d);
@@ -111,11 +123,69 @@ internal static class Translator
                 if (ins.Code == Code.Retnq_imm16) { d.Op = Op.Ret; d.Imm = ins.Immediate16; return true; }
                 return false;
 
+            case Mnemonic.Bt: return BitTest(in ins, ref d, BitTestKind.Bt);
+            case Mnemonic.Bts: return BitTest(in ins, ref d, BitTestKind.Bts);
+            case Mnemonic.Btr: return BitTest(in ins, ref d, BitTestKind.Btr);
+            case Mnemonic.Btc: return BitTest(in ins, ref d, BitTestKind.Btc);
+            // The captured CPU has neither ABM (CPUID 0x80000001 ECX[5]) nor BMI1 (leaf 7 EBX[3]): F3 0F BD/BC are
+            // bsr/bsf with an ignored rep prefix there, as on every CPU without them.
+            case Mnemonic.Bsf: case Mnemonic.Tzcnt: return BitScan(in ins, ref d, 0);
+            case Mnemonic.Bsr: case Mnemonic.Lzcnt: return BitScan(in ins, ref d, 1);
+            case Mnemonic.Xadd: return RegOrMemWithReg(in ins, ref d, Op.XaddRR, Op.XaddMR);
+            case Mnemonic.Cmpxchg: return RegOrMemWithReg(in ins, ref d, Op.CmpxchgRR, Op.CmpxchgMR);
+            case Mnemonic.Cmpxchg8b: case Mnemonic.Cmpxchg16b:
+                if (ins.Op0Kind != OpKind.Memory) return false;
+                d.Op = Op.CmpxchgWide; MemOp(in ins, ref d); d.Size = (byte)ins.MemorySize.GetSize();
+                return true;
+            case Mnemonic.Bswap: d.Op = Op.Bswap; RegOp(in ins, 0, ref d, dst: true); return true;
+
+            case Mnemonic.Enter:
+                d.Op = Op.Enter; d.Size = (byte)(ins.Code == Code.Enterq_imm16_imm8 ? 8 : 2);
+                d.Imm = ((ulong)ins.Immediate8_2nd << 16) | ins.Immediate16;
+                return ins.Code is Code.Enterq_imm16_imm8 or Code.Enterw_imm16_imm8;
+            case Mnemonic.Leave:
+                d.Op = Op.Leave; d.Size = (byte)(ins.Code == Code.Leaveq ? 8 : 2);
+                return ins.Code is Code.Leaveq or Code.Leavew;
+            case Mnemonic.Loop: return Loop(in ins, ref d, 0);
+            case Mnemonic.Loope: return Loop(in ins, ref d, 1);
+            case Mnemonic.Loopne: return Loop(in ins, ref d, 2);
+            case Mnemonic.Jrcxz: case Mnemonic.Jecxz: return Loop(in ins, ref d, 3);
+            case Mnemonic.Sgdt: case Mnemonic.Sidt:
+                if (ins.Op0Kind != OpKind.Memory) return false;
+                d.Op = Op.Sdt; d.Aux = (byte)(mn == Mnemonic.Sidt ? 1 : 0); MemOp(in ins, ref d);
+                return true;
+            case Mnemonic.Sldt: case Mnemonic.Str: case Mnemonic.Smsw:
+                d.Aux = (byte)(mn == Mnemonic.Sldt ? 0 : mn == Mnemonic.Str ? 1 : 2);
+                if (ins.Op0Kind == OpKind.Register) { d.Op = Op.StoreSysR; RegOp(in ins, 0, ref d, dst: true); return true; }
+                if (ins.Op0Kind != OpKind.Memory) return false;
+                d.Op = Op.StoreSysM; MemOp(in ins, ref d);
+                return true;
+            case Mnemonic.Xlatb:
+                if (ins.Op0Kind != OpKind.Memory) return false;
+                d.Op = Op.Xlat; MemOp(in ins, ref d); // base RBX/EBX, segment; the AL index is added by the handler
+                d.Index = Cpu.ZeroSlot; d.Disp = 0;
+                return true;
+
             case Mnemonic.Movsb: case Mnemonic.Movsw: case Mnemonic.Movsd: case Mnemonic.Movsq:
                 return StringOp(in ins, ref d, Op.Movs, ins.Code switch
                 {
                     Code.Movsb_m8_m8 => 1, Code.Movsw_m16_m16 => 2, Code.Movsd_m32_m32 => 4, Code.Movsq_m64_m64 => 8, _ => 0,
                 });
+            case Mnemonic.Lodsb: case Mnemonic.Lodsw: case Mnemonic.Lodsd: case Mnemonic.Lodsq:
+                return StringCompareOp(in ins, ref d, Op.Lods, ins.Code switch
+                {
+                    Code.Lodsb_AL_m8 => 1, Code.Lodsw_AX_m16 => 2, Code.Lodsd_EAX_m32 => 4, Code.Lodsq_RAX_m64 => 8, _ => 0,
+                }, OpKind.MemorySegRSI);
+            case Mnemonic.Scasb: case Mnemonic.Scasw: case Mnemonic.Scasd: case Mnemonic.Scasq:
+                return StringCompareOp(in ins, ref d, Op.Scas, ins.Code switch
+                {
+                    Code.Scasb_AL_m8 => 1, Code.Scasw_AX_m16 => 2, Code.Scasd_EAX_m32 => 4, Code.Scasq_RAX_m64 => 8, _ => 0,
+                }, OpKind.MemoryESRDI);
+            case Mnemonic.Cmpsb: case Mnemonic.Cmpsw: case Mnemonic.Cmpsd: case Mnemonic.Cmpsq:
+                return StringCompareOp(in ins, ref d, Op.Cmps, ins.Code switch
+                {
+                    Code.Cmpsb_m8_m8 => 1, Code.Cmpsw_m16_m16 => 2, Code.Cmpsd_m32_m32 => 4, Code.Cmpsq_m64_m64 => 8, _ => 0,
+                }, OpKind.MemorySegRSI);
             case Mnemonic.Stosb: case Mnemonic.Stosw: case Mnemonic.Stosd: case Mnemonic.Stosq:
                 return StringOp(in ins, ref d, Op.Stos, ins.Code switch
                 {
@@ -249,6 +319,21 @@ internal static class Translator
         return true;
     }
 
+    /// <summary>shld/shrd r/m, r, imm8|CL: the handler id is RI/RC/MI/MC as for the shifts.</summary>
+    private static bool ShiftDouble(in Instruction ins, ref Insn d, byte right)
+    {
+        if (ins.OpCount != 3 || ins.Op1Kind != OpKind.Register) return false;
+        bool byCl = ins.Op2Kind == OpKind.Register;
+        if (!byCl && ins.Op2Kind != OpKind.Immediate8) return false;
+        if (ins.Op0Kind == OpKind.Register) { d.Op = byCl ? Op.ShiftDRC : Op.ShiftDRI; RegOp(in ins, 0, ref d, dst: true); }
+        else if (ins.Op0Kind == OpKind.Memory) { d.Op = byCl ? Op.ShiftDMC : Op.ShiftDMI; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
+        else return false;
+        RegOp(in ins, 1, ref d, dst: false);
+        d.Aux = right;
+        if (!byCl) d.Imm = ins.Immediate8;
+        return true;
+    }
+
     private static bool Push(in Instruction ins, ref Insn d)
     {
         switch (ins.Code)
@@ -301,6 +386,130 @@ internal static class Translator
         return false;
     }
 
+    /// <summary>bt/bts/btr/btc r/m, r|imm8: the four forms RR, RI, MR, MI in that order.</summary>
+    private static bool BitTest(in Instruction ins, ref Insn d, BitTestKind kind)
+    {
+        Form f = FormOf(in ins);
+        if (f is Form.None or Form.RM) return false;
+        d.Op = Op.BtRR + (byte)(f == Form.RR ? 0 : f == Form.RI ? 1 : f == Form.MR ? 2 : 3);
+        d.Aux = (byte)kind;
+        if (f is Form.RR or Form.RI) RegOp(in ins, 0, ref d, dst: true);
+        else { MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
+        if (f is Form.RR or Form.MR) RegOp(in ins, 1, ref d, dst: false);
+        else d.Imm = ins.Immediate8;
+        return true;
+    }
+
+    /// <summary>xadd/cmpxchg r/m, r: a register (<paramref name="rr"/>) or memory (<paramref name="mr"/>) destination.</summary>
+    private static bool RegOrMemWithReg(in Instruction ins, ref Insn d, Op rr, Op mr)
+    {
+        Form f = FormOf(in ins);
+        if (f == Form.RR) { d.Op = rr; RegOp(in ins, 0, ref d, dst: true); }
+        else if (f == Form.MR) { d.Op = mr; MemOp(in ins, ref d); SizeFromMem(in ins, ref d); }
+        else return false;
+        RegOp(in ins, 1, ref d, dst: false);
+        return true;
+    }
+
+    /// <summary>loop/loope/loopne/jrcxz: RCX, or ECX with a 0x67 prefix (AMask).</summary>
+    private static bool Loop(in Instruction ins, ref Insn d, byte kind)
+    {
+        if (ins.Op0Kind != OpKind.NearBranch64) return false;
+        d.Op = Op.Loop; d.Aux = kind; d.Imm = ins.NearBranch64;
+        d.AMask = ins.Code is Code.Loop_rel8_64_ECX or Code.Loope_rel8_64_ECX or Code.Loopne_rel8_64_ECX or Code.Jecxz_rel8_64
+            ? 0xFFFF_FFFF : ulong.MaxValue;
+        return true;
+    }
+
+    private static byte XmmNumber(Register r) => (byte)(r - Register.XMM0);
+
+    /// <summary>
+    /// The SSE/SSE2 moves and the three integer ops (see CpuSse.cs). <paramref name="isSse"/> tells whether the
+    /// instruction belongs to this group at all (then a false result means an unmodelled form: #UD).
+    /// </summary>
+    private static bool Sse(in Instruction ins, ref Insn d, out bool isSse)
+    {
+        isSse = true;
+        switch (ins.Code)
+        {
+            case Code.Movdqa_xmm_xmmm128: case Code.Movaps_xmm_xmmm128: case Code.Movapd_xmm_xmmm128:
+                return XmmLoadOrMove(in ins, ref d, 16, aligned: true);
+            case Code.Movdqu_xmm_xmmm128: case Code.Movups_xmm_xmmm128: case Code.Movupd_xmm_xmmm128:
+                return XmmLoadOrMove(in ins, ref d, 16, aligned: false);
+            case Code.Movdqa_xmmm128_xmm: case Code.Movaps_xmmm128_xmm: case Code.Movapd_xmmm128_xmm:
+                return XmmStoreOrMove(in ins, ref d, 16, aligned: true);
+            case Code.Movdqu_xmmm128_xmm: case Code.Movups_xmmm128_xmm: case Code.Movupd_xmmm128_xmm:
+                return XmmStoreOrMove(in ins, ref d, 16, aligned: false);
+            case Code.Movq_xmm_xmmm64:
+                if (ins.Op1Kind == OpKind.Register) { d.Op = Op.XmmMovqRR; d.D = XmmNumber(ins.Op0Register); d.S = XmmNumber(ins.Op1Register); return true; }
+                return XmmLoadOrMove(in ins, ref d, 8, aligned: false);
+            case Code.Movq_xmmm64_xmm:
+                if (ins.Op0Kind == OpKind.Register) { d.Op = Op.XmmMovqRR; d.D = XmmNumber(ins.Op0Register); d.S = XmmNumber(ins.Op1Register); return true; }
+                return XmmStoreOrMove(in ins, ref d, 8, aligned: false);
+            case Code.Movd_xmm_rm32: case Code.Movq_xmm_rm64:
+            {
+                int size = ins.Code == Code.Movd_xmm_rm32 ? 4 : 8;
+                if (ins.Op1Kind == OpKind.Memory) return XmmLoadOrMove(in ins, ref d, size, aligned: false);
+                d.Op = Op.XmmFromGpr; d.D = XmmNumber(ins.Op0Register); d.S = (byte)ins.Op1Register.GetFullRegister().GetNumber();
+                d.Mask = Cpu.MaskOf(size);
+                return true;
+            }
+            case Code.Movd_rm32_xmm: case Code.Movq_rm64_xmm:
+            {
+                int size = ins.Code == Code.Movd_rm32_xmm ? 4 : 8;
+                if (ins.Op0Kind == OpKind.Memory) return XmmStoreOrMove(in ins, ref d, size, aligned: false);
+                d.Op = Op.XmmToGpr; RegOp(in ins, 0, ref d, dst: true); d.S = XmmNumber(ins.Op1Register);
+                return true;
+            }
+            case Code.Pxor_xmm_xmmm128: return XmmOp(in ins, ref d, Op.PxorRR);
+            case Code.Pcmpeqb_xmm_xmmm128: return XmmOp(in ins, ref d, Op.PcmpeqbRR);
+            case Code.Pmovmskb_r32_xmm: case Code.Pmovmskb_r64_xmm:
+                d.Op = Op.Pmovmskb; RegOp(in ins, 0, ref d, dst: true); d.S = XmmNumber(ins.Op1Register);
+                return true;
+        }
+        isSse = false;
+        return false;
+    }
+
+    /// <summary>xmm, xmm/m: a register copy, or a load of <paramref name="size"/> bytes zero-extended to 128 bits.</summary>
+    private static bool XmmLoadOrMove(in Instruction ins, ref Insn d, int size, bool aligned)
+    {
+        d.D = XmmNumber(ins.Op0Register);
+        if (ins.Op1Kind == OpKind.Register) { d.Op = Op.XmmMovRR; d.S = XmmNumber(ins.Op1Register); return true; }
+        d.Op = Op.XmmLoad; MemOp(in ins, ref d); d.Size = (byte)size; d.Aux = (byte)(aligned ? 1 : 0);
+        return true;
+    }
+
+    /// <summary>xmm/m, xmm: a register copy, or a store of the low <paramref name="size"/> bytes.</summary>
+    private static bool XmmStoreOrMove(in Instruction ins, ref Insn d, int size, bool aligned)
+    {
+        d.S = XmmNumber(ins.Op1Register);
+        if (ins.Op0Kind == OpKind.Register) { d.Op = Op.XmmMovRR; d.D = XmmNumber(ins.Op0Register); return true; }
+        d.Op = Op.XmmStore; MemOp(in ins, ref d); d.Size = (byte)size; d.Aux = (byte)(aligned ? 1 : 0);
+        return true;
+    }
+
+    /// <summary>pxor/pcmpeqb xmm, xmm/m128 (a legacy-SSE m128 operand must be 16-byte aligned).</summary>
+    private static bool XmmOp(in Instruction ins, ref Insn d, Op rr)
+    {
+        d.D = XmmNumber(ins.Op0Register);
+        if (ins.Op1Kind == OpKind.Register) { d.Op = rr; d.S = XmmNumber(ins.Op1Register); return true; }
+        d.Op = rr + 1; MemOp(in ins, ref d); d.Size = 16; d.Aux = 1;
+        return true;
+    }
+
+    /// <summary>bsf/bsr r, r/m (and tzcnt/lzcnt, decoded as them).</summary>
+    private static bool BitScan(in Instruction ins, ref Insn d, byte bsr)
+    {
+        Form f = FormOf(in ins);
+        if (f is not (Form.RR or Form.RM)) return false;
+        RegOp(in ins, 0, ref d, dst: true);
+        if (f == Form.RR) { d.Op = Op.BsfRR; RegOp(in ins, 1, ref d, dst: false); }
+        else { d.Op = Op.BsfRM; MemOp(in ins, ref d); }
+        d.Aux = bsr;
+        return true;
+    }
+
     private static bool StringOp(in Instruction ins, ref Insn d, Op op, int size)
     {
         // 64-bit address size only: with 0x67 the pointers would be ESI/EDI/ECX.
@@ -308,6 +517,18 @@ internal static class Translator
         d.Op = op; d.Size = (byte)size; d.Mask = Cpu.MaskOf(size);
         d.Aux = (byte)(ins.HasRepPrefix || ins.HasRepnePrefix ? 1 : 0);
         d.Seg = SegSlot(ins.MemorySegment); // source segment (movs); the destination is always ES (base 0)
+        return true;
+    }
+
+    /// <summary>lods/scas/cmps: <paramref name="firstMem"/> is the operand kind that proves 64-bit addressing.</summary>
+    private static bool StringCompareOp(in Instruction ins, ref Insn d, Op op, int size, OpKind firstMem)
+    {
+        bool mem64 = false;
+        for (int k = 0; k < ins.OpCount; k++) mem64 |= ins.GetOpKind(k) == firstMem;
+        if (size == 0 || !mem64) return false; // 0x67 (ESI/EDI/ECX) is not modelled
+        d.Op = op; d.Size = (byte)size; d.Mask = Cpu.MaskOf(size);
+        d.Aux = (byte)(ins.HasRepePrefix ? 1 : ins.HasRepnePrefix ? 2 : 0);
+        d.Seg = op == Op.Scas ? Cpu.ZeroSlot : SegSlot(ins.MemorySegment); // scas reads ES:RDI only
         return true;
     }
 

@@ -1,0 +1,65 @@
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// enter, leave, loop/loope/loopne, jrcxz/jecxz and xlat (Intel SDM Vol. 2A/2B): the small stack-frame,
+/// counting-loop and table-lookup instructions. None of them changes a flag.
+/// </summary>
+/// <remarks>
+/// <para>enter imm16, imm8 (64-bit mode): push RBP; frame = RSP; for a nesting level L = imm8 mod 32 &gt; 0, push the
+/// L-1 frame pointers at RBP-8, RBP-16, ... and then frame; RBP = frame; RSP -= imm16. The 0x66 form pushes words
+/// (and still sets all of RBP, as the SDM's 64-bit pseudocode says). leave: RSP = RBP, then pop RBP (BP with 0x66).
+/// A fault (the stack page, or reading an outer frame pointer) leaves every register as it was; words enter already
+/// stored stay stored, as on hardware (the instruction restarts).</para>
+/// <para>loop/loope/loopne decrement RCX (ECX with 0x67, a 32-bit write) and branch while it is non-zero (and ZF = 1
+/// / ZF = 0); jrcxz/jecxz branch when RCX/ECX is 0. A branch to a non-canonical target is #GP(0) with RCX unchanged.
+/// xlat: AL = [seg:RBX + AL] (EBX + AL wrapped to 32 bits with 0x67).</para>
+/// </remarks>
+public sealed partial class Cpu
+{
+    private bool Enter(ref Insn i)
+    {
+        int s = i.Size;
+        int level = (int)(i.Imm >> 16) & 31;
+        ulong frameSize = i.Imm & 0xFFFF;
+        ulong rbp = Gpr((int)Reg.Rbp), sp = Gpr((int)Reg.Rsp) - (ulong)s;
+        if (!Store(sp, s, rbp)) return false;
+        ulong frame = sp;
+        if (level > 0)
+        {
+            for (int k = 1; k < level; k++)
+            {
+                rbp -= (ulong)s;
+                if (!Load(rbp, s, out ulong v)) return false;
+                sp -= (ulong)s;
+                if (!Store(sp, s, v)) return false;
+            }
+            sp -= (ulong)s;
+            if (!Store(sp, s, frame)) return false;
+        }
+        Gpr((int)Reg.Rbp) = frame;
+        Gpr((int)Reg.Rsp) = sp - frameSize;
+        return true;
+    }
+
+    private bool Leave(int size)
+    {
+        ulong rbp = Gpr((int)Reg.Rbp);
+        if (!Load(rbp, size, out ulong v)) return false;
+        Gpr((int)Reg.Rsp) = rbp + (ulong)size;
+        WriteReg((int)Reg.Rbp, 0, MaskOf(size), v);
+        return true;
+    }
+
+    /// <summary>Is the loop/jrcxz branch taken? <paramref name="count"/> is RCX after the decrement (loops).</summary>
+    private bool LoopTaken(ref Insn i, out ulong count)
+    {
+        ulong c = Gpr((int)Reg.Rcx) & i.AMask;
+        if (i.Aux == 3) { count = c; return c == 0; } // jrcxz/jecxz: no decrement
+        count = (c - 1) & i.AMask;
+        if (count == 0) return false;
+        return i.Aux switch { 1 => Cond(4), 2 => Cond(5), _ => true }; // loope: ZF = 1; loopne: ZF = 0
+    }
+
+    private bool Xlat(ref Insn i, out ulong v) =>
+        Load(((Gpr(i.Base) + (Gpr((int)Reg.Rax) & 0xFF)) & i.AMask) + Gpr(i.Seg), 1, out v);
+}

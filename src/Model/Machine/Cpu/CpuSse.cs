@@ -1,0 +1,75 @@
+using System.Buffers.Binary;
+
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// The SSE/SSE2 instructions gcc's and glibc's memcpy/memset/strlen use: movd, movq, movdqa, movdqu, movaps,
+/// movups, movapd, movupd, pxor, pcmpeqb, pmovmskb (legacy, non-VEX encodings with XMM registers; the captured
+/// CPU has SSE and SSE2, CPUID.1:EDX[25,26], and Fiasco sets CR4.OSFXSR and switches the FPU eagerly, so they run
+/// without #UD or #NM). None changes a flag.
+/// </summary>
+/// <remarks>
+/// <para>Alignment (SDM Vol. 1 "Alignment of 128-bit memory operands"): movdqa/movaps/movapd and every other legacy
+/// SSE instruction with a 128-bit memory operand (pxor, pcmpeqb) raise #GP(0) when it is not 16-byte aligned,
+/// before any access; movdqu/movups/movupd and the 32/64-bit accesses of movd/movq have no requirement.</para>
+/// <para>Widths: movd/movq into an XMM register zero the rest of it (bits 32/64..127); movq xmm, xmm copies the low
+/// quadword and zeroes the high one; movd/movq to a GPR write 32 (zero-extended) or 64 bits. pmovmskb writes the
+/// 16 byte-sign bits zero-extended into the 32- or 64-bit register. The MMX (mm) forms and all VEX/EVEX forms are
+/// not modelled: #UD naming the instruction.</para>
+/// </remarks>
+public sealed partial class Cpu
+{
+    private UInt128[] xmm = null!;
+
+    private bool SseMisaligned(ulong ea)
+    {
+        if ((ea & 15) == 0) return false;
+        trap = new Trap(Vector.GeneralProtection, 0);
+        detail = $"misaligned 16-byte SSE operand 0x{ea:x}";
+        return true;
+    }
+
+    /// <summary>Load Size (4, 8, 16) bytes into a value zero-extended to 128 bits; Aux = 1 requires 16-byte alignment.</summary>
+    private bool LoadXmmOperand(ref Insn i, out UInt128 v)
+    {
+        ulong ea = Ea(ref i);
+        v = 0;
+        if (i.Aux != 0 && SseMisaligned(ea)) return false;
+        Span<byte> b = io16.AsSpan(0, i.Size);
+        if (!mem.Read(ea, b, AccessKind.Read, out trap)) return false;
+        v = i.Size switch
+        {
+            16 => BinaryPrimitives.ReadUInt128LittleEndian(b),
+            8 => BinaryPrimitives.ReadUInt64LittleEndian(b),
+            _ => BinaryPrimitives.ReadUInt32LittleEndian(b),
+        };
+        return true;
+    }
+
+    /// <summary>Store the low Size bytes of XMM[S]; Aux = 1 requires 16-byte alignment.</summary>
+    private bool StoreXmm(ref Insn i)
+    {
+        ulong ea = Ea(ref i);
+        if (i.Aux != 0 && SseMisaligned(ea)) return false;
+        Span<byte> b = io16.AsSpan(0, 16);
+        BinaryPrimitives.WriteUInt128LittleEndian(b, xmm[i.S]);
+        wrote = true;
+        return mem.Write(ea, b[..i.Size], out trap);
+    }
+
+    /// <summary>pcmpeqb: 0xFF in each byte lane where a and b agree, else 0 (SWAR on the two halves).</summary>
+    private static UInt128 CompareEqualBytes(UInt128 a, UInt128 b) =>
+        new(EqualBytes((ulong)(a >> 64) ^ (ulong)(b >> 64)), EqualBytes((ulong)a ^ (ulong)b));
+
+    private static ulong EqualBytes(ulong x)
+    {
+        const ulong Low7 = 0x7F7F_7F7F_7F7F_7F7F, High = 0x8080_8080_8080_8080;
+        ulong nonZero = ((x & Low7) + Low7) | x;      // bit 7 of a byte set iff the byte is not 0
+        return ((~nonZero & High) >> 7) * 0xFF;
+    }
+
+    /// <summary>pmovmskb: bit k = the top bit of byte k.</summary>
+    private static uint ByteSignMask(UInt128 v) => SignBits((ulong)v) | (SignBits((ulong)(v >> 64)) << 8);
+
+    private static uint SignBits(ulong x) => (uint)(((x & 0x8080_8080_8080_8080) * 0x0002_0408_1020_4081) >> 56);
+}
