@@ -161,6 +161,27 @@ public static class MachineCases
             h.W.K.Run();
             c.Equal(13UL, h.Seen[0].Mrs[ExcRegs.Trapno], "mov rbx, [rsi] (DS segment): trapno 13");
         });
+        yield return Case("machine/no-alignment-check", "with RFLAGS.AC set by popf, a misaligned load and store complete: Fiasco never sets CR0.AM, so there is no #AC",
+            ["MACH-AC-1"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            f.GivePage(f.App, MachineFixture.DataVa, MemRights.RW, BitConverter.GetBytes(0x1122_3344_5566_7788UL));
+            var m = f.Start(a =>
+            {
+                a.pushfq(); a.or(__qword_ptr[rsp], 0x4_0000); a.popfq();       // AC (bit 18)
+                a.mov(rdi, MachineFixture.DataVa + 1);
+                a.mov(eax, __dword_ptr[rdi]);                                      // 4 bytes at an odd address
+                a.mov(__word_ptr[rdi + 2], ax);
+                a.pushfq(); a.pop(rbx);
+                a.int3();
+            }, budget: 100);
+            f.W.K.Run();
+            c.Equal(1, f.Seen.Count, "one exception message: the int3 at the end");
+            c.Equal(3UL, f.Seen[0].Mrs[ExcRegs.Trapno], "trapno 3 (#BP), not 17 (#AC)");
+            c.Equal(0x4_0000UL, m.Regs.R[3] & 0x4_0000, "AC stays set in RFLAGS");
+            c.Equal(0x4455_6677UL, m.Regs.Rax & 0xFFFF_FFFF, "the misaligned load read bytes 1..4 (77 66 55 44)");
+        });
         yield return Case("machine/segment-base-op", "set_segment_base moves the FS or GS base of a machine thread (fs:/gs: operands use it), with -EMSGTOOSHORT, -EINVAL for a non-canonical base or another segment; segment_info answers the user selectors",
             ["THR-SEG-1"], c =>
         {

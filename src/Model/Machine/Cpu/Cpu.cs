@@ -41,7 +41,7 @@ namespace L4Conf.Model.Machine;
 /// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
 /// rotates as in <c>CpuShift.cs</c> and <c>CpuShiftDouble.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>;
 /// mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv leave all six flags unchanged.</para>
-/// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), alignment checking (#AC), an I/O permission
+/// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), an I/O permission
 /// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), 57-bit linear addresses
 /// (canonical = 48 bits).</para>
 /// <para>Speed: each 4 KiB code page is decoded once into compact <see cref="Insn"/> records (cache keyed by
