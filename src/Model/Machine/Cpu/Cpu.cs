@@ -43,7 +43,7 @@ namespace L4Conf.Model.Machine;
 /// mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv leave all six flags unchanged.</para>
 /// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), an I/O permission
 /// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), 57-bit linear addresses
-/// (canonical = 48 bits).</para>
+/// (canonical = 48 bits). There is no #AC: Fiasco never sets CR0.AM, so RFLAGS.AC has no effect (MACH-AC-1).</para>
 /// <para>Speed: each 4 KiB code page is decoded once into compact <see cref="Insn"/> records (cache keyed by
 /// bus and page VA, validated with <see cref="IMemoryBus.CodeVersion"/> when execution enters the page in a new
 /// run or after any store, so self-modifying code is seen by the very next instruction); the loop switches on a
