@@ -182,6 +182,55 @@ public static class MachineCases
             c.Equal(0x4_0000UL, m.Regs.R[3] & 0x4_0000, "AC stays set in RFLAGS");
             c.Equal(0x4455_6677UL, m.Regs.Rax & 0xFFFF_FFFF, "the misaligned load read bytes 1..4 (77 66 55 44)");
         });
+        yield return Case("machine/fpu-transfer", "an IPC with Transfer_fpu to a receiver whose BDR inherits the FPU, through a cap with S, replaces the receiver's XMM state with the sender's; missing any of the three keeps it; an exception reply with the flag does the same",
+            ["IPC-MSG-3"], c =>
+        {
+            const ulong pattern = 0x1234_5678_9ABC_DEF0;
+            // Root (no machine code: the initial FPU state, xmm0 = 0) sends to the app, which waits with xmm0 = pattern.
+            ulong Send(bool flag, bool inherit, bool withS)
+            {
+                var f = new MachineFixture();
+                f.OnMessage = (fx, ev) => null;
+                f.Start(a =>
+                {
+                    a.mov(rax, pattern); a.movq(xmm0, rax);
+                    a.mov(rcx, __qword_ptr.gs[0]);
+                    a.mov(rax, inherit ? (ulong)BufDesc.InheritFpu : 0UL); a.mov(__qword_ptr[rcx + 64 * 8], rax);
+                    a.mov(rdx, ~0UL << 11 | (ulong)SysFlags.Wait); a.xor(eax, eax); a.xor(esi, esi); a.xor(r8d, r8d);
+                    a.syscall();
+                    a.movq(rbx, xmm0);
+                    a.int3();
+                }, budget: 1000);
+                f.W.K.Run();
+                ulong cap = f.W.FreeSlot();
+                f.W.Check(f.W.Map(World.TaskCap, cap, withS ? CapRights.RWS : CapRights.RW, 0, f.App.ThreadSel), "app thread cap");
+                f.W.Root.Send(cap, new MsgTag(0, 0, 0, flag ? MsgTagFlags.TransferFpu : 0), timeouts: 0x0400_0400);
+                f.W.K.Run();
+                return f.Seen[0].Mrs[ExcRegs.Rbx];
+            }
+            c.Equal(0UL, Send(true, true, true), "flag, inherit and S: the sender's xmm0 (0) arrives");
+            c.Equal(pattern, Send(false, true, true), "no Transfer_fpu in the tag: kept");
+            c.Equal(pattern, Send(true, false, true), "no L4_UTCB_INHERIT_FPU in the receiver's BDR: kept");
+            c.Equal(pattern, Send(true, true, false), "cap without S: kept");
+            // The handler answers the ud2 with the thread's registers (IP past it), with or without the flag.
+            ulong Reply(bool flag)
+            {
+                var f = new MachineFixture();
+                f.OnMessage = (fx, ev) =>
+                {
+                    if (fx.Seen.Count > 1) return null;
+                    var u = fx.Handler.Thread.Utcb;
+                    for (int k = 0; k < ExcRegs.Words; k++) u.SetMr(k, ev.Mrs[k]);
+                    u.SetMr(ExcRegs.Ip, ev.Mrs[ExcRegs.Ip] + 2);
+                    return new MsgTag(0, ExcRegs.Words, 0, flag ? MsgTagFlags.TransferFpu : 0);
+                };
+                f.Start(a => { a.mov(rax, pattern); a.movq(xmm0, rax); a.ud2(); a.movq(rbx, xmm0); a.int3(); }, budget: 1000);
+                f.W.K.Run();
+                return f.Seen[1].Mrs[ExcRegs.Rbx];
+            }
+            c.Equal(0UL, Reply(true), "exception reply with Transfer_fpu: the handler's state (xmm0 = 0) replaces the thread's");
+            c.Equal(pattern, Reply(false), "exception reply without it: the thread keeps xmm0");
+        });
         yield return Case("machine/segment-base-op", "set_segment_base moves the FS or GS base of a machine thread (fs:/gs: operands use it), with -EMSGTOOSHORT, -EINVAL for a non-canonical base or another segment; segment_info answers the user selectors",
             ["THR-SEG-1"], c =>
         {

@@ -33,7 +33,22 @@ internal static class MessageTransfer
         }
         // The receiver sees the sender's tag; the kernel owns the error bit (IPC-MSG-1).
         to.ResultTag = new MsgTag(tag.Label, words, tag.Items, tag.Flags & ~MsgTagFlags.Error);
+        if (err == IpcErr.None && tag.Flags.HasFlag(MsgTagFlags.TransferFpu)
+            && (to.Utcb.Bdr & (ulong)BufDesc.InheritFpu) != 0 && (op.SendRights & CapRights.S) != 0)
+            TransferFpu(from, to);
         return err;
+    }
+
+    /// <summary>
+    /// IPC-MSG-3: the receiver's FPU/SSE state becomes a copy of the sender's (the default amd64 kernel switches the
+    /// FPU eagerly, so the sender keeps its own: thread.cpp:1003-1015). A thread that runs no machine code has the
+    /// initial state (all XMM registers zero); a receiver without machine code has nothing to receive it into.
+    /// </summary>
+    private static void TransferFpu(Thread from, Thread to)
+    {
+        if (to.Machine is not { } m) return;
+        if (from.Machine is { } s) Array.Copy(s.Regs.Xmm, m.Regs.Xmm, m.Regs.Xmm.Length);
+        else Array.Clear(m.Regs.Xmm);
     }
 
     private static IpcErr MapItem(Kernel k, IpcOperation op, Thread from, Thread to, ulong ctl, Fpage fp, ReceiveBuffers buffers, int mr)
