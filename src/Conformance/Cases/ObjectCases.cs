@@ -149,5 +149,20 @@ public static class ObjectCases
             w.Check(w.Map(World.TaskCap, noS, CapRights.RW, 0, s), "sem cap without S");
             c.Equal(-1L, w.Root.Error(w.Root.SemDown(noS, 0x0400)), "down without S");
         });
+        yield return Case("sem/op-word-check", "a semaphore call without words is -EINVAL on every label but -1; the op is MR0's low 16 bits", ["SEM-1"], c =>
+        {
+            // fiasco irq.cpp:308-318 (get_irq_opcode: label -1 with 0 words is trigger, else < 1 word is ~0, else MR0 & 0xffff),
+            // semaphore.cpp:257-260 (~0 is -EINVAL before the label switch).
+            var w = new World();
+            ulong s = w.Create((long)Protocol.Semaphore);
+            c.Equal(-(long)L4Err.Inval, w.Root.Error(w.Root.Call(s, new MsgTag((long)Protocol.Semaphore, 0, 0))), "label -20, 0 words");
+            c.Equal(-(long)L4Err.Inval, w.Root.Error(w.Root.Call(s, new MsgTag((long)Protocol.Log, 0, 0))), "unknown label, 0 words: the word check comes first");
+            w.Boot.RootThread.Utcb.SetMr(0, 0);
+            c.Equal(-(long)L4Err.BadProto, w.Root.Error(w.Root.Call(s, new MsgTag((long)Protocol.Log, 1, 0))), "unknown label, 1 word");
+            w.Root.IrqTrigger(s);
+            w.Boot.RootThread.Utcb.SetMr(0, 0x1_0000 | (ulong)SemaphoreOp.Down);
+            c.Equal(0L, w.Root.Error(w.Root.Call(s, new MsgTag((long)Protocol.Semaphore, 1, 0), 0x0400)), "down with bits above the low 16 set");
+            c.Equal(0L, ((Semaphore)w.Obj(s)).Count, "the down took the count");
+        });
     }
 }

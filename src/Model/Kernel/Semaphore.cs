@@ -30,18 +30,23 @@ public sealed class Semaphore : KObject
 
     public override InvokeResult Invoke(Invocation inv)
     {
+        // SEM-1: the op comes first (irq.cpp:308-318, semaphore.cpp:257-260): label -1 without words is a trigger,
+        // any other call without words is -EINVAL whatever its label; otherwise the op is MR0's low 16 bits.
+        ulong op;
+        if (inv.Tag.Label == (long)Protocol.Irq && inv.Tag.Words == 0) op = (ulong)IrqOp.Trigger;
+        else if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.Inval);
+        else op = inv.Mr(0) & 0xFFFF;
         switch (inv.Tag.Label)
         {
             case (long)Protocol.Irq:
-                if (inv.Tag.Words == 0 || (inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Trigger)
+                if (op == (ulong)IrqOp.Trigger)
                 {
                     if (!Kernel.WakeSemaphoreWaiter(this) && Count < long.MaxValue) Count++;   // SEM-UP-1 (saturating)
                     return InvokeResult.Ok();
                 }
-                return (inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Eoi ? InvokeResult.Ok() : InvokeResult.Err(L4Err.NoSys);
+                return op == (ulong)IrqOp.Eoi ? InvokeResult.Ok() : InvokeResult.Err(L4Err.NoSys);
             case (long)Protocol.Semaphore:
-                if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
-                if (inv.Mr(0) != (ulong)SemaphoreOp.Down) return InvokeResult.Err(L4Err.NoSys);
+                if (op != (ulong)SemaphoreOp.Down) return InvokeResult.Err(L4Err.NoSys);
                 if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);                // SEM-DOWN-1
                 // Down waits on the semaphore with the receive timeout (SEM-DOWN-2).
                 return Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts, inv.Tag);
