@@ -93,6 +93,13 @@ public static class ObjectCases
             c.Equal(2UL, u.Mr(2), "L4_SCHEDULER_CLASS_FIXED_PRIO");
             c.Equal(-34L, w.Root.Error(w.Root.SchedInfo(World.SchedCap, (ulong)w.K.Config.MaxCpus)), "offset past max");
         });
+        yield return Case("sched/info-needs-cpu-set-word", "scheduler info is an RPC with one argument word: with only the opcode it is -EMSGTOOSHORT", ["SCHED-1"], c =>
+        {
+            // fiasco scheduler.cpp:25-26, 189 (Msg_sched_info::call), kobject_rpc.h:386-402 (opcode + L4_cpu_set_descr = 2 words).
+            var w = new World();
+            w.Boot.RootThread.Utcb.SetMr(0, (ulong)SchedulerOp.Info);
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Error(w.Root.Call(World.SchedCap, new MsgTag((long)Protocol.Scheduler, 1, 0))), "info with 1 word");
+        });
         yield return Case("sched/run-thread", "run_thread needs 5 words; legacy priority must be > 0 and is clamped to 255", ["SCHED-2"], c =>
         {
             var w = new World();

@@ -39,9 +39,13 @@ public sealed class Scheduler(Kernel k) : KObject(k, 0x80)
         return map;
     }
 
-    /// <summary>L4_SCHEDULER_INFO_OP: MR0 = online map of the window, MR1 = max CPUs, MR2 = classes; -ERANGE past max (SCHED-INFO-1).</summary>
+    /// <summary>
+    /// L4_SCHEDULER_INFO_OP, an RPC with the CPU-set word (2 words, else -EMSGTOOSHORT): MR0 = online map of the
+    /// window, MR1 = max CPUs, MR2 = classes; -ERANGE past max (SCHED-1).
+    /// </summary>
     private InvokeResult Info(Invocation inv)
     {
+        if (inv.RpcTooShort(2)) return InvokeResult.Err(L4Err.MsgTooShort);
         var (off, gran) = CpuSet(inv.Mr(1));
         if (off >= (ulong)Kernel.Config.MaxCpus) return InvokeResult.Err(L4Err.Range);
         inv.Utcb.SetMr(0, OnlineMap(off, gran));
