@@ -152,5 +152,13 @@ public static class UnmapCases
             child.Thread.Utcb.SetMr(0, (ulong)TaskOp.CapInfo);
             c.Equal(-22L, s.Error(s.Call(World.TaskCap, new MsgTag((long)Protocol.Task, 4, 0))), "4 words");
         });
+        yield return Case("capinfo/equal-special-from-bit-10", "cap_equal on a special selector compares every bit from bit 10 up, index included", ["CAP-INFO-2"], c =>
+        {
+            // fiasco task.cpp:842-843 (special_cap() of both), l4_types.cpp:169 (Special_mask = ~0 << 10), 232-233.
+            var w = new World();
+            c.Equal(0L, w.Root.CapEqual(World.TaskCap, 0x800, 0x1800).Label, "invalid cap vs invalid with index 1");
+            c.Equal(1L, w.Root.CapEqual(World.TaskCap, 0x1800, 0x1803).Label, "same bits from bit 10 up, different low bits");
+            c.Equal(0L, w.Root.CapEqual(World.TaskCap, 0x800, 0xC00).Label, "invalid vs explicit reply");
+        });
     }
 }

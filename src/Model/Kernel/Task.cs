@@ -104,7 +104,8 @@ public class Task : KObject
                 var a = new CapSelector(inv.Mr(1));
                 var b = new CapSelector(inv.Mr(2));
                 if (a.Raw == b.Raw) return InvokeResult.Value(1);
-                if (a.Special || b.Special) return InvokeResult.Value(a.Special && b.Special && (a.Raw & 0xC00) == (b.Raw & 0xC00) ? 1 : 0);
+                // A special selector is compared on all bits from bit 10 up, the index too (task.cpp:842-843).
+                if (a.Special || b.Special) return InvokeResult.Value(a.SpecialCap == b.SpecialCap ? 1 : 0);
                 var ea = Space[a.Index];
                 var eb = Space[b.Index];
                 return InvokeResult.Value(SameSlotWord(ea, eb) ? 1 : 0);
