@@ -56,6 +56,28 @@ public static class ObjectCases
             u.SetMr(0, (ulong)IrqSenderOp.Reserved1);
             c.Equal(-38L, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.IrqSender, 1, 0))), "op 0 (ex attach)");
         });
+        yield return Case("irq/op-word-check-and-mask", "an IRQ call without words is -EINVAL on every label but -1; the op is MR0 & 0xffff; bind reads MR1 with no word check", ["IRQ-1"], c =>
+        {
+            // fiasco irq.cpp:308-318 (get_irq_opcode), 1139-1142 (~0 is -EINVAL before the label switch),
+            // 1147-1150 (Op{op} on the kobject label), 597-601 (bind reads MR1 whatever the word count).
+            var w = new World();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            var u = w.Boot.RootThread.Utcb;
+            c.Equal(-(long)L4Err.Inval, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.Log, 0, 0))), "unknown label, 0 words");
+            u.SetMr(0, 0);
+            c.Equal(-(long)L4Err.BadProto, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.Log, 1, 0))), "unknown label, 1 word");
+            u.SetMr(0, 0x1_0000 | (ulong)IpcGateOp.Bind);
+            u.SetMr(1, 0x50);
+            u.SetMr(2, (ulong)ItemBits.Map);
+            u.SetMr(3, Fpage.Obj(World.ThreadCap, 0, CapRights.RWS).Raw);
+            c.Equal(0L, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.Kobject, 2, 1))), "bind with bits above the low 16 of MR0");
+            c.Equal(0x50UL, ((IrqSender)w.Obj(irq)).BindLabel, "label from MR1");
+            u.SetMr(0, (ulong)IpcGateOp.Bind);
+            u.SetMr(1, (ulong)ItemBits.Map);
+            u.SetMr(2, Fpage.Obj(World.ThreadCap, 0, CapRights.RWS).Raw);
+            c.Equal(0L, w.Root.Error(w.Root.Call(irq, new MsgTag((long)Protocol.Kobject, 1, 1))), "bind with 1 word");
+            c.Equal((ulong)ItemBits.Map, ((IrqSender)w.Obj(irq)).BindLabel, "the label is MR1, the item's control word");
+        });
         yield return Case("irq/pending-while-unbound", "a trigger while unbound stays pending and is reported by detach after bind", ["IRQ-2"], c =>
         {
             var w = new World();
