@@ -105,6 +105,28 @@ public static class ObjectCases
             Bind(irq);
             c.Equal(0L, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 2, 1))), "bind with W");
         });
+        yield return Case("icu/rpc-arity-and-irq-type", "ICU calls without words are -EMSGTOOSHORT; bind needs the pin word and an item; any IRQ, a semaphore too, can be bound", ["ICU-1"], c =>
+        {
+            // fiasco icu_helper.cpp:306-319 (Icu_h::kinvoke: check_basics, -EMSGTOOSHORT), 261-272 (icu_invoke, the
+            // Vlog's and Scheduler's entry), 132-133 (bind/unbind: pin word and Ko::Cap<Irq>), kobject_rpc.h:386-402.
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 0, 0))), "ICU, 0 words");
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Error(w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Irq, 0, 0))), "Vlog's ICU, 0 words");
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Error(w.Root.Call(World.SchedCap, new MsgTag((long)Protocol.Irq, 0, 0))), "Scheduler's ICU, 0 words");
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            u.SetMr(0, (ulong)IcuOp.Bind); u.SetMr(1, (ulong)ItemBits.Map); u.SetMr(2, Fpage.Obj(irq, 0, CapRights.RWS).Raw);
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 1, 1))), "bind without the pin word");
+            u.SetMr(0, (ulong)IcuOp.Bind); u.SetMr(1, 3);
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 2, 0))), "bind without an item");
+            u.SetMr(0, (ulong)IcuOp.Unbind); u.SetMr(1, 3);
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 2, 0))), "unbind without an item");
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            u.SetMr(0, (ulong)IcuOp.Bind); u.SetMr(1, 3); u.SetMr(2, (ulong)ItemBits.Map); u.SetMr(3, Fpage.Obj(sem, 0, CapRights.RWS).Raw);
+            c.Equal(0L, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 2, 1))), "bind a semaphore");
+            u.SetMr(0, (ulong)IcuOp.Bind); u.SetMr(1, 4); u.SetMr(2, (ulong)ItemBits.Map); u.SetMr(3, Fpage.Obj(World.LogCap, 0, CapRights.RWS).Raw);
+            c.Equal(-(long)L4Err.Inval, w.Root.Error(w.Root.Call(World.IcuCap, new MsgTag((long)Protocol.Irq, 2, 1))), "bind a non-IRQ");
+        });
         yield return Case("sched/info", "scheduler info: online map, max CPUs, fixed-priority class; -ERANGE past the last CPU", ["SCHED-1"], c =>
         {
             var w = new World();

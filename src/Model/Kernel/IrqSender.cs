@@ -6,7 +6,7 @@ namespace L4Conf.Model.Kernel;
 /// A software IRQ (Irq_sender): bound to one thread with a label; trigger queues an IRQ message
 /// (fiasco src/kern/irq.cpp; abi-facts §7.5). Delivery as IPC comes with the IPC model.
 /// </summary>
-public sealed class IrqSender : KObject
+public sealed class IrqSender : KObject, IIrq
 {
     /// <summary>Observed spacing of IRQ objects in the real dump (…6e68, …6d50): 0x118 bytes.</summary>
     public const ulong ObjectSize = 0x118;
@@ -19,7 +19,7 @@ public sealed class IrqSender : KObject
     public int Pending { get; private set; }
     /// <summary>Set after delivery until unmasked (EOI).</summary>
     public bool Masked { get; private set; }
-    public int IcuPin { get; internal set; } = -1;
+    public int IcuPin { get; set; } = -1;
 
     public override string JdbType => "IRQ ipc";
     public override string JdbAttributes => $"I=  0 Soft F={(Masked ? 1 : 0)} L={(Target == null ? ulong.MaxValue : BindLabel):x} T={Target?.DbgId ?? 0:x} Q={Pending}";

@@ -6,13 +6,14 @@ namespace L4Conf.Model.Kernel;
 /// A kernel semaphore: up = IRQ trigger (label -1), down = L4_PROTO_SEMAPHORE op 0 with the receive timeout
 /// (fiasco src/kern/semaphore.cpp; abi-facts §7.9). Blocking waiters come with the scheduler.
 /// </summary>
-public sealed class Semaphore : KObject
+public sealed class Semaphore : KObject, IIrq
 {
     public const ulong ObjectSize = IrqSender.ObjectSize;   // an Irq subclass in the real kernel ("IRQ sem")
 
     public Semaphore(Kernel k) : base(k, ObjectSize) { }
 
     public long Count { get; private set; }
+    public int IcuPin { get; set; } = -1;
     /// <summary>Threads blocked in down.</summary>
     internal readonly LinkedList<Thread> Waiters = new();
 
