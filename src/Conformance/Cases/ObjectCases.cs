@@ -29,6 +29,32 @@ public static class ObjectCases
             w.Check(w.Map(World.TaskCap, thNoS, CapRights.RW, 0, World.ThreadCap), "thread cap without S");
             c.Equal(-1L, w.Root.Error(w.Root.GateBind(g, thNoS, 0x10)), "bind a thread through a cap without S");
         });
+        yield return Case("gate/control-op-needs-send-phase", "label -10 through a gate's control cap is a gate operation only with a send phase; a receive-only call is IPC", ["GATE-1"], c =>
+        {
+            // fiasco ipc_gate.cpp:367-371 (Ipc_gate_ctl::invoke: Label_kobject and Ipc_send, else Ipc_gate::invoke),
+            // 496-511 (the IPC path: a closed wait on the bound thread).
+            var w = new World();
+            var server = w.NewTask();
+            ulong g = w.FreeSlot();
+            w.Check(w.Root.CreateGate(World.FactoryCap, g, server.ThreadSel, 0x40), "create bound gate");
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)IpcGateOp.GetInfo);
+            var t = w.Root.Enter(g | (ulong)SysFlags.Recv, new MsgTag((long)Protocol.Kobject, 1, 0), 0, 0x0400_0400);
+            c.Equal(-(2000L + (long)IpcErr.ReTimeout), w.Root.Error(t), "receive-only, label -10, zero timeout: the receive times out");
+            c.Equal((ulong)IpcGateOp.GetInfo, u.Mr(0), "no get_info answer in MR0");
+            u.SetMr(0, (ulong)IpcGateOp.GetInfo);
+            c.Equal(0L, w.Root.Error(w.Root.Enter(g | (ulong)SysFlags.Call, new MsgTag((long)Protocol.Kobject, 1, 0))), "the same as a call: get_info");
+            c.Equal(0x40UL, u.Mr(0), "the gate label");
+            // The closed wait is on the gate's bound thread: its send to the root thread is received.
+            w.Check(w.Map(server.TaskSel, 0x30 << 12, CapRights.RWS, 0, World.ThreadCap), "root thread cap into server");
+            var ss = w.ProgramSys(server.Thread);
+            server.Thread.Utcb.SetMr(0, 0x77);
+            w.K.Start(server.Thread, [ss.Next(ss.Send(0x30 << 12, new MsgTag(5, 1, 0)))]);
+            t = w.Root.Enter(g | (ulong)SysFlags.Recv, new MsgTag((long)Protocol.Kobject, 1, 0));
+            c.True(!t.HasError, "receive-only on the gate: no error");
+            c.Equal(new MsgTag(5, 1, 0).Raw, t.Raw, "the bound thread's message");
+            c.Equal(0x77UL, u.Mr(0), "its word");
+        });
         yield return Case("gate/dec-refcnt", "dec_refcnt lowers the counted-reference counter and returns it", ["GATE-3"], c =>
         {
             var w = new World();

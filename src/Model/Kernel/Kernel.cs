@@ -137,8 +137,10 @@ public sealed partial class Kernel
             rights = entry.UserRights;
         }
 
-        // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object).
-        if ((sel.Op & SysFlags.Send) == 0) return ReceiveOnly(caller, sel, target, r8, tag);
+        // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object). A closed
+        // wait on a bound gate waits for its thread (ipc_gate.cpp:496, thread.cpp:742-745: the sender is the thread).
+        if ((sel.Op & SysFlags.Send) == 0)
+            return ReceiveOnly(caller, sel, target is IpcGate { BoundThread: { } bound } ? bound : target, r8, tag);
 
         var inv = new Invocation
         {
