@@ -213,6 +213,32 @@ public static class ObjectCases
             c.Equal(4, t.Words, "get_attr words");
             c.Equal((ulong)VconFlags.Onlcr, u.Mr(2), "o_flags keeps ONLCR");
         });
+        yield return Case("vlog/read-answer-and-input-flags", "log read answers no words and applies the input flags; set_attr takes MR1..3 whatever the word count", ["VLOG-2"], c =>
+        {
+            // fiasco vlog.cpp:119-120 (no receive phase: nothing read), 133-140 (INLCR, IGNCR, ICRNL), 147-150
+            // (count in MR0, answer commit_result(0)), 157-171 (set_attr: no word check).
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)VconOp.SetAttr); u.SetMr(1, (ulong)VconFlags.Icrnl); u.SetMr(2, 0); u.SetMr(3, 0);
+            c.Equal(0L, w.Root.Error(w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Log, 1, 0))), "set_attr with 1 word");
+            w.Boot.Log.Input.Enqueue((byte)'\r');
+            u.SetMr(0, (64UL << 16) | (ulong)VconOp.Read);
+            var t = w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Log, 1, 0));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "read answers label 0, no words");
+            c.Equal(0x8000_0001UL, u.Mr(0), "one byte, no more input");
+            c.Equal((ulong)'\n', u.Mr(1) & 0xFF, "ICRNL: CR read as NL");
+            foreach (var b in "a\rb\n"u8.ToArray()) w.Boot.Log.Input.Enqueue(b);
+            u.SetMr(0, (ulong)VconOp.SetAttr); u.SetMr(1, (ulong)(VconFlags.Igncr | VconFlags.Inlcr)); u.SetMr(2, 0); u.SetMr(3, 0);
+            w.Check(w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Log, 4, 0)), "set_attr IGNCR|INLCR");
+            u.SetMr(0, (64UL << 16) | (ulong)VconOp.Read);
+            w.Root.Send(World.LogCap, new MsgTag((long)Protocol.Log, 1, 0));
+            c.Equal(4, w.Boot.Log.Input.Count, "a send-only read takes no input");
+            u.SetMr(0, (64UL << 16) | (ulong)VconOp.Read);
+            w.Check(w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Log, 1, 0)), "read");
+            // INLCR turns the NL into CR, and IGNCR then drops it (vlog.cpp:133-137): "a", CR dropped, "b", NL dropped.
+            c.Equal(0x8000_0002UL, u.Mr(0), "two bytes kept");
+            c.Equal((ulong)'a' | ((ulong)'b' << 8), u.Mr(1) & 0xFFFF, "CR and NL dropped");
+        });
         yield return Case("sem/down-up", "semaphore down needs S, counts, and times out at once with a zero receive timeout", ["SEM-1"], c =>
         {
             var w = new World();
