@@ -193,6 +193,26 @@ public static class ObjectCases
             c.Equal(new MsgTag((long)Protocol.Log, 63, 0).Raw, t.Raw, "no error: the send-only call returns its own tag");
             c.Equal("MOE: hello\n", w.K.Console.ToString(), "nothing printed");
         });
+        yield return Case("vlog/write-count-and-output-flags", "log write takes the count's low 32 bits and applies OCRNL and ONLRET", ["VLOG-1"], c =>
+        {
+            // fiasco vlog.cpp:83 (unsigned len = MR1), 86-87 (the 488-byte limit), 100-104 (OCRNL, ONLRET).
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            void SetOFlags(VconFlags o)
+            {
+                u.SetMr(0, (ulong)VconOp.SetAttr); u.SetMr(1, (ulong)VconFlags.Icrnl); u.SetMr(2, (ulong)o); u.SetMr(3, 0);
+                w.Check(w.Root.Call(World.LogCap, new MsgTag((long)Protocol.Log, 4, 0)), "set_attr");
+            }
+            SetOFlags(VconFlags.Ocrnl);
+            w.Root.VconWrite(World.LogCap, "a\rb|");
+            SetOFlags(VconFlags.Onlret);
+            w.Root.VconWrite(World.LogCap, "c\rd|");
+            SetOFlags(VconFlags.None);
+            w.Root.VconWrite(World.LogCap, "xyz");
+            u.SetMr(1, 0x1_0000_0003);
+            w.Root.Send(World.LogCap, new MsgTag((long)Protocol.Log, 3, 0));
+            c.Equal("a\nb|cd|xyzxyz", w.K.Console.ToString(), "OCRNL: CR printed as NL; ONLRET: CR dropped; count 0x1_0000_0003 prints 3 bytes");
+        });
         yield return Case("vlog/read-and-attrs", "log read needs W; set_attr forces ONLCR; get_attr returns 4 words", ["VLOG-2"], c =>
         {
             var w = new World();

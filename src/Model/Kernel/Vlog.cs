@@ -30,14 +30,23 @@ public sealed class Vlog(Kernel k) : KObject(k, 0x80)
         };
     }
 
-    /// <summary>MR1 = count, bytes from MR2; a count beyond what 61 words hold is silently ignored (VLOG-WR-1).</summary>
+    /// <summary>
+    /// MR1 = count (its low 32 bits), bytes from MR2; a count beyond what 61 words hold is silently ignored. OCRNL
+    /// prints CR as NL, ONLRET drops CR (VLOG-1, vlog.cpp:83-106).
+    /// </summary>
     private InvokeResult Write(Invocation inv)
     {
-        ulong n = inv.Mr(1);
+        uint n = (uint)inv.Mr(1);
         if (n > (ulong)KernelLimits.VconWriteSize) return InvokeResult.Ok();
-        var bytes = new byte[n];
-        for (int i = 0; i < (int)n; i++) bytes[i] = (byte)(inv.Mr(2 + i / 8) >> (8 * (i % 8)));
-        Kernel.Print(this, Encoding.Latin1.GetString(bytes));
+        var bytes = new List<byte>((int)n);
+        for (int i = 0; i < (int)n; i++)
+        {
+            byte b = (byte)(inv.Mr(2 + i / 8) >> (8 * (i % 8)));
+            if ((OFlags & VconFlags.Ocrnl) != 0 && b == '\r') b = (byte)'\n';
+            if ((OFlags & VconFlags.Onlret) != 0 && b == '\r') continue;
+            bytes.Add(b);
+        }
+        Kernel.Print(this, Encoding.Latin1.GetString(bytes.ToArray()));
         return InvokeResult.Ok();
     }
 
