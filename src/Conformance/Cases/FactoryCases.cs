@@ -65,6 +65,22 @@ public static class FactoryCases
             u.SetMr(0, 0);
             c.Equal(-(long)L4Err.MsgTooShort, child.Sys.Error(child.Sys.Call(4 << 12, new MsgTag((long)Protocol.Factory, 0, 0))), "zero words");
         });
+        yield return Case("factory/forward-buffer-item", "a forwarding object receive item is accepted; its task word is ignored and the object goes to the caller's slot", ["FAC-4"], c =>
+        {
+            // fiasco l4_buf_iter.cpp:97-107 (the forward bit only makes the iterator read the task word),
+            // factory.cpp:164-176 (only the buffer fpage is used), 198 (map_obj into the caller's own space).
+            var w = new World();
+            var child = w.NewTask();
+            w.Check(w.Map(child.TaskSel, 4 << 12, CapRights.RWS, 0, World.FactoryCap), "factory into child");
+            var u = child.Thread.Utcb;
+            u.SetMr(0, unchecked((ulong)(long)Protocol.Semaphore));
+            u.Bdr = 0;
+            u.SetBr(0, (0x20UL << 12) | (ulong)ItemBits.RcvSingleCap | (ulong)ItemBits.RcvForward);
+            u.SetBr(1, World.TaskCap);
+            var t = child.Sys.Call(4 << 12, new MsgTag((long)Protocol.Factory, 1, 0));
+            c.Equal(0L, child.Sys.Error(t), "small item with the forward bit");
+            c.True(w.Slot(child.Task, 0x20 << 12)?.Object is Model.Kernel.Semaphore, "the semaphore is in the caller's slot 0x20");
+        });
         yield return Case("factory/s-before-word-count", "a factory cap without S is -EPERM even with no words: label, then S, then words", ["FAC-1", "FAC-2"], c =>
         {
             // fiasco kobject_rpc.h:56-75 (check_basics: label, check_rights, words >= 1), called from factory.cpp:157-159.

@@ -38,13 +38,20 @@ public sealed class Factory : KObject
         return InvokeResult.Ok(words, 1);
     }
 
-    /// <summary>The object slot named by the caller's first object receive item (BR[BDR.obj]): small or fpage form.</summary>
+    /// <summary>
+    /// The object slot named by the caller's first object receive item (BR[BDR.obj]): small or fpage form. The
+    /// forward bit only adds the task word, which the factory ignores; an item that does not fit in the BRs is void
+    /// (FAC-4, l4_buf_iter.cpp:69-111).
+    /// </summary>
     private static ulong? ReceiveSlot(Invocation inv)
     {
         int idx = (int)((inv.Utcb.Bdr >> 10) & 0x1F);
         ulong item = inv.Utcb.Br(idx);
-        if ((item & (ulong)ItemBits.Map) == 0 || (item & (ulong)ItemBits.RcvForward) != 0) return null;
-        if ((item & 0x2) != 0) return item >> 12;                     // L4_RCV_ITEM_SINGLE_CAP: selector in the item word
+        if ((item & (ulong)ItemBits.Map) == 0) return null;
+        bool small = (item & 0x2) != 0;                               // L4_RCV_ITEM_SINGLE_CAP: selector in the item word
+        int len = (small ? 1 : 2) + ((item & (ulong)ItemBits.RcvForward) != 0 ? 1 : 0);
+        if (idx + len > Utcb.BrCount) return null;
+        if (small) return item >> 12;
         var window = new Fpage(inv.Utcb.Br(idx + 1));
         return window.Type == FpageType.Obj ? window.CapIndex : null;
     }
