@@ -126,14 +126,36 @@ public static class FactoryCases
             w.Check(w.Map(World.TaskCap, weak, CapRights.RW, 0, th), "copy thread cap without S");
             c.Equal(-1L, Err(w, w.Root.CreateGate(World.FactoryCap, w.FreeSlot(), weak, 0x10)), "thread cap without S");
         });
-        yield return Case("factory/task-utcb-area", "create(Task) returns the UTCB-area fpage in MR0", ["FAC-TASK-1"], c =>
+        yield return Case("factory/task-utcb-area", "create(Task) answers one word, the UTCB area as a memory fpage with rights 0; MR2 = 0 gives no area and no word", ["FAC-TASK-1"], c =>
         {
+            // fiasco task.cpp:640-658 (only a non-zero MR2 makes an area and the answer word), 319-320 (the word is
+            // L4_fpage::mem(address, order): rights 0), l4_fpage.cpp:200-201, 297 (is_valid: raw != 0).
             var w = new World();
-            var fp = Fpage.Memory(0xB300_0000, 13, MemRights.RW);
-            var t = w.Root.CreateTask(World.FactoryCap, w.FreeSlot(), fp);
+            var u = w.Boot.RootThread.Utcb;
+            var t = w.Root.CreateTask(World.FactoryCap, w.FreeSlot(), Fpage.Memory(0xB300_0000, 13, MemRights.RW));
             c.Equal(new MsgTag(0, 1, 1).Raw, t.Raw, "tag: one word, one item");
-            c.Equal(fp.Raw, w.Boot.RootThread.Utcb.Mr(0), "MR0");
-            c.Equal(0x38UL, w.Boot.RootThread.Utcb.Mr(1), "returned item after the word");
+            c.Equal(Fpage.Memory(0xB300_0000, 13, MemRights.None).Raw, u.Mr(0), "MR0: the area's fpage with rights 0");
+            c.Equal(0x38UL, u.Mr(1), "returned item after the word");
+            t = w.Root.CreateTask(World.FactoryCap, w.FreeSlot(), new Fpage(0));
+            c.Equal(new MsgTag(0, 0, 1).Raw, t.Raw, "MR2 = 0: no word, one item");
+            c.Equal(0x38UL, u.Mr(0), "the returned item is MR0");
+        });
+        yield return Case("factory/task-utcb-area-checks", "a UTCB area needs order 12..17 inside user space; its type is not checked", ["FAC-TASK-2"], c =>
+        {
+            // fiasco task.cpp:353-354 (order > 17), 288-294 (order < 12, address beyond user_max - size + 1),
+            // ia32/64/mem_layout-ia32-64.cpp:29 (user_max 0x7fff_ffff_ffff), 640-656 (no type check).
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            long Create(Fpage fp) => Err(w, w.Root.CreateTask(World.FactoryCap, w.FreeSlot(), fp));
+            c.Equal(-(long)L4Err.Inval, Create(Fpage.Memory(0xB300_0000, 11, MemRights.RW)), "order 11");
+            c.Equal(-(long)L4Err.Inval, Create(Fpage.Memory(0xB300_0000, 18, MemRights.RW)), "order 18");
+            c.Equal(0L, Create(Fpage.Memory(0xB300_0000, 17, MemRights.RW)), "order 17");
+            c.Equal(0L, Create(Fpage.Memory(0x7FFF_FFFF_F000, 12, MemRights.RW)), "the last user page");
+            c.Equal(-(long)L4Err.Inval, Create(Fpage.Memory(0x7FFF_FFFF_F000, 13, MemRights.RW)), "order 13 at the last user page");
+            c.Equal(-(long)L4Err.Inval, Create(Fpage.Memory(0x8000_0000_0000, 12, MemRights.RW)), "beyond user space");
+            var objType = new Fpage((0xB400_0000UL) | (12UL << 6) | ((ulong)FpageType.Obj << 4));
+            c.Equal(0L, Create(objType), "an object-type word is taken as memory");
+            c.Equal(Fpage.Memory(0xB400_0000, 12, MemRights.None).Raw, u.Mr(0), "answered as a memory fpage");
         });
         yield return Case("factory/quota-exhaustion", "a factory cannot create beyond its quota; a tiny quota creates nothing", ["QUOTA-1", "QUOTA-2"], c =>
         {

@@ -106,14 +106,40 @@ public sealed class Factory : KObject
         return r;
     }
 
-    /// <summary>Task: MR1 = fpage varg header, MR2 = UTCB-area fpage; fewer than 3 words is -EINVAL (FAC-TASK-1).</summary>
+    /// <summary>
+    /// Task: MR1 = fpage varg header, MR2 = UTCB-area word; fewer than 3 words is -EINVAL. The task is allocated
+    /// first (-ENOMEM), then a non-zero MR2 is checked (FAC-TASK-2) and answered as one word (FAC-TASK-1).
+    /// </summary>
     private (KObject?, int, L4Err?) CreateTask(Invocation inv)
     {
         if (inv.Tag.Words < 3) return (null, 0, L4Err.Inval);
-        var utcbArea = new Fpage(inv.Mr(2));
-        var r = Charge(new Task(Kernel, Quota, utcbArea), 1);
-        if (r.Item1 != null) inv.Utcb.SetMr(0, utcbArea.Raw);
+        if (!Quota.Fits(Task.ObjectSize)) return (null, 0, L4Err.NoMem);
+        ulong raw = inv.Mr(2);
+        var utcbArea = Fpage.Invalid;
+        if (raw != 0)
+        {
+            if (UtcbAreaFpage(raw) is not { } area) return (null, 0, L4Err.Inval);
+            utcbArea = area;
+        }
+        var r = Charge(new Task(Kernel, Quota, utcbArea), raw != 0 ? 1 : 0);
+        if (r.Item1 != null && raw != 0) inv.Utcb.SetMr(0, utcbArea.Raw);
         return r;
+    }
+
+    /// <summary>User space on amd64 ends at 0x7fff_ffff_ffff (fiasco ia32/64/mem_layout-ia32-64.cpp:29).</summary>
+    private const ulong UserMax = 0x7FFF_FFFF_FFFF;
+
+    /// <summary>
+    /// Task::alloc_ku_mem's checks (task.cpp:288-294, 353-354): order 12..17 and the area inside user space; the
+    /// type is not looked at. The area is L4_fpage::mem(address, order), rights 0 (task.cpp:319-320).
+    /// </summary>
+    private static Fpage? UtcbAreaFpage(ulong raw)
+    {
+        var fp = new Fpage(raw);
+        if (fp.Order > 17 || fp.Order < 12) return null;
+        ulong addr = raw & ~0xFFFUL;
+        if (addr > UserMax - (1UL << fp.Order) + 1) return null;
+        return Fpage.Memory(addr, fp.Order, MemRights.None);
     }
 
     /// <summary>Factory: exactly 3 words (MR2 = limit); limit 0 or ≥ 2^63-1 is -ENOMEM; charges sizeof + limit (FAC-FAC-1..3).</summary>

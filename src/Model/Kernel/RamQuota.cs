@@ -22,6 +22,9 @@ public sealed class RamQuota(RamQuota? parent, ulong limit)
         return true;
     }
 
+    /// <summary>Whether <paramref name="bytes"/> could be charged now (nothing is charged).</summary>
+    public bool Fits(ulong bytes) => Unlimited || (bytes <= Limit && Used <= Limit - bytes);
+
     public void Free(ulong bytes)
     {
         if (Unlimited) return;
