@@ -188,10 +188,29 @@ public static class FactoryCases
             c.Equal(0UL, subF.Quota.Used, "gate's memory returned");
             c.Equal(0UL, midF.Quota.Used, "sub-factory's object and limit returned once drained");
         });
+        yield return Case("factory/task-creation-cost", "a task charges its factory the object, a page directory and a capability directory, and with a UTCB area a record and the area; all of it comes back", ["QUOTA-1", "QUOTA-6"], c =>
+        {
+            // fiasco task.cpp:583-593 (Task slab entry), 629-637; ia32/mem_space-ia32.cpp:139-151 (page directory, 4 KiB);
+            // obj_space_phys_util.cpp:157-174 via space.cpp:102-105 (capability directory, 4 KiB); task.cpp:360 with
+            // space.cpp:190-193 (Ku_mem record) and 247-248 (the area, 2^order bytes); freed at task.cpp:595-608, 529-535.
+            var w = new World();
+            var small = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Umword(0x1000));
+            var f = (Factory)w.Obj(small);
+            c.Equal(-(long)L4Err.NoMem, Err(w, w.Root.CreateTask(small, w.FreeSlot(), Fpage.Memory(World.UtcbBase, 12, MemRights.RW))), "4 KiB quota, 4 KiB UTCB area");
+            c.Equal(0UL, f.Quota.Used, "nothing stays charged");
+            var big = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Umword(0x10000));
+            var bf = (Factory)w.Obj(big);
+            ulong task = w.FreeSlot();
+            c.Equal(0L, Err(w, w.Root.CreateTask(big, task, Fpage.Memory(World.UtcbBase, 12, MemRights.RW))), "64 KiB quota");
+            c.True(bf.Quota.Used >= Model.Kernel.Task.ObjectSize + 3 * 0x1000, $"charged: the object, two directory pages and the 4 KiB area (used 0x{bf.Quota.Used:x})");
+            w.Check(w.Root.DeleteObj(World.TaskCap, task), "delete the task");
+            c.Equal(0UL, bf.Quota.Used, "all of it comes back");
+        });
         yield return Case("factory/cap-table-pages-charged", "a new cap-table page is charged to the task's quota; failing gives SEMAPFAILED", ["QUOTA-4"], c =>
         {
             var w = new World();
-            var small = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Umword(Model.Kernel.Task.ObjectSize + 100));
+            // Room for the task with its directories and 4 KiB UTCB area (QUOTA-6), not for a 4 KiB cap-table page.
+            var small = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Umword(Model.Kernel.Task.ObjectSize + Model.Kernel.Task.CreationExtra(12) + 100));
             ulong task = w.FreeSlot();
             c.Equal(0L, Err(w, w.Root.CreateTask(small, task, Fpage.Memory(World.UtcbBase, 12, MemRights.RW))), "task fits the quota");
             var t = w.Map(task, 5 << 12, CapRights.RW, 0, World.LogCap);

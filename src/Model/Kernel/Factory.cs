@@ -107,13 +107,14 @@ public sealed class Factory : KObject
     }
 
     /// <summary>
-    /// Task: MR1 = fpage varg header, MR2 = UTCB-area word; fewer than 3 words is -EINVAL. The task is allocated
-    /// first (-ENOMEM), then a non-zero MR2 is checked (FAC-TASK-2) and answered as one word (FAC-TASK-1).
+    /// Task: MR1 = fpage varg header, MR2 = UTCB-area word; fewer than 3 words is -EINVAL. The task and its two
+    /// directories are allocated first (-ENOMEM), then a non-zero MR2 is checked (FAC-TASK-2), its record and area
+    /// allocated (-ENOMEM, QUOTA-6) and answered as one word (FAC-TASK-1).
     /// </summary>
     private (KObject?, int, L4Err?) CreateTask(Invocation inv)
     {
         if (inv.Tag.Words < 3) return (null, 0, L4Err.Inval);
-        if (!Quota.Fits(Task.ObjectSize)) return (null, 0, L4Err.NoMem);
+        if (!Quota.Fits(Task.ObjectSize + Task.CreationExtra(null))) return (null, 0, L4Err.NoMem);
         ulong raw = inv.Mr(2);
         var utcbArea = Fpage.Invalid;
         if (raw != 0)
@@ -121,7 +122,8 @@ public sealed class Factory : KObject
             if (UtcbAreaFpage(raw) is not { } area) return (null, 0, L4Err.Inval);
             utcbArea = area;
         }
-        var r = Charge(new Task(Kernel, Quota, utcbArea), raw != 0 ? 1 : 0);
+        ulong extra = Task.CreationExtra(raw != 0 ? utcbArea.Order : null);
+        var r = Charge(new Task(Kernel, Quota, utcbArea) { ExtraCharged = extra }, raw != 0 ? 1 : 0, extra);
         if (r.Item1 != null && raw != 0) inv.Utcb.SetMr(0, utcbArea.Raw);
         return r;
     }
