@@ -102,6 +102,25 @@ public static class UnmapCases
             c.True(!obj.Alive, "destroyed");
             c.True(child.Task.Space[0x21] == null, "the weak slot went with it");
         });
+        yield return Case("unmap/dec-refcnt-then-counted-slot", "dec_refcnt only moves the counter; once it is at most 1, removing any counted slot destroys the object", ["CAP-LIFE-5"], c =>
+        {
+            // fiasco kobject.cpp:269-276, 372-380 (dec_cap_refcnt: _cnt -= diff, nothing else), kobject_mapdb.cpp:304-312
+            // (a counted slot with _cnt <= 1 invalidates every mapping).
+            var w = new World();
+            var child = w.NewTask();
+            ulong g = w.Create(0);
+            var gate = w.Obj(g);
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWS, 0, g), "a second counted slot");
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)IpcGateOp.DecRefcnt);
+            u.SetMr(1, 5);
+            w.Check(w.Root.Call(g, new MsgTag((long)Protocol.Kobject, 2, 0)), "dec_refcnt by 5");
+            c.Equal(unchecked((ulong)-3L), u.Mr(0), "the counter is -3");
+            c.True(gate.Alive && w.Boot.Root.Space[g >> 12] != null && child.Task.Space[0x20] != null, "nothing destroyed, both slots stay");
+            w.Check(child.Sys, child.Sys.ReleaseCap(World.TaskCap, 0x20 << 12), "the child releases its counted slot");
+            c.True(!gate.Alive, "destroyed");
+            c.True(w.Boot.Root.Space[g >> 12] == null, "root's slot went with it");
+        });
         yield return Case("unmap/result-words", "unmap answers label 0 with the same words; object fpages get no access bits", ["CAP-UNMAP-8"], c =>
         {
             var (w, _, sem, _) = Setup();
