@@ -153,6 +153,30 @@ public static class MapCases
             w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(0x1000UL << 12, 8, CapRights.RWS), (0x1000UL << 12) | 8), "order 8 at 0x1000");
             c.Equal(Warn(0x1080, 0x100), w.K.Console.ToString()[before..], "two missing 128-slot pages: START is the second page");
         });
+        yield return Case("map/task-map-answers-0-unless-a-page-is-missing", "Task::map answers 0 when nothing was mapped or the flush removed the object; only a missing cap-table page is L4_IPC_SEMAPFAILED", ["TASK-MAP-4"], c =>
+        {
+            // fiasco map_util.cpp:573-581 (skipped slots set no condition), 807-808 (nothing mapped only sets bit 8,
+            // which l4_error.cpp:34 ok() ignores), 716-721 (no insert after the flush, no condition), 774-776
+            // (a cap-table page that cannot be had: Map_failed); task.cpp:761-764.
+            var w = new World();
+            var child = w.NewTask();
+            MsgTag Map(ulong dst, Fpage fp) => w.Root.TaskMap(child.TaskSel, World.TaskCap, fp, (dst << 12) | 8);
+            var t = Map(0x30, Fpage.Obj(w.FreeSlot(), 0, CapRights.RWS));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "an empty source slot: label 0, no error flag");
+            t = Map(0x31, Fpage.Obj(World.LogCap, 0, CapRights.W));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "an R-less send fpage");
+            t = Map(0x1_0031, Fpage.Obj(World.LogCap, 0, CapRights.RWS));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "a destination beyond the space");
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            w.Check(w.Map(child.TaskSel, 0x32 << 12, CapRights.RWSD, 0, sem), "child 0x32 = S with D");
+            t = Map(0x32, Fpage.Obj(sem, 0, CapRights.RWS));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "the destination flush removed the object");
+            var small = w.CreateWith(w.Root, World.FactoryCap, -15, Model.Bindings.L4Sys.Umword(Model.Kernel.Task.ObjectSize + Model.Kernel.Task.CreationExtra(12) + 100));
+            ulong task = w.FreeSlot();
+            w.Check(w.Root.CreateTask(small, task, Fpage.Memory(World.UtcbBase, 12, MemRights.RW)), "a task with no quota left");
+            t = w.Map(task, 5 << 12, CapRights.RW, 0, World.LogCap);
+            c.Equal(-(2000L + (long)IpcErr.SeMapFailed), w.Root.Error(t), "a cap-table page that cannot be had");
+        });
         yield return Case("map/grant-moves", "grant moves the capability: the source slot is emptied", ["CAP-GRANT-1"], c =>
         {
             var w = new World();
