@@ -206,6 +206,24 @@ public static class FactoryCases
             w.Check(w.Root.DeleteObj(World.TaskCap, task), "delete the task");
             c.Equal(0UL, bf.Quota.Used, "all of it comes back");
         });
+        yield return Case("factory/deleted-factory-charges-nothing", "once a factory is deleted its quota takes no more charges; frees still count until it drains", ["QUOTA-5"], c =>
+        {
+            // fiasco factory.cpp:64-70 (destroy: take_and_invalidate), ram_quota.cpp:126-141 (the Invalid bit),
+            // 75-79 (alloc fails while it is set), 97-113 (frees count down; at Invalid alone the quota goes).
+            var w = new World();
+            var outer = w.CreateWith(w.Root, World.FactoryCap, -15, L4Sys.Umword(0x40000));
+            var of = (Factory)w.Obj(outer);
+            var inner = w.CreateWith(w.Root, outer, -15, L4Sys.Umword(0x10000));
+            ulong task = w.FreeSlot();
+            w.Check(w.Root.CreateTask(inner, task, Fpage.Memory(World.UtcbBase, 12, MemRights.RW)), "a task from the inner factory");
+            ulong charged = of.Quota.Used;
+            w.Check(w.Root.DeleteObj(World.TaskCap, inner), "delete the inner factory");
+            var t = w.Map(task, 5 << 12, CapRights.RW, 0, World.LogCap);
+            c.Equal(-(2000L + (long)IpcErr.SeMapFailed), w.Root.Error(t), "the task's first cap-table page is refused");
+            c.Equal(charged, of.Quota.Used, "the inner factory stays charged to the outer one");
+            w.Check(w.Root.DeleteObj(World.TaskCap, task), "delete the task");
+            c.Equal(0UL, of.Quota.Used, "its frees drained the inner quota, which went back to the outer one");
+        });
         yield return Case("factory/cap-table-pages-charged", "a new cap-table page is charged to the task's quota; failing gives SEMAPFAILED", ["QUOTA-4"], c =>
         {
             var w = new World();

@@ -160,6 +160,9 @@ public sealed class Factory : KObject
     /// <summary>Limit charged to the parent besides the object itself; returned when the factory's quota drains.</summary>
     internal ulong ChargedLimit { get; private set; }
 
+    /// <summary>A deleted factory's quota takes no more charges (Factory::destroy, take_and_invalidate: QUOTA-5).</summary>
+    protected internal override void OnDestroy() => Quota.Invalidate();
+
     /// <summary>A deleted factory stays charged (object and limit) until nothing is charged to it any more (QUOTA-3).</summary>
     protected internal override void Release()
     {
