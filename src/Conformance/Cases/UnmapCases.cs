@@ -144,13 +144,42 @@ public static class UnmapCases
             c.True(!killObj.Alive, "object the task held with D is destroyed");
             c.Equal(ThreadState.Dead, child.Thread.State, "its thread is dead");
         });
-        yield return Case("unmap/boot-objects-stay", "boot objects lose their caps but are never freed", ["CAP-LIFE-4"], c =>
+        yield return Case("unmap/boot-objects-stay", "deleted boot objects: Vlog, Scheduler and ICU are deleted with a warning; the root factory and the boot tasks and threads stay listed; the root's pager gate is an ordinary gate", ["CAP-LIFE-4"], c =>
         {
+            // fiasco scheduler.cpp:43-48, vlog.cpp:68-72, irq_controller.cpp:24-29 (operator delete only prints),
+            // kobject_dbg.cpp:99-104 (the destructor leaves the object list); std_workload.cpp:33, 61, 90 (the extra
+            // reference of the boot tasks and threads), 69-71 (the pager gate: Ipc_gate::create); ram_quota.cpp:97-105.
             var w = new World();
+            int before = w.K.Console.Length;
             w.Check(w.Root.DeleteObj(World.TaskCap, World.SchedCap), "delete the scheduler cap with D");
-            c.True(w.K.Objects.Contains(w.Boot.Scheduler), "scheduler still listed");
             c.Equal(0, w.Boot.Scheduler.Caps.Count(), "no caps left");
             c.True(w.Boot.Sigma0.Space[7] == null, "sigma0's scheduler cap is gone too");
+            c.True(!w.K.Objects.Contains(w.Boot.Scheduler), "the scheduler has left the object list");
+            c.Equal("WARNING: tried to delete kernel scheduler object.\n         The system is now useless\n", w.K.Console.ToString()[before..], "the scheduler's warning");
+            before = w.K.Console.Length;
+            w.Check(w.Root.DeleteObj(World.TaskCap, World.LogCap), "delete the log cap with D");
+            c.True(!w.K.Objects.Contains(w.Boot.Log), "the Vlog has left the object list");
+            c.Equal("WARNING: tried to delete kernel Vlog object.\n", w.K.Console.ToString()[before..], "the Vlog's warning");
+            before = w.K.Console.Length;
+            w.Check(w.Root.DeleteObj(World.TaskCap, World.IcuCap), "delete the ICU cap with D");
+            c.True(!w.K.Objects.Contains(w.Boot.Icu), "the ICU has left the object list");
+            c.Equal("WARNING: tried to delete kernel ICU object.\n         The system is now useless\n", w.K.Console.ToString()[before..], "the ICU's warning");
+            w.Check(w.Root.DeleteObj(World.TaskCap, World.FactoryCap), "delete the factory cap with D");
+            c.True(w.K.Objects.Contains(w.Boot.RootFactory), "the root factory stays listed");
+            w.Check(w.Root.DeleteObj(World.TaskCap, World.PagerCap), "delete the pager gate cap with D");
+            c.True(!w.K.Objects.Contains(w.Boot.RootPagerGate), "the pager gate is freed like any gate");
+        });
+        yield return Case("unmap/boot-thread-destroy-runs", "a deleted boot thread is killed but stays listed", ["CAP-LIFE-4"], c =>
+        {
+            // fiasco std_workload.cpp:90 (extra reference: put() is false), thread_object.cpp:116-128 (destroy kills).
+            var w = new World();
+            var child = w.NewTask();
+            var rootThread = w.Boot.RootThread;
+            w.Check(w.Map(child.TaskSel, 0x20 << 12, CapRights.RWSD, 0, World.ThreadCap), "root's thread cap with D into the child");
+            w.Check(child.Sys, child.Sys.DeleteObj(World.TaskCap, 0x20 << 12), "the child deletes it");
+            c.True(rootThread.State == ThreadState.Dead, "root's thread is killed");
+            c.True(w.K.Objects.Contains(rootThread), "and stays listed");
+            c.True(w.Boot.Root.Space[(ulong)InitialCap.Thread] == null, "root's own thread slot is gone");
         });
         yield return Case("capinfo/valid-and-equal", "cap_valid and cap_equal (which compares W/S, not the weak flag)", ["CAP-INFO-1", "CAP-INFO-2", "CAP-INFO-3"], c =>
         {

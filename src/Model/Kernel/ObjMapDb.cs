@@ -62,15 +62,19 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// Invalidates every slot naming the object in every task, then runs its destruction effects.
-    /// Boot objects keep their extra kernel reference: they lose their slots but are never freed (CAP-LIFE-4).
+    /// Invalidates every slot naming the object in every task, then runs its destruction effects. Boot objects
+    /// go their own ways (CAP-LIFE-4, <see cref="DestroyBoot"/>).
     /// </summary>
     public void Destroy(KObject obj, string reason)
     {
         if (!obj.Alive) return;
         foreach (var e in obj.Mappings.ToList()) Drop(e, "object-deleted");
         obj.RefCnt = 0;
-        if (obj.IsBoot) return;
+        if (obj.IsBoot)
+        {
+            DestroyBoot(obj, reason);
+            return;
+        }
         obj.Alive = false;
         _objects.Remove(obj);
         Trace.Add(new ObjectDestroyed(obj.DbgId, obj.JdbType, reason));
