@@ -77,6 +77,26 @@ public static class UnmapCases
             c.True(!w.K.Objects.Contains(obj), "gone from the object list");
             c.True(w.K.Snapshot().Objects.All(o => o.Id != obj.DbgId), "gone from the dump");
         });
+        yield return Case("unmap/referenced-thread-stays-listed", "a destroyed thread that a gate or an IRQ is bound to stays in the object list until that reference goes", ["CAP-LIFE-2"], c =>
+        {
+            // fiasco kobject.cpp:414-428 (deleted only when put() says so), ipc_gate.cpp:111-114 (the gate's counted
+            // reference to its thread), irq.cpp:377, 553-554 (the IRQ's, dropped at detach or rebind).
+            var w = new World();
+            var th = w.Create((long)Protocol.Thread);
+            var thread = w.Obj(th);
+            ulong g = w.FreeSlot();
+            w.Check(w.Root.CreateGate(World.FactoryCap, g, th, 0x10), "gate bound to the thread");
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            w.Check(w.Root.IrqBind(irq, th, 0x20), "IRQ bound to the thread");
+            w.Check(w.Root.DeleteObj(World.TaskCap, th), "delete the thread's only cap with D");
+            c.True(!thread.Alive && w.Slot(w.Boot.Root, th) == null, "the thread is destroyed");
+            c.True(w.K.Objects.Contains(thread), "still listed: the gate and the IRQ refer to it");
+            w.Check(w.Root.DeleteObj(World.TaskCap, g), "delete the gate");
+            c.True(w.K.Objects.Contains(thread), "still listed: the IRQ refers to it");
+            w.Boot.RootThread.Utcb.SetMr(0, (ulong)IrqSenderOp.Detach);
+            w.Check(w.Root.Call(irq, new MsgTag((long)Protocol.IrqSender, 1, 0)), "detach the IRQ");
+            c.True(!w.K.Objects.Contains(thread), "gone once nothing refers to it");
+        });
         yield return Case("unmap/weak-delete-right", "DELETE_OBJ with D through a weak cap also destroys the object", ["CAP-UNMAP-5"], c =>
         {
             var w = new World();

@@ -66,7 +66,9 @@ public sealed class IrqSender : KObject, IIrq
         if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);
         if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return inv.CapArgError(0);
         if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
+        var old = Target;
         Target = t;
+        if (old != t) Kernel.ReleaseReference(old);
         BindLabel = inv.Mr(1);
         TryDeliver();                                                       // IRQ-2: pending is delivered after bind
         return InvokeResult.Ok();
@@ -78,9 +80,11 @@ public sealed class IrqSender : KObject, IIrq
         if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);
         if (Target == null) return InvokeResult.Err(L4Err.NoEnt);
         int was = Pending > 0 || Target.PendingIrqs.Contains(this) ? 1 : 0;
+        var old = Target;
         Target.PendingIrqs.Remove(this);
         Target = null;
         Pending = 0;
+        Kernel.ReleaseReference(old);
         return InvokeResult.Value(was);
     }
 
@@ -104,8 +108,10 @@ public sealed class IrqSender : KObject, IIrq
     /// <summary>Its bound thread died while this IRQ was queued on it: unbound, and (edge-triggered) pending again (IPC-ABORT-1).</summary>
     internal void ReceiverDied()
     {
+        var old = Target;
         Target = null;
         Pending = 1;
+        Kernel.ReleaseReference(old);
     }
 
     private void Unmask()
@@ -116,7 +122,9 @@ public sealed class IrqSender : KObject, IIrq
 
     protected internal override void OnDestroy()
     {
+        var old = Target;
         Target?.PendingIrqs.Remove(this);
         Target = null;
+        Kernel.ReleaseReference(old);
     }
 }

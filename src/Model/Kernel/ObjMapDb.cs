@@ -76,7 +76,7 @@ public sealed partial class Kernel
             return;
         }
         obj.Alive = false;
-        _objects.Remove(obj);
+        if (!HeldByKernelObject(obj)) _objects.Remove(obj);                 // else when the last holder lets go (CAP-LIFE-2)
         Trace.Add(new ObjectDestroyed(obj.DbgId, obj.JdbType, reason));
         obj.OnDestroy();
         obj.Release();
