@@ -149,7 +149,7 @@ public static class UnmapCases
             c.Equal(new MsgTag(0, 4, 0).Raw, t.Raw, "result tag");
             c.Equal(fp.Raw & ~0xFUL, w.Boot.RootThread.Utcb.Mr(2), "MR2: fpage with access bits 0");
         });
-        yield return Case("unmap/task-deletion", "a deleted task's space is emptied with delete semantics and its threads die", ["CAP-LIFE-3"], c =>
+        yield return Case("unmap/task-deletion", "a deleted task's space is emptied with delete semantics", ["CAP-LIFE-3"], c =>
         {
             var w = new World();
             var child = w.NewTask();
@@ -162,7 +162,25 @@ public static class UnmapCases
             c.True(!child.Task.Alive && child.Task.Space.Count == 0, "task destroyed and empty");
             c.True(keepObj.Alive && keepObj.RefCnt == 1, "object reached without D survives");
             c.True(!killObj.Alive, "object the task held with D is destroyed");
-            c.Equal(ThreadState.Dead, child.Thread.State, "its thread is dead");
+        });
+        yield return Case("unmap/task-deletion-leaves-threads", "a deleted task's threads are not stopped: one blocked in a receive stays blocked, and task and thread stay listed", ["CAP-LIFE-3"], c =>
+        {
+            // fiasco task.cpp:681-696 (Task::destroy only unmaps), thread.cpp:318-320 (the bound thread's reference
+            // to its task), 366-367 (dropped only when the thread unbinds), thread-ipc.cpp:252-269 (killed at its
+            // next page fault, when its pager cap is gone).
+            var w = new World();
+            var child = w.NewTask();
+            var s = w.ProgramSys(child.Thread);
+            w.K.Start(child.Thread, [s.Next(s.Wait())]);
+            w.K.Run();
+            c.Equal(ThreadState.Receiving, child.Thread.State, "setup: the child waits");
+            w.Check(w.Root.DeleteObj(World.TaskCap, child.TaskSel), "delete the task");
+            c.True(!child.Task.Alive && child.Task.Space.Count == 0, "the task is destroyed and empty");
+            c.Equal(ThreadState.Receiving, child.Thread.State, "its thread still waits");
+            c.True(w.K.Objects.Contains(child.Task), "the task stays listed: its thread holds it");
+            c.True(w.K.Objects.Contains(child.Thread), "the thread stays listed");
+            w.Check(w.Root.DeleteObj(World.TaskCap, child.ThreadSel), "delete the thread");
+            c.True(!w.K.Objects.Contains(child.Task), "the task goes with its last thread");
         });
         yield return Case("unmap/boot-objects-stay", "deleted boot objects: Vlog, Scheduler and ICU are deleted with a warning; the root factory and the boot tasks and threads stay listed; the root's pager gate is an ordinary gate", ["CAP-LIFE-4"], c =>
         {

@@ -116,8 +116,9 @@ public sealed partial class Kernel
 
     private InvokeResult Dispatch(Thread caller, CapSelector sel, MsgTag tag, ulong rsi, ulong r8)
     {
-        if (caller.Task is not { Alive: true } task)
-            return InvokeResult.Unmodelled("caller thread is not bound to a live task");
+        // A thread of a deleted task runs on in its emptied space (CAP-LIFE-3).
+        if (caller.Task is not { } task)
+            return InvokeResult.Unmodelled("caller thread is not bound to a task");
         if ((sel.Op & SysFlags.Reply) != 0) return Reply(caller, sel, tag, rsi, r8);
 
         // Obj_cap::deref: bit 10 or 11 set names the calling thread itself with W|S (INV-2).

@@ -151,12 +151,14 @@ public class Task : KObject
         KuMem.Append(UtcbArea).Any(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order < 64 &&
             addr >= f.Address && addr + len <= f.Address + (1UL << f.Order));
 
-    /// <summary>A deleted task empties its space with the full mask (delete semantics for D slots) and kills its threads (CAP-LIFE-3).</summary>
+    /// <summary>
+    /// A deleted task empties its space with the full mask (delete semantics for D slots). Its threads are not
+    /// stopped: they run on in an empty space until they die or fault (CAP-LIFE-3, task.cpp:681-696).
+    /// </summary>
     protected internal override void OnDestroy()
     {
         Kernel.UnmapObjects(this, new Fpage(Fpage.All.Raw | 0xF), UnmapMask.KernelFull);   // all-spaces with FULL rights
         Kernel.UnmapMemory(this, Fpage.Memory(0, 47, MemRights.RWX), UnmapMask.AllSpaces);
-        foreach (var t in Threads.ToList()) t.Kill();
         Quota?.Free((ulong)Space.Pages.Count * (ulong)ObjectSpace.PageSize);
     }
 
