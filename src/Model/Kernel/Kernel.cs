@@ -116,8 +116,9 @@ public sealed partial class Kernel
 
     private InvokeResult Dispatch(Thread caller, CapSelector sel, MsgTag tag, ulong rsi, ulong r8)
     {
-        if (caller.Task is not { Alive: true } task)
-            return InvokeResult.Unmodelled("caller thread is not bound to a live task");
+        // A thread of a deleted task runs on in its emptied space (CAP-LIFE-3).
+        if (caller.Task is not { } task)
+            return InvokeResult.Unmodelled("caller thread is not bound to a task");
         if ((sel.Op & SysFlags.Reply) != 0) return Reply(caller, sel, tag, rsi, r8);
 
         // Obj_cap::deref: bit 10 or 11 set names the calling thread itself with W|S (INV-2).
@@ -137,8 +138,10 @@ public sealed partial class Kernel
             rights = entry.UserRights;
         }
 
-        // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object).
-        if ((sel.Op & SysFlags.Send) == 0) return ReceiveOnly(caller, sel, target, r8, tag);
+        // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object). A closed
+        // wait on a bound gate waits for its thread (ipc_gate.cpp:496, thread.cpp:742-745: the sender is the thread).
+        if ((sel.Op & SysFlags.Send) == 0)
+            return ReceiveOnly(caller, sel, target is IpcGate { BoundThread: { } bound } ? bound : target, r8, tag);
 
         var inv = new Invocation
         {

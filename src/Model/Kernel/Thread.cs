@@ -112,6 +112,7 @@ public sealed class Thread : KObject
         program?.Dispose();
         Kernel.AbortIpcOf(this);
         Task?.Threads.Remove(this);
+        Kernel.ReleaseReference(Task);      // a killed thread unbinds: its task may go now (thread.cpp:366-367, 605)
     }
 
     public override InvokeResult Invoke(Invocation inv)
