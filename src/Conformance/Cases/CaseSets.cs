@@ -24,6 +24,7 @@ public static class CaseSets
             .Concat(MmuCases.Cases())
             .Concat(RuntimeCases.Cases())
             .Concat(RuntimeObjectCases.Cases())
+            .Concat(MoeCases.Cases())
             .Concat(MbtCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
