@@ -259,6 +259,37 @@ public static class IpcCases
             c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "reply through the empty reply slot: ENOT_EXISTENT");
             c.Equal(ThreadState.Receiving, client.Thread.State, "the caller still waits for a reply");
         });
+        yield return Case("ipc/error-tcr-only-on-errors", "the error TCR is written only when a call fails: a later successful call leaves the old code; a semaphore down resets it", ["SAFE-9"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            // syscalls.cpp:31-35: an empty selector is commit_error(ENOT_EXISTENT), which writes the TCR (kobject_iface.cpp:76-81).
+            var t = p.Sys.Send(0x77 << 12, new MsgTag(0, 0, 0));
+            c.True(t.HasError, "send to an empty slot fails");
+            c.Equal(IpcErr.NotExistent, p.Thread.Utcb.Error, "with ENOT_EXISTENT");
+            // A successful kernel-object call (commit_result) and a successful IPC leave the TCR as it was.
+            t = p.Sys.CapValid(1 << 12, 1 << 12);
+            c.True(!t.HasError, "cap_valid succeeds");
+            c.Equal(IpcErr.NotExistent, p.Thread.Utcb.Error, "after a successful kernel-object call: the old code");
+            var (w2, server, client) = Pair();
+            var ss = w2.ProgramSys(server.Thread);
+            var cs = w2.ProgramSys(client.Thread);
+            client.Thread.Utcb.Error = IpcErr.SeTimeout;
+            server.Thread.Utcb.Error = IpcErr.ReCanceled;
+            w2.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w2.K.Start(client.Thread, [cs.Next(cs.Send(0x30 << 12, new MsgTag(0x55, 0, 0)))]);
+            w2.K.Run();
+            c.True(!(client.Thread.ResultTag.HasError || server.Thread.ResultTag.HasError), "the send and the wait succeed");
+            c.Equal(IpcErr.SeTimeout, client.Thread.Utcb.Error, "sender after a successful send: the old code");
+            c.Equal(IpcErr.ReCanceled, server.Thread.Utcb.Error, "receiver after a successful receive: the old code");
+            // semaphore.cpp:175-176: sys_down resets the TCR before it takes the semaphore.
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, sem), "semaphore into the task");
+            w.Root.IrqTrigger(sem);
+            t = p.Sys.SemDown(0x40 << 12, 0);
+            c.True(!t.HasError, "down on a semaphore with count 1");
+            c.Equal(IpcErr.None, p.Thread.Utcb.Error, "a semaphore down resets the TCR");
+        });
         yield return Case("ipc/error-tag-by-phase", "a failed send phase answers the clean error tag; a failed receive phase the caller's input tag with the error flag; a receiver whose transfer failed the sender's tag and label with the error flag; RSI is kept", ["IPC-ERR-2"], c =>
         {
             // Receive phase of a call times out: commit_error(R_timeout, regs->tag()) keeps the input tag and sets only

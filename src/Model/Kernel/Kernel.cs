@@ -87,13 +87,14 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// A finished system call's results: the tag (RAX), the error TCR, the label (RSI: the result's, else
+    /// A finished system call's results: the tag (RAX), the error TCR (written only for an error: SAFE-9), the label (RSI: the result's, else
     /// <paramref name="label"/>; on an error the result's, else RSI as the caller passed it, since only a message
     /// transfer writes RSI: IPC-ERR-2), and the trace's answer. Every completion, at once or later, comes here.
     /// </summary>
     internal void SetResult(Thread t, InvokeResult r, ulong label)
     {
-        t.Utcb.Error = r.Error;
+        // Only commit_error and the IPC error paths write the TCR; a success leaves the old code (kobject_iface.cpp:66-81).
+        if (r.Error != IpcErr.None) t.Utcb.Error = r.Error;
         t.ResultTag = r.Tag;
         t.ResultLabel = r.Label ?? (r.Error != IpcErr.None ? t.EntryLabel : label);
         // JDB logs an `answ` at the end of a system call only: the end of a kernel-made page-fault or exception IPC has none.
