@@ -25,6 +25,7 @@ public static class CaseSets
             .Concat(RuntimeCases.Cases())
             .Concat(RuntimeObjectCases.Cases())
             .Concat(MoeCases.Cases())
+            .Concat(NedScriptCases.Cases())
             .Concat(MbtCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 
