@@ -26,16 +26,31 @@ public static class NedScriptCases
             // lua_factory.cc:50 takes the slot as a unique_cap; luaL_checkinteger (61) raises through C++ (Ned is
             // linked with lua++, Makefile:14), so the unique_cap frees it and the next create gets the same slot.
             c.True(out_.Contains("number has no integer representation"), "the error of luaL_checkinteger");
+            c.True(out_.Contains("SCRIPT DONE"), "the script ran to its end");
             c.Equal(Slot(c, out_, "A") + 1, Slot(c, out_, "B"), "the slot after the first dataspace's");
+        });
+        yield return Case("ned/exregs-trigger-exception-resumes", "an exception a thread triggers on itself with ex_regs is answered by the runtime, and the thread goes on", ["RT-SIG-2"], c =>
+        {
+            if (Reference.Programs.MachinePrograms.Unavailable is { } why) c.Skip(why);
+            var out_ = Run(c, """
+                local L4 = require("L4")
+                local t = L4.default_loader:start({ log = { "exc", "w" } }, "rom/exc_trigger")
+                print("EXIT " .. tostring(t:wait()))
+                """, "exc_trigger");
+            // sig_arch.h:193-194: trap 0xff is Exc_cause::Ex_regs; with the thread not stopped and no page fault in the
+            // trampoline, op_exception delivers pending signals (none) and answers with the registers (signals.cc:296-314).
+            c.True(!out_.Contains("Unhandled exception"), "no 'Unhandled exception' report");
+            c.True(out_.Contains("exc_trigger: after ex_regs, error flag 0"), "the thread goes on after the exception");
+            c.True(out_.Contains("EXIT 0\nSCRIPT DONE"), "and exits with 0");
         });
     }
 
-    /// <summary>Boots the script and returns its console; the script must finish.</summary>
-    private static string Run(CaseContext c, string script)
+    /// <summary>Boots the script and returns its console (noted when the script did not end).</summary>
+    private static string Run(CaseContext c, string script, params string[] modules)
     {
-        var (sys, console) = NedScriptProperty.Boot(script + "\nprint(\"SCRIPT DONE\")\n");
+        var (sys, console) = NedScriptProperty.Boot(script + "\nprint(\"SCRIPT DONE\")\n", modules);
         sys.Dispose();
-        c.True(console.Contains("SCRIPT DONE"), "the script ran to its end:\n" + console[Math.Max(0, console.Length - 1500)..]);
+        c.Note(console.Contains("SCRIPT DONE") ? "the script ran to its end" : "the script did not end:\n" + console[Math.Max(0, console.Length - 1500)..]);
         return console;
     }
 
