@@ -1,6 +1,8 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using L4Conf.Conformance.Properties;
 using L4Conf.Conformance.Suite;
+using L4Conf.Reference.Boot;
 using static L4Conf.Conformance.Cases.CaseSets;
 
 namespace L4Conf.Conformance.Cases;
@@ -43,6 +45,37 @@ public static class NedScriptCases
             c.True(out_.Contains("exc_trigger: after ex_regs, error flag 0"), "the thread goes on after the exception");
             c.True(out_.Contains("EXIT 0\nSCRIPT DONE"), "and exits with 0");
         });
+        yield return Case("ned/command-line-getopt", "Ned's options are getopt \"+e:\" only: -i is an invalid option (no prompt) and the script still runs; with no script it still prints the loading line, '(null)'", ["RT-NED-1"], c =>
+        {
+            // lua.cc:69-74, 215-230: getopt_long("+e:", --execute); uClibc's getopt reports an unknown letter as
+            // "%s: invalid option -- %c" (getopt.c:795-798) and Ned goes on.
+            var o = BootEntry("roottask moe -- -i rom/t.lua", "print('SCRIPT RAN')\n", ["x = 6 * 7", "print(x)"]);
+            c.True(o.Contains("invalid option -- i\n"), "getopt reports -i as an invalid option");
+            c.True(!o.Contains("Interactive mode"), "no interactive prompt");
+            c.True(o.Contains("Ned: loading file: 'rom/t.lua'\nSCRIPT RAN\n"), "the script runs");
+            // lua.cc:254-255: the loading line and luaL_dofile come whether or not a script was named; argv[optind] is
+            // NULL, which printf shows as (null), and luaL_dofile(NULL) reads standard input.
+            var none = BootEntry("roottask moe --", "", []);
+            c.True(none.Contains("Ned: loading file: '(null)'\n"), "no script: the loading line with (null)");
+        });
+    }
+
+    /// <summary>Boots Ned from a modules.list roottask line (with t.lua as a boot module) and the console input lines.</summary>
+    private static string BootEntry(string roottask, string script, string[] stdin)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "l4conf-nedcase-" + Environment.ProcessId);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "t.lua"), script);
+        var entry = ModulesList.Parse($"entry t\n{roottask}\nmodule l4re\nmodule ned\nmodule t.lua\n", "generated", "t");
+        var input = new Queue<string>(stdin);
+        var sb = new StringBuilder();
+        using var sys = BootedSystem.Start(BootImage.Build(entry, dir), new BootOptions
+        {
+            Console = s => sb.Append(s),
+            Stdin = () => input.Count > 0 ? input.Dequeue() : null,
+        });
+        sys.Run(20_000_000, untilIdle: true);
+        return string.Join("\n", Adapters.Console.ConsoleText.Lines(sb.ToString())) + "\n";
     }
 
     /// <summary>Boots the script and returns its console (noted when the script did not end).</summary>
