@@ -89,6 +89,24 @@ public static class IpcCases
                 c.Equal(expect, server.Thread.ResultLabel, $"label through a {rights} gate cap (file server: 0x42d421 rw, 0x42d420 r)");
             }
         });
+        yield return Case("ipc/gate-label-fixed-at-send", "a sender queued on the bound thread keeps the gate label of its send start; rebinding the gate does not change it", ["IPC-LABEL-1"], c =>
+        {
+            var w = new World();
+            var server = w.NewTask("server");
+            var client = w.NewTask("client");
+            ulong g = w.GateTo(server, 0x100, client, 0x31 << 12, CapRights.RW);
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            w.K.Start(client.Thread, [cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            c.Equal(ThreadState.Sending, client.Thread.State, "the client is queued on the server");
+            w.Check(w.Root.GateBind(g, server.ThreadSel, 0x200), "rebind the gate with label 0x200");
+            w.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w.K.Run();
+            // ipc_gate.cpp:510-511: from_spec = _id | rights when the send starts; do_ipc keeps it (thread-ipc.cpp:617)
+            // and transfer_msg delivers it (862).
+            c.Equal(0x101UL, server.Thread.ResultLabel, "the label of the send start: 0x100 | W");
+        });
         yield return Case("ipc/thread-label", "IPC to a thread cap delivers the sender's RSI as label", ["IPC-LABEL-2"], c =>
         {
             var (w, server, client) = Pair();

@@ -14,7 +14,7 @@ public sealed partial class Kernel
 {
     private static bool IsOpenWait(SysFlags f) => (f & SysFlags.OpenWait) != 0;
 
-    /// <summary>The send phase of an IPC to <paramref name="dest"/>: a thread, or a gate's bound thread (the gate's label is read at delivery).</summary>
+    /// <summary>The send phase of an IPC to <paramref name="dest"/>: a thread, or a gate's bound thread.</summary>
     internal InvokeResult SendIpc(Invocation inv, KObject dest)
     {
         var receiver = dest as Thread ?? (dest as IpcGate)?.BoundThread;
@@ -39,6 +39,8 @@ public sealed partial class Kernel
             return Block(op, IpcPhase.Sending, IpcTimeout.Snd(op.Timeouts));
         }
         if (receiver == null || receiver.State == ThreadState.Dead) return InvokeResult.Ipc(IpcErr.NotExistent);
+        // The gate's label is taken now, as the send starts on the bound thread; a later rebind does not change it (IPC-LABEL-1).
+        if (op.Gate is { } g) op.FromSpec = Config.GateLabel(g.GateLabel, op.SendRights, op.DeliverLabel);
         // A closed receive waits for the thread the message goes to, known only now for a gate bound late.
         if (op.HasRecv && !op.OpenWait) op.ReceiveFrom = receiver;
         if (ReadyToReceive(receiver, caller))
@@ -150,7 +152,7 @@ public sealed partial class Kernel
     {
         var from = op.Caller;
         var err = MessageTransfer.Copy(this, op, from, receiver);
-        receiver.ResultLabel = op.Gate is { } g ? Config.GateLabel(g.GateLabel, op.SendRights, op.DeliverLabel) : op.DeliverLabel;
+        receiver.ResultLabel = op.FromSpec ?? op.DeliverLabel;
         // Any message from the callee to its caller uses up the caller's reply capability (IPC-REPLY-2).
         if (from.ReplyTo == receiver) from.ReplyTo = null;
         ForgetExplicitReply(from.Task, receiver);
