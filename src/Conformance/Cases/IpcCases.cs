@@ -384,6 +384,26 @@ public static class IpcCases
             c.Equal(99UL, client.Thread.Utcb.Mr(0), "reply word through the explicit reply cap");
             c.True(!server.Task.ReplySlots.ContainsKey(5), "explicit reply cap used up");
         });
+        yield return Case("ipc/explicit-reply-cap-reset-by-caller", "a caller that stops waiting (timeout, cancel) empties the explicit reply slot it sits in: a later reply through it is ENOT_EXISTENT", ["IPC-REPLY-2"], c =>
+        {
+            foreach (var cancel in new[] { false, true })
+            {
+                var (w, server, client) = Pair();
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                var rcv100 = (ulong)IpcTimeout.FromMicroseconds(100).Raw;
+                w.K.Start(server.Thread, [ss.Next(ss.Ipc((5UL << 12) | (ulong)SelectorLayout.ReplyCapBit | (ulong)SysFlags.Wait, new MsgTag(0, 0, 0)))]);
+                w.K.Start(client.Thread, [cs.Next(cs.Call(0x31 << 12, new MsgTag(0, 0, 0), cancel ? 0 : rcv100))]);
+                w.K.Run();
+                if (cancel) w.Check(w.Root.ExRegs(client.ThreadSel, ulong.MaxValue, ulong.MaxValue, ExRegsFlags.Cancel), "cancel the caller");
+                c.Equal(cancel ? IpcErr.ReCanceled : IpcErr.ReTimeout, client.Thread.Utcb.Error, $"the caller stopped waiting ({(cancel ? "cancel" : "timeout")})");
+                // thread-ipc.cpp:802-809: the caller's do_ipc resets the callee's reply slot it sat in
+                // (reset_partner_reply_cap, receiver.cpp:304-336), explicit slots included.
+                var t = server.Sys.Ipc((5UL << 12) | (ulong)SelectorLayout.ReplyCapBit | (ulong)(SysFlags.Reply | SysFlags.Send), new MsgTag(0, 1, 0), 0, SndZero);
+                c.True(t.HasError, "the reply through slot 5 fails");
+                c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, $"reply slot 5 is empty after the {(cancel ? "cancel" : "timeout")}: ENOT_EXISTENT");
+            }
+        });
         yield return Case("ipc/cancel", "ex_regs CANCEL ends a blocked send with SECANCELED and a blocked receive with RECANCELED", ["IPC-CANCEL-1"], c =>
         {
             var (w, server, client) = Pair();

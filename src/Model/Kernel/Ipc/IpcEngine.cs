@@ -262,9 +262,18 @@ public sealed partial class Kernel
             (op.SendTo as IpcGate)?.Waiters.Remove(t);
         }
         (op.ReceiveFrom as Semaphore)?.Waiters.Remove(t);
-        if (op.Phase == IpcPhase.WaitingForReply)
-            foreach (var th in Objects.OfType<Thread>().Where(x => x.ReplyTo == t)) th.ReplyTo = null;   // the caller stopped waiting
+        if (op.Phase == IpcPhase.WaitingForReply) ResetReplySlotsOf(t);       // the caller stopped waiting
         Timers.Cancel(t);
+    }
+
+    /// <summary>
+    /// A caller that no longer waits for its reply empties the reply slot it sits in, the implicit one or an explicit
+    /// one (reset_partner_reply_cap: thread-ipc.cpp:802-809, receiver.cpp:304-336; IPC-REPLY-2).
+    /// </summary>
+    private void ResetReplySlotsOf(Thread caller)
+    {
+        foreach (var th in Objects.OfType<Thread>().Where(x => x.ReplyTo == caller)) th.ReplyTo = null;
+        foreach (var task in Objects.OfType<Task>()) ForgetExplicitReply(task, caller);
     }
 
     /// <summary>
@@ -282,7 +291,7 @@ public sealed partial class Kernel
             Complete(s, InvokeResult.Ipc(IpcErr.SeCanceled));
         }
         dead.ReplyTo = null;
-        foreach (var th in Objects.OfType<Thread>().Where(x => x.ReplyTo == dead)) th.ReplyTo = null;
+        ResetReplySlotsOf(dead);
         foreach (var irq in dead.PendingIrqs.ToList()) irq.ReceiverDied();
         dead.PendingIrqs.Clear();
     }
