@@ -404,6 +404,39 @@ public static class IpcCases
                 c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, $"reply slot 5 is empty after the {(cancel ? "cancel" : "timeout")}: ENOT_EXISTENT");
             }
         });
+        yield return Case("ipc/explicit-reply-slot-limits", "an open wait with bit 10 needs a reply slot index below 2^18 and quota for the slot tables (4 KiB per table), else L4_IPC_NO_REPLY_CAP before anything else", ["IPC-REPLY-3"], c =>
+        {
+            var w = new World();
+            ulong fab = w.FreeSlot();
+            w.Check(w.Root.CreateFactory(World.FactoryCap, fab, 0x10000), "a factory with 64 KiB");
+            var p = w.NewTask("p", fab);
+            var quota = ((Factory)w.Obj(fab)).Quota;
+            MsgTag Wait(ulong index) =>
+                p.Sys.Ipc((index << 12) | (ulong)SelectorLayout.ReplyCapBit | (ulong)SysFlags.Wait, new MsgTag(0x12, 1, 0), 0, RcvZero);
+            // reply_space.cpp:264-265, 322-323: 512 x 512 slots; receiver.cpp:487-494 + thread-ipc.cpp:598-603: a slot that
+            // cannot be had is L4_IPC_NO_REPLY_CAP with the clean error tag, before the send and receive phases.
+            var t = Wait(0x40000);
+            c.Equal(new MsgTag(0, 0, 0, MsgTagFlags.Error).Raw, t.Raw, "index 2^18: the clean error tag");
+            c.Equal(IpcErr.NoReplyCap, p.Thread.Utcb.Error, "index 2^18: L4_IPC_NO_REPLY_CAP");
+            // The first slot charges the L0 and one L1 table (reply_space.cpp:216-256, 325-369), a slot in another L1 table one more.
+            ulong before = quota.Used;
+            t = Wait(5);
+            c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "index 5: a plain receive timeout");
+            c.Equal(before + 0x2000, quota.Used, "index 5: L0 and L1 tables charged");
+            Wait(6);
+            c.Equal(before + 0x2000, quota.Used, "index 6: same L1 table, nothing more");
+            Wait(512);
+            c.Equal(before + 0x3000, quota.Used, "index 512: one more L1 table");
+            // Without quota for a new table: NO_REPLY_CAP.
+            for (int k = 0; k < 4096; k++)
+            {
+                var r = w.Root.FactoryCreate(fab, (long)Protocol.Semaphore, w.FreeSlot());
+                if (r.HasError || r.Label < 0) break;                  // -ENOMEM once the quota is used up
+            }
+            c.True(quota.Limit - quota.Used < 0x1000, "the factory's quota is used up");
+            t = Wait(1024);
+            c.Equal(IpcErr.NoReplyCap, p.Thread.Utcb.Error, "no quota for another L1 table: L4_IPC_NO_REPLY_CAP");
+        });
         yield return Case("ipc/cancel", "ex_regs CANCEL ends a blocked send with SECANCELED and a blocked receive with RECANCELED", ["IPC-CANCEL-1"], c =>
         {
             var (w, server, client) = Pair();

@@ -31,6 +31,8 @@ public class Task : KObject
     internal readonly List<Thread> Threads = new();
     /// <summary>The task's reply-capability space: explicit reply caps (selector bit 10) by index.</summary>
     internal readonly Dictionary<ulong, (Thread Caller, CapRights Rights)> ReplyCaps = new();
+    /// <summary>The tables behind the explicit reply slots (charged to <see cref="Quota"/>, IPC-REPLY-3).</summary>
+    internal readonly Ipc.ReplySpace ReplyTables = new();
     public IReadOnlyDictionary<ulong, (Thread Caller, CapRights Rights)> ReplySlots => ReplyCaps;
 
     public override string JdbType => "Task";
@@ -144,5 +146,6 @@ public class Task : KObject
         Kernel.UnmapMemory(this, Fpage.Memory(0, 47, MemRights.RWX), UnmapMask.AllSpaces);
         foreach (var t in Threads.ToList()) t.Kill();
         Quota?.Free((ulong)Space.Pages.Count * (ulong)ObjectSpace.PageSize);
+        Quota?.Free(ReplyTables.Pages * Ipc.ReplySpace.TableSize);
     }
 }

@@ -23,10 +23,20 @@ public sealed partial class Kernel
             Caller = inv.Caller, Selector = inv.Selector, Tag = inv.Tag, Timeouts = inv.Timeouts, SendRights = inv.Rights,
             DeliverLabel = inv.Label, SendTo = dest, Gate = dest as IpcGate, HasSend = true, HasRecv = inv.HasRecv,
             OpenWait = IsOpenWait(inv.Op),
-            ExplicitReplySlot = inv.Selector.ExplicitReply ? inv.Selector.Index : null,
+            ExplicitReplySlot = inv.HasRecv && IsOpenWait(inv.Op) && inv.Selector.ExplicitReply ? inv.Selector.Index : null,
         };
         return StartSend(op, receiver);
     }
+
+    /// <summary>
+    /// prepare_receive (receiver.cpp:480-512): an open wait with selector bit 10 needs its explicit reply slot, whose
+    /// tables may have to be charged first; a closed wait selects no slot. False: L4_IPC_NO_REPLY_CAP (IPC-REPLY-3).
+    /// </summary>
+    private static bool ReplySlotReady(Thread me, ulong? explicitSlot) =>
+        explicitSlot is not { } index || (me.Task is { } t && t.ReplyTables.Access(index, t.Quota));
+
+    /// <summary>No reply slot to be had: the clean error tag and L4_IPC_NO_REPLY_CAP, before any send or receive phase (thread-ipc.cpp:598-603).</summary>
+    private static InvokeResult NoReplyCap => InvokeResult.Ipc(IpcErr.NoReplyCap);
 
     private InvokeResult StartSend(IpcOperation op, Thread? receiver)
     {
@@ -39,6 +49,7 @@ public sealed partial class Kernel
             return Block(op, IpcPhase.Sending, IpcTimeout.Snd(op.Timeouts));
         }
         if (receiver == null || receiver.State == ThreadState.Dead) return InvokeResult.Ipc(IpcErr.NotExistent);
+        if (!ReplySlotReady(caller, op.ExplicitReplySlot)) return NoReplyCap;
         // The gate's label is taken now, as the send starts on the bound thread; a later rebind does not change it (IPC-LABEL-1).
         if (op.Gate is { } g) op.FromSpec = Config.GateLabel(g.GateLabel, op.SendRights, op.DeliverLabel);
         // A closed receive waits for the thread the message goes to, known only now for a gate bound late.
@@ -197,6 +208,7 @@ public sealed partial class Kernel
             HasSend = (sel.Op & SysFlags.Send) != 0, HasRecv = (sel.Op & SysFlags.Recv) != 0, IsReply = true,
             ReceiveFrom = null, ExplicitReplySlot = null,
         };
+        if (op.HasRecv && !ReplySlotReady(me, sel.ExplicitReply ? sel.Index : null)) return NoReplyCap;
         IpcErr err = IpcErr.None;
         if (op.HasSend)
         {
@@ -220,8 +232,9 @@ public sealed partial class Kernel
         {
             Caller = me, Selector = sel, Tag = tag, Timeouts = r8, HasRecv = true,
             ReceiveFrom = IsOpenWait(sel.Op) ? null : target,
-            ExplicitReplySlot = sel.ExplicitReply ? sel.Index : null,
+            ExplicitReplySlot = IsOpenWait(sel.Op) && sel.ExplicitReply ? sel.Index : null,
         };
+        if (!ReplySlotReady(me, op.ExplicitReplySlot)) return NoReplyCap;
         return StartReceive(op);
     }
 
