@@ -529,6 +529,34 @@ public static class IpcCases
                 c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
             }
         });
+        yield return Case("ipc/return-item-second-word", "a mapped object or memory item writes only the first word of its return item: the receiver's second word keeps what it held", ["IPC-ITEM-1"], c =>
+        {
+            var (w, server, client) = Pair(0x40, CapRights.RW);
+            w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            IEnumerable<SyscallRequest> Srv()
+            {
+                server.Thread.Utcb.Bdr = 0;
+                server.Thread.Utcb.SetBr(0, (0x50UL << 12) | (ulong)ItemBits.RcvSingleCap);
+                server.Thread.Utcb.SetMr(1, 0xDEAD);
+                yield return ss.Next(ss.Wait());
+            }
+            IEnumerable<SyscallRequest> Cli()
+            {
+                client.Thread.Utcb.SetMr(0, (ulong)ItemBits.Map);
+                client.Thread.Utcb.SetMr(1, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 1)));
+            }
+            w.K.Start(server.Thread, Srv());
+            w.K.Start(client.Thread, Cli());
+            w.K.Run();
+            // l4_msg_item.cpp:424-426, 442-445: L4_return_item_writer writes words[0] only for map something / nothing;
+            // words[1] is written for the local-id results alone (458-476).
+            c.True(server.Task.Space[0x50] != null, "the log cap was mapped");
+            c.Equal(0x38UL, server.Thread.Utcb.Mr(0) & 0xFFF, "return item word 0: obj fpage, map bit, mapped");
+            c.Equal(0xDEADUL, server.Thread.Utcb.Mr(1), "return item word 1: the receiver's old MR1");
+        });
         yield return Case("ipc/send-and-wait", "send-and-wait sends, then waits for anyone; it installs no reply capability", ["IPC-CALL-2"], c =>
         {
             var (w, server, client) = Pair();

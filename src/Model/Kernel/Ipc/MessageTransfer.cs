@@ -43,7 +43,6 @@ internal static class MessageTransfer
         {
             if (k.Trace.Enabled) k.Trace.Add(new ModelNote(from.DbgId, "I/O-port map item in IPC: I/O spaces are not modelled yet; nothing mapped"));
             to.Utcb.SetMr(mr, ReturnWord(ctl, fp, 2));
-            to.Utcb.SetMr(mr + 1, 0);
             return IpcErr.None;
         }
         if (fp.Type == FpageType.Memory)
@@ -53,7 +52,6 @@ internal static class MessageTransfer
                 win.Address, win.Order);
             if (mres.MapFailed) return IpcErr.SeMapFailed;
             to.Utcb.SetMr(mr, ReturnWord(ctl, fp, mres.Mapped > 0 ? 0UL : 2UL));
-            to.Utcb.SetMr(mr + 1, fp.Raw);
             return IpcErr.None;
         }
         if (fp.Type != FpageType.Obj) return IpcErr.SeMsgCut;
@@ -68,7 +66,6 @@ internal static class MessageTransfer
         if (res.MapFailed) return IpcErr.SeMapFailed;
         // Rcv_map_nothing (2) when the sender had nothing there (abi-facts §5.3).
         to.Utcb.SetMr(mr, ReturnWord(ctl, fp, res.Mapped > 0 ? 0UL : 2UL));
-        to.Utcb.SetMr(mr + 1, fp.Raw);
         return IpcErr.None;
     }
 
@@ -94,7 +91,10 @@ internal static class MessageTransfer
         return true;
     }
 
-    /// <summary>The return item's first word: hot spot, compound and map bits from the item, order and type from the fpage, the receive type.</summary>
+    /// <summary>
+    /// The return item's first word: hot spot, compound and map bits from the item, order and type from the fpage, the
+    /// receive type. A mapping writes only this word; the second keeps what the receiver's MR held (l4_msg_item.cpp:424-445).
+    /// </summary>
     private static ulong ReturnWord(ulong ctl, Fpage fp, ulong rcvType) => (ctl & ~0xFF6UL) | (fp.Raw & 0xFF0) | rcvType;
 
     /// <summary>
