@@ -557,6 +557,43 @@ public static class IpcCases
             c.Equal(0x38UL, server.Thread.Utcb.Mr(0) & 0xFFF, "return item word 0: obj fpage, map bit, mapped");
             c.Equal(0xDEADUL, server.Thread.Utcb.Mr(1), "return item word 1: the receiver's old MR1");
         });
+        yield return Case("ipc/items-past-mr62", "an item that does not fit before MR63 fails the transfer with SEMSGCUT/REMSGCUT; items before it stay mapped", ["IPC-ITEM-3"], c =>
+        {
+            foreach (var (words, items) in new[] { (62, 1), (60, 2) })
+            {
+                var (w, server, client) = Pair(0x40, CapRights.RW);
+                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+                w.Check(w.Map(client.TaskSel, 0x41 << 12, CapRights.RWS, 0, World.FactoryCap), "factory into client");
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                IEnumerable<SyscallRequest> Srv()
+                {
+                    var u = server.Thread.Utcb;
+                    u.Bdr = 0;
+                    u.SetBr(0, (0x50UL << 12) | (ulong)ItemBits.RcvSingleCap);
+                    u.SetBr(1, (0x51UL << 12) | (ulong)ItemBits.RcvSingleCap);
+                    yield return ss.Next(ss.Wait());
+                }
+                IEnumerable<SyscallRequest> Cli()
+                {
+                    var u = client.Thread.Utcb;
+                    for (int i = 0; i < items; i++)
+                    {
+                        u.SetMr(words + 2 * i, (ulong)ItemBits.Map);
+                        if (words + 2 * i + 1 < Utcb.MrCount) u.SetMr(words + 2 * i + 1, Fpage.Obj((0x40UL + (ulong)i) << 12, 0, CapRights.RWS).Raw);
+                    }
+                    yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, words, items)));
+                }
+                w.K.Start(server.Thread, Srv());
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                // l4_buf_iter.cpp:114-139: the send-item iterator ends at MR63 (Utcb::Max_words); the item left over is
+                // Overflow for both sides (thread-ipc.cpp:1156, 1254-1258, set_ipc_error 469-473).
+                c.Equal(IpcErr.SeMsgCut, client.Thread.Utcb.Error, $"{words} words, {items} items: sender SEMSGCUT");
+                c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, $"{words} words, {items} items: receiver REMSGCUT");
+                c.Equal(items == 2, server.Task.Space[0x50] != null, $"{words} words, {items} items: the item before MR62 is mapped");
+            }
+        });
         yield return Case("ipc/send-and-wait", "send-and-wait sends, then waits for anyone; it installs no reply capability", ["IPC-CALL-2"], c =>
         {
             var (w, server, client) = Pair();

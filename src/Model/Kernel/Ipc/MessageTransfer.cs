@@ -15,21 +15,23 @@ internal static class MessageTransfer
         var tag = op.Tag;
         int words = Math.Min(tag.Words, Utcb.MrCount);
         int items = tag.Items;
-        if (words + 2 * items > Utcb.MrCount) items = (Utcb.MrCount - words) / 2;
         Array.Copy(from.Utcb.W, 0, to.Utcb.W, 0, words);
         var err = IpcErr.None;
         ReceiveBuffers? buffers = null;   // made only when a message carries items
         for (int i = 0; i < items && err == IpcErr.None; i++)
         {
-            ulong ctl = from.Utcb.Mr(words + 2 * i);
-            var fp = new Fpage(from.Utcb.Mr(words + 2 * i + 1));
+            int at = words + 2 * i;
+            // Items are read up to MR62 only: one that starts or ends beyond fails the transfer (IPC-ITEM-3).
+            if (at >= Utcb.MrCount) { err = IpcErr.SeMsgCut; break; }
+            ulong ctl = from.Utcb.Mr(at);
             if (ctl == 0)
             {
                 // A void item occupies its two words and uses no buffer.
-                to.Utcb.SetMr(words + 2 * i, 0);
+                to.Utcb.SetMr(at, 0);
                 continue;
             }
-            err = MapItem(k, op, from, to, ctl, fp, buffers ??= new ReceiveBuffers(to.Utcb), words + 2 * i);
+            if (at + 1 >= Utcb.MrCount) { err = IpcErr.SeMsgCut; break; }
+            err = MapItem(k, op, from, to, ctl, new Fpage(from.Utcb.Mr(at + 1)), buffers ??= new ReceiveBuffers(to.Utcb), at);
         }
         // The receiver sees the sender's tag; the kernel owns the error bit (IPC-MSG-1).
         to.ResultTag = new MsgTag(tag.Label, words, tag.Items, tag.Flags & ~MsgTagFlags.Error);
