@@ -663,7 +663,7 @@ public static class IpcCases
             c.Equal(63UL, server.Thread.Utcb.Mr(62), "MR62");
             c.Equal(63, server.Thread.ResultTag.Words, "words");
         });
-        yield return Case("irq/trigger-delivers", "a trigger is IPC to the bound thread: tag 0, label = bind label; masked until unmask; pending while masked", ["IRQ-MSG-1", "IRQ-UNMASK-1"], c =>
+        yield return Case("irq/trigger-delivers", "a trigger is IPC to the bound thread: tag 0, label = bind label; l4_irq_receive (EOI, then wait) receives the next one", ["IRQ-MSG-1", "IRQ-UNMASK-1"], c =>
         {
             var w = new World();
             var p = w.NewTask();
@@ -685,10 +685,49 @@ public static class IpcCases
             w.Root.IrqTrigger(irq);
             w.K.Run();
             c.Equal(1, labels.Count, "first IRQ received");
-            w.Root.IrqTrigger(irq);      // masked: stays pending until the unmask
+            w.Root.IrqTrigger(irq);
             w.K.Run();
             c.Equal("67768,67768", string.Join(",", labels.Select(l => l.ToString("x"))), "both delivered with the bind label");
             c.Equal(0L, p.Thread.ResultTag.Raw, "tag 0");
+        });
+        yield return Case("irq/soft-irq-needs-no-eoi", "a software IRQ is not masked after delivery: the next trigger reaches a plain receive; triggers while a message is queued merge into it", ["IRQ-MSG-1"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            w.Check(w.Root.IrqBind(irq, p.ThreadSel, 0x67768), "bind");
+            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the task");
+            var s = w.ProgramSys(p.Thread);
+            int received = 0;
+            IEnumerable<SyscallRequest> Prog()
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    yield return s.Next(s.Receive(0x40 << 12, RcvZero));       // never an EOI
+                    if (!p.Thread.ResultTag.HasError) received++;
+                }
+            }
+            // irq.cpp:674-676: software IRQs are edge triggered; _hit_edge_irq queues one message (1057-1065), a
+            // trigger while it is queued only marks it masked (1066-1074), and finish_send unmasks once it is taken
+            // (749-776): no EOI is needed.
+            w.Root.IrqTrigger(irq);
+            w.Root.IrqTrigger(irq);                                  // merged into the queued message
+            w.K.Start(p.Thread, Prog());
+            w.K.Run();
+            c.Equal(1, received, "two triggers before the first receive: one message");
+            c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "and nothing more queued");
+            var s2 = w.ProgramSys(p.Thread);
+            int again = 0;
+            IEnumerable<SyscallRequest> Prog2()
+            {
+                yield return s2.Next(s2.Receive(0x40 << 12));
+                if (!p.Thread.ResultTag.HasError) again++;
+            }
+            w.K.Start(p.Thread, Prog2());
+            w.K.Run();
+            w.Root.IrqTrigger(irq);
+            w.K.Run();
+            c.Equal(1, again, "a trigger after the delivery, without EOI, is delivered");
         });
         yield return Case("irq/pending-delivered-at-receive", "an IRQ that fired before its thread waited is delivered at once by the receive, with the bind label", ["IRQ-MSG-1"], c =>
         {

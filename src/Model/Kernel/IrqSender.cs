@@ -17,7 +17,10 @@ public sealed class IrqSender : KObject
     public ulong BindLabel { get; private set; }
     /// <summary>Triggers not yet delivered (edge: an unbound IRQ stays pending, repeated triggers coalesce).</summary>
     public int Pending { get; private set; }
-    /// <summary>Set after delivery until unmasked (EOI).</summary>
+    /// <summary>
+    /// The IRQ's mask state as JDB shows it (F=). A software IRQ is edge triggered: a delivered message leaves it unmasked
+    /// and the next trigger sends again, no EOI needed (irq.cpp:674-676, 749-776; IRQ-MSG-1).
+    /// </summary>
     public bool Masked { get; private set; }
     public int IcuPin { get; internal set; } = -1;
 
@@ -92,8 +95,6 @@ public sealed class IrqSender : KObject
         Pending = 0;
         Kernel.IrqFired(this, Target);
     }
-
-    internal void Delivered() => Masked = true;
 
     /// <summary>Its bound thread died while this IRQ was queued on it: unbound, and (edge-triggered) pending again (IPC-ABORT-1).</summary>
     internal void ReceiverDied()

@@ -342,11 +342,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>An IRQ message: tag 0 (no words), label = the bind label (IRQ-MSG-1).</summary>
-    private static InvokeResult DeliverIrq(IrqSender irq)
-    {
-        irq.Delivered();
-        return new InvokeResult(new MsgTag(0)) { Label = irq.BindLabel };
-    }
+    private static InvokeResult DeliverIrq(IrqSender irq) => new(new MsgTag(0)) { Label = irq.BindLabel };
 
     /// <summary>An IRQ fires for its bound thread: delivered at once if the thread waits for it, else queued once (edge).</summary>
     internal void IrqFired(IrqSender irq, Thread target)
