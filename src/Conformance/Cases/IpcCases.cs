@@ -729,6 +729,37 @@ public static class IpcCases
             w.K.Run();
             c.Equal(1, again, "a trigger after the delivery, without EOI, is delivered");
         });
+        yield return Case("irq/wait-is-open", "l4_irq_wait (EOI with send-and-wait, flag 4) is an open wait: a thread queued on the caller is received at once; l4_irq_receive waits for the IRQ only", ["IRQ-UNMASK-1"], c =>
+        {
+            foreach (var open in new[] { true, false })
+            {
+                var (w, server, client) = Pair();
+                ulong irq = w.Create((long)Protocol.IrqSender);
+                w.Check(w.Root.IrqBind(irq, server.ThreadSel, 0x67768), "bind the IRQ to the server");
+                w.Check(w.Map(server.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the server");
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                w.K.Start(client.Thread, [cs.Next(cs.Send(0x30 << 12, new MsgTag(0x55, 0, 0), label: 0x1230))]);
+                w.K.Run();
+                c.Equal(ThreadState.Sending, client.Thread.State, "the client is queued on the server");
+                server.Thread.Utcb.SetMr(0, (ulong)IrqOp.Eoi);
+                var op = open ? SysFlags.Send | SysFlags.Recv | SysFlags.OpenWait : SysFlags.Call;
+                w.K.Start(server.Thread, [ss.Next(ss.Ipc((0x40UL << 12) | (ulong)op, new MsgTag((long)Protocol.Irq, 1, 0)))]);
+                w.K.Run();
+                // kobject_helper.cpp:62-72: EOI answers "no reply"; the receive phase then is an open wait with flag 4
+                // (l4_irq_wait, l4re irq.h:277-283), else a closed wait on the IRQ (l4_irq_receive, 269-274).
+                if (open)
+                {
+                    c.Equal(new MsgTag(0x55, 0, 0).Raw, server.Thread.ResultTag.Raw, "l4_irq_wait: the queued client's message");
+                    c.Equal(0x1230UL, server.Thread.ResultLabel, "with the client's label");
+                }
+                else
+                {
+                    c.Equal(ThreadState.Receiving, server.Thread.State, "l4_irq_receive: still waiting for the IRQ");
+                    c.Equal(ThreadState.Sending, client.Thread.State, "the client stays queued");
+                }
+            }
+        });
         yield return Case("irq/pending-delivered-at-receive", "an IRQ that fired before its thread waited is delivered at once by the receive, with the bind label", ["IRQ-MSG-1"], c =>
         {
             var w = new World();

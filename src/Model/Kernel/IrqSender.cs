@@ -35,9 +35,10 @@ public sealed class IrqSender : KObject
                 if (inv.Tag.Words == 0 || (inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Trigger) { Trigger(); return InvokeResult.Ok(); }
                 if ((inv.Mr(0) & 0xFFFF) == (ulong)IrqOp.Eoi)
                 {
-                    // Unmask; with a receive phase the caller then waits for this IRQ (l4_irq_receive, IRQ-UNMASK-1).
+                    // Unmask, "no reply"; a receive phase then waits: open with flag 4 (l4_irq_wait), else for this IRQ
+                    // (l4_irq_receive) (kobject_helper.cpp:62-72, IRQ-UNMASK-1).
                     Unmask();
-                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts, inv.Tag) : InvokeResult.Ok();
+                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, inv.Selector, this, inv.Timeouts, inv.Tag) : InvokeResult.Ok();
                 }
                 return InvokeResult.Err(L4Err.NoSys);
             case (long)Protocol.IrqSender:
