@@ -801,6 +801,20 @@ public static class IpcCases
             w.Check(w.Root.DeleteObj(World.TaskCap, sem), "delete");
             c.Equal(IpcErr.NotExistent, a.Thread.Utcb.Error, "remaining waiter");
         });
+        yield return Case("sem/receive-only-is-no-down", "a receive without send phase on a semaphore cap is no down: a closed wait on the caller itself, the count stays", ["SEM-2"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, sem), "semaphore into the task");
+            w.Root.IrqTrigger(sem);                                   // up: count 1
+            // kobject_helper.cpp:50-72: without a send phase kinvoke does not run; the receive is a closed wait on
+            // _sender(t, this), and a Semaphore is no Sender (semaphore.cpp:8), so on the caller itself.
+            var t = p.Sys.Receive(0x40 << 12, RcvZero);
+            c.True(t.HasError, "the receive fails");
+            c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "RETIMEOUT (nobody sends to a closed wait on oneself)");
+            c.Equal(1L, ((L4Conf.Model.Kernel.Semaphore)w.Obj(sem)).Count, "the count stays 1");
+        });
         yield return Case("sched/priority-and-round-robin", "the highest priority runs first; equal priorities share by time slice", ["SCHED-3"], c =>
         {
             var w = new World();
