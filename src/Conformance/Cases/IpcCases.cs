@@ -205,6 +205,31 @@ public static class IpcCases
             w.Check(w.Root.DeleteObj(World.TaskCap, g2), "delete the unbound gate");
             c.Equal(IpcErr.NotExistent, other.Thread.Utcb.Error, "sender on the deleted gate: ENOT_EXISTENT");
         });
+        yield return Case("ipc/receive-through-gate", "a receive-only call through an unbound gate first blocks like a sender (SETIMEOUT with a zero send timeout); through a bound gate it is a closed wait on the bound thread", ["IPC-ERR-3"], c =>
+        {
+            var w = new World();
+            var server = w.NewTask("server");
+            var client = w.NewTask("client");
+            ulong g = w.Create(0);                                   // an unbound gate (protocol 0)
+            w.Check(w.Map(client.TaskSel, 0x31 << 12, CapRights.RW, 0, g), "gate into the client");
+            w.Check(w.Map(server.TaskSel, 0x30 << 12, CapRights.RWS, 0, client.ThreadSel), "client thread cap into the server");
+            // ipc_gate.cpp:478-486: an unbound gate blocks the caller with the send timeout before the op bits are looked
+            // at; a zero timeout is L4_error::Timeout (SETIMEOUT 0x02, a send-phase code) with the clean tag.
+            var t = client.Sys.Receive(0x31 << 12, SndZero | RcvZero);
+            c.Equal(new MsgTag(0, 0, 0, MsgTagFlags.Error).Raw, t.Raw, "unbound gate, zero send timeout: the clean error tag");
+            c.Equal(IpcErr.SeTimeout, client.Thread.Utcb.Error, "SETIMEOUT");
+            // Bound: check_sys_ipc makes the receive a closed wait on the gate's thread (thread.cpp:742-746, ipc_gate.cpp:496-511).
+            w.Check(w.Root.GateBind(g, server.ThreadSel, 0x100), "bind the gate to the server");
+            var cs = w.ProgramSys(client.Thread);
+            var ss = w.ProgramSys(server.Thread);
+            w.K.Start(client.Thread, [cs.Next(cs.Receive(0x31 << 12))]);
+            w.K.Run();
+            w.K.Start(server.Thread, [ss.Next(ss.Send(0x30 << 12, new MsgTag(0x66, 0, 0), SndZero, label: 0x4440))]);
+            w.K.Run();
+            c.True(!server.Thread.ResultTag.HasError, "the bound thread's send to the waiting client succeeds");
+            c.Equal(new MsgTag(0x66, 0, 0).Raw, client.Thread.ResultTag.Raw, "the client received the bound thread's message");
+            c.Equal(0x4440UL, client.Thread.ResultLabel, "with the sender's label");
+        });
         yield return Case("ipc/unbound-gate-call-waits-for-callee", "a call released by a gate's bind waits for the bound thread's reply only, even after the callee's death", ["IPC-GATE-3", "IPC-ABORT-1"], c =>
         {
             var w = new World();

@@ -140,7 +140,9 @@ public sealed partial class Kernel
 
         // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object). A
         // semaphore is no sender: the closed wait is on the caller itself (kobject_helper.cpp:32-33, 62-72; SEM-2).
-        if ((sel.Op & SysFlags.Send) == 0) return ReceiveOnly(caller, sel, target is Semaphore ? caller : target, r8, tag);
+        if ((sel.Op & SysFlags.Send) == 0)
+            return target is IpcGate gate ? ReceiveThroughGate(caller, sel, gate, r8, tag)
+                : ReceiveOnly(caller, sel, target is Semaphore ? caller : target, r8, tag);
 
         var inv = new Invocation
         {

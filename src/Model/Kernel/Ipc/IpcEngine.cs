@@ -38,6 +38,21 @@ public sealed partial class Kernel
     /// <summary>No reply slot to be had: the clean error tag and L4_IPC_NO_REPLY_CAP, before any send or receive phase (thread-ipc.cpp:598-603).</summary>
     private static InvokeResult NoReplyCap => InvokeResult.Ipc(IpcErr.NoReplyCap);
 
+    /// <summary>
+    /// A receive-only call through an IPC gate: on an unbound gate the caller first blocks like a sender (send timeout,
+    /// IPC-ERR-3); then it is a closed wait on the bound thread, or an open wait with flag 4 (ipc_gate.cpp:478-511,
+    /// thread.cpp:742-746).
+    /// </summary>
+    internal InvokeResult ReceiveThroughGate(Thread me, CapSelector sel, IpcGate g, ulong r8, MsgTag tag)
+    {
+        var op = new IpcOperation
+        {
+            Caller = me, Selector = sel, Tag = tag, Timeouts = r8, SendTo = g, HasRecv = true, OpenWait = IsOpenWait(sel.Op),
+            ExplicitReplySlot = IsOpenWait(sel.Op) && sel.ExplicitReply ? sel.Index : null,
+        };
+        return StartSend(op, g.BoundThread);
+    }
+
     private InvokeResult StartSend(IpcOperation op, Thread? receiver)
     {
         var caller = op.Caller;
@@ -54,6 +69,7 @@ public sealed partial class Kernel
         if (op.Gate is { } g) op.FromSpec = Config.GateLabel(g.GateLabel, op.SendRights, op.DeliverLabel);
         // A closed receive waits for the thread the message goes to, known only now for a gate bound late.
         if (op.HasRecv && !op.OpenWait) op.ReceiveFrom = receiver;
+        if (!op.HasSend) return StartReceive(op);                  // a receive through a gate, now bound
         if (ReadyToReceive(receiver, caller))
         {
             var err = Rendezvous(op, receiver);
