@@ -147,7 +147,7 @@ public sealed class Thread : KObject
         if (flags.HasFlag(ThreadCtlFlags.SetPager)) PagerIndex = inv.Mr(1) >> 12;
         if (flags.HasFlag(ThreadCtlFlags.SetExcHandler)) ExcHandlerIndex = inv.Mr(2) >> 12;
         if (bindTo != null) Bind(bindTo, utcb);
-        inv.Utcb.SetMr(0, 0);
+        // Only MR1 and MR2 are written; MR0 keeps the caller's flags word (thread_object.cpp:501-504, THR-2).
         inv.Utcb.SetMr(1, oldPager << 12);
         inv.Utcb.SetMr(2, oldExc << 12);
         return InvokeResult.Ok(3);
