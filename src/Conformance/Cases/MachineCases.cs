@@ -123,6 +123,33 @@ public static class MachineCases
             c.Equal(alt + 10, f.Seen[1].Mrs[ExcRegs.Ip], "IP at that ud2");
             c.Equal(MachineFixture.StackTop, f.Seen[1].Mrs[ExcRegs.Sp], "SP kept (~0)");
         });
+        yield return Case("machine/ex-regs-arch-flags-in-exception", "ex_regs with arch flags on a thread in exception IPC (no CANCEL) returns before the arch check: 0 with the old values",
+            ["THR-6"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;                                     // the thread stays in exception IPC
+            f.Start(a => { a.ud2(); });
+            f.W.K.Run();
+            c.Equal(6UL, f.Seen[0].Mrs[ExcRegs.Trapno], "ud2 reached the handler");
+            // thread_object.cpp:591-600: without Exr_cancel a thread in exception returns true before ex_regs_arch.
+            var u = f.W.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)ThreadOp.ExRegs | 0x0100_0000);
+            u.SetMr(1, ulong.MaxValue);
+            u.SetMr(2, ulong.MaxValue);
+            var t = f.W.Root.Call(f.App.ThreadSel, new MsgTag((long)Protocol.Thread, 3, 0));
+            c.Equal(new MsgTag(0, 3, 0).Raw, t.Raw, "arch flag 0x01000000 in exception IPC: 0 with 3 words");
+            c.Equal(MachineFixture.CodeVa, u.Mr(1), "old IP: the ud2");
+            // Not in exception IPC (and no CANCEL): the arch check refuses it.
+            var g = new MachineFixture();
+            g.OnMessage = (fx, ev) => null;
+            g.Start(a => { a.jmp(MachineFixture.CodeVa); }, budget: 100);
+            g.W.K.Run();
+            var v = g.W.Boot.RootThread.Utcb;
+            v.SetMr(0, (ulong)ThreadOp.ExRegs | 0x0100_0000);
+            v.SetMr(1, ulong.MaxValue);
+            v.SetMr(2, ulong.MaxValue);
+            c.Equal(-22L, g.W.Root.Error(g.W.Root.Call(g.App.ThreadSel, new MsgTag((long)Protocol.Thread, 3, 0))), "arch flag on a thread not in exception: -EINVAL");
+        });
         yield return Case("machine/int-n-and-div0", "int 0x80 is #GP with err 0x402; a division by zero is #DE", ["EXC-IPC-1", "MACH-TRAP-1"], c =>
         {
             var f = new MachineFixture();

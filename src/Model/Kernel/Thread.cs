@@ -156,15 +156,18 @@ public sealed class Thread : KObject
     /// <summary>L4_THREAD_EX_REGS_OP: exactly 3 words; returns old RFLAGS, IP, SP; revives a dead thread (THR-EXR-1..3).</summary>
     private InvokeResult ExRegs(Invocation inv)
     {
-        if (inv.Tag.Words != 3 || (inv.Mr(0) & (ulong)ExRegsFlags.ArchMask) != 0) return InvokeResult.Err(L4Err.Inval);
+        if (inv.Tag.Words != 3) return InvokeResult.Err(L4Err.Inval);
         if (Task == null) return InvokeResult.Err(L4Err.Inval);                                // no space: nothing to set
         ulong oldIp = Ip, oldSp = Sp, oldFlags = Rflags, newIp = inv.Mr(1), newSp = inv.Mr(2);
         var flags = (ExRegsFlags)(inv.Mr(0) & ~0xFFFFUL);
+        // A thread in exception IPC keeps its state unless the call cancels it (Thread_in_exception); this answer
+        // comes before the arch-flag check (thread_object.cpp:591-600, THR-6).
+        bool keep = KernelIpc == KernelIpcKind.Exception && !flags.HasFlag(ExRegsFlags.Cancel);
+        if (!keep && (inv.Mr(0) & (ulong)ExRegsFlags.ArchMask) != 0) return InvokeResult.Err(L4Err.Inval);
         inv.Utcb.SetMr(0, oldFlags);
         inv.Utcb.SetMr(1, oldIp);
         inv.Utcb.SetMr(2, oldSp);
-        // A thread in exception IPC keeps its state unless the call cancels it (Thread_in_exception).
-        if (KernelIpc == KernelIpcKind.Exception && !flags.HasFlag(ExRegsFlags.Cancel)) return InvokeResult.Ok(3);
+        if (keep) return InvokeResult.Ok(3);
         if (newIp != ulong.MaxValue) Ip = newIp;
         if (newSp != ulong.MaxValue) Sp = newSp;
         if (flags.HasFlag(ExRegsFlags.Cancel)) Kernel.CancelIpc(this);                         // THR-EXR-CANCEL
