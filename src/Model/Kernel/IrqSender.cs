@@ -17,7 +17,10 @@ public sealed class IrqSender : KObject, IIrq
     public ulong BindLabel { get; private set; }
     /// <summary>Triggers not yet delivered (edge: an unbound IRQ stays pending, repeated triggers coalesce).</summary>
     public int Pending { get; private set; }
-    /// <summary>Set after delivery until unmasked (EOI).</summary>
+    /// <summary>
+    /// The IRQ's mask state as JDB shows it (F=). A software IRQ is edge triggered: a delivered message leaves it unmasked
+    /// and the next trigger sends again, no EOI needed (irq.cpp:674-676, 749-776; IRQ-MSG-1).
+    /// </summary>
     public bool Masked { get; private set; }
     public int IcuPin { get; set; } = -1;
 
@@ -38,9 +41,10 @@ public sealed class IrqSender : KObject, IIrq
                 if (op == (ulong)IrqOp.Trigger) { Trigger(); return InvokeResult.Ok(); }
                 if (op == (ulong)IrqOp.Eoi)
                 {
-                    // Unmask; with a receive phase the caller then waits for this IRQ (l4_irq_receive, IRQ-UNMASK-1).
+                    // Unmask, "no reply"; a receive phase then waits: open with flag 4 (l4_irq_wait), else for this IRQ
+                    // (l4_irq_receive) (kobject_helper.cpp:62-72, IRQ-UNMASK-1).
                     Unmask();
-                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts, inv.Tag) : InvokeResult.Ok();
+                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, inv.Selector, this, inv.Timeouts, inv.Tag) : InvokeResult.Ok();
                 }
                 return InvokeResult.Err(L4Err.NoSys);
             case (long)Protocol.IrqSender:
@@ -102,8 +106,6 @@ public sealed class IrqSender : KObject, IIrq
         Pending = 0;
         Kernel.IrqFired(this, Target);
     }
-
-    internal void Delivered() => Masked = true;
 
     /// <summary>Its bound thread died while this IRQ was queued on it: unbound, and (edge-triggered) pending again (IPC-ABORT-1).</summary>
     internal void ReceiverDied()

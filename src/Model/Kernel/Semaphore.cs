@@ -49,6 +49,8 @@ public sealed class Semaphore : KObject, IIrq
             case (long)Protocol.Semaphore:
                 if (op != (ulong)SemaphoreOp.Down) return InvokeResult.Err(L4Err.NoSys);
                 if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);                // SEM-DOWN-1
+                // The only place the kernel clears the error TCR: a deleted semaphore may have set it (semaphore.cpp:175-176).
+                inv.Caller.Utcb.Error = IpcErr.None;
                 // Down waits on the semaphore with the receive timeout (SEM-DOWN-2).
                 return Kernel.ReceiveOnly(inv.Caller, new CapSelector(inv.Selector.Raw & ~(ulong)SysFlags.OpenWait), this, inv.Timeouts, inv.Tag);
             default:

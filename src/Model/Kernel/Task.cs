@@ -44,6 +44,8 @@ public class Task : KObject
     internal readonly List<Thread> Threads = new();
     /// <summary>The task's reply-capability space: explicit reply caps (selector bit 10) by index.</summary>
     internal readonly Dictionary<ulong, (Thread Caller, CapRights Rights)> ReplyCaps = new();
+    /// <summary>The tables behind the explicit reply slots (charged to <see cref="Quota"/>, IPC-REPLY-3).</summary>
+    internal readonly Ipc.ReplySpace ReplyTables = new();
     public IReadOnlyDictionary<ulong, (Thread Caller, CapRights Rights)> ReplySlots => ReplyCaps;
 
     public override string JdbType => "Task";
@@ -160,6 +162,7 @@ public class Task : KObject
         Kernel.UnmapObjects(this, new Fpage(Fpage.All.Raw | 0xF), UnmapMask.KernelFull);   // all-spaces with FULL rights
         Kernel.UnmapMemory(this, Fpage.Memory(0, 47, MemRights.RWX), UnmapMask.AllSpaces);
         Quota?.Free((ulong)Space.Pages.Count * (ulong)ObjectSpace.PageSize);
+        Quota?.Free(ReplyTables.Pages * Ipc.ReplySpace.TableSize);
     }
 
     /// <summary>The object, its directories and its UTCB area go back together (task.cpp:529-535, 595-608).</summary>
