@@ -34,7 +34,7 @@ public sealed class Factory : KObject
             Kernel.Destroy(obj!, "create-failed");
             return st == Kernel.InsertStatus.OutOfRange ? InvokeResult.Err(L4Err.NoMem) : InvokeResult.Err(L4Err.NoMem);
         }
-        inv.Utcb.SetMr(words, 0x38);   // returned map item: object fpage type, map bit, order 0 (FAC-5)
+        inv.Utcb.SetMr(words, (ulong)ItemBits.Map | ((ulong)FpageType.Obj << 4));   // returned map item: L4_ITEM_MAP | L4_FPAGE_OBJ << L4_FPAGE_TYPE_SHIFT, order 0 (FAC-5)
         return InvokeResult.Ok(words, 1);
     }
 
@@ -45,7 +45,7 @@ public sealed class Factory : KObject
     /// </summary>
     private static ulong? ReceiveSlot(Invocation inv)
     {
-        int idx = (int)((inv.Utcb.Bdr >> 10) & 0x1F);
+        int idx = BufDescFields.ObjIndex(inv.Utcb.Bdr);
         ulong item = inv.Utcb.Br(idx);
         if ((item & (ulong)ItemBits.Map) == 0) return null;
         bool small = (item & 0x2) != 0;                               // L4_RCV_ITEM_SINGLE_CAP: selector in the item word

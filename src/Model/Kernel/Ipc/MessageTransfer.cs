@@ -120,7 +120,7 @@ internal static class MessageTransfer
     /// </summary>
     private sealed class ReceiveBuffers(Utcb u)
     {
-        private int _obj = (int)((u.Bdr >> 10) & 0x1F), _mem = (int)(u.Bdr & 0x1F);
+        private int _obj = BufDescFields.ObjIndex(u.Bdr), _mem = BufDescFields.MemIndex(u.Bdr);
 
         public (Fpage Window, Task? Forward, bool RcvId)? NextObject()
         {
