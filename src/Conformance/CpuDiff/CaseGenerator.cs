@@ -70,12 +70,14 @@ public sealed class CaseGenerator
     /// <summary>Flag producers for sequences: every flag a condition, adc or sbb reads is defined after them.</summary>
     private static readonly HashSet<string> Producers = ["add", "sub", "cmp", "adc", "sbb", "neg", "inc", "dec", "and", "or", "xor", "test"];
 
-    /// <summary>One form per consumer mnemonic (each jcc, setcc, cmovcc, adc, sbb), after a random producer form.</summary>
+    /// <summary>One form per consumer mnemonic (each jcc, setcc, cmovcc, adc, sbb, cmc, clc, stc, rol, ror, inc, dec), after a random producer form.</summary>
     private IEnumerable<Form> SequenceForms(List<Form> forms)
     {
         var producers = forms.Where(f => Producers.Contains(f.Mnemonic)).ToList();
+        // Conditions read flags straight from the producer's operands; adc/sbb/cmc/inc/dec read or keep its CF;
+        // clc/stc and rotates keep its other flags: each path through the lazy flags.
         bool Consumer(Form f) => (f.Mnemonic.StartsWith('j') && f.Mnemonic != "jmp") || f.Mnemonic.StartsWith("set", StringComparison.Ordinal)
-            || f.Mnemonic.StartsWith("cmov", StringComparison.Ordinal) || f.Mnemonic is "adc" or "sbb";
+            || f.Mnemonic.StartsWith("cmov", StringComparison.Ordinal) || f.Mnemonic is "adc" or "sbb" or "cmc" or "clc" or "stc" or "rol" or "ror" or "inc" or "dec";
         foreach (var g in forms.Where(Consumer).GroupBy(f => f.Mnemonic))
         {
             var consumers = g.ToList();
@@ -434,19 +436,23 @@ public sealed class CaseGenerator
         };
         if (ins.Code != f.Code) return null;
         ulong fs = 0, gs = 0;
-        ulong Ptr() => rng.Next(12) switch
+        // Pointers that fault at once, part-way (a copy running into the read-only or unmapped page), cross a page, or overlap.
+        ulong Ptr() => rng.Next(14) switch
         {
             0 => CaseLayout.ReadOnly + (ulong)rng.Next(0, 128),
             1 => CaseLayout.Unmapped - (ulong)rng.Next(1, 64),
             2 => CaseLayout.NonCanonical - (ulong)rng.Next(0, 16),
             3 => CaseLayout.Data1 - (ulong)rng.Next(1, 64),
+            4 => CaseLayout.ReadOnly - (ulong)rng.Next(1, 200),
+            5 => CaseLayout.Data1 + (ulong)rng.Next(0, 4096),
             _ => CaseLayout.Data0 + (ulong)rng.Next(0, 256),
         };
         regs[(int)Reg.Rsi] = Ptr();
         regs[(int)Reg.Rdi] = Ptr();
         if (seg == Register.FS) { fs = CaseLayout.FsPage - CaseLayout.Data0; }
         if (seg == Register.GS) { gs = CaseLayout.GsPage - CaseLayout.Data0; }
-        regs[(int)Reg.Rcx] = rng.Next(8) == 0 ? Value(rng) : (ulong)rng.Next(0, 40);
+        regs[(int)Reg.Rcx] = rng.Next(8) switch { 0 => Value(rng), 1 => (ulong)rng.Next(0, 1200), _ => (ulong)rng.Next(0, 40) };
+        if (rng.Next(2) == 0 && rep != RepPrefixKind.None) regs[(int)Reg.Rdi] = regs[(int)Reg.Rsi] + (ulong)rng.Next(-16, 17); // overlapping
         byte[]? bytes = Encode(ins);
         if (bytes == null) return null;
         var c = new CpuCase
