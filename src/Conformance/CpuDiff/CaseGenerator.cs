@@ -393,7 +393,7 @@ public sealed class CaseGenerator
         }
         if (shape == 1 && ea < 0x8000_0000)
         {   // absolute [disp32]
-            ins.MemoryBase = Register.None; ins.MemoryIndex = Register.None; ins.MemoryDisplSize = 4; ins.MemoryDisplacement64 = ea;
+            ins.MemoryBase = Register.None; ins.MemoryIndex = Register.None; ins.MemoryDisplSize = 8; ins.MemoryDisplacement64 = ea;
             return seg;
         }
         int b = rng.Next(16);
@@ -417,7 +417,8 @@ public sealed class CaseGenerator
         }
         ins.MemoryIndexScale = x < 0 ? 1 : scale;
         ins.MemoryDisplacement64 = addr32 ? (ulong)(uint)(int)disp : (ulong)disp;
-        ins.MemoryDisplSize = disp == 0 ? 0 : disp is >= -128 and < 128 ? 1 : 4;
+        // Iced's displacement size is the address size (8, or 4 with 0x67) for a disp32, 1 for a disp8
+        ins.MemoryDisplSize = disp == 0 ? 0 : disp is >= -128 and < 128 ? 1 : addr32 ? 4 : 8;
         return seg;
     }
 
