@@ -62,6 +62,7 @@ public sealed class CaseGenerator
             else forms.Add(new Form(id, mn, code, info.OpCount > 0 && Enumerable.Range(0, info.OpCount).Any(k => IsMemKind(info.GetOpKind(k)))));
         }
         forms.AddRange(SequenceForms(forms));
+        forms.AddRange(ChainForms(forms));
         forms.AddRange(FaultForms.All(this));
         Forms = forms;
         Skipped = skipped;
@@ -84,6 +85,57 @@ public sealed class CaseGenerator
             yield return new Form("seq:" + g.Key, g.Key, Code.INVALID, false,
                 rng => MakeSequence(producers[rng.Next(producers.Count)], consumers[rng.Next(consumers.Count)], rng));
         }
+    }
+
+    /// <summary>
+    /// Instructions that may follow each other in a chain: every flag any of them reads is defined after all of them
+    /// (no shifts, rotates, multiplies or divides), and none touches memory except push/pop.
+    /// </summary>
+    private static readonly HashSet<string> ChainSafe = [.. Producers, "mov", "movzx", "movsx", "movsxd", "xchg", "not", "cbw", "cwde", "cdqe",
+        "cwd", "cdq", "cqo", "push", "pop", "cmc", "clc", "stc"];
+
+    /// <summary>No branches: a target inside the chain would run the middle of an instruction (sequences cover jcc).</summary>
+    private static bool InChain(Form f) => !f.Memory && f.Custom == null &&
+        (ChainSafe.Contains(f.Mnemonic) || f.Mnemonic.StartsWith("set", StringComparison.Ordinal) || f.Mnemonic.StartsWith("cmov", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Chains of 2 to 5 register instructions: partial-register writes merging across instructions (AH..BH, 8/16-bit
+    /// writes, 32-bit zero-extension), the lazy flags carried through several instructions (inc/dec keep CF for a
+    /// later adc), push/pop pairs. RSP is reset to the stack page after drawing, so push/pop stay on it.
+    /// </summary>
+    private IEnumerable<Form> ChainForms(List<Form> forms)
+    {
+        var pool = forms.Where(InChain).ToList();
+        for (int n = 2; n <= 5; n++)
+        {
+            int len = n;
+            yield return new Form($"chain:{len}", "chain", Code.INVALID, false, rng => MakeChain(pool, len, rng));
+        }
+    }
+
+    private GeneratedCase? MakeChain(List<Form> pool, int n, Random rng)
+    {
+        var d = NewDraft(rng);
+        var a = new Assembler(64);
+        ulong undefined = 0;
+        for (int k = 0; k < n; k++)
+        {
+            var f = pool[rng.Next(pool.Count)];
+            if (Draw(f, rng, d, out ulong u) is not Instruction ins) return null;
+            // RSP stays a stack pointer: a chain never writes it except through push/pop
+            if (ins.OpCount > 0 && ins.Op0Kind == OpKind.Register && ins.Op0Register.GetFullRegister() == Register.RSP) return null;
+            if (ins.Mnemonic == Mnemonic.Xchg && ins.Op1Kind == OpKind.Register && ins.Op1Register.GetFullRegister() == Register.RSP) return null;
+            a.AddInstruction(ins);
+            undefined |= u;
+        }
+        try
+        {
+            var ms = new MemoryStream();
+            a.Assemble(new StreamCodeWriter(ms), CaseLayout.Rip, BlockEncoderOptions.DontFixBranches);
+            d.Regs[(int)Reg.Rsp] = CaseLayout.StackPointer;
+            return Case($"chain:{n}", "chain", rng, d, ms.ToArray(), undefined, n);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or EncoderException) { return null; }
     }
 
     private static bool IsMemKind(OpCodeOperandKind k) => k is OpCodeOperandKind.mem or OpCodeOperandKind.mem_offs or OpCodeOperandKind.seg_rSI or OpCodeOperandKind.es_rDI;
@@ -164,10 +216,11 @@ public sealed class CaseGenerator
         return d;
     }
 
-    private static GeneratedCase Case(string form, string mnemonic, Random rng, Draft d, byte[] bytes, ulong undefined) => new(new CpuCase
+    /// <summary>A case of <paramref name="instructions"/> instructions and the int3 after them (the budget leaves one to spare).</summary>
+    private static GeneratedCase Case(string form, string mnemonic, Random rng, Draft d, byte[] bytes, ulong undefined, int instructions = 2) => new(new CpuCase
     {
         Name = form, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = d.Regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
-        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = 3,
+        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = instructions + 2,
     }, form, mnemonic, undefined);
 
     /// <summary>A case of <paramref name="f"/>, or null when this draw cannot be encoded (e.g. AH with a REX register).</summary>
