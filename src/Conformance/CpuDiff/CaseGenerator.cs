@@ -118,15 +118,17 @@ public sealed class CaseGenerator
         var d = NewDraft(rng);
         var a = new Assembler(64);
         ulong undefined = 0;
-        for (int k = 0; k < n; k++)
+        for (int k = 0, tries = 0; k < n; tries++)
         {
+            if (tries > 8 * n) return null;
             var f = pool[rng.Next(pool.Count)];
-            if (Draw(f, rng, d, out ulong u) is not Instruction ins) return null;
+            if (Draw(f, rng, d, out ulong u) is not Instruction ins || Encode(ins) == null) continue;
             // RSP stays a stack pointer: a chain never writes it except through push/pop
-            if (ins.OpCount > 0 && ins.Op0Kind == OpKind.Register && ins.Op0Register.GetFullRegister() == Register.RSP) return null;
-            if (ins.Mnemonic == Mnemonic.Xchg && ins.Op1Kind == OpKind.Register && ins.Op1Register.GetFullRegister() == Register.RSP) return null;
+            if (ins.OpCount > 0 && ins.Op0Kind == OpKind.Register && ins.Op0Register.GetFullRegister() == Register.RSP) continue;
+            if (ins.Mnemonic == Mnemonic.Xchg && ins.Op1Kind == OpKind.Register && ins.Op1Register.GetFullRegister() == Register.RSP) continue;
             a.AddInstruction(ins);
             undefined |= u;
+            k++;
         }
         try
         {
