@@ -293,9 +293,12 @@ public sealed partial class CaseGenerator
         return NearTarget(rng);
     }
 
-    /// <summary>A target within rel8 reach of the instruction, on int3 bytes (before it, or after its at most 15 bytes).</summary>
+    /// <summary>
+    /// A target within rel8 reach, always on int3 bytes: before the code, or past the at most 30 bytes of a two-instruction
+    /// sequence. Never inside the code: a jump into an immediate would run its bytes, natively too (a stray syscall).
+    /// </summary>
     private static ulong NearTarget(Random rng) =>
-        rng.Next(2) == 0 ? CaseLayout.Rip - (ulong)rng.Next(1, 100) : CaseLayout.Rip + 16 + (ulong)rng.Next(0, 100);
+        rng.Next(2) == 0 ? CaseLayout.Rip - (ulong)rng.Next(1, 90) : CaseLayout.Rip + 32 + (ulong)rng.Next(0, 90);
 
     /// <summary>
     /// Operand <paramref name="k"/> becomes memory: picks an addressing shape and a target (data, a page crossing, or a
