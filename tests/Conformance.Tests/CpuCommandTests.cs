@@ -8,18 +8,26 @@ using static L4Conf.Tests.CliTests;
 namespace L4Conf.Tests;
 
 /// <summary>`l4conf cpu run` and `l4conf cpu diff` as a user runs them (spec/machine/cpu-cases.md).</summary>
-public class CpuCommandTests(ITestOutputHelper log)
+public class CpuCommandTests(ITestOutputHelper log) : IDisposable
 {
+    private readonly List<string> temps = [];
+
+    public void Dispose()
+    {
+        foreach (var f in temps) File.Delete(f);
+    }
+
     /// <summary>The CI seed of the differential run; printed so a failure is reproduced with the same cases.</summary>
     public const int DiffSeed = 20261201;
 
     private const string AddAndPush = """{"name":"add-and-push","code":"4801d850cc","rip":"0x400000","regs":{"rax":"0x7fffffffffffffff","rbx":"0x1","rsp":"0x800000"},"pages":[{"address":"0x7ff000","prot":"rw"}]}""";
     private const string SsPush = """{"name":"ss-push","code":"50cc","rip":"0x400000","regs":{"rsp":"0x800000000008"}}""";
 
-    private static string Temp(params string[] lines)
+    private string Temp(params string[] lines)
     {
         string f = Path.Combine(Path.GetTempPath(), $"l4conf-cpu-{Guid.NewGuid():n}.jsonl");
         File.WriteAllLines(f, lines);
+        temps.Add(f);
         return f;
     }
 

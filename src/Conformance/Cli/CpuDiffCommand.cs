@@ -46,7 +46,7 @@ public static class CpuDiffCommand
         o.WriteLine($"cpu diff: seed {r.Seed}: {r.Cases} cases in {r.Seconds:0.0} s (reproduce: l4conf cpu diff --seed {r.Seed} --cases {r.Cases})");
         o.WriteLine($"forms: {r.Covered.Count} covered of {r.FormsTotal}" + (r.OutsideModel.Count > 0 ? $"; {r.OutsideModel.Count} forms of supported mnemonics are #UD on the model (not compared):" : ""));
         foreach (var (f, why) in r.OutsideModel) o.WriteLine($"  {f}: {why}");
-        if (r.Unencodable > 0) o.WriteLine($"forms never encodable: {r.Unencodable}");
+        if (r.Unencodable.Count > 0) o.WriteLine($"forms no draw could encode: {string.Join(", ", r.Unencodable)}");
         if (r.NativeErrors > 0) o.WriteLine($"native errors: {r.NativeErrors} (first: {r.FirstNativeError})");
         foreach (var (q, n) in r.HostQuirks) o.WriteLine($"host quirk, not counted as a difference: {q} ({n} cases)");
         o.WriteLine($"differences: {r.DifferenceCount}");
@@ -68,6 +68,7 @@ public static class CpuDiffCommand
         cases = r.Cases,
         seconds = Math.Round(r.Seconds, 2),
         forms = new { total = r.FormsTotal, covered = r.Covered.Count, outsideModel = r.OutsideModel.Select(x => new { form = x.Key, model = x.Value }) },
+        unencodable = r.Unencodable,
         nativeErrors = r.NativeErrors,
         firstNativeError = r.FirstNativeError,
         hostQuirks = r.HostQuirks.Select(x => new { quirk = x.Key, cases = x.Value }),

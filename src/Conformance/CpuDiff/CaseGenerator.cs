@@ -20,7 +20,7 @@ public sealed record GeneratedCase(CpuCase Case, string Form, string Mnemonic, u
 /// point into data, across a page boundary, or at a faulting address. <see cref="FaultForms"/> adds one form per
 /// fault kind. One case is the instruction under test followed by int3, with all registers set up front.
 /// </summary>
-public sealed class CaseGenerator
+public sealed partial class CaseGenerator
 {
     /// <summary>One form: an Iced code and, for r/m operands, register or memory; or a named fault scenario.</summary>
     public sealed record Form(string Id, string Mnemonic, Code Code, bool Memory, Func<Random, GeneratedCase?>? Custom = null);
@@ -62,26 +62,10 @@ public sealed class CaseGenerator
             else forms.Add(new Form(id, mn, code, info.OpCount > 0 && Enumerable.Range(0, info.OpCount).Any(k => IsMemKind(info.GetOpKind(k)))));
         }
         forms.AddRange(SequenceForms(forms));
+        forms.AddRange(ChainForms(forms));
         forms.AddRange(FaultForms.All(this));
         Forms = forms;
         Skipped = skipped;
-    }
-
-    /// <summary>Flag producers for sequences: every flag a condition, adc or sbb reads is defined after them.</summary>
-    private static readonly HashSet<string> Producers = ["add", "sub", "cmp", "adc", "sbb", "neg", "inc", "dec", "and", "or", "xor", "test"];
-
-    /// <summary>One form per consumer mnemonic (each jcc, setcc, cmovcc, adc, sbb), after a random producer form.</summary>
-    private IEnumerable<Form> SequenceForms(List<Form> forms)
-    {
-        var producers = forms.Where(f => Producers.Contains(f.Mnemonic)).ToList();
-        bool Consumer(Form f) => (f.Mnemonic.StartsWith('j') && f.Mnemonic != "jmp") || f.Mnemonic.StartsWith("set", StringComparison.Ordinal)
-            || f.Mnemonic.StartsWith("cmov", StringComparison.Ordinal) || f.Mnemonic is "adc" or "sbb";
-        foreach (var g in forms.Where(Consumer).GroupBy(f => f.Mnemonic))
-        {
-            var consumers = g.ToList();
-            yield return new Form("seq:" + g.Key, g.Key, Code.INVALID, false,
-                rng => MakeSequence(producers[rng.Next(producers.Count)], consumers[rng.Next(consumers.Count)], rng));
-        }
     }
 
     private static bool IsMemKind(OpCodeOperandKind k) => k is OpCodeOperandKind.mem or OpCodeOperandKind.mem_offs or OpCodeOperandKind.seg_rSI or OpCodeOperandKind.es_rDI;
@@ -162,10 +146,11 @@ public sealed class CaseGenerator
         return d;
     }
 
-    private static GeneratedCase Case(string form, string mnemonic, Random rng, Draft d, byte[] bytes, ulong undefined) => new(new CpuCase
+    /// <summary>A case of <paramref name="instructions"/> instructions and the int3 after them (the budget leaves one to spare).</summary>
+    private static GeneratedCase Case(string form, string mnemonic, Random rng, Draft d, byte[] bytes, ulong undefined, int instructions = 2) => new(new CpuCase
     {
         Name = form, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = d.Regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
-        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = 3,
+        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = instructions + 2,
     }, form, mnemonic, undefined);
 
     /// <summary>A case of <paramref name="f"/>, or null when this draw cannot be encoded (e.g. AH with a REX register).</summary>
@@ -178,44 +163,6 @@ public sealed class CaseGenerator
             return StringCase(f, rng, d.Regs, d.Rflags);
         if (Draw(f, rng, d, out ulong undefined) is not Instruction ins || Encode(ins) is not byte[] bytes) return null;
         return Case(f.Id, f.Mnemonic, rng, d, bytes, undefined);
-    }
-
-    /// <summary>
-    /// A flag producer followed by a consumer (jcc, setcc, cmovcc, adc, sbb): the model computes flags lazily and
-    /// evaluates conditions straight from the producer's operands, a path single instructions never take. Producers
-    /// are the instructions whose flags the conditions read are all defined.
-    /// </summary>
-    public GeneratedCase? MakeSequence(Form producer, Form consumer, Random rng)
-    {
-        var d = NewDraft(rng);
-        if (Draw(producer, rng, d, out ulong undefined) is not Instruction p) return null;
-        if (rng.Next(3) == 0) Equalize(p, d.Regs); // equal operands: the boundary of every unsigned and signed condition
-        if (Draw(consumer, rng, d, out ulong u2) is not Instruction c) return null;
-        var a = new Assembler(64);
-        a.AddInstruction(p);
-        a.AddInstruction(c);
-        byte[] bytes;
-        try
-        {
-            var ms = new MemoryStream();
-            a.Assemble(new StreamCodeWriter(ms), CaseLayout.Rip, BlockEncoderOptions.DontFixBranches);
-            bytes = ms.ToArray();
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or EncoderException) { return null; }
-        bool overwrites = consumer.Mnemonic is "adc" or "sbb";
-        return Case($"seq:{producer.Id}+{consumer.Id}", consumer.Mnemonic, rng, d, bytes, overwrites ? u2 : undefined | u2)
-            with { FlagsFrom = overwrites ? consumer.Mnemonic : producer.Mnemonic };
-    }
-
-    /// <summary>Give a two-operand producer equal operands (the second register gets the first's value, or the first the immediate).</summary>
-    private static void Equalize(in Instruction p, ulong[] regs)
-    {
-        if (p.OpCount != 2 || p.Op0Kind != OpKind.Register || p.Op0Register.GetFullRegister() == Register.RSP) return;
-        int d = p.Op0Register.GetFullRegister().GetNumber();
-        if (p.Op1Kind == OpKind.Register && !p.Op0Register.IsGPR8() && !p.Op1Register.IsGPR8())
-            regs[p.Op1Register.GetFullRegister().GetNumber()] = regs[d];
-        else if (p.Op1Kind is not (OpKind.Register or OpKind.Memory) && p.Op0Register is not (Register.AH or Register.CH or Register.DH or Register.BH))
-            regs[d] = p.GetImmediate(1);
     }
 
     /// <summary>One instruction of form <paramref name="f"/> with drawn operands; registers it needs are set in <paramref name="d"/>.</summary>
@@ -346,9 +293,12 @@ public sealed class CaseGenerator
         return NearTarget(rng);
     }
 
-    /// <summary>A target within rel8 reach of the instruction, on int3 bytes (before it, or after its at most 15 bytes).</summary>
+    /// <summary>
+    /// A target within rel8 reach, always on int3 bytes: before the code, or past the at most 30 bytes of a two-instruction
+    /// sequence. Never inside the code: a jump into an immediate would run its bytes, natively too (a stray syscall).
+    /// </summary>
     private static ulong NearTarget(Random rng) =>
-        rng.Next(2) == 0 ? CaseLayout.Rip - (ulong)rng.Next(1, 100) : CaseLayout.Rip + 16 + (ulong)rng.Next(0, 100);
+        rng.Next(2) == 0 ? CaseLayout.Rip - (ulong)rng.Next(1, 90) : CaseLayout.Rip + 32 + (ulong)rng.Next(0, 90);
 
     /// <summary>
     /// Operand <paramref name="k"/> becomes memory: picks an addressing shape and a target (data, a page crossing, or a
@@ -391,7 +341,7 @@ public sealed class CaseGenerator
         }
         if (shape == 1 && ea < 0x8000_0000)
         {   // absolute [disp32]
-            ins.MemoryBase = Register.None; ins.MemoryIndex = Register.None; ins.MemoryDisplSize = 4; ins.MemoryDisplacement64 = ea;
+            ins.MemoryBase = Register.None; ins.MemoryIndex = Register.None; ins.MemoryDisplSize = 8; ins.MemoryDisplacement64 = ea;
             return seg;
         }
         int b = rng.Next(16);
@@ -415,7 +365,8 @@ public sealed class CaseGenerator
         }
         ins.MemoryIndexScale = x < 0 ? 1 : scale;
         ins.MemoryDisplacement64 = addr32 ? (ulong)(uint)(int)disp : (ulong)disp;
-        ins.MemoryDisplSize = disp == 0 ? 0 : disp is >= -128 and < 128 ? 1 : 4;
+        // Iced's displacement size is the address size (8, or 4 with 0x67) for a disp32, 1 for a disp8
+        ins.MemoryDisplSize = disp == 0 ? 0 : disp is >= -128 and < 128 ? 1 : addr32 ? 4 : 8;
         return seg;
     }
 
@@ -434,19 +385,23 @@ public sealed class CaseGenerator
         };
         if (ins.Code != f.Code) return null;
         ulong fs = 0, gs = 0;
-        ulong Ptr() => rng.Next(12) switch
+        // Pointers that fault at once, part-way (a copy running into the read-only or unmapped page), cross a page, or overlap.
+        ulong Ptr() => rng.Next(14) switch
         {
             0 => CaseLayout.ReadOnly + (ulong)rng.Next(0, 128),
             1 => CaseLayout.Unmapped - (ulong)rng.Next(1, 64),
             2 => CaseLayout.NonCanonical - (ulong)rng.Next(0, 16),
             3 => CaseLayout.Data1 - (ulong)rng.Next(1, 64),
+            4 => CaseLayout.ReadOnly - (ulong)rng.Next(1, 200),
+            5 => CaseLayout.Data1 + (ulong)rng.Next(0, 4096),
             _ => CaseLayout.Data0 + (ulong)rng.Next(0, 256),
         };
         regs[(int)Reg.Rsi] = Ptr();
         regs[(int)Reg.Rdi] = Ptr();
         if (seg == Register.FS) { fs = CaseLayout.FsPage - CaseLayout.Data0; }
         if (seg == Register.GS) { gs = CaseLayout.GsPage - CaseLayout.Data0; }
-        regs[(int)Reg.Rcx] = rng.Next(8) == 0 ? Value(rng) : (ulong)rng.Next(0, 40);
+        regs[(int)Reg.Rcx] = rng.Next(8) switch { 0 => Value(rng), 1 => (ulong)rng.Next(0, 1200), _ => (ulong)rng.Next(0, 40) };
+        if (rng.Next(2) == 0 && rep != RepPrefixKind.None) regs[(int)Reg.Rdi] = regs[(int)Reg.Rsi] + (ulong)rng.Next(-16, 17); // overlapping
         byte[]? bytes = Encode(ins);
         if (bytes == null) return null;
         var c = new CpuCase

@@ -19,8 +19,9 @@ public static class CpuComparer
 
     /// <summary>
     /// A known way the host reports something other than the CPU architecture says, not a model error: int1 (icebp)
-    /// is a trap (#DB with RIP after it, SDM Vol. 3A §17.3.1), but under a hypervisor the host reported RIP at the
-    /// instruction (KVM re-injecting the intercepted #DB as a fault). Null when <paramref name="fields"/> are not exactly that.
+    /// is a trap (#DB with RIP after it, SDM Vol. 3A §17.3.1), but the host this was built on (an AMD EPYC guest in a
+    /// Firecracker VM) reported RIP at the instruction, every time; most likely the hypervisor's handling of an
+    /// intercepted icebp (UNCONFIRMED). Null when <paramref name="fields"/> are not exactly that.
     /// </summary>
     public static string? HostQuirk(CpuOutcome model, CpuOutcome host, List<string> fields) =>
         fields.Count == 1 && model.Vector == DebugVector && host.Vector == DebugVector && model.Rip == host.Rip + 1

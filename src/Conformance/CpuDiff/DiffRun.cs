@@ -26,7 +26,8 @@ public sealed class DiffReport
     public SortedDictionary<string, FlagTally> Flags = new(StringComparer.Ordinal);
     public int NativeErrors;
     public string? FirstNativeError;
-    public int Unencodable;
+    /// <summary>Forms no draw could encode (dropped from the run).</summary>
+    public List<string> Unencodable = [];
     /// <summary>Differences that are the host's way of reporting, not the CPU's (<see cref="CpuComparer.HostQuirk"/>), counted.</summary>
     public SortedDictionary<string, int> HostQuirks = new(StringComparer.Ordinal);
 }
@@ -58,12 +59,11 @@ public static class DiffRun
                 var form = forms[i % forms.Count];
                 GeneratedCase? g = null;
                 for (int tries = 0; tries < 8 && g == null; tries++) g = gen.Make(form, rng);
-                if (g == null) { report.Unencodable++; forms.Remove(form); continue; }
+                if (g == null) { report.Unencodable.Add(form.Id); forms.Remove(form); continue; }
                 var m = model.Run(g.Case);
                 if (m.Detail is string det && det.StartsWith("unsupported instruction", StringComparison.Ordinal))
                 {
-                    report.OutsideModel[form.Id] = det;
-                    forms.Remove(form);
+                    report.OutsideModel.TryAdd(form.Id, det); // not compared; the form stays (other draws of it may be modelled)
                     continue;
                 }
                 CpuOutcome h;
