@@ -15,7 +15,7 @@ public sealed class CpuReadModifyWriteTests
 {
     private const ulong W = (ulong)PfErr.Write, U = (ulong)PfErr.User, P = (ulong)PfErr.Present;
 
-    public static TheoryData<string> ReadModifyWrite => new() { "add", "adc", "sub", "and", "or", "xor", "not", "neg", "inc", "dec", "shl 1", "ror cl", "sar imm", "xchg" };
+    public static TheoryData<string> ReadModifyWrite => new() { "add", "adc", "sub", "and", "or", "xor", "not", "neg", "inc", "dec", "shl 1", "ror cl", "sar imm", "xchg", "bts", "btr", "btc", "shld", "shrd cl" };
 
     private static void Emit(Iced.Intel.Assembler a, string what)
     {
@@ -36,6 +36,12 @@ public sealed class CpuReadModifyWriteTests
             case "ror cl": a.ror(m, cl); break;
             case "sar imm": a.sar(m, 0x40); break; // masked count 0
             case "xchg": a.xchg(m, rax); break;
+            case "bts": a.bts(m, 5); break;
+            case "btr": a.btr(m, 63); break;
+            case "btc": a.btc(m, rax); break; // rax = 0 in these tests: the operand itself
+            case "bt": a.bt(m, 5); break;
+            case "shld": a.shld(m, rax, 3); break;
+            case "shrd cl": a.shrd(m, rax, cl); break; // rcx = 0x40 in the crossing test: masked count 0
             case "cmp": a.cmp(m, rax); break;
             case "test": a.test(m, rax); break;
         }
@@ -64,6 +70,7 @@ public sealed class CpuReadModifyWriteTests
     [Theory]
     [InlineData("cmp")]
     [InlineData("test")]
+    [InlineData("bt")]
     public void Cmp_and_test_only_read(string what)
     {
         var (_, r) = Run(a => Emit(a, what), s => s[Reg.Rbx] = UnmappedVa + 0x10);
