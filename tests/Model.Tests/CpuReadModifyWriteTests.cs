@@ -15,7 +15,7 @@ public sealed class CpuReadModifyWriteTests
 {
     private const ulong W = (ulong)PfErr.Write, U = (ulong)PfErr.User, P = (ulong)PfErr.Present;
 
-    public static TheoryData<string> ReadModifyWrite => new() { "add", "adc", "sub", "and", "or", "xor", "not", "neg", "inc", "dec", "shl 1", "ror cl", "sar imm", "xchg", "bts", "btr", "btc", "shld", "shrd cl" };
+    public static TheoryData<string> ReadModifyWrite => new() { "add", "adc", "sub", "and", "or", "xor", "not", "neg", "inc", "dec", "shl 1", "ror cl", "sar imm", "xchg", "bts", "btr", "btc", "shld", "shrd cl", "xadd", "cmpxchg" };
 
     private static void Emit(Iced.Intel.Assembler a, string what)
     {
@@ -40,6 +40,8 @@ public sealed class CpuReadModifyWriteTests
             case "btr": a.btr(m, 63); break;
             case "btc": a.btc(m, rax); break; // rax = 0 in these tests: the operand itself
             case "bt": a.bt(m, 5); break;
+            case "xadd": a.xadd(m, rax); break;
+            case "cmpxchg": a.cmpxchg(m, rdx); break;
             case "shld": a.shld(m, rax, 3); break;
             case "shrd cl": a.shrd(m, rax, cl); break; // rcx = 0x40 in the crossing test: masked count 0
             case "cmp": a.cmp(m, rax); break;

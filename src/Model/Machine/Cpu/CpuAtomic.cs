@@ -13,7 +13,8 @@ namespace L4Conf.Model.Machine;
 /// written keeps its upper half (checked on the AMD EPYC host; QEMU 7.2 TCG, the captured machine, zero-extends
 /// RAX in both cases — an emulator bug, not followed). cmpxchg8b/16b write rDX:rAX only on failure (32-bit writes
 /// in the 8b form, so zero-extended). A memory destination is always written (the old value back on failure,
-/// SDM "the destination operand is written back if the comparison fails"), so a read-only page faults either way.</para>
+/// SDM "the destination operand is written back if the comparison fails"), so a read-only page faults either way;
+/// xadd and cmpxchg read it with write intent (a fault is #PF W from the first access, as the AMD EPYC host reports).</para>
 /// <para>Flags: xadd as add; cmpxchg as cmp of the accumulator with the destination; cmpxchg8b/16b change only ZF.
 /// cmpxchg16b needs a 16-byte-aligned operand: #GP(0) before any access (CPUID.1:ECX.CX16 = 1 on the captured CPU,
 /// and CX8 = EDX[8] = 1).</para>
@@ -33,7 +34,7 @@ public sealed partial class Cpu
     private bool XaddMR(ref Insn i)
     {
         ulong ea = Ea(ref i);
-        if (!Load(ea, i.Size, out ulong a)) return false;
+        if (!LoadForWrite(ea, i.Size, out ulong a)) return false; // a locked read-modify-write: write intent
         a &= i.Mask;
         var saved = SaveFlags();
         ulong r = AddOp.Apply(this, a, ReadReg(i.S, i.SSh, i.Mask), i.Mask);
@@ -53,7 +54,7 @@ public sealed partial class Cpu
     private bool CmpxchgMR(ref Insn i)
     {
         ulong ea = Ea(ref i);
-        if (!Load(ea, i.Size, out ulong dst)) return false;
+        if (!LoadForWrite(ea, i.Size, out ulong dst)) return false; // write intent: #PF W, read-only faults first
         dst &= i.Mask;
         ulong acc = Gpr((int)Reg.Rax) & i.Mask;
         bool eq = acc == dst;
