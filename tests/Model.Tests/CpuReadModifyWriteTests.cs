@@ -15,7 +15,7 @@ public sealed class CpuReadModifyWriteTests
 {
     private const ulong W = (ulong)PfErr.Write, U = (ulong)PfErr.User, P = (ulong)PfErr.Present;
 
-    public static TheoryData<string> ReadModifyWrite => new() { "add", "adc", "sub", "and", "or", "xor", "not", "neg", "inc", "dec", "shl 1", "ror cl", "sar imm", "xchg", "bts", "btr", "btc", "shld", "shrd cl", "xadd", "cmpxchg" };
+    public static TheoryData<string> ReadModifyWrite => new() { "add", "adc", "sub", "and", "or", "xor", "not", "neg", "inc", "dec", "shl 1", "ror cl", "sar imm", "xchg", "bts", "btr", "btc", "shld", "shrd cl", "xadd", "cmpxchg", "cmpxchg8b" };
 
     private static void Emit(Iced.Intel.Assembler a, string what)
     {
@@ -42,6 +42,8 @@ public sealed class CpuReadModifyWriteTests
             case "bt": a.bt(m, 5); break;
             case "xadd": a.xadd(m, rax); break;
             case "cmpxchg": a.cmpxchg(m, rdx); break;
+            case "cmpxchg8b": a.cmpxchg8b(m); break;
+            case "cmpxchg16b": a.cmpxchg16b(__xmmword_ptr[rbx]); break;
             case "shld": a.shld(m, rax, 3); break;
             case "shrd cl": a.shrd(m, rax, cl); break; // rcx = 0x40 in the crossing test: masked count 0
             case "cmp": a.cmp(m, rax); break;
@@ -67,6 +69,14 @@ public sealed class CpuReadModifyWriteTests
         ulong at = UnmappedVa - 3;
         var (_, r) = Run(a => Emit(a, what), s => { s[Reg.Rbx] = at; s.Rcx = 0x40; });
         Assert.Equal(new Trap(Vector.PageFault, P | W | U, at), r.Trap);
+    }
+
+    [Fact]
+    public void Cmpxchg16b_not_present_destination_faults_as_a_write()
+    {
+        var (s, r) = Run(a => Emit(a, "cmpxchg16b"), s => s[Reg.Rbx] = UnmappedVa + 0x10);
+        Assert.Equal(new Trap(Vector.PageFault, W | U, UnmappedVa + 0x10), r.Trap);
+        Assert.Equal(CodeVa, s.Rip);
     }
 
     [Theory]
