@@ -79,6 +79,11 @@ public sealed class CaseGenerator
             }
             else forms.Add(new Form(id, mn, code, info.OpCount > 0 && Enumerable.Range(0, info.OpCount).Any(k => IsMemKind(info.GetOpKind(k)))));
         }
+        if (supported.Contains("xlatb"))
+        {
+            forms.Add(new Form(Code.Xlat_m8.ToString(), "xlatb", Code.Xlat_m8, true, XlatCase));
+            skipped.RemoveAll(x => x.Item1 == Code.Xlat_m8);
+        }
         forms.AddRange(SequenceForms(forms));
         forms.AddRange(FaultForms.All(this));
         Forms = forms;
@@ -488,6 +493,36 @@ public sealed class CaseGenerator
             Pages = CaseLayout.Pages(rng), Budget = 2,
         };
         return new GeneratedCase(c, f.Id, f.Mnemonic, 0);
+    }
+
+    /// <summary>
+    /// xlatb (its operand, [seg:rBX + AL], is no table-driven kind): AL = the byte at RBX + AL, or EBX + AL wrapped to
+    /// 32 bits with 0x67, maybe through FS/GS; RBX is set so that address is in the data pages or at a faulting one.
+    /// </summary>
+    private static GeneratedCase? XlatCase(Random rng)
+    {
+        var d = NewDraft(rng);
+        bool a32 = rng.Next(3) == 0;
+        int seg = rng.Next(6); // 0: FS, 1: GS, else none
+        ulong target = rng.Next(10) switch
+        {
+            0 => CaseLayout.Unmapped + (ulong)rng.Next(0, 4096),
+            1 => CaseLayout.NonCanonical + (ulong)rng.Next(0, 64),
+            2 => CaseLayout.KernelHalf + (ulong)rng.Next(0, 4096),
+            _ => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes),
+        };
+        ulong segBase = 0;
+        if (seg == 0) segBase = d.Fs = CaseLayout.FsPage - CaseLayout.Data0;
+        if (seg == 1) segBase = d.Gs = CaseLayout.GsPage - CaseLayout.Data0;
+        ulong ea = target - segBase, al = d.Regs[(int)Reg.Rax] & 0xFF;
+        if (a32 && ea >= 0x1_0000_0000) a32 = false;
+        d.Regs[(int)Reg.Rbx] = a32 ? (Value(rng) << 32) | (uint)(ea - al) : ea - al;
+        var bytes = new List<byte>();
+        if (seg == 0) bytes.Add(0x64);
+        if (seg == 1) bytes.Add(0x65);
+        if (a32) bytes.Add(0x67);
+        bytes.Add(0xD7);
+        return Case(Code.Xlat_m8.ToString(), "xlatb", rng, d, [.. bytes], 0);
     }
 
     /// <summary>Encode at the case's RIP with Iced's Assembler (branches kept in their form: no fixing).</summary>
