@@ -48,6 +48,9 @@ public static class CpuDiffCommand
         foreach (var (f, why) in r.OutsideModel) o.WriteLine($"  {f}: {why}");
         if (r.Excluded.Count > 0) o.WriteLine($"{r.Excluded.Values.Sum(x => x.Forms)} forms are environment-defined (not compared; the model's values are checked by its unit tests):");
         foreach (var (mn, (n, why)) in r.Excluded) o.WriteLine($"  {mn} ({n} forms): {why}");
+        if (r.NotGenerated.Count > 0)
+            foreach (var g in r.NotGenerated.GroupBy(x => x.Value))
+                o.WriteLine($"supported mnemonics with no form (not generated): {string.Join(", ", g.Select(x => x.Key))}: {g.Key}");
         if (r.Unencodable > 0) o.WriteLine($"forms never encodable: {r.Unencodable}");
         if (r.NativeErrors > 0) o.WriteLine($"native errors: {r.NativeErrors} (first: {r.FirstNativeError})");
         foreach (var (q, n) in r.HostQuirks) o.WriteLine($"host quirk, not counted as a difference: {q} ({n} cases)");
@@ -77,6 +80,7 @@ public static class CpuDiffCommand
             total = r.FormsTotal, covered = r.Covered.Count, outsideModel = r.OutsideModel.Select(x => new { form = x.Key, model = x.Value }),
             environmentDefined = r.Excluded.Select(x => new { mnemonic = x.Key, forms = x.Value.Forms, why = x.Value.Why }),
             neverEncodable = r.Unencodable,
+            notGenerated = r.NotGenerated.Select(x => new { mnemonic = x.Key, why = x.Value }),
         },
         nativeErrors = r.NativeErrors,
         firstNativeError = r.FirstNativeError,

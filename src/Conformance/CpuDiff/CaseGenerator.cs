@@ -47,6 +47,8 @@ public sealed class CaseGenerator
     private const string AbsentBmi = "the captured CPU has no BMI1/ABM (F3 0F BC/BD run as bsf/bsr there, and on the model); the host has them";
 
     public IReadOnlyList<Form> Forms { get; }
+    /// <summary>Supported mnemonics (other than syscall) with no form at all, with why: listed in the report, never compared.</summary>
+    public IReadOnlyDictionary<string, string> NotGenerated { get; }
     /// <summary>Codes of supported mnemonics that this generator cannot express (segment, control or debug registers...), with why.</summary>
     public IReadOnlyList<(Code Code, string Why)> Skipped { get; }
 
@@ -88,6 +90,14 @@ public sealed class CaseGenerator
         forms.AddRange(FaultForms.All(this));
         Forms = forms;
         Skipped = skipped;
+        var withForm = forms.Select(f => f.Mnemonic).ToHashSet();
+        NotGenerated = supported.Where(m => !withForm.Contains(m) && !NotNative.Contains(m)).Order(StringComparer.Ordinal).ToDictionary(m => m, m =>
+        {
+            var why = skipped.Where(x => x.Item1.Mnemonic().ToString().Equals(m, StringComparison.OrdinalIgnoreCase)).Select(x => x.Item2).Distinct().ToList();
+            bool vector = why.Count > 0 && why.All(w => w.Contains("mm_", StringComparison.Ordinal)); // xmm_* and mm_* operand kinds
+            return vector ? "XMM operands (the MMX forms are not in the model): a case carries only the 16 GPRs and RFLAGS (case format, native_cpu.c)"
+                : why.Count > 0 ? string.Join("; ", why) : "no 64-bit legacy encoding";
+        });
     }
 
     /// <summary>Flag producers for sequences: every flag a condition, adc or sbb reads is defined after them.</summary>

@@ -31,6 +31,8 @@ public sealed class DiffReport
     public SortedDictionary<string, (int Forms, string Why)> Excluded = new(StringComparer.Ordinal);
     /// <summary>Undefined destinations masked (<see cref="ResultRules"/>), by rule.</summary>
     public SortedDictionary<string, ResultTally> Results = new(StringComparer.Ordinal);
+    /// <summary>Supported mnemonics with no form (<see cref="CaseGenerator.NotGenerated"/>), with why.</summary>
+    public IReadOnlyDictionary<string, string> NotGenerated = new Dictionary<string, string>();
     public int DifferenceCount;
     public List<Difference> Differences = [];
     public SortedDictionary<string, FlagTally> Flags = new(StringComparer.Ordinal);
@@ -54,7 +56,7 @@ public static class DiffRun
     {
         var gen = new CaseGenerator();
         var rng = new Random(seed);
-        var report = new DiffReport { Seed = seed, FormsTotal = gen.Forms.Count };
+        var report = new DiffReport { Seed = seed, FormsTotal = gen.Forms.Count, NotGenerated = gen.NotGenerated };
         var forms = gen.Forms.Where(f => !CaseGenerator.EnvironmentDefined.ContainsKey(f.Mnemonic)).ToList();
         foreach (var g in gen.Forms.Where(f => CaseGenerator.EnvironmentDefined.ContainsKey(f.Mnemonic)).GroupBy(f => f.Mnemonic))
             report.Excluded[g.Key] = (g.Count(), CaseGenerator.EnvironmentDefined[g.Key]);
