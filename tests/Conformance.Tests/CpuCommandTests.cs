@@ -139,9 +139,13 @@ public class CpuCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(0, r.GetProperty("differenceCount").GetInt32());
         var forms = r.GetProperty("forms");
         int outside = forms.GetProperty("outsideModel").GetArrayLength();
+        // Environment-defined forms (descriptor-table registers, rdtsc, cpuid, tzcnt/lzcnt) are listed with why, never run.
+        int excluded = forms.GetProperty("environmentDefined").EnumerateArray().Sum(x => x.GetProperty("forms").GetInt32());
+        Assert.True(excluded > 0 && forms.GetProperty("environmentDefined").EnumerateArray().All(x => x.GetProperty("why").GetString()!.Length > 20));
+        outside += excluded + forms.GetProperty("neverEncodable").GetInt32(); // a form dropped after 8 unencodable draws may have run before
         // Every form ran at least once, whatever the machine's speed: forms are visited round-robin first.
         Assert.True(r.GetProperty("cases").GetInt32() < forms.GetProperty("total").GetInt32()
-            || forms.GetProperty("covered").GetInt32() == forms.GetProperty("total").GetInt32() - outside, o[..Math.Min(o.Length, 2000)]);
+            || forms.GetProperty("covered").GetInt32() >= forms.GetProperty("total").GetInt32() - outside, o[..Math.Min(o.Length, 2000)]);
         Assert.True(forms.GetProperty("total").GetInt32() > 800);
     }
 
@@ -155,5 +159,6 @@ public class CpuCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("l4conf cpu diff --seed 7 --cases 300", o);
         Assert.Contains("differences: 0", o);
         Assert.Contains("undefined flags", o);
+        Assert.Contains("environment-defined (not compared", o);
     }
 }

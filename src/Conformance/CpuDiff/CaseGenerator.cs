@@ -5,9 +5,10 @@ namespace L4Conf.Conformance.CpuDiff;
 
 /// <summary>
 /// A generated case: which form it exercises, and which flags the SDM leaves undefined after it, left by the
-/// instruction <see cref="FlagsFrom"/> (the producer of a sequence; else the instruction itself).
+/// instruction <see cref="FlagsFrom"/> (the producer of a sequence; else the instruction itself), and which
+/// destination it leaves undefined for these operands (<see cref="Result"/>, <see cref="ResultRules"/>).
 /// </summary>
-public sealed record GeneratedCase(CpuCase Case, string Form, string Mnemonic, ulong Undefined, string? FlagsFrom = null);
+public sealed record GeneratedCase(CpuCase Case, string Form, string Mnemonic, ulong Undefined, string? FlagsFrom = null, ResultRule? Result = null);
 
 /// <summary>
 /// Makes differential cases for every instruction form of the model's subset. The forms are table driven: every Iced
@@ -28,7 +29,26 @@ public sealed partial class CaseGenerator
     /// <summary>Not run natively: `syscall` would be a real Linux system call (the model stops at it by contract).</summary>
     private static readonly HashSet<string> NotNative = ["syscall"];
 
+    /// <summary>
+    /// Mnemonics whose results are defined by the environment, not the architecture, so the host cannot be the
+    /// reference: their forms are generated (and listed in the report with the reason) but not compared. Model unit
+    /// tests pin their behaviour to the captured machine instead (CpuSystemStoresTests, CpuIdentifyTests, CpuBitsTests).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> EnvironmentDefined = new Dictionary<string, string>
+    {
+        ["sgdt"] = UmipReason, ["sidt"] = UmipReason, ["sldt"] = UmipReason, ["str"] = UmipReason, ["smsw"] = UmipReason,
+        ["rdtsc"] = "the time-stamp counter is time: the host's is real, the model's is logical (instructions retired)",
+        ["cpuid"] = "the leaves describe a CPU: the model returns the captured QEMU CPU's, the host its own (under its hypervisor)",
+        ["tzcnt"] = AbsentBmi, ["lzcnt"] = AbsentBmi,
+    };
+
+    private const string UmipReason = "GDTR/IDTR/LDTR/TR/CR0 are the kernel's: the model stores Fiasco's, and on the host Linux's UMIP "
+        + "emulation (arch/x86/kernel/umip.c) answers with its dummy values and its own fault reports";
+    private const string AbsentBmi = "the captured CPU has no BMI1/ABM (F3 0F BC/BD run as bsf/bsr there, and on the model); the host has them";
+
     public IReadOnlyList<Form> Forms { get; }
+    /// <summary>Supported mnemonics (other than syscall) with no form at all, with why: listed in the report, never compared.</summary>
+    public IReadOnlyDictionary<string, string> NotGenerated { get; }
     /// <summary>Codes of supported mnemonics that this generator cannot express (segment, control or debug registers...), with why.</summary>
     public IReadOnlyList<(Code Code, string Why)> Skipped { get; }
 
@@ -61,11 +81,24 @@ public sealed partial class CaseGenerator
             }
             else forms.Add(new Form(id, mn, code, info.OpCount > 0 && Enumerable.Range(0, info.OpCount).Any(k => IsMemKind(info.GetOpKind(k)))));
         }
+        if (supported.Contains("xlatb"))
+        {
+            forms.Add(new Form(Code.Xlat_m8.ToString(), "xlatb", Code.Xlat_m8, true, XlatCase));
+            skipped.RemoveAll(x => x.Item1 == Code.Xlat_m8);
+        }
         forms.AddRange(SequenceForms(forms));
         forms.AddRange(ChainForms(forms));
         forms.AddRange(FaultForms.All(this));
         Forms = forms;
         Skipped = skipped;
+        var withForm = forms.Select(f => f.Mnemonic).ToHashSet();
+        NotGenerated = supported.Where(m => !withForm.Contains(m) && !NotNative.Contains(m)).Order(StringComparer.Ordinal).ToDictionary(m => m, m =>
+        {
+            var why = skipped.Where(x => x.Item1.Mnemonic().ToString().Equals(m, StringComparison.OrdinalIgnoreCase)).Select(x => x.Item2).Distinct().ToList();
+            bool vector = why.Count > 0 && why.All(w => w.Contains("mm_", StringComparison.Ordinal)); // xmm_* and mm_* operand kinds
+            return vector ? "XMM operands (the MMX forms are not in the model): a case carries only the 16 GPRs and RFLAGS (case format, native_cpu.c)"
+                : why.Count > 0 ? string.Join("; ", why) : "no 64-bit legacy encoding";
+        });
     }
 
     private static bool IsMemKind(OpCodeOperandKind k) => k is OpCodeOperandKind.mem or OpCodeOperandKind.mem_offs or OpCodeOperandKind.seg_rSI or OpCodeOperandKind.es_rDI;
@@ -133,6 +166,7 @@ public sealed partial class CaseGenerator
         public readonly ulong[] Regs = new ulong[16];
         public readonly List<(ulong, ulong)> Words = [];
         public ulong Fs, Gs, Rflags;
+        public ResultRule? Rule;
     }
 
     private static Draft NewDraft(Random rng)
@@ -151,7 +185,7 @@ public sealed partial class CaseGenerator
     {
         Name = form, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = d.Regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
         Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = instructions + 2,
-    }, form, mnemonic, undefined);
+    }, form, mnemonic, undefined, Result: d.Rule);
 
     /// <summary>A case of <paramref name="f"/>, or null when this draw cannot be encoded (e.g. AH with a REX register).</summary>
     public GeneratedCase? Make(Form f, Random rng)
@@ -257,8 +291,22 @@ public sealed partial class CaseGenerator
 
         d.Fs = fs; d.Gs = gs;
         undefined = FlagRules.Undefined(f.Mnemonic, Math.Max(8, bits), count);
+        int dst = ins.Op0Kind == OpKind.Register ? ins.Op0Register.GetFullRegister().GetNumber() : -1;
+        if (f.Mnemonic is "bsf" or "bsr") d.Rule = ResultRules.BitScanZero(f.Mnemonic, dst, bits);
+        else if (f.Mnemonic is "shld" or "shrd") d.Rule = ResultRules.ShiftDoubleOverWidth(f.Mnemonic, bits, count, dst, dst >= 0 ? 0 : Address(ins, d));
         return ins;
     }
+
+    /// <summary>
+    /// The linear address of memory operand 0 with the final registers (a later operand may have changed a base or
+    /// index register, e.g. CL for the count, so the drawn target is not always where the access goes).
+    /// </summary>
+    private static ulong Address(in Instruction ins, Draft d) => ins.GetVirtualAddress(0, 0, (r, _, _) => r switch
+    {
+        Register.FS => d.Fs, Register.GS => d.Gs,
+        Register.ES or Register.CS or Register.SS or Register.DS or Register.None => 0,
+        _ => d.Regs[r.GetFullRegister().GetNumber()] & (r.GetSize() >= 8 ? ulong.MaxValue : (1UL << (8 * r.GetSize())) - 1),
+    });
 
     private static bool IsShift(string mn) => mn is "shl" or "sal" or "shr" or "sar" or "rol" or "ror" or "rcl" or "rcr" or "shld" or "shrd";
 
@@ -410,6 +458,36 @@ public sealed partial class CaseGenerator
             Pages = CaseLayout.Pages(rng), Budget = 2,
         };
         return new GeneratedCase(c, f.Id, f.Mnemonic, 0);
+    }
+
+    /// <summary>
+    /// xlatb (its operand, [seg:rBX + AL], is no table-driven kind): AL = the byte at RBX + AL, or EBX + AL wrapped to
+    /// 32 bits with 0x67, maybe through FS/GS; RBX is set so that address is in the data pages or at a faulting one.
+    /// </summary>
+    private static GeneratedCase? XlatCase(Random rng)
+    {
+        var d = NewDraft(rng);
+        bool a32 = rng.Next(3) == 0;
+        int seg = rng.Next(6); // 0: FS, 1: GS, else none
+        ulong target = rng.Next(10) switch
+        {
+            0 => CaseLayout.Unmapped + (ulong)rng.Next(0, 4096),
+            1 => CaseLayout.NonCanonical + (ulong)rng.Next(0, 64),
+            2 => CaseLayout.KernelHalf + (ulong)rng.Next(0, 4096),
+            _ => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes),
+        };
+        ulong segBase = 0;
+        if (seg == 0) segBase = d.Fs = CaseLayout.FsPage - CaseLayout.Data0;
+        if (seg == 1) segBase = d.Gs = CaseLayout.GsPage - CaseLayout.Data0;
+        ulong ea = target - segBase, al = d.Regs[(int)Reg.Rax] & 0xFF;
+        if (a32 && ea >= 0x1_0000_0000) a32 = false;
+        d.Regs[(int)Reg.Rbx] = a32 ? (Value(rng) << 32) | (uint)(ea - al) : ea - al;
+        var bytes = new List<byte>();
+        if (seg == 0) bytes.Add(0x64);
+        if (seg == 1) bytes.Add(0x65);
+        if (a32) bytes.Add(0x67);
+        bytes.Add(0xD7);
+        return Case(Code.Xlat_m8.ToString(), "xlatb", rng, d, [.. bytes], 0);
     }
 
     /// <summary>Encode at the case's RIP with Iced's Assembler (branches kept in their form: no fixing).</summary>

@@ -72,12 +72,14 @@ public sealed partial class Cpu
             ulong off = (Gpr(i.S) >> i.SSh) & i.Mask;
             long soff = (long)SignExtend(off, i.Mask);
             ulong move = (ulong)((soff >> BitOperations.Log2((uint)width)) * i.Size);
+            ssRef = i.Seg == SsSlot;
             ea = ((Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp + move) & i.AMask) + Gpr(i.Seg);
             bit = (int)(off & (ulong)(width - 1));
         }
-        if (!Load(ea, i.Size, out ulong a)) return false;
-        a &= i.Mask;
         var kind = (BitTestKind)i.Aux;
+        // bts/btr/btc are read-modify-write: write intent from the first access (#PF W; a read-only page faults)
+        if (!(kind == BitTestKind.Bt ? Load(ea, i.Size, out ulong a) : LoadForWrite(ea, i.Size, out a))) return false;
+        a &= i.Mask;
         if (kind == BitTestKind.Bt) { BitTest(kind, a, bit); return true; }
         var saved = SaveFlags();
         if (Store(ea, i.Size, BitTest(kind, a, bit))) return true;
