@@ -279,30 +279,17 @@ public sealed partial class Cpu
                         next = i.Imm;
                     }
                     break;
-                case Op.Loop:
-                    if (LoopTaken(ref i, out v))
-                    {
-                        if (!Mmu.IsCanonical(i.Imm)) goto GpFault;
-                        next = i.Imm;
-                    }
-                    if (i.Aux != 3) WriteReg((int)Reg.Rcx, 0, i.AMask, v);
-                    break;
+                case Op.Loop: if (!Loop(ref i, ref next)) goto GpFault; break;
                 case Op.Enter: if (!Enter(ref i)) goto Fault; break;
                 case Op.Leave: if (!Leave(i.Size)) goto Fault; break;
                 case Op.Sdt: if (!StoreDescriptorTable(ref i)) goto Fault; break;
                 case Op.StoreSysR: WriteDst(ref i, SystemSelector(i.Aux)); break;
                 case Op.StoreSysM: if (!Store(Ea(ref i), 2, SystemSelector(i.Aux))) goto Fault; break;
-                case Op.XmmMovRR: xmm[i.D] = xmm[i.S]; break;
-                case Op.XmmMovqRR: xmm[i.D] = (ulong)xmm[i.S]; break;
-                case Op.XmmLoad: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] = x; break; }
-                case Op.XmmStore: if (!StoreXmm(ref i)) goto Fault; break;
-                case Op.XmmFromGpr: xmm[i.D] = Gpr(i.S) & i.Mask; break;
-                case Op.XmmToGpr: WriteDst(ref i, (ulong)xmm[i.S]); break;
-                case Op.PxorRR: xmm[i.D] ^= xmm[i.S]; break;
-                case Op.PxorRM: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] ^= x; break; }
-                case Op.PcmpeqbRR: xmm[i.D] = CompareEqualBytes(xmm[i.D], xmm[i.S]); break;
-                case Op.PcmpeqbRM: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] = CompareEqualBytes(xmm[i.D], x); break; }
-                case Op.Pmovmskb: WriteDst(ref i, ByteSignMask(xmm[i.S])); break;
+                case Op.XmmMovRR: case Op.XmmMovqRR: case Op.XmmFromGpr: case Op.XmmToGpr:
+                case Op.PxorRR: case Op.PcmpeqbRR: case Op.Pmovmskb:
+                    SseRegister(ref i); break;
+                case Op.XmmLoad: case Op.XmmStore: case Op.PxorRM: case Op.PcmpeqbRM:
+                    if (!SseMemory(ref i)) goto Fault; break;
                 case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;

@@ -50,6 +50,18 @@ public sealed partial class Cpu
         return true;
     }
 
+    /// <summary>loop/loope/loopne/jrcxz: false (#GP(0), nothing changed) for a taken branch to a non-canonical target.</summary>
+    private bool Loop(ref Insn i, ref ulong next)
+    {
+        if (LoopTaken(ref i, out ulong count))
+        {
+            if (!Mmu.IsCanonical(i.Imm)) return false;
+            next = i.Imm;
+        }
+        if (i.Aux != 3) WriteReg((int)Reg.Rcx, 0, i.AMask, count);
+        return true;
+    }
+
     /// <summary>Is the loop/jrcxz branch taken? <paramref name="count"/> is RCX after the decrement (loops).</summary>
     private bool LoopTaken(ref Insn i, out ulong count)
     {

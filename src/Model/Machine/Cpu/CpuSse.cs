@@ -21,6 +21,35 @@ public sealed partial class Cpu
 {
     private UInt128[] xmm = null!;
 
+    /// <summary>The register-only SSE handlers (kept out of the interpreter loop's body).</summary>
+    private void SseRegister(ref Insn i)
+    {
+        switch (i.Op)
+        {
+            case Op.XmmMovRR: xmm[i.D] = xmm[i.S]; break;
+            case Op.XmmMovqRR: xmm[i.D] = (ulong)xmm[i.S]; break;
+            case Op.XmmFromGpr: xmm[i.D] = Gpr(i.S) & i.Mask; break;
+            case Op.XmmToGpr: WriteDst(ref i, (ulong)xmm[i.S]); break;
+            case Op.PxorRR: xmm[i.D] ^= xmm[i.S]; break;
+            case Op.PcmpeqbRR: xmm[i.D] = CompareEqualBytes(xmm[i.D], xmm[i.S]); break;
+            default: WriteDst(ref i, ByteSignMask(xmm[i.S])); break; // pmovmskb
+        }
+    }
+
+    /// <summary>The SSE handlers with a memory operand; false with the trap set when an access faults.</summary>
+    private bool SseMemory(ref Insn i)
+    {
+        if (i.Op == Op.XmmStore) return StoreXmm(ref i);
+        if (!LoadXmmOperand(ref i, out UInt128 x)) return false;
+        switch (i.Op)
+        {
+            case Op.XmmLoad: xmm[i.D] = x; break;
+            case Op.PxorRM: xmm[i.D] ^= x; break;
+            default: xmm[i.D] = CompareEqualBytes(xmm[i.D], x); break; // pcmpeqb
+        }
+        return true;
+    }
+
     private bool SseMisaligned(ulong ea)
     {
         if ((ea & 15) == 0) return false;
