@@ -7,7 +7,8 @@ if (Environment.GetEnvironmentVariable("L4CONF_DEBUG_EXCEPTIONS") != null)   // 
         Console.Error.WriteLine($"DBG first-chance {e.Exception.GetType().Name}: {e.Exception.Message}\n{Environment.StackTrace}");
 var root = new RootCommand("l4conf: executable reference model and conformance suite for Fiasco.OC / L4Re.\n" +
     "Exit codes, every command: 0 success, 1 it ran and found a failure or a difference, 2 the input or the options are wrong\n" +
-    "(one line on standard error names the file, line or option); compare also 69: nothing to compare (TAP SKIP).")
+    "(one line on standard error names the file, line or option); compare also 69: nothing to compare (TAP SKIP);\n" +
+    "cpu diff 69: no native runs possible here (not x86-64 Linux, or no gcc).")
 {
     RunCommand.Build(),
     CoverageCommand.Build(),
@@ -19,6 +20,7 @@ var root = new RootCommand("l4conf: executable reference model and conformance s
     ReplayCommand.Build(),
     CompareCommand.Build(),
     SnippetsCommand.Build(),
+    CpuCommand.Build(),
 };
 var parsed = root.Parse(args);
 // a bad option or argument is the user's input: one line, exit 2 (System.CommandLine would print the help and exit 1);

@@ -65,6 +65,16 @@ public class MutantTests
     }
 
     [Fact]
+    public void Keeping_S_in_IPC_map_items_fails_a_case_and_the_monotonicity_property_with_an_ipc_step()
+    {
+        var r = RunWith("ipc-keep-s", "^(ipc/map-item|prop/rights-monotonicity)$");
+        Assert.Equal(2, r.Failed);
+        var prop = r.Results.Single(x => x.Case.Id == "prop/rights-monotonicity");
+        Assert.Contains("as an IPC", prop.Message);
+        Assert.Contains("the thread cap the item was sent through lacks S", prop.Message);
+    }
+
+    [Fact]
     public void Delivering_the_senders_label_through_a_gate_fails_a_case_and_the_label_property()
     {
         var r = RunWith("sender-label", "^(ipc/gate-label|ipc/file-server-real-capture|prop/ipc-label-integrity)$");

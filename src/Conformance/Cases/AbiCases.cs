@@ -51,6 +51,14 @@ public static class AbiCases
                 ("L4_THREAD_EX_REGS_TRIGGER_EXCEPTION", 0x20000), ("L4_THREAD_EX_REGS_ARCH_MASK", 0xFF000000), ("L4_VCON_WRITE_SIZE", 488),
                 ("L4_VCON_READ_SIZE", 496), ("L4_VCON_ONLCR", 4), ("L4_VCON_ICRNL", 0x100), ("L4_VCON_ECHO", 8), ("L4_SCHED_MAX_PRIO", 255),
                 ("L4_UTCB_GENERIC_DATA_SIZE", 63), ("L4_UTCB_GENERIC_BUFFERS_SIZE", 58), ("L4_map_mask::full()", 0xC000_0002),
+                // Constants the code once used as bare literals (spec/audit/abi-catalogue.md), with their header values.
+                ("L4_BDR_MEM_SHIFT", 0), ("L4_BDR_IO_SHIFT", 5), ("L4_BDR_OBJ_SHIFT", 10), ("L4_BDR_OFFSET_MASK", 0xF_FFFF),
+                ("L4_UTCB_INHERIT_FPU", 1L << 24), ("L4_UTCB_OFFSET", 1024), ("L4_THREAD_PF_TRAMP_CONTROL_OP_SETUP", 9),
+                ("L4_THREAD_PF_TRAMP_CONTROL_OP_RESUME", 0x10009), ("L4_THREAD_PF_TRAMP_CONTROL_OP_REFLECT", 0x20009),
+                ("L4_THREAD_PF_TRAMP_CONTROL_OP_DISABLE", 0x30009), ("L4_THREAD_PF_TRAMP_CONTROL_OP_ENABLE", 0x40009),
+                ("L4_IPC_TIMEOUT_0", 0x400), ("L4_IPC_TIMEOUT_NEVER", 0), ("L4_TIMEOUT_US_NEVER", -1), ("L4_TIMEOUT_US_MAX", (1L << 41) - 1),
+                ("L4_EIPC_LO", 2000), ("L4_EIPC_HI", 2031), ("L4_PROTO_PF_EXCEPTION", 1), ("L4_MAP_ITEM_MAP", 0),
+                ("L4_SCHEDULER_CLASS_WFQ", 4), ("L4_VCON_READ_SIZE_MASK", 0x3FFF_FFFF), ("L4_VCON_READ_STAT_BREAK", 1L << 30),
             ];
             var all = AbiCatalog.All.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.First().Value);
             foreach (var (name, value) in expect)

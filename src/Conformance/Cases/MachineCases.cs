@@ -138,6 +138,57 @@ public static class MachineCases
             g.W.K.Run();
             c.Equal(0UL, g.Seen[0].Mrs[ExcRegs.Trapno], "div by 0: trapno 0 (#DE)");
         });
+        yield return Case("machine/stack-fault-ss", "a non-canonical stack reference (push, an RBP-based operand) is #SS: exception IPC with trapno 12, err 0, IP at the instruction; a non-canonical plain operand stays #GP (13)",
+            ["EXC-IPC-1", "MACH-TRAP-1", "MMU-CANON-1"], c =>
+        {
+            const ulong bad = 0x0000_8000_0000_0008; // push writes at bad - 8 = 2^47: non-canonical
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            f.Start(a => { a.mov(rsp, bad); a.push(rax); });
+            f.W.K.Run();
+            c.Equal(12UL, f.Seen[0].Mrs[ExcRegs.Trapno], "push to 2^47: trapno 12 (#SS)");
+            c.Equal(0UL, f.Seen[0].Mrs[ExcRegs.Err], "err 0");
+            c.Equal(MachineFixture.CodeVa + 10, f.Seen[0].Mrs[ExcRegs.Ip], "IP at the push");
+            c.Equal(bad, f.Seen[0].Mrs[ExcRegs.Sp], "RSP unchanged");
+            var g = new MachineFixture();
+            g.OnMessage = (fx, ev) => null;
+            g.Start(a => { a.mov(rbp, bad); a.mov(rbx, __qword_ptr[rbp]); });
+            g.W.K.Run();
+            c.Equal(12UL, g.Seen[0].Mrs[ExcRegs.Trapno], "mov rbx, [rbp] (SS segment): trapno 12");
+            var h = new MachineFixture();
+            h.OnMessage = (fx, ev) => null;
+            h.Start(a => { a.mov(rsi, bad); a.mov(rbx, __qword_ptr[rsi]); });
+            h.W.K.Run();
+            c.Equal(13UL, h.Seen[0].Mrs[ExcRegs.Trapno], "mov rbx, [rsi] (DS segment): trapno 13");
+        });
+        yield return Case("machine/segment-base-op", "set_segment_base moves the FS or GS base of a machine thread (fs:/gs: operands use it), with -EMSGTOOSHORT, -EINVAL for a non-canonical base or another segment; segment_info answers the user selectors",
+            ["THR-SEG-1"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            f.GivePage(f.App, MachineFixture.DataVa, MemRights.RW, BitConverter.GetBytes(0x1122_3344_5566_7788UL).Concat(BitConverter.GetBytes(0x99AA_BBCC_DDEE_FF00UL)).ToArray());
+            var m = f.Start(a => { a.mov(rax, __qword_ptr.fs[0]); a.mov(rbx, __qword_ptr.gs[0]); a.int3(); }, budget: 100);
+            var root = f.W.Root;
+            var u = f.W.Boot.RootThread.Utcb;
+            MsgTag Op(ulong mr0, ulong mr1, int words = 2)
+            {
+                u.SetMr(0, mr0); u.SetMr(1, mr1);
+                return root.Call(f.App.ThreadSel, new MsgTag((long)Protocol.Thread, words, 0));
+            }
+            c.Equal(f.App.Thread.UtcbAddress + 0x1F8, f.App.Thread.GsBase, "GS base after binding: the UTCB's own-address word");
+            c.Equal(0L, Op((ulong)ThreadOp.Amd64SetSegmentBase, MachineFixture.DataVa).Label, "FS base = data page");
+            c.Equal(0, Op((ulong)ThreadOp.Amd64SetSegmentBase | 1UL << 16, MachineFixture.DataVa + 8).Words, "GS base = data page + 8: no words");
+            c.Equal(-(long)L4Err.MsgTooShort, Op((ulong)ThreadOp.Amd64SetSegmentBase, 0, words: 1).Label, "1 word");
+            c.Equal(-(long)L4Err.Inval, Op((ulong)ThreadOp.Amd64SetSegmentBase, 0x0000_8000_0000_0000).Label, "non-canonical base");
+            c.Equal(-(long)L4Err.Inval, Op((ulong)ThreadOp.Amd64SetSegmentBase | 2UL << 16, 0).Label, "segment 2");
+            var info = Op((ulong)ThreadOp.Amd64GetSegmentInfo, 0, words: 1);
+            c.Equal(3, info.Words, "segment_info: 3 words");
+            c.Equal("0x23 0x2b 0x1b", $"0x{u.Mr(0):x} 0x{u.Mr(1):x} 0x{u.Mr(2):x}", "DS, CS64, CS32");
+            c.Equal(-(long)L4Err.NoSys, Op((ulong)ThreadOp.Amd64GetSegmentInfo + 1, 0, words: 1).Label, "another arch opcode");
+            f.W.K.Run();
+            c.Equal(0x1122_3344_5566_7788UL, m.Regs.Rax, "mov rax, fs:[0] reads through the new FS base");
+            c.Equal(0x99AA_BBCC_DDEE_FF00UL, m.Regs.R[3], "mov rbx, gs:[0] reads through the new GS base");
+        });
         yield return Case("machine/stale-pfa", "the pfa of an exception that is no page fault is CR2: the address of the CPU's last page fault", ["EXC-CR2-1"], c =>
         {
             var f = new MachineFixture();

@@ -77,7 +77,7 @@ public static class MmuCases
             ulong pml4e = mem.ReadU64(t.Root + ((Va >> 39) & 0x1FF) * 8);
             c.Equal(0x27UL, pml4e & 0xFFF, "intermediate entry: P | RW | U, and A from the walk");
         });
-        yield return Case("mmu/large-pages-and-canonical", "2 MiB and 1 GiB leaves translate with their offset; a non-canonical address is #GP(0), not #PF", ["MMU-SUPER-1", "MMU-CANON-1"], c =>
+        yield return Case("mmu/large-pages-and-canonical", "2 MiB and 1 GiB leaves translate with their offset; a non-canonical address is #GP(0) (#SS(0) for a stack reference), not #PF", ["MMU-SUPER-1", "MMU-CANON-1"], c =>
         {
             var (mem, t, bus) = Space();
             t.Map(0x4000_0000, 0x0, PageSize.Size1G, writable: true, executable: false);
@@ -87,6 +87,20 @@ public static class MmuCases
             c.Equal(0x99UL, BitConverter.ToUInt64(b), "offset inside the 1 GiB page");
             c.True(!bus.Read(0x0000_8000_0000_0000, b, AccessKind.Read, out var trap) && trap.Vector == Vector.GeneralProtection && trap.ErrorCode == 0,
                 $"non-canonical: #GP(0), got {trap}");
+            // The bus does not know the segment; the CPU turns it into #SS(0) for a stack reference.
+            var code = new Iced.Intel.Assembler(64);
+            code.push(Iced.Intel.AssemblerRegisters.rax);
+            var ms = new MemoryStream();
+            const ulong codeVa = 0x1000_0000; // outside the 1 GiB leaf above, which is not executable
+            code.Assemble(new Iced.Intel.StreamCodeWriter(ms), codeVa);
+            ulong frame = mem.AllocFrame();
+            mem.Write(frame, ms.ToArray());
+            t.Map(codeVa, frame, PageSize.Size4K, writable: false, executable: true);
+            var s = new CpuState { Rip = codeVa };
+            s.Rsp = 0x0000_8000_0000_0008;
+            var r = new Cpu().Run(s, bus, 10);
+            c.True(r.Kind == StopKind.Trap && r.Trap == new Trap(Vector.StackSegment, 0) && s.Rip == codeVa,
+                $"push to 2^47: #SS(0) at the push, got {r.Kind} {r.Trap} at 0x{s.Rip:x}");
         });
     }
 }

@@ -20,7 +20,11 @@ public static class CapGen
                 from g in Gen.Frequency((1, Gen.Constant(true)), (4, Gen.Constant(false))) from hasS in Gen.Elements(true, false)
                 select (CapOp)new MapOp(a, sa, b, sb, r, x, g, hasS)),
             (3, from t in TaskIx from s in Slot from r in Rights from m in Gen.Elements(Enum.GetValues<UnmapKind>())
-                select (CapOp)new UnmapOp(t, s, r, m)));
+                select (CapOp)new UnmapOp(t, s, r, m)),
+            (3, from a in TaskIx from sa in Slot from b in TaskIx from sb in Slot from r in Rights
+                from g in Gen.Frequency((1, Gen.Constant(true)), (4, Gen.Constant(false))) from hasS in Gen.Elements(true, false)
+                where a != b
+                select (CapOp)new IpcMapOp(a, sa, b, sb, r, g, hasS)));
 
     public static Arbitrary<CapOp[]> Arbitrary(int maxLen) => Arb.From(ProgramGen.Of(Op, maxLen), ProgramGen.Shrink);
 }

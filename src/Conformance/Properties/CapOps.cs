@@ -28,5 +28,16 @@ public sealed record UnmapOp(int Task, int Slot, byte Rights, UnmapKind Mask) : 
     public override string ToString() => $"T{Task}: unmap C:{Slot:x} rights=0x{Rights:x} {Mask}";
 }
 
+/// <summary>
+/// T<paramref name="Src"/> sends its slot to T<paramref name="Dst"/> as a map (or grant) item of an IPC, through its cap
+/// to T<paramref name="Dst"/>'s thread (with or without S); T<paramref name="Dst"/> waits with a one-slot object
+/// receive window at <paramref name="DstSlot"/>.
+/// </summary>
+public sealed record IpcMapOp(int Src, int SrcSlot, int Dst, int DstSlot, byte Rights, bool Grant, bool SendCapHasS) : CapOp
+{
+    public override string ToString() =>
+        $"T{Src}: send C:{SrcSlot:x} rights=0x{Rights:x} as an IPC {(Grant ? "grant" : "map")} item to T{Dst} (window C:{DstSlot:x}){(SendCapHasS ? "" : " via a thread cap without S")}";
+}
+
 public enum ObjKind { Gate, Irq, Semaphore, Thread, Factory }
 public enum UnmapKind { OtherSpaces, AllSpaces, DeleteObj }

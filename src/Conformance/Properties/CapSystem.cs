@@ -31,6 +31,8 @@ public sealed class CapSystem
     private readonly World _w;
     private readonly UserTask[] _t = new UserTask[3];
     private readonly ulong[] _fullCap = new ulong[3], _noSCap = new ulong[3];
+    /// <summary>In every task: caps to the other tasks' threads, with S at PeerThreadCaps + j, without at + 4 + j (outside the random slots).</summary>
+    private const ulong PeerThreadCaps = 0x30;
     private readonly Factory _f;
     private readonly ulong _fSel;
     private readonly Dictionary<(ulong Task, ulong Index), Ghost> _ghost = new();
@@ -52,6 +54,12 @@ public sealed class CapSystem
             _w.Check(_w.Map(World.TaskCap, _noSCap[i], CapRights.RWD, 0, _t[i].TaskSel), "task cap without S");
             _w.Check(_w.Map(_t[i].TaskSel, World.FactoryCap, CapRights.RWS, 0, _fSel), "sub-factory into task");
         }
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+            {
+                _w.Check(_w.Map(_t[i].TaskSel, (PeerThreadCaps + (ulong)j) << 12, CapRights.RWS, 0, _t[j].ThreadSel), "peer thread cap");
+                _w.Check(_w.Map(_t[i].TaskSel, (PeerThreadCaps + 4 + (ulong)j) << 12, CapRights.RW, 0, _t[j].ThreadSel), "peer thread cap without S");
+            }
         // Random programs can block a task for ever (a call through a slot that now holds an unbound gate): such a
         // call ends as cancelled, as the real kernel would leave it blocked.
         _w.Root.CancelBlockedCalls = true;
@@ -87,6 +95,11 @@ public sealed class CapSystem
                 _w.Root.TaskMap(m.DstCapHasS ? _fullCap[m.Dst] : _noSCap[m.Dst], _fullCap[m.Src], Fpage.Obj((ulong)m.SrcSlot << 12, 0, (CapRights)m.Rights),
                     ((ulong)m.DstSlot << 12) | 8 | m.Extra | (m.Grant ? (ulong)ItemBits.Grant : 0));
                 break;
+            case IpcMapOp im:
+                src = _t[im.Src].Task.Space[(ulong)im.SrcSlot];
+                srcGhost = _ghost.GetValueOrDefault((_t[im.Src].Task.DbgId, (ulong)im.SrcSlot));
+                IpcMap(im);
+                break;
             case UnmapOp u:
                 _t[u.Task].Sys.TaskUnmap(World.TaskCap, Fpage.Obj((ulong)u.Slot << 12, 0, (CapRights)u.Rights),
                     u.Mask switch { UnmapKind.OtherSpaces => UnmapMask.OtherSpaces, UnmapKind.AllSpaces => UnmapMask.AllSpaces, _ => UnmapMask.DeleteObj });
@@ -96,6 +109,32 @@ public sealed class CapSystem
         var srcObj = src?.Object.DbgId;
         Absorb(op, srcGhost, srcAttr, srcObj);
         CheckState(op);
+    }
+
+    /// <summary>
+    /// The receiver waits (open wait, zero send timeout after) with a one-slot window; the sender sends no words and
+    /// one item with a zero timeout, so nothing blocks beyond the step; a receiver still waiting is then cancelled.
+    /// </summary>
+    private void IpcMap(IpcMapOp im)
+    {
+        var rcv = _t[im.Dst].Thread;
+        var rs = _w.ProgramSys(rcv);
+        IEnumerable<SyscallRequest> Receive()
+        {
+            rcv.Utcb.Bdr = 0;
+            rcv.Utcb.SetBr(0, ((ulong)im.DstSlot << 12) | (ulong)ItemBits.RcvSingleCap);
+            yield return rs.Next(rs.Wait());
+        }
+        _w.K.Start(rcv, Receive());
+        _w.K.Run(() => rcv.Ipc != null || rcv.Program == null);
+        var snd = _t[im.Src];
+        snd.Thread.Utcb.SetMr(0, ((ulong)im.SrcSlot << 12) | (ulong)ItemBits.Map | (im.Grant ? (ulong)ItemBits.Grant : 0));
+        snd.Thread.Utcb.SetMr(1, Fpage.Obj((ulong)im.SrcSlot << 12, 0, (CapRights)im.Rights).Raw);
+        ulong cap = (PeerThreadCaps + (im.SendCapHasS ? 0UL : 4UL) + (ulong)im.Dst) << 12;
+        snd.Sys.Send(cap, new MsgTag(0, 0, 1), timeouts: 0x0400_0400);
+        _w.K.Run(() => rcv.Program == null || rcv.Ipc == null);
+        if (rcv.Ipc != null) _w.K.CancelIpc(rcv);
+        _w.K.Run(() => rcv.Program == null);
     }
 
     /// <summary>Replays the step's trace events into the ghost, checking each transfer as it happens.</summary>
@@ -114,16 +153,18 @@ public sealed class CapSystem
                         _creator[ins.Object] = ins.Task;
                         _ghost[(ins.Task, ins.Index)] = new Ghost(ins.Object, attr, null, CapRights.None, ins.Task, op.ToString()!);
                     }
-                    else if ((ins.Cause is "map" or "grant") && op is MapOp m)
+                    else if ((ins.Cause is "map" or "grant") && op is MapOp or IpcMapOp)
                     {
                         if ((_check & Invariant.Confinement) != 0 && (srcObj != ins.Object || srcGhost == null))
-                            Fail(op, $"T? C:{ins.Index:x} received object D:{ins.Object:x}, which the source slot T{m.Src} C:{m.SrcSlot:x} did not hold");
+                            Fail(op, $"T? C:{ins.Index:x} received object D:{ins.Object:x}, which the source slot did not hold");
                         if ((_check & Invariant.RightsMonotonic) != 0)
                         {
                             if ((attr & ~srcAttr) != 0)
                                 Fail(op, $"new slot C:{ins.Index:x} has 0x{(byte)attr:x2}, beyond its source's 0x{(byte)srcAttr:x2} (extra: {string.Join(",", (attr & ~srcAttr).BitNames())})");
-                            if (!m.DstCapHasS && (attr & CapRights.S) != 0)
+                            if (op is MapOp { DstCapHasS: false } && (attr & CapRights.S) != 0)
                                 Fail(op, $"new slot C:{ins.Index:x} has S although the destination task cap lacks S (0x{(byte)attr:x2})");
+                            if (op is IpcMapOp { SendCapHasS: false } && (attr & CapRights.S) != 0)
+                                Fail(op, $"new slot C:{ins.Index:x} has S although the thread cap the item was sent through lacks S (0x{(byte)attr:x2})");
                         }
                         _ghost[(ins.Task, ins.Index)] = new Ghost(ins.Object, attr, srcGhost, srcAttr, srcGhost?.Creator ?? 0, op.ToString()!);
                     }

@@ -17,6 +17,8 @@ public static class Mutants
         {
             ["keep-s"] = ("Task::map keeps S even when a task cap lacks it (no S-masking rule)",
                 KernelConfig.Default with { Mutant = "keep-s", TaskMapMaskRule = new BvRule("task-map-mask", ["srctask", "dsttask"], (BvConst)0x0F) }),
+            ["ipc-keep-s"] = ("an IPC map item keeps S even when the cap it is sent through lacks S (no IPC S-masking rule)",
+                KernelConfig.Default with { Mutant = "ipc-keep-s", IpcMapMaskRule = new BvRule("ipc-map-mask", ["sendcap"], (BvConst)0x0F) }),
             ["grow-rights"] = ("map hands out the requested rights instead of the intersection",
                 KernelConfig.Default with { Mutant = "grow-rights", MapAttrRule = GrowRights() }),
             ["sender-label"] = ("IPC through a gate delivers the sender's RSI instead of gate label | W | S",

@@ -129,9 +129,13 @@ public enum KernelLimits : long
     [Real("L4_VCON_WRITE_SIZE")] VconWriteSize = 488,
     [Real("L4_VCON_READ_SIZE")] VconReadSize = 496,
     [Real("L4_VCON_READ_STAT_DONE")] VconReadStatDone = 1L << 31,
+    [Real("L4_VCON_READ_STAT_BREAK")] VconReadStatBreak = 1L << 30,   // vcon.h:173
+    [Real("L4_VCON_READ_SIZE_MASK")] VconReadSizeMask = 0x3FFF_FFFF,   // vcon.h:172
+    [Real("L4_UTCB_OFFSET")] UtcbOffset = 1024,                        // ARCH-amd64/arch/utcb.h:68
     [Real("L4_SCHED_MIN_PRIO")] SchedMinPrio = 1,
     [Real("L4_SCHED_MAX_PRIO")] SchedMaxPrio = 255,
     [Real("L4_SCHEDULER_CLASS_FIXED_PRIO")] SchedClassFixedPrio = 2,
+    [Real("L4_SCHEDULER_CLASS_WFQ")] SchedClassWfq = 4,                // scheduler.h:51
     [Real("derived: CONFIG_SCHED_DEF_TIME_SLICE * CONFIG_SCHED_GRANULARITY, Kconfig defaults 10 x 1000 (µs); configuration-dependent")] DefaultTimeSliceUs = 10000,
     [Real("L4_ICU_FLAG_MSI")] IcuFlagMsi = 0x80000000,
     [Real("L4_UTCB_GENERIC_DATA_SIZE")] UtcbMrs = 63,

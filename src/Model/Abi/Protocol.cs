@@ -6,6 +6,7 @@ public enum Protocol : long
 {
     [Real("L4_PROTO_NONE")] None = 0,
     [Real("L4_PROTO_ALLOW_SYSCALL")] AllowSyscall = 1,
+    [Real("L4_PROTO_PF_EXCEPTION")] PfException = 1,   // types.h:56: the same value, a thread-control flag meaning
     [Real("L4_PROTO_IRQ")] Irq = -1,
     [Real("L4_PROTO_PAGE_FAULT")] PageFault = -2,
     [Real("L4_PROTO_EXCEPTION")] Exception = -5,

@@ -32,6 +32,7 @@ public enum ItemBits : ulong
     [Real("L4_ITEM_CONT")] Cont = 0x1,
     [Real("L4_MAP_ITEM_GRANT")] Grant = 0x2,
     [Real("L4_ITEM_MAP")] Map = 0x8,
+    [Real("L4_MAP_ITEM_MAP")] MapItemMap = 0x0,   // consts.h:266: a plain map (no grant bit)
     [Real("L4_RCV_ITEM_FORWARD_MAPPINGS")] RcvForward = 0x1,
     [Real("L4_RCV_ITEM_SINGLE_CAP")] RcvSingleCap = 0xA,
     [Real("L4_RCV_ITEM_LOCAL_ID")] RcvLocalId = 0x4,

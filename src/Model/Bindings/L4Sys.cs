@@ -43,8 +43,8 @@ public sealed class L4Sys(KernelState k, KThread self, bool deferred = false, IS
     }
 
     public static ulong Sel(ulong index) => index << 12;
-    /// <summary>l4_error(): label, or -(2000 + code) when the error flag is set.</summary>
-    public long Error(MsgTag t) => t.HasError ? -(2000 + (long)U.Error) : t.Label;
+    /// <summary>l4_error(): label, or -(L4_EIPC_LO + code) when the error flag is set.</summary>
+    public long Error(MsgTag t) => t.HasError ? -((long)IpcErrorRange.Lo + (long)U.Error) : t.Label;
 
     public MsgTag Call(ulong cap, MsgTag tag, ulong timeouts = 0, ulong label = 0) => Enter(cap | (ulong)SysFlags.Call, tag, label, timeouts);
     public MsgTag Send(ulong cap, MsgTag tag, ulong timeouts = 0, ulong label = 0) => Enter(cap | (ulong)SysFlags.Send, tag, label, timeouts);

@@ -71,6 +71,13 @@ public sealed class Thread : KObject
     public ulong Sp { get => Machine?.Regs.Rsp ?? _sp; private set { if (Machine is { } m) m.Regs.Rsp = value; else _sp = value; } }
     public ulong Rflags => Machine?.Regs.Rflags ?? 0x202;
     private ulong _ip, _sp;
+    /// <summary>
+    /// The FS and GS bases user code runs with: the machine's while it runs machine code. Binding points GS at the
+    /// UTCB's own-address word (context-ia32-64.cpp:78-82); set_segment_base changes either (THR-SEG-1).
+    /// </summary>
+    public ulong FsBase { get => Machine?.Regs.FsBase ?? _fsBase; private set { if (Machine is { } m) m.Regs.FsBase = value; _fsBase = value; } }
+    public ulong GsBase { get => Machine?.Regs.GsBase ?? _gsBase; private set { if (Machine is { } m) m.Regs.GsBase = value; _gsBase = value; } }
+    private ulong _fsBase, _gsBase;
     public int Priority { get; internal set; } = 1;    // Default_prio; change through Kernel.SetPriority while queued
     public Utcb Utcb { get; } = new();
 
@@ -91,6 +98,7 @@ public sealed class Thread : KObject
         Task = task;
         UtcbAddress = utcb;
         Utcb.W[63] = utcb;    // the kernel keeps the UTCB's own address in word 63
+        _gsBase = utcb + Utcb.OwnAddressOffset;
         task.Threads.Add(this);
     }
 
@@ -121,6 +129,8 @@ public sealed class Thread : KObject
             ThreadOp.Stats => Stats(inv),
             ThreadOp.PfTrampControl => Kernel.PfTrampControl(this, inv),
             ThreadOp.RegisterDeleteIrq => RegisterDeleteIrq(inv),
+            ThreadOp.Amd64SetSegmentBase => SetSegmentBase(inv),
+            ThreadOp.Amd64GetSegmentInfo => SegmentInfo(inv),
             _ => InvokeResult.Err(L4Err.NoSys),
         };
     }
@@ -200,6 +210,33 @@ public sealed class Thread : KObject
     {
         inv.Utcb.SetMr(0, CpuTime);
         return InvokeResult.Ok(1);
+    }
+
+    /// <summary>
+    /// set_segment_base (amd64): MR0 bits 16+ pick FS (0) or GS (1), MR1 is the base, which must be canonical
+    /// (thread-ia32-64.cpp:135-159, THR-SEG-1). No rights are checked.
+    /// </summary>
+    private InvokeResult SetSegmentBase(Invocation inv)
+    {
+        if (inv.Tag.Words < 2) return InvokeResult.Err(L4Err.MsgTooShort);
+        ulong b = inv.Mr(1);
+        if (!L4Conf.Model.Machine.Mmu.IsCanonical(b)) return InvokeResult.Err(L4Err.Inval);
+        switch (inv.Mr(0) >> 16)
+        {
+            case 0: FsBase = b; break;
+            case 1: GsBase = b; break;
+            default: return InvokeResult.Err(L4Err.Inval);
+        }
+        return InvokeResult.Ok(0);
+    }
+
+    /// <summary>segment_info (amd64): 3 words, the user selectors DS 0x23, CS64 0x2b, CS32 0x1b (thread-ia32-64.cpp:161-165).</summary>
+    private InvokeResult SegmentInfo(Invocation inv)
+    {
+        inv.Utcb.SetMr(0, GdtSelectors.UserData);
+        inv.Utcb.SetMr(1, GdtSelectors.UserCode64);
+        inv.Utcb.SetMr(2, GdtSelectors.UserCode32);
+        return InvokeResult.Ok(3);
     }
 
     protected internal override void OnDestroy() => Kill();

@@ -13,6 +13,7 @@ public enum Vector : byte
     BoundRange = 0x05,         // #BR
     InvalidOpcode = 0x06,      // #UD
     DeviceNotAvailable = 0x07, // #NM
+    StackSegment = 0x0C,       // #SS: a non-canonical stack reference (SDM Vol. 3A §6.15 Interrupt 12)
     GeneralProtection = 0x0D,  // #GP
     PageFault = 0x0E,          // #PF
     FloatingPoint = 0x10,      // #MF
@@ -45,6 +46,7 @@ public readonly record struct Trap(Vector Vector, ulong ErrorCode, ulong Cr2 = 0
 /// </summary>
 public interface IMemoryBus
 {
+    /// <summary>Read; <paramref name="kind"/> Write is the read of a read-modify-write operand, checked (and faulting) as a write.</summary>
     bool Read(ulong va, Span<byte> dst, AccessKind kind, out Trap trap);
     bool Write(ulong va, ReadOnlySpan<byte> src, out Trap trap);
     /// <summary>

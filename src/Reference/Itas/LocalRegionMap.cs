@@ -284,7 +284,7 @@ public sealed class LocalRegionMap : ServerObject
             u.SetBr(0, (ulong)ItemBits.Map);
             u.SetBr(1, Fpage.Memory(0, 63, MemRights.RWX).Raw);
             var tag = s.Call(_st.Env.Rm, new MsgTag((long)Protocol.PageFault, 2, 0));
-            return tag.HasError ? -(2000 + (long)u.Error) : Math.Min(0, tag.Label);
+            return tag.HasError ? -((long)IpcErrorRange.Lo + (long)u.Error) : Math.Min(0, tag.Label);
         }
         if (g.Backing is not { DsSlot: not 0 } b) return -(long)L4Err.NoEnt;
         addr &= ~0xFUL;

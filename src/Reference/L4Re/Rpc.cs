@@ -7,7 +7,7 @@ namespace L4Conf.Reference.L4Re;
 /// <summary>
 /// The client side of an L4Re RPC (l4sys/include/cxx/ipc_iface Rpc_inline_call::call): the message written with a
 /// <see cref="MsgWriter"/>, typed items after the words, receive buffers in the BRs, then one call with timeout never.
-/// The result is the reply label, or -(2000 + IPC error code) when the IPC itself failed (l4_ipc_to_errno).
+/// The result is the reply label, or -(L4_EIPC_LO + IPC error code) when the IPC itself failed (l4_ipc_to_errno).
 /// </summary>
 public static class Rpc
 {
@@ -30,10 +30,10 @@ public static class Rpc
     public static long Send(L4Sys s, ulong cap, long proto, int words, MsgTagFlags flags = MsgTagFlags.None)
     {
         var tag = s.Send(cap, new MsgTag(proto, words, 0, flags));
-        return tag.HasError ? -(2000 + (long)s.Self.Utcb.Error) : 0;
+        return tag.HasError ? -((long)IpcErrorRange.Lo + (long)s.Self.Utcb.Error) : 0;
     }
 
-    public static long Result(L4Sys s, MsgTag tag) => tag.HasError ? -(2000 + (long)s.Self.Utcb.Error) : tag.Label;
+    public static long Result(L4Sys s, MsgTag tag) => tag.HasError ? -((long)IpcErrorRange.Lo + (long)s.Self.Utcb.Error) : tag.Label;
 
     /// <summary>One small receive buffer for a capability at <paramref name="slot"/> (BDR 0, BR0), as client stubs set it.</summary>
     public static void ReceiveCapInto(Utcb u, ulong slot, bool localId = false)

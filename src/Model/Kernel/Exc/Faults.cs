@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using L4Conf.Model.Abi;
 using L4Conf.Model.Machine;
 using L4Conf.Model.Trace;
@@ -130,7 +131,7 @@ public sealed partial class Kernel
     /// <summary>The receive window of a fault IPC: one map item accepted anywhere in the address space (BDR = 1 << 24, BR0/BR1).</summary>
     private static void SetFaultReceiveWindow(Utcb u)
     {
-        u.Bdr = 1UL << 24;
+        u.Bdr = (ulong)BufDesc.InheritFpu;
         u.SetBr(0, (ulong)ItemBits.Map);
         u.SetBr(1, Fpage.All.Raw);
     }
@@ -175,22 +176,21 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>Copies the thread's UTCB from user memory into the kernel's view (the UTCB is user-writable memory).</summary>
+    /// <summary>
+    /// Copies the thread's UTCB from user memory into the kernel's view (the UTCB is user-writable memory): one block
+    /// copy into the words' own bytes (x86-64 is little-endian, as the word array is on every host .NET runs on here).
+    /// </summary>
     private static void LoadUtcb(Thread t)
     {
         if (t.Machine is not { } m || t.UtcbAddress == 0) return;
-        Span<byte> b = stackalloc byte[Utcb.Words * 8];
-        if (!m.Memory.Read(t.UtcbAddress, b, AccessKind.Read, out _)) return;
-        for (int i = 0; i < Utcb.Words; i++) t.Utcb.W[i] = BitConverter.ToUInt64(b[(i * 8)..]);
+        m.Memory.Read(t.UtcbAddress, MemoryMarshal.AsBytes(t.Utcb.W.AsSpan()), AccessKind.Read, out _);
     }
 
-    /// <summary>Writes the kernel's view of the UTCB back to user memory before the thread runs again.</summary>
+    /// <summary>Writes the kernel's view of the UTCB back to user memory before the thread runs again (one block copy).</summary>
     private static void StoreUtcb(Thread t)
     {
         if (t.Machine is not { } m || t.UtcbAddress == 0) return;
-        Span<byte> b = stackalloc byte[Utcb.Words * 8];
-        for (int i = 0; i < Utcb.Words; i++) BitConverter.TryWriteBytes(b[(i * 8)..], t.Utcb.W[i]);
-        m.Memory.Write(t.UtcbAddress, b, out _);
+        m.Memory.Write(t.UtcbAddress, MemoryMarshal.AsBytes(t.Utcb.W.AsSpan()), out _);
     }
 
     /// <summary>Starts a thread on machine code with the given registers in the given address space; from then on ex_regs reads and sets them.</summary>

@@ -35,7 +35,7 @@ public sealed partial class Kernel
     private bool EnsureMachine(Thread t)
     {
         if (t.Machine != null || Physical == null || ModelledCode == null || t.Task is not { MemSpace: MachineSpace }) return false;
-        var regs = new CpuState { Rip = t.Ip, Rsp = t.Sp, GsBase = t.UtcbAddress + Utcb.OwnAddressOffset };
+        var regs = new CpuState { Rip = t.Ip, Rsp = t.Sp, FsBase = t.FsBase, GsBase = t.GsBase };
         t.Machine = new UserMachine(regs, BusOf(t.Task), _cpu.Run);
         StoreUtcb(t);
         return true;

@@ -56,11 +56,11 @@ public sealed partial class Kernel
     internal InvokeResult PfTrampControl(Thread target, Invocation inv)
     {
         if (inv.Tag.Items > 0) return InvokeResult.Err(L4Err.MsgTooLong);
-        ulong sub = inv.Mr(0) & ~0xFFFFUL;
+        ulong sub = (inv.Mr(0) & ~0xFFFFUL) | (ulong)ThreadOp.PfTrampControl;   // the opcode with its sub-op, as thread.h names them
         bool setUp = target.PfTrampAddress != 0;
         switch (sub)
         {
-            case 0x0_0000:                                                  // SETUP: MR1 = address in kernel-user memory
+            case (ulong)PfTrampOp.Setup:                                    // SETUP: MR1 = address in kernel-user memory
             {
                 if (inv.Tag.Words < 2) return InvokeResult.Err(L4Err.MsgTooShort);
                 if (inv.Tag.Words > 2) return InvokeResult.Err(L4Err.MsgTooLong);
@@ -71,7 +71,7 @@ public sealed partial class Kernel
                 target.PfTrampArmed = true;
                 return InvokeResult.Ok();
             }
-            case 0x3_0000:                                                  // DISABLE
+            case (ulong)PfTrampOp.Disable:
             {
                 if (inv.Tag.Words > 1) return InvokeResult.Err(L4Err.MsgTooLong);
                 ulong wasArmed = setUp && target.PfTrampArmed ? 1UL : 0UL;
@@ -79,12 +79,12 @@ public sealed partial class Kernel
                 if (inv.HasRecv) inv.Utcb.SetMr(0, wasArmed);
                 return InvokeResult.Ok(1);
             }
-            case 0x4_0000:                                                  // ENABLE
+            case (ulong)PfTrampOp.Enable:
                 if (inv.Tag.Words > 1) return InvokeResult.Err(L4Err.MsgTooLong);
                 if (!setUp) return InvokeResult.Err(L4Err.Inval);
                 target.PfTrampArmed = true;
                 return InvokeResult.Ok();
-            case 0x1_0000 or 0x2_0000:                                      // RESUME, REFLECT
+            case (ulong)PfTrampOp.Resume or (ulong)PfTrampOp.Reflect:
             {
                 if (inv.Tag.Words > 1) return InvokeResult.Err(L4Err.MsgTooLong);
                 if (target != inv.Caller) return InvokeResult.Err(L4Err.Perm);

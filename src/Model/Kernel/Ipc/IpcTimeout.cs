@@ -1,3 +1,5 @@
+using L4Conf.Model.Abi;
+
 namespace L4Conf.Model.Kernel.Ipc;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace L4Conf.Model.Kernel.Ipc;
 /// </summary>
 public readonly record struct IpcTimeout(ushort Raw)
 {
-    public const ushort Never = 0, Zero = 0x0400;
+    public const ushort Never = (ushort)TimeoutLimits.Never, Zero = (ushort)TimeoutLimits.Zero;
 
     public bool IsNever => Raw == 0;
     public bool IsAbsolute => (Raw & 0x8000) != 0;
@@ -36,7 +38,7 @@ public readonly record struct IpcTimeout(ushort Raw)
     public static IpcTimeout FromMicroseconds(ulong us)
     {
         if (us == 0) return new(Zero);
-        if (us == ulong.MaxValue || us > (1UL << 41) - 1) return new(Never);
+        if (us == (ulong)TimeoutLimits.UsNever || us > (ulong)TimeoutLimits.UsMax) return new(Never);
         int e = Math.Max(0, 63 - System.Numerics.BitOperations.LeadingZeroCount(us) - 9);
         ulong m = (us + (1UL << e) - 1) >> e;
         if (m > 1023) { e++; m >>= 1; }

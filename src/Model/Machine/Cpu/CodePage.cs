@@ -25,6 +25,12 @@ internal sealed class CodePage
     /// <summary>The interpreter's run and write epoch when the version was last checked: no re-check while neither moved.</summary>
     public long CheckedRun = -1, CheckedEpoch = -1;
 
+    /// <summary>The physical frame the bytes came from, when the bus can tell (a paged bus): a store elsewhere cannot change them.</summary>
+    public object? Frame;
+    /// <summary>Compiled blocks by start offset, and how often each offset was entered (allocated when first needed).</summary>
+    public Block?[]? Blocks;
+    public byte[]? Heat;
+
     private Decoder? decoder;
     private ByteArrayCodeReader? reader;
 
@@ -36,6 +42,8 @@ internal sealed class CodePage
         Array.Clear(Slot);
         Array.Clear(Insns, 0, Count);
         Count = 1;
+        Blocks = null;
+        Heat = null;
     }
 
     /// <summary>Decode the instruction at <paramref name="off"/> and return its slot value (maybe <see cref="Straddle"/>).</summary>

@@ -33,14 +33,17 @@ namespace L4Conf.Model.Machine;
 /// <see cref="InstructionSet.AbsentOnCapturedCpu"/>) are #UD with <see cref="StopReason.Detail"/> naming the
 /// instruction; the privileged instructions in <see cref="InstructionSet.Privileged"/> are #GP(0). syscall stops
 /// with RCX = the next RIP, R11 = RFLAGS and RIP = the next instruction. Page faults and non-canonical data
-/// accesses come from the bus unchanged; near branches to a non-canonical target are #GP(0) at the branch.</para>
+/// accesses come from the bus unchanged (#GP(0)), except that a non-canonical stack reference (push/pop/call/ret,
+/// an operand based on RSP or RBP without an FS/GS override; CS/DS/ES/SS overrides are ignored) is #SS(0)
+/// (CpuMemory.cs); near branches to a non-canonical target are #GP(0) at the branch. A read-modify-write operand
+/// is accessed with write intent from its first access.</para>
 /// <para>Flags: CF/PF/AF/ZF/SF/OF exact per the SDM where defined. Where the SDM leaves a flag undefined the
 /// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
 /// rotates as in <c>CpuShift.cs</c> and <c>CpuShiftDouble.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>;
 /// mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv leave all six flags unchanged.</para>
 /// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), alignment checking (#AC), an I/O permission
-/// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), #SS (a non-canonical stack access
-/// is whatever the bus reports, #GP(0)), 57-bit linear addresses (canonical = 48 bits).</para>
+/// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), 57-bit linear addresses
+/// (canonical = 48 bits).</para>
 /// <para>Speed: each 4 KiB code page is decoded once into compact <see cref="Insn"/> records (cache keyed by
 /// bus and page VA, validated with <see cref="IMemoryBus.CodeVersion"/> when execution enters the page in a new
 /// run or after any store, so self-modifying code is seen by the very next instruction); the loop switches on a
@@ -81,6 +84,7 @@ public sealed partial class Cpu
         rflags = s.Rflags;
         flOp = FlagOp.None;
         mem = bus;
+        pagedBus = bus as PagedMemoryBus;
         wrote = false;
         detail = null;
         trap = default;
@@ -116,6 +120,19 @@ public sealed partial class Cpu
                 page = p; slots = p.Slot; insns = p.Insns;
             }
             int off = (int)(rip & PageMask);
+            if (Engine == CpuEngine.Compiler)
+            {
+                Block? block = HotBlock(page, off);
+                insns = page.Insns;                                                // compiling may have decoded more
+                if (block is not null && budget - n >= block.Count)
+                {
+                    n += block.Fn!(this, regs, (int)Math.Min(budget - n, int.MaxValue));
+                    rip = blockNext;
+                    if (blockStatus == Block.Faulted) { stop = StopKind.Trap; break; }  // RIP at the faulting instruction
+                    if (blockStatus == Block.CodeChanged) pva = 1;                     // refetch the page before going on
+                    continue;
+                }
+            }
             int idx = slots[off];
             if (idx == 0) { idx = page.DecodeAt(off); insns = page.Insns; }
             ref Insn i = ref straddle.Insn;
@@ -152,7 +169,7 @@ public sealed partial class Cpu
                 case Op.XchgMR:
                 {
                     ulong ea = Ea(ref i);
-                    if (!Load(ea, i.Size, out v) || !Store(ea, i.Size, Gpr(i.S) >> i.SSh)) goto Fault;
+                    if (!LoadForWrite(ea, i.Size, out v) || !Store(ea, i.Size, Gpr(i.S) >> i.SSh)) goto Fault;
                     WriteReg(i.S, i.SSh, i.Mask, v);
                     break;
                 }
@@ -250,16 +267,17 @@ public sealed partial class Cpu
                     break;
                 }
 
-                case Op.CallRel: if (!Mmu.IsCanonical(i.Imm)) goto GpFault; if (!Push(next, 8)) goto Fault; next = i.Imm; break;
+                // A call checks its push before its target (SDM CALL "Operation"): CanPush, then #GP, pushing nothing.
+                case Op.CallRel: if (!Mmu.IsCanonical(i.Imm)) goto CallGpFault; if (!Push(next, 8)) goto Fault; next = i.Imm; break;
                 case Op.CallR:
                     v = Gpr(i.D);
-                    if (!Mmu.IsCanonical(v)) goto GpFault;
+                    if (!Mmu.IsCanonical(v)) goto CallGpFault;
                     if (!Push(next, 8)) goto Fault;
                     next = v;
                     break;
                 case Op.CallM:
                     if (!Load(Ea(ref i), 8, out v)) goto Fault;
-                    if (!Mmu.IsCanonical(v)) goto GpFault;
+                    if (!Mmu.IsCanonical(v)) goto CallGpFault;
                     if (!Push(next, 8)) goto Fault;
                     next = v;
                     break;
@@ -368,6 +386,8 @@ public sealed partial class Cpu
                 else pva = 1;
             }
             continue;
+        CallGpFault:
+            if (!CanPush(8)) goto Fault;
         GpFault:
             trap = new Trap(Vector.GeneralProtection, 0);
             detail = $"non-canonical branch target at 0x{rip:x}";

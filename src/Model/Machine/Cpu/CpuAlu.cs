@@ -118,8 +118,13 @@ public sealed partial class Cpu
     private bool AluMem<T>(ref Insn i, ulong b) where T : struct, IAluOp
     {
         ulong ea = Ea(ref i);
-        if (!Load(ea, i.Size, out ulong a)) return false;
-        if (!T.WritesBack) { T.Apply(this, a & i.Mask, b, i.Mask); return true; }
+        if (!T.WritesBack)
+        {
+            if (!Load(ea, i.Size, out ulong c)) return false;
+            T.Apply(this, c & i.Mask, b, i.Mask);
+            return true;
+        }
+        if (!LoadForWrite(ea, i.Size, out ulong a)) return false;
         var saved = SaveFlags();
         ulong r = T.Apply(this, a & i.Mask, b, i.Mask);
         if (Store(ea, i.Size, r)) return true;
@@ -156,7 +161,7 @@ public sealed partial class Cpu
     private bool UnaryM(ref Insn i, Op op)
     {
         ulong ea = Ea(ref i);
-        if (!Load(ea, i.Size, out ulong a)) return false;
+        if (!LoadForWrite(ea, i.Size, out ulong a)) return false;
         var saved = SaveFlags();
         if (Store(ea, i.Size, Unary(op, a & i.Mask, i.Mask))) return true;
         RestoreFlags(saved);

@@ -60,6 +60,7 @@ public sealed partial class Cpu
         {
             // Taken after the fetch: the fetch itself may set accessed bits, and the version must describe these bytes.
             p.Version = mem.CodeVersion(p.Va);
+            p.Frame = pagedBus?.TlbFrame(p.Va);
             return true;
         }
         // Report what fetching the instruction itself raises (CR2 = RIP, not the page start).

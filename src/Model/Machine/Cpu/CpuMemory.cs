@@ -10,8 +10,11 @@ namespace L4Conf.Model.Machine;
 /// </summary>
 public sealed partial class Cpu
 {
-    /// <summary>Register-file slots past the 16 GPRs: an always-zero slot for absent base/index/segment, and the FS/GS bases.</summary>
-    internal const byte ZeroSlot = 16, FsSlot = 17, GsSlot = 18;
+    /// <summary>
+    /// Register-file slots past the 16 GPRs: an always-zero slot for absent base/index/segment, the FS/GS bases, and
+    /// a second always-zero slot that marks a memory operand in the SS segment (base RSP or RBP, no FS/GS override).
+    /// </summary>
+    internal const byte ZeroSlot = 16, FsSlot = 17, GsSlot = 18, SsSlot = 19;
 
     private readonly ulong[] regs = new ulong[20];
     private IMemoryBus mem = null!;
@@ -19,19 +22,41 @@ public sealed partial class Cpu
     /// <summary>Set by every store: the interpreter then re-checks the current code page's version (self-modifying code).</summary>
     private bool wrote;
     private Trap trap;
+    /// <summary>
+    /// The next access is a stack reference (an SS-segment operand, push/pop/call/ret): a non-canonical address is then
+    /// #SS(0), not #GP(0) (SDM Vol. 3A §6.15). Set by <see cref="Ea"/> and the stack helpers just before the access.
+    /// </summary>
+    private bool ssRef;
 
     /// <summary>Register slot <paramref name="i"/> (0..19, from the translator) without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref ulong Gpr(int i) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(regs), (nint)(uint)i);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ulong Ea(ref Insn i) => ((Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp) & i.AMask) + Gpr(i.Seg);
+    private ulong Ea(ref Insn i)
+    {
+        ssRef = i.Seg == SsSlot;
+        return ((Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp) & i.AMask) + Gpr(i.Seg);
+    }
 
     /// <summary>Read <paramref name="size"/> bytes; the upper bytes of <paramref name="v"/> are garbage: callers mask.</summary>
     private bool Load(ulong ea, int size, out ulong v)
     {
         byte[] b = io;
-        if (!mem.Read(ea, new Span<byte>(b, 0, size), AccessKind.Read, out trap)) { v = 0; return false; }
+        if (!mem.Read(ea, new Span<byte>(b, 0, size), AccessKind.Read, out trap)) { v = 0; return StackFault(); }
+        v = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetArrayDataReference(b));
+        return true;
+    }
+
+    /// <summary>
+    /// The read of a read-modify-write operand: hardware accesses it with write intent from the start, so a fault is
+    /// reported as a write (#PF W) and a read-only page faults before anything is read, whether or not the value
+    /// is then written back (a shift by 0 still faults). Seen on the host CPU by `l4conf cpu diff`.
+    /// </summary>
+    private bool LoadForWrite(ulong ea, int size, out ulong v)
+    {
+        byte[] b = io;
+        if (!mem.Read(ea, new Span<byte>(b, 0, size), AccessKind.Write, out trap)) { v = 0; return StackFault(); }
         v = Unsafe.ReadUnaligned<ulong>(ref MemoryMarshal.GetArrayDataReference(b));
         return true;
     }
@@ -41,7 +66,17 @@ public sealed partial class Cpu
         byte[] b = io;
         Unsafe.WriteUnaligned(ref MemoryMarshal.GetArrayDataReference(b), v);
         wrote = true;
-        return mem.Write(ea, new ReadOnlySpan<byte>(b, 0, size), out trap);
+        return mem.Write(ea, new ReadOnlySpan<byte>(b, 0, size), out trap) || StackFault();
+    }
+
+    /// <summary>
+    /// A failed access: the bus reports a non-canonical address as #GP(0), since it does not know the segment; for a
+    /// stack reference the CPU raises #SS(0) instead. Always false.
+    /// </summary>
+    private bool StackFault()
+    {
+        if (ssRef && trap.Vector == Vector.GeneralProtection) trap = new Trap(Vector.StackSegment, 0);
+        return false;
     }
 
     /// <summary>Read a register operand of the given slot, shift and mask.</summary>
@@ -73,15 +108,24 @@ public sealed partial class Cpu
     {
         ref ulong sp = ref Gpr((int)Reg.Rsp);
         ulong nsp = sp - (ulong)size;
+        ssRef = true;
         if (!Store(nsp, size, v)) return false;
         sp = nsp;
         return true;
+    }
+
+    /// <summary>Whether a push of <paramref name="size"/> bytes would succeed (its fault in <c>trap</c> if not); writes nothing.</summary>
+    private bool CanPush(int size)
+    {
+        ssRef = true;
+        return LoadForWrite(Gpr((int)Reg.Rsp) - (ulong)size, size, out _);
     }
 
     /// <summary>Read the top of stack without popping it (the caller commits RSP once nothing else can fault).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool PeekStack(int size, out ulong v)
     {
+        ssRef = true;
         if (!Load(Gpr((int)Reg.Rsp), size, out v)) return false;
         v &= MaskOf(size);
         return true;

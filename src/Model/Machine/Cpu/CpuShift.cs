@@ -5,7 +5,7 @@ namespace L4Conf.Model.Machine;
 /// <summary>
 /// shl/sal, shr, sar, rol, ror, rcl, rcr by 1, imm8 or CL (Intel SDM Vol. 2B "SAL/SAR/SHL/SHR", Vol. 2B "RCL/RCR/ROL/ROR").
 /// The count is masked to 5 bits (6 with a 64-bit operand). A masked count of 0 changes no flags (and a memory
-/// operand is read but not written). Defined flags are exact; for the SDM's undefined ones the model chooses
+/// operand is accessed with write intent, so a read-only one faults, but not written). Defined flags are exact; for the SDM's undefined ones the model chooses
 /// (UNCONFIRMED, a model choice):
 /// shifts with count &gt; 1 set OF by the count-1 formula applied to the final result (shl: MSB(result) xor CF;
 /// shr: MSB(original); sar: 0) and clear AF for any non-zero count; a shl/shr count &gt;= the operand size gives
@@ -113,7 +113,7 @@ public sealed partial class Cpu
     private bool ShiftM(ref Insn i, int count)
     {
         ulong ea = Ea(ref i);
-        if (!Load(ea, i.Size, out ulong a)) return false;
+        if (!LoadForWrite(ea, i.Size, out ulong a)) return false; // write intent even for a count of 0
         var saved = SaveFlags();
         if (!Shift((ShiftKind)i.Aux, a & i.Mask, count, i.Mask, out ulong r)) return true;
         if (Store(ea, i.Size, r)) return true;

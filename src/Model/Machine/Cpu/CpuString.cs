@@ -29,6 +29,7 @@ public sealed partial class Cpu
         bool down = (rflags & DF) != 0;
         ulong step = down ? (ulong)-(long)e : (ulong)e;
         bool rep = i.Aux != 0;
+        ssRef = false; // RSI/RDI are never SS references (an ss: override is ignored in 64-bit mode): #GP(0)
         if (!rep) return Element(movs, e, seg, m, ref rsi, ref rdi, step);
         while (rcx != 0)
         {

@@ -9,7 +9,7 @@ namespace L4Conf.Model.Machine;
 /// Register operands are an index into <see cref="Cpu"/>'s register file plus a bit shift (8 for AH/CH/DH/BH,
 /// else 0). Memory operands are <c>((regs[Base] + (regs[Index] &lt;&lt; Scale) + Disp) &amp; AMask) + regs[Seg]</c>:
 /// an absent base/index/segment names the always-zero slot <see cref="Cpu.ZeroSlot"/>, so effective-address
-/// computation has no branches. RIP-relative operands have no base and their absolute target in <c>Disp</c>
+/// computation has no branches (an SS-segment operand names <see cref="Cpu.SsSlot"/>, also zero, to raise #SS). RIP-relative operands have no base and their absolute target in <c>Disp</c>
 /// (valid because the cache is keyed by the page's virtual address).
 /// </remarks>
 internal struct Insn

@@ -556,7 +556,20 @@ internal static class Translator
         d.Mask = Cpu.MaskOf(d.Size);
     }
 
+    /// <summary>The slot added to an effective address: the FS/GS base, or zero.</summary>
     private static byte SegSlot(Register seg) => seg switch { Register.FS => Cpu.FsSlot, Register.GS => Cpu.GsSlot, _ => Cpu.ZeroSlot };
+
+    /// <summary>
+    /// The segment slot of a memory operand. Without an FS/GS override, a base of RSP or RBP (ESP/EBP with 0x67) makes it
+    /// an SS reference (<see cref="Cpu.SsSlot"/>, zero, for #SS); a CS/DS/ES/SS override is ignored in 64-bit mode, so it
+    /// changes neither the base nor the fault (seen on the host CPU by `l4conf cpu diff`).
+    /// </summary>
+    private static byte MemSegSlot(in Instruction ins)
+    {
+        byte s = SegSlot(ins.SegmentPrefix);
+        if (s != Cpu.ZeroSlot) return s;
+        return ins.MemoryBase is Register.RSP or Register.RBP or Register.ESP or Register.EBP ? Cpu.SsSlot : Cpu.ZeroSlot;
+    }
 
     private static void MemOp(in Instruction ins, ref Insn d)
     {
@@ -578,6 +591,6 @@ internal static class Translator
         addr32 |= x.IsGPR32();
         d.Scale = (byte)System.Numerics.BitOperations.Log2((uint)Math.Max(1, ins.MemoryIndexScale));
         d.AMask = addr32 ? 0xFFFF_FFFF : ulong.MaxValue;
-        d.Seg = SegSlot(ins.MemorySegment);
+        d.Seg = MemSegSlot(in ins);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace L4Conf.Model.Machine;
 
 /// <summary>
@@ -56,7 +57,7 @@ public sealed class PagedMemoryBus : IMemoryBus
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
         if (off + dst.Length <= (int)PhysicalMemory.FrameSize)
         {
-            ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+            ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
             if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation && Allows(e.Flags, kind))
             {
                 e.Frame.Data.AsSpan(off, dst.Length).CopyTo(dst);
@@ -79,7 +80,7 @@ public sealed class PagedMemoryBus : IMemoryBus
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
         if (off + src.Length <= (int)PhysicalMemory.FrameSize)
         {
-            ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+            ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
             if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation && (e.Flags & TlbWrite) != 0)
             {
                 src.CopyTo(e.Frame.Data.AsSpan(off, src.Length));
@@ -100,6 +101,53 @@ public sealed class PagedMemoryBus : IMemoryBus
     }
 
     /// <summary>
+    /// The compiled CPU's fast path: an access of 1, 2, 4 or 8 bytes inside one page whose translation is in the TLB
+    /// (so the walk, its A/D bits and its checks already happened, exactly as <see cref="Read"/> would find them).
+    /// False means "take the general path", never a fault.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryReadTlb(ulong va, bool forWrite, out ulong v)
+    {
+        int off = (int)(va & (PhysicalMemory.FrameSize - 1));
+        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
+        if (off <= (int)PhysicalMemory.FrameSize - 8 && e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation
+            && (!forWrite || (e.Flags & TlbWrite) != 0))
+        {
+            v = Unsafe.ReadUnaligned<ulong>(ref e.Frame.Data[off]);   // callers mask to the operand size
+            return true;
+        }
+        v = 0;
+        return false;
+    }
+
+    /// <summary>The frame a TLB-cached page is in (to tell a store into running code from any other), or null.</summary>
+    internal object? TlbFrame(ulong va)
+    {
+        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
+        return e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation ? e.Frame : null;
+    }
+
+    /// <inheritdoc cref="TryReadTlb"/>
+    internal bool TryWriteTlb(ulong va, int size, ulong v, out object? frame)
+    {
+        int off = (int)(va & (PhysicalMemory.FrameSize - 1));
+        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
+        if (off > (int)PhysicalMemory.FrameSize - size || e.Vpn != va >> PhysicalMemory.FrameShift || e.Gen != _pt.Generation
+            || (e.Flags & TlbWrite) == 0) { frame = null; return false; }
+        frame = e.Frame;
+        ref byte d = ref e.Frame.Data[off];
+        switch (size)
+        {
+            case 1: d = (byte)v; break;
+            case 2: Unsafe.WriteUnaligned(ref d, (ushort)v); break;
+            case 4: Unsafe.WriteUnaligned(ref d, (uint)v); break;
+            default: Unsafe.WriteUnaligned(ref d, v); break;
+        }
+        _mem.Touched(e.Frame);
+        return true;
+    }
+
+    /// <summary>
     /// max(version of the frame va's page maps to, <see cref="PageTables.Generation"/>): both are stamps of one
     /// increasing counter, so the value changes whenever the frame is written or any translation changes. An
     /// unmapped or non-executable page yields the generation. Sets no A/D bits.
@@ -107,11 +155,18 @@ public sealed class PagedMemoryBus : IMemoryBus
     public ulong CodeVersion(ulong va)
     {
         ulong gen = _pt.Generation;
-        ref var e = ref _tlb[(va >> PhysicalMemory.FrameShift) & _tlbMask];
+        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
         if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == gen && Allows(e.Flags, AccessKind.Execute)) return Math.Max(e.Frame.Version, gen);
         if (!Mmu.Probe(_mem, _pt.Root, va, AccessKind.Execute, true, out var t, out _)) return gen;
         return Math.Max(_mem.TryGetFrame(t.Pa >> PhysicalMemory.FrameShift)?.Version ?? 0, gen);
     }
+
+    /// <summary>
+    /// The TLB slot of a page number. The low bits alone put a program's code at 0x400000 and its UTCB at 0xb3000000
+    /// into the same slot, so every system call evicted the code page; folding in the next bits spreads them. The TLB
+    /// is a cache of valid walks only (any page-table change empties it), so the slot choice is not visible.
+    /// </summary>
+    private int Slot(ulong vpn) => (int)((vpn ^ (vpn >> 10) ^ (vpn >> 20)) & _tlbMask);
 
     private static bool Allows(byte flags, AccessKind kind) => kind switch
     {
@@ -140,7 +195,7 @@ public sealed class PagedMemoryBus : IMemoryBus
         for (int i = 0; i < n; i++)
         {
             ulong vpn = first + (ulong)i;
-            ref var e = ref _tlb[vpn & _tlbMask];
+            ref var e = ref _tlb[Slot(vpn)];
             if (e.Vpn == vpn && e.Gen == gen && Allows(e.Flags, kind))
             {
                 _pages[i] = e.Frame;
@@ -161,7 +216,7 @@ public sealed class PagedMemoryBus : IMemoryBus
             _pages[i] = frame;
             if (_tlbOn)
             {
-                ref var e = ref _tlb[(first + (ulong)i) & _tlbMask];
+                ref var e = ref _tlb[Slot(first + (ulong)i)];
                 e.Vpn = first + (ulong)i;
                 e.Gen = gen;
                 e.Frame = frame;

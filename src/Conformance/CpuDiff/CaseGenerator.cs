@@ -1,0 +1,473 @@
+using Iced.Intel;
+using L4Conf.Model.Machine;
+
+namespace L4Conf.Conformance.CpuDiff;
+
+/// <summary>
+/// A generated case: which form it exercises, and which flags the SDM leaves undefined after it, left by the
+/// instruction <see cref="FlagsFrom"/> (the producer of a sequence; else the instruction itself).
+/// </summary>
+public sealed record GeneratedCase(CpuCase Case, string Form, string Mnemonic, ulong Undefined, string? FlagsFrom = null);
+
+/// <summary>
+/// Makes differential cases for every instruction form of the model's subset. The forms are table driven: every Iced
+/// <see cref="Code"/> valid in 64-bit mode on both Intel and AMD whose mnemonic is in <see cref="InstructionSet.Supported"/>
+/// and whose operands are general-purpose registers, memory, immediates or near branches (r/m operands give a
+/// register form and a memory form), so an instruction added to the model is covered by its line in
+/// <c>Supported</c> (plus a line in <see cref="FlagRules"/> if it leaves flags undefined). Operands are random or
+/// edge values (0, 1, sign boundaries, all-ones; shift counts 0, 1, width-1, width, width+1, 255), memory operands
+/// use every addressing shape (base, index*scale, disp8/32, RIP-relative, absolute, 32-bit addressing, FS/GS) and
+/// point into data, across a page boundary, or at a faulting address. <see cref="FaultForms"/> adds one form per
+/// fault kind. One case is the instruction under test followed by int3, with all registers set up front.
+/// </summary>
+public sealed class CaseGenerator
+{
+    /// <summary>One form: an Iced code and, for r/m operands, register or memory; or a named fault scenario.</summary>
+    public sealed record Form(string Id, string Mnemonic, Code Code, bool Memory, Func<Random, GeneratedCase?>? Custom = null);
+
+    /// <summary>Not run natively: `syscall` would be a real Linux system call (the model stops at it by contract).</summary>
+    private static readonly HashSet<string> NotNative = ["syscall"];
+
+    public IReadOnlyList<Form> Forms { get; }
+    /// <summary>Codes of supported mnemonics that this generator cannot express (segment, control or debug registers...), with why.</summary>
+    public IReadOnlyList<(Code Code, string Why)> Skipped { get; }
+
+    public CaseGenerator()
+    {
+        var supported = InstructionSet.Supported.ToHashSet();
+        var forms = new List<Form>();
+        var skipped = new List<(Code, string)>();
+        foreach (Code code in Enum.GetValues<Code>())
+        {
+            var info = code.ToOpCode();
+            if (!info.IsInstruction || !info.Mode64 || info.Encoding != EncodingKind.Legacy) continue;
+            string mn = code.Mnemonic().ToString().ToLowerInvariant();
+            if (!supported.Contains(mn)) continue;
+            if (NotNative.Contains(mn)) { skipped.Add((code, "not run natively (a real system call)")); continue; }
+            if (!info.IntelDecoder64 || !info.AmdDecoder64 || info.DecoderOption != DecoderOptions.None) { skipped.Add((code, "decodes differently on Intel and AMD")); continue; }
+            bool hasRm = false, ok = true;
+            for (int k = 0; k < info.OpCount; k++)
+            {
+                var kind = info.GetOpKind(k);
+                if (kind is OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r64_or_mem) hasRm = true;
+                else if (!Generatable(kind)) { ok = false; skipped.Add((code, $"operand {kind}")); break; }
+            }
+            if (!ok) continue;
+            string id = code.ToString();
+            if (hasRm)
+            {
+                forms.Add(new Form(id + "/reg", mn, code, false));
+                forms.Add(new Form(id + "/mem", mn, code, true));
+            }
+            else forms.Add(new Form(id, mn, code, info.OpCount > 0 && Enumerable.Range(0, info.OpCount).Any(k => IsMemKind(info.GetOpKind(k)))));
+        }
+        forms.AddRange(SequenceForms(forms));
+        forms.AddRange(FaultForms.All(this));
+        Forms = forms;
+        Skipped = skipped;
+    }
+
+    /// <summary>Flag producers for sequences: every flag a condition, adc or sbb reads is defined after them.</summary>
+    private static readonly HashSet<string> Producers = ["add", "sub", "cmp", "adc", "sbb", "neg", "inc", "dec", "and", "or", "xor", "test"];
+
+    /// <summary>One form per consumer mnemonic (each jcc, setcc, cmovcc, adc, sbb), after a random producer form.</summary>
+    private IEnumerable<Form> SequenceForms(List<Form> forms)
+    {
+        var producers = forms.Where(f => Producers.Contains(f.Mnemonic)).ToList();
+        bool Consumer(Form f) => (f.Mnemonic.StartsWith('j') && f.Mnemonic != "jmp") || f.Mnemonic.StartsWith("set", StringComparison.Ordinal)
+            || f.Mnemonic.StartsWith("cmov", StringComparison.Ordinal) || f.Mnemonic is "adc" or "sbb";
+        foreach (var g in forms.Where(Consumer).GroupBy(f => f.Mnemonic))
+        {
+            var consumers = g.ToList();
+            yield return new Form("seq:" + g.Key, g.Key, Code.INVALID, false,
+                rng => MakeSequence(producers[rng.Next(producers.Count)], consumers[rng.Next(consumers.Count)], rng));
+        }
+    }
+
+    private static bool IsMemKind(OpCodeOperandKind k) => k is OpCodeOperandKind.mem or OpCodeOperandKind.mem_offs or OpCodeOperandKind.seg_rSI or OpCodeOperandKind.es_rDI;
+
+    private static bool Generatable(OpCodeOperandKind k) => k switch
+    {
+        OpCodeOperandKind.r8_reg or OpCodeOperandKind.r16_reg or OpCodeOperandKind.r32_reg or OpCodeOperandKind.r64_reg => true,
+        OpCodeOperandKind.r8_opcode or OpCodeOperandKind.r16_opcode or OpCodeOperandKind.r32_opcode or OpCodeOperandKind.r64_opcode => true,
+        OpCodeOperandKind.r16_rm or OpCodeOperandKind.r32_rm or OpCodeOperandKind.r64_rm => true,
+        OpCodeOperandKind.mem or OpCodeOperandKind.mem_offs => true,
+        OpCodeOperandKind.al or OpCodeOperandKind.cl or OpCodeOperandKind.ax or OpCodeOperandKind.eax or OpCodeOperandKind.rax => true,
+        OpCodeOperandKind.imm8 or OpCodeOperandKind.imm8_const_1 or OpCodeOperandKind.imm16 or OpCodeOperandKind.imm32 or OpCodeOperandKind.imm64 => true,
+        OpCodeOperandKind.imm8sex16 or OpCodeOperandKind.imm8sex32 or OpCodeOperandKind.imm8sex64 or OpCodeOperandKind.imm32sex64 => true,
+        OpCodeOperandKind.br64_1 or OpCodeOperandKind.br64_4 => true,
+        OpCodeOperandKind.seg_rSI or OpCodeOperandKind.es_rDI => true,
+        _ => false,
+    };
+
+    // ------------------------------------------------------------------ values
+
+    private static readonly ulong[] Edges =
+    [
+        0, 1, 2, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x1_0000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0x1_0000_0000,
+        0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFE, 0xFFFF_FFFF_FFFF_FF80, 0xFFFF_FFFF_8000_0000,
+    ];
+
+    /// <summary>A register or immediate value: an edge value (40%), small (20%) or random (40%).</summary>
+    public static ulong Value(Random rng) => rng.Next(10) switch
+    {
+        < 4 => Edges[rng.Next(Edges.Length)] ^ (rng.Next(4) == 0 ? (ulong)rng.Next(1, 3) : 0),
+        < 6 => (ulong)rng.Next(0, 65),
+        _ => (ulong)rng.NextInt64() ^ ((ulong)rng.Next(2) << 63),
+    };
+
+    /// <summary>A shift or rotate count: 0, 1, width-1, width, width+1, 255, the 5- and 6-bit masks' edges, or random.</summary>
+    private static int Count(Random rng, int bits) => rng.Next(12) switch
+    {
+        0 => 0, 1 => 1, 2 => bits - 1, 3 => bits, 4 => bits + 1, 5 => 255, 6 => 31, 7 => 32, 8 => 33, 9 => 63, 10 => 64,
+        _ => rng.Next(256),
+    };
+
+    private static readonly Register[] R8 = [Register.AL, Register.CL, Register.DL, Register.BL, Register.SPL, Register.BPL, Register.SIL, Register.DIL,
+        Register.R8L, Register.R9L, Register.R10L, Register.R11L, Register.R12L, Register.R13L, Register.R14L, Register.R15L, Register.AH, Register.CH, Register.DH, Register.BH];
+
+    private static Register Gpr(Random rng, int bits)
+    {
+        if (bits == 8) return R8[rng.Next(R8.Length)];
+        int n = rng.Next(16);
+        return bits switch { 16 => Register.AX + n, 32 => Register.EAX + n, _ => Register.RAX + n };
+    }
+
+    private static int RegBits(OpCodeOperandKind k) => k switch
+    {
+        OpCodeOperandKind.r8_reg or OpCodeOperandKind.r8_opcode or OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.al or OpCodeOperandKind.cl => 8,
+        OpCodeOperandKind.r16_reg or OpCodeOperandKind.r16_opcode or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r16_rm or OpCodeOperandKind.ax => 16,
+        OpCodeOperandKind.r32_reg or OpCodeOperandKind.r32_opcode or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r32_rm or OpCodeOperandKind.eax => 32,
+        _ => 64,
+    };
+
+    // ------------------------------------------------------------------ cases
+
+    /// <summary>The registers, stack words and segment bases a case's instructions need, filled while drafting them.</summary>
+    private sealed class Draft
+    {
+        public readonly ulong[] Regs = new ulong[16];
+        public readonly List<(ulong, ulong)> Words = [];
+        public ulong Fs, Gs, Rflags;
+    }
+
+    private static Draft NewDraft(Random rng)
+    {
+        var d = new Draft();
+        for (int k = 0; k < 16; k++) d.Regs[k] = Value(rng);
+        d.Regs[(int)Reg.Rsp] = CaseLayout.StackPointer + (ulong)(rng.Next(-8, 9) * 8);
+        if (rng.Next(3) == 0) d.Regs[(int)Reg.Rbp] = CaseLayout.StackPointer - 0x40;
+        d.Rflags = CpuCaseJson.FixedFlags | ((ulong)rng.NextInt64() & CpuCaseJson.SettableFlags & ~FlagRules.DF);
+        if (rng.Next(4) == 0) d.Rflags |= FlagRules.DF;
+        return d;
+    }
+
+    private static GeneratedCase Case(string form, string mnemonic, Random rng, Draft d, byte[] bytes, ulong undefined) => new(new CpuCase
+    {
+        Name = form, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = d.Regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
+        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = 3,
+    }, form, mnemonic, undefined);
+
+    /// <summary>A case of <paramref name="f"/>, or null when this draw cannot be encoded (e.g. AH with a REX register).</summary>
+    public GeneratedCase? Make(Form f, Random rng)
+    {
+        if (f.Custom != null) return f.Custom(rng);
+        var d = NewDraft(rng);
+        var mn = f.Code.ToOpCode().Mnemonic;
+        if (mn is Mnemonic.Movsb or Mnemonic.Movsw or Mnemonic.Movsd or Mnemonic.Movsq or Mnemonic.Stosb or Mnemonic.Stosw or Mnemonic.Stosd or Mnemonic.Stosq)
+            return StringCase(f, rng, d.Regs, d.Rflags);
+        if (Draw(f, rng, d, out ulong undefined) is not Instruction ins || Encode(ins) is not byte[] bytes) return null;
+        return Case(f.Id, f.Mnemonic, rng, d, bytes, undefined);
+    }
+
+    /// <summary>
+    /// A flag producer followed by a consumer (jcc, setcc, cmovcc, adc, sbb): the model computes flags lazily and
+    /// evaluates conditions straight from the producer's operands, a path single instructions never take. Producers
+    /// are the instructions whose flags the conditions read are all defined.
+    /// </summary>
+    public GeneratedCase? MakeSequence(Form producer, Form consumer, Random rng)
+    {
+        var d = NewDraft(rng);
+        if (Draw(producer, rng, d, out ulong undefined) is not Instruction p) return null;
+        if (rng.Next(3) == 0) Equalize(p, d.Regs); // equal operands: the boundary of every unsigned and signed condition
+        if (Draw(consumer, rng, d, out ulong u2) is not Instruction c) return null;
+        var a = new Assembler(64);
+        a.AddInstruction(p);
+        a.AddInstruction(c);
+        byte[] bytes;
+        try
+        {
+            var ms = new MemoryStream();
+            a.Assemble(new StreamCodeWriter(ms), CaseLayout.Rip, BlockEncoderOptions.DontFixBranches);
+            bytes = ms.ToArray();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or EncoderException) { return null; }
+        bool overwrites = consumer.Mnemonic is "adc" or "sbb";
+        return Case($"seq:{producer.Id}+{consumer.Id}", consumer.Mnemonic, rng, d, bytes, overwrites ? u2 : undefined | u2)
+            with { FlagsFrom = overwrites ? consumer.Mnemonic : producer.Mnemonic };
+    }
+
+    /// <summary>Give a two-operand producer equal operands (the second register gets the first's value, or the first the immediate).</summary>
+    private static void Equalize(in Instruction p, ulong[] regs)
+    {
+        if (p.OpCount != 2 || p.Op0Kind != OpKind.Register || p.Op0Register.GetFullRegister() == Register.RSP) return;
+        int d = p.Op0Register.GetFullRegister().GetNumber();
+        if (p.Op1Kind == OpKind.Register && !p.Op0Register.IsGPR8() && !p.Op1Register.IsGPR8())
+            regs[p.Op1Register.GetFullRegister().GetNumber()] = regs[d];
+        else if (p.Op1Kind is not (OpKind.Register or OpKind.Memory) && p.Op0Register is not (Register.AH or Register.CH or Register.DH or Register.BH))
+            regs[d] = p.GetImmediate(1);
+    }
+
+    /// <summary>One instruction of form <paramref name="f"/> with drawn operands; registers it needs are set in <paramref name="d"/>.</summary>
+    private static Instruction? Draw(Form f, Random rng, Draft d, out ulong undefined)
+    {
+        undefined = 0;
+        var info = f.Code.ToOpCode();
+        var regs = d.Regs;
+        var words = d.Words;
+        ulong fs = d.Fs, gs = d.Gs;
+        bool branch = f.Mnemonic is "jmp" or "call" or "ret" || f.Mnemonic.StartsWith('j') || f.Mnemonic.StartsWith("loop", StringComparison.Ordinal);
+        int bits = 0, count = 1;
+        var ins = new Instruction { Code = f.Code };
+        int countReg = -1;
+
+        for (int k = 0; k < info.OpCount; k++)
+        {
+            var kind = info.GetOpKind(k);
+            switch (kind)
+            {
+                case OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r64_or_mem when f.Memory:
+                case OpCodeOperandKind.mem:
+                case OpCodeOperandKind.mem_offs:
+                {
+                    int size = Math.Max(1, ins.MemorySize.GetSize());
+                    if (bits == 0) bits = Math.Min(64, size * 8);
+                    ulong? content = null;
+                    if (branch) content = BranchTarget(rng, far: true);
+                    var seg = Memory(rng, ref ins, k, kind == OpCodeOperandKind.mem_offs, size, regs, ref fs, ref gs, out ulong target);
+                    _ = seg;
+                    if (content is ulong t && target >= CaseLayout.Data0 && target < CaseLayout.Data0 + CaseLayout.HotBytes - 8) words.Add((target, t));
+                    break;
+                }
+                case OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r64_or_mem:
+                case OpCodeOperandKind.r8_reg or OpCodeOperandKind.r16_reg or OpCodeOperandKind.r32_reg or OpCodeOperandKind.r64_reg:
+                case OpCodeOperandKind.r8_opcode or OpCodeOperandKind.r16_opcode or OpCodeOperandKind.r32_opcode or OpCodeOperandKind.r64_opcode:
+                case OpCodeOperandKind.r16_rm or OpCodeOperandKind.r32_rm or OpCodeOperandKind.r64_rm:
+                {
+                    int b = RegBits(kind);
+                    if (bits == 0) bits = b;
+                    Register r = Gpr(rng, b);
+                    ins.SetOpKind(k, OpKind.Register);
+                    ins.SetOpRegister(k, r);
+                    if (branch && b == 64) regs[r.GetNumber()] = BranchTarget(rng, far: true);
+                    break;
+                }
+                case OpCodeOperandKind.al or OpCodeOperandKind.ax or OpCodeOperandKind.eax or OpCodeOperandKind.rax or OpCodeOperandKind.cl:
+                {
+                    int b = RegBits(kind);
+                    Register r = kind switch
+                    {
+                        OpCodeOperandKind.al => Register.AL, OpCodeOperandKind.cl => Register.CL, OpCodeOperandKind.ax => Register.AX,
+                        OpCodeOperandKind.eax => Register.EAX, _ => Register.RAX,
+                    };
+                    ins.SetOpKind(k, OpKind.Register);
+                    ins.SetOpRegister(k, r);
+                    if (kind == OpCodeOperandKind.cl && k > 0) countReg = 1; // shift/rotate by CL
+                    else if (bits == 0) bits = b;
+                    break;
+                }
+                case OpCodeOperandKind.imm8_const_1:
+                    ins.SetOpKind(k, OpKind.Immediate8); ins.Immediate8 = 1; count = 1; break;
+                case OpCodeOperandKind.imm8:
+                {
+                    int v = IsShift(f.Mnemonic) ? Count(rng, Math.Max(8, bits)) : (int)(Value(rng) & 0xFF);
+                    if (f.Mnemonic == "int") v = IntVector(rng);
+                    ins.SetOpKind(k, OpKind.Immediate8); ins.Immediate8 = (byte)v; count = v; break;
+                }
+                case OpCodeOperandKind.imm16: ins.SetOpKind(k, OpKind.Immediate16); ins.Immediate16 = (ushort)Value(rng); break;
+                case OpCodeOperandKind.imm32: ins.SetOpKind(k, OpKind.Immediate32); ins.Immediate32 = (uint)Value(rng); break;
+                case OpCodeOperandKind.imm64: ins.SetOpKind(k, OpKind.Immediate64); ins.Immediate64 = Value(rng); break;
+                case OpCodeOperandKind.imm8sex16: ins.SetOpKind(k, OpKind.Immediate8to16); ins.Immediate8to16 = (sbyte)Value(rng); break;
+                case OpCodeOperandKind.imm8sex32: ins.SetOpKind(k, OpKind.Immediate8to32); ins.Immediate8to32 = (sbyte)Value(rng); break;
+                case OpCodeOperandKind.imm8sex64: ins.SetOpKind(k, OpKind.Immediate8to64); ins.Immediate8to64 = (sbyte)Value(rng); break;
+                case OpCodeOperandKind.imm32sex64: ins.SetOpKind(k, OpKind.Immediate32to64); ins.Immediate32to64 = (int)Value(rng); break;
+                case OpCodeOperandKind.br64_1 or OpCodeOperandKind.br64_4:
+                    ins.SetOpKind(k, OpKind.NearBranch64);
+                    ins.NearBranch64 = kind == OpCodeOperandKind.br64_1 ? NearTarget(rng) : BranchTarget(rng, far: false);
+                    break;
+                default:
+                    return null;
+            }
+        }
+        if (countReg >= 0)
+        {
+            int cl = Count(rng, Math.Max(8, bits));
+            regs[(int)Reg.Rcx] = (regs[(int)Reg.Rcx] & ~0xFFUL) | (uint)cl;
+            count = cl;
+        }
+        if (f.Mnemonic is "div" or "idiv") Dividend(rng, regs, f.Mnemonic == "idiv", bits);
+        if (f.Mnemonic == "ret") words.Add((regs[(int)Reg.Rsp], BranchTarget(rng, far: true)));
+
+        d.Fs = fs; d.Gs = gs;
+        undefined = FlagRules.Undefined(f.Mnemonic, Math.Max(8, bits), count);
+        return ins;
+    }
+
+    private static bool IsShift(string mn) => mn is "shl" or "sal" or "shr" or "sar" or "rol" or "ror" or "rcl" or "rcr" or "shld" or "shrd";
+
+    /// <summary>int n: vectors whose gates fiasco and Linux both give DPL 0 (#GP(n*8+2)), or 3 (#BP). Linux opens 4 (#OF) and 0x80 to user mode.</summary>
+    private static int IntVector(Random rng)
+    {
+        while (true)
+        {
+            int v = rng.Next(6) == 0 ? 3 : rng.Next(256);
+            if (v is not (4 or 0x80)) return v;
+        }
+    }
+
+    /// <summary>rDX:rAX such that the quotient often fits (half the draws), with a non-zero divisor most of the time.</summary>
+    private static void Dividend(Random rng, ulong[] regs, bool signed, int bits)
+    {
+        if (rng.Next(2) == 0) return;
+        ulong m = bits >= 64 ? ulong.MaxValue : (1UL << bits) - 1;
+        ulong a = regs[(int)Reg.Rax];
+        bool neg = signed && ((a >> (bits - 1)) & 1) != 0;
+        if (bits == 8) { regs[(int)Reg.Rax] = (a & ~0xFF00UL) | (neg ? 0xFF00UL : 0); return; }
+        regs[(int)Reg.Rdx] = (regs[(int)Reg.Rdx] & ~m) | (neg ? m : 0);
+    }
+
+    /// <summary>A branch target: in the int3 area of the code page (mostly), or a faulting one (unmapped, NX data, non-canonical) when <paramref name="far"/>.</summary>
+    private static ulong BranchTarget(Random rng, bool far)
+    {
+        int p = rng.Next(10);
+        if (far && p == 0) return CaseLayout.NonCanonical + (ulong)rng.Next(0, 64);
+        if (p == 1) return CaseLayout.Unmapped + (ulong)rng.Next(0, 4096);
+        if (p == 2) return CaseLayout.Data0 + (ulong)rng.Next(0, 4096); // NX
+        return NearTarget(rng);
+    }
+
+    /// <summary>A target within rel8 reach of the instruction, on int3 bytes (before it, or after its at most 15 bytes).</summary>
+    private static ulong NearTarget(Random rng) =>
+        rng.Next(2) == 0 ? CaseLayout.Rip - (ulong)rng.Next(1, 100) : CaseLayout.Rip + 16 + (ulong)rng.Next(0, 100);
+
+    /// <summary>
+    /// Operand <paramref name="k"/> becomes memory: picks an addressing shape and a target (data, a page crossing, or a
+    /// faulting address) and sets the base/index registers so the effective address is that target.
+    /// </summary>
+    private static Register Memory(Random rng, ref Instruction ins, int k, bool moffs, int size, ulong[] regs, ref ulong fs, ref ulong gs, out ulong target)
+    {
+        ins.SetOpKind(k, OpKind.Memory);
+        Register seg = Register.None;
+        ulong segBase = 0;
+        int t = rng.Next(100);
+        target = t switch
+        {
+            < 60 => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - size + 1),
+            < 66 => CaseLayout.Data1 - (ulong)rng.Next(1, Math.Max(2, size)),             // crosses Data0 -> Data1
+            < 72 => CaseLayout.ReadOnly + (ulong)rng.Next(0, 64),                           // #PF for writes
+            < 76 => CaseLayout.Unmapped - (ulong)rng.Next(1, Math.Max(2, size)),          // crosses into the unmapped page
+            < 80 => CaseLayout.Unmapped + (ulong)rng.Next(0, 4096 - size),
+            < 84 => CaseLayout.NonCanonical + (ulong)rng.Next(0, 64),                       // #GP (or #SS)
+            < 86 => CaseLayout.NonCanonical - (ulong)rng.Next(1, Math.Max(2, size)),      // ends non-canonical
+            < 88 => CaseLayout.KernelHalf + (ulong)rng.Next(0, 4096),                       // #PF, canonical kernel half
+            _ => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - size + 1),
+        };
+        if (moffs)
+        {
+            ins.MemoryBase = Register.None; ins.MemoryIndex = Register.None; ins.MemoryDisplSize = 8; ins.MemoryDisplacement64 = target;
+            return seg;
+        }
+        if (t >= 88 && t < 94) { seg = Register.FS; segBase = fs = CaseLayout.FsPage - 0x1000 * (ulong)rng.Next(0, 3); target = CaseLayout.FsPage + (target - CaseLayout.Data0); }
+        else if (t >= 94) { seg = Register.GS; segBase = gs = CaseLayout.GsPage; target = CaseLayout.GsPage + (target - CaseLayout.Data0); }
+        ins.SegmentPrefix = seg;
+        ulong ea = target - segBase;
+        int shape = rng.Next(10);
+        bool addr32 = shape == 9 && ea < 0x1_0000_0000;
+        if (shape == 0 && seg == Register.None)
+        {   // RIP-relative: the target must be within +-2 GiB of the code, so only the data pages
+            ins.MemoryBase = Register.RIP; ins.MemoryIndex = Register.None; ins.MemoryDisplSize = 8; ins.MemoryDisplacement64 = ea < 0x1_0000_0000 ? ea : CaseLayout.Data0;
+            target = ins.MemoryDisplacement64;
+            return seg;
+        }
+        if (shape == 1 && ea < 0x8000_0000)
+        {   // absolute [disp32]
+            ins.MemoryBase = Register.None; ins.MemoryIndex = Register.None; ins.MemoryDisplSize = 4; ins.MemoryDisplacement64 = ea;
+            return seg;
+        }
+        int b = rng.Next(16);
+        int x = rng.Next(3) == 0 ? -1 : rng.Next(16);
+        if (x == 4 || x == b) x = -1; // RSP cannot be an index; a shared base/index needs another equation
+        int scale = 1 << rng.Next(4);
+        long disp = rng.Next(4) switch { 0 => 0, 1 => rng.Next(-128, 128), 2 => rng.Next(-0x10000, 0x10000), _ => rng.Next(int.MinValue, int.MaxValue) };
+        ulong xv = x < 0 ? 0 : rng.Next(2) == 0 ? (ulong)rng.Next(0, 16) : Value(rng);
+        ulong bv = ea - (ulong)disp - xv * (ulong)scale;
+        if (addr32)
+        {
+            ins.MemoryBase = Register.EAX + b; ins.MemoryIndex = x < 0 ? Register.None : Register.EAX + x;
+            regs[b] = (Value(rng) << 32) | (uint)bv;
+            if (x >= 0) regs[x] = (Value(rng) << 32) | (uint)xv;
+        }
+        else
+        {
+            ins.MemoryBase = Register.RAX + b; ins.MemoryIndex = x < 0 ? Register.None : Register.RAX + x;
+            regs[b] = bv;
+            if (x >= 0) regs[x] = xv;
+        }
+        ins.MemoryIndexScale = x < 0 ? 1 : scale;
+        ins.MemoryDisplacement64 = addr32 ? (ulong)(uint)(int)disp : (ulong)disp;
+        ins.MemoryDisplSize = disp == 0 ? 0 : disp is >= -128 and < 128 ? 1 : 4;
+        return seg;
+    }
+
+    /// <summary>movs/stos, with or without rep: RSI/RDI into the data pages (or faulting), RCX small, DF random, maybe an FS/GS source.</summary>
+    private static GeneratedCase? StringCase(Form f, Random rng, ulong[] regs, ulong rflags)
+    {
+        var mn = f.Code.ToOpCode().Mnemonic;
+        RepPrefixKind rep = rng.Next(3) switch { 0 => RepPrefixKind.None, 1 => RepPrefixKind.Repe, _ => RepPrefixKind.Repne };
+        Register seg = rng.Next(6) switch { 0 => Register.FS, 1 => Register.GS, _ => Register.None };
+        Instruction ins = mn switch
+        {
+            Mnemonic.Movsb => Instruction.CreateMovsb(64, seg, rep), Mnemonic.Movsw => Instruction.CreateMovsw(64, seg, rep),
+            Mnemonic.Movsd => Instruction.CreateMovsd(64, seg, rep), Mnemonic.Movsq => Instruction.CreateMovsq(64, seg, rep),
+            Mnemonic.Stosb => Instruction.CreateStosb(64, rep), Mnemonic.Stosw => Instruction.CreateStosw(64, rep),
+            Mnemonic.Stosd => Instruction.CreateStosd(64, rep), _ => Instruction.CreateStosq(64, rep),
+        };
+        if (ins.Code != f.Code) return null;
+        ulong fs = 0, gs = 0;
+        ulong Ptr() => rng.Next(12) switch
+        {
+            0 => CaseLayout.ReadOnly + (ulong)rng.Next(0, 128),
+            1 => CaseLayout.Unmapped - (ulong)rng.Next(1, 64),
+            2 => CaseLayout.NonCanonical - (ulong)rng.Next(0, 16),
+            3 => CaseLayout.Data1 - (ulong)rng.Next(1, 64),
+            _ => CaseLayout.Data0 + (ulong)rng.Next(0, 256),
+        };
+        regs[(int)Reg.Rsi] = Ptr();
+        regs[(int)Reg.Rdi] = Ptr();
+        if (seg == Register.FS) { fs = CaseLayout.FsPage - CaseLayout.Data0; }
+        if (seg == Register.GS) { gs = CaseLayout.GsPage - CaseLayout.Data0; }
+        regs[(int)Reg.Rcx] = rng.Next(8) == 0 ? Value(rng) : (ulong)rng.Next(0, 40);
+        byte[]? bytes = Encode(ins);
+        if (bytes == null) return null;
+        var c = new CpuCase
+        {
+            Name = f.Id, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs,
+            Pages = CaseLayout.Pages(rng), Budget = 2,
+        };
+        return new GeneratedCase(c, f.Id, f.Mnemonic, 0);
+    }
+
+    /// <summary>Encode at the case's RIP with Iced's Assembler (branches kept in their form: no fixing).</summary>
+    public static byte[]? Encode(Instruction ins)
+    {
+        try
+        {
+            var a = new Assembler(64);
+            a.AddInstruction(ins);
+            var ms = new MemoryStream();
+            a.Assemble(new StreamCodeWriter(ms), CaseLayout.Rip, BlockEncoderOptions.DontFixBranches);
+            return ms.ToArray();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or EncoderException) { return null; }
+    }
+}

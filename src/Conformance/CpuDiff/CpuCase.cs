@@ -1,0 +1,86 @@
+namespace L4Conf.Conformance.CpuDiff;
+
+/// <summary>One 4 KiB page of a case: its user virtual address, protection ("r", "rw", "rx", "rwx") and contents (zero-padded).</summary>
+public sealed record CasePage(ulong Address, string Prot, byte[] Contents)
+{
+    public bool Writable => Prot.Contains('w');
+    public bool Executable => Prot.Contains('x');
+}
+
+/// <summary>
+/// A machine-code case (spec/machine/cpu-cases.md): code bytes placed at <see cref="Rip"/>, the 16 GPRs, RFLAGS,
+/// FS/GS base and the pages of a fresh address space; run until syscall, a trap, or <see cref="Budget"/> instructions.
+/// </summary>
+public sealed class CpuCase
+{
+    public const int PageSize = 4096;
+    public string Name { get; init; } = "";
+    public byte[] Code { get; init; } = [];
+    public ulong Rip { get; init; }
+    /// <summary>RAX..R15 in hardware order.</summary>
+    public ulong[] Regs { get; init; } = new ulong[16];
+    public ulong Rflags { get; init; } = 0x202;
+    public ulong FsBase { get; init; }
+    public ulong GsBase { get; init; }
+    public IReadOnlyList<CasePage> Pages { get; init; } = [];
+    public long Budget { get; init; } = 1000;
+
+    /// <summary>
+    /// The address space as both runners build it: the listed pages, with the code written at RIP over their contents;
+    /// a code byte on a page not listed adds that page, "rx". Sorted by address.
+    /// </summary>
+    public IReadOnlyList<CasePage> Materialize()
+    {
+        var pages = new SortedDictionary<ulong, CasePage>();
+        foreach (var p in Pages)
+        {
+            var c = new byte[PageSize];
+            p.Contents.CopyTo(c, 0);
+            pages[p.Address] = p with { Contents = c };
+        }
+        for (int k = 0; k < Code.Length; k++)
+        {
+            ulong va = Rip + (ulong)k, page = va & ~(ulong)(PageSize - 1);
+            if (!pages.TryGetValue(page, out var p)) pages[page] = p = new CasePage(page, "rx", new byte[PageSize]);
+            p.Contents[va - page] = Code[k];
+        }
+        return [.. pages.Values];
+    }
+}
+
+/// <summary>Bytes of one page that differ after the run: <see cref="Offset"/> into the page at <see cref="Page"/>.</summary>
+public sealed record ByteRun(ulong Page, int Offset, byte[] Bytes);
+
+/// <summary>How a case ended, on the model or natively: every architectural result the two runners both report.</summary>
+public sealed class CpuOutcome
+{
+    /// <summary>"syscall", "trap" or "budget" (natively: the 2 s alarm).</summary>
+    public string Status { get; init; } = "";
+    public int? Vector { get; init; }
+    public ulong ErrorCode { get; init; }
+    /// <summary>CR2: meaningful for #PF only.</summary>
+    public ulong Cr2 { get; init; }
+    public ulong[] Regs { get; init; } = new ulong[16];
+    public ulong Rip { get; init; }
+    public ulong Rflags { get; init; }
+    /// <summary>Instructions retired (the model only).</summary>
+    public long? Retired { get; init; }
+    public IReadOnlyList<ByteRun> Memory { get; init; } = [];
+    /// <summary>The model's message for #UD/#GP (what was not executed and why).</summary>
+    public string? Detail { get; init; }
+
+    /// <summary>Runs of changed bytes: compare each page's contents before and after.</summary>
+    public static List<ByteRun> Changes(ulong page, ReadOnlySpan<byte> before, ReadOnlySpan<byte> after)
+    {
+        var runs = new List<ByteRun>();
+        for (int b = 0; b < before.Length;)
+        {
+            if (before[b] == after[b]) { b++; continue; }
+            int e = b;
+            while (e < before.Length && before[e] != after[e]) e++;
+            runs.Add(new ByteRun(page, b, after[b..e].ToArray()));
+            b = e;
+        }
+        return runs;
+    }
+}

@@ -1,0 +1,73 @@
+namespace L4Conf.Conformance.CpuDiff;
+
+/// <summary>
+/// Compares the model's outcome of a case with the host CPU's, field by field, over what is architecturally defined
+/// and what Linux reports faithfully (see <see cref="NativeRunner"/>): status, vector, error code (#PF: with P
+/// ignored for kernel-half addresses, where Linux forces it), CR2 for #PF only, RIP, the 16 GPRs, CF PF AF ZF SF OF DF
+/// except the flags the SDM leaves undefined after the instruction (only when it completed), and every changed byte.
+/// </summary>
+public static class CpuComparer
+{
+    public const int DebugVector = 1, BreakpointVector = 3, PageFaultVector = 14;
+
+    /// <summary>
+    /// Linux's TASK_SIZE_MAX: user space ends one page below 2^47, and for a #PF at or above it Linux reports P set
+    /// whatever the CPU said (arch/x86/mm/fault.c set_signal_archinfo: "pretend that user-mode accesses to kernel
+    /// addresses are always protection faults").
+    /// </summary>
+    public const ulong LinuxTaskSizeMax = 0x7FFF_FFFF_F000;
+
+    /// <summary>
+    /// A known way the host reports something other than the CPU architecture says, not a model error: int1 (icebp)
+    /// is a trap (#DB with RIP after it, SDM Vol. 3A §17.3.1), but under a hypervisor the host reported RIP at the
+    /// instruction (KVM re-injecting the intercepted #DB as a fault). Null when <paramref name="fields"/> are not exactly that.
+    /// </summary>
+    public static string? HostQuirk(CpuOutcome model, CpuOutcome host, List<string> fields) =>
+        fields.Count == 1 && model.Vector == DebugVector && host.Vector == DebugVector && model.Rip == host.Rip + 1
+            ? "int1: the host reported RIP at the instruction (a trap leaves it after)" : null;
+
+    /// <summary>The differing fields as "field: model X, host Y"; empty when the outcomes agree.</summary>
+    public static List<string> Compare(CpuOutcome model, CpuOutcome host, ulong undefinedFlags)
+    {
+        var d = new List<string>();
+        if (model.Status != host.Status) d.Add($"status: model {model.Status}, host {host.Status}");
+        if (model.Vector != host.Vector) d.Add($"vector: model {Vec(model.Vector)}, host {Vec(host.Vector)}");
+        ulong errMask = ulong.MaxValue;
+        if (host.Vector == PageFaultVector && host.Cr2 >= LinuxTaskSizeMax) errMask = ~1UL;
+        if (model.Vector == host.Vector && (model.ErrorCode & errMask) != (host.ErrorCode & errMask))
+            d.Add($"errorCode: model 0x{model.ErrorCode:x}, host 0x{host.ErrorCode:x}");
+        if (model.Vector == PageFaultVector && host.Vector == PageFaultVector && model.Cr2 != host.Cr2)
+            d.Add($"cr2: model 0x{model.Cr2:x}, host 0x{host.Cr2:x}");
+        if (model.Rip != host.Rip) d.Add($"rip: model 0x{model.Rip:x}, host 0x{host.Rip:x}");
+        for (int k = 0; k < 16; k++)
+            if (model.Regs[k] != host.Regs[k]) d.Add($"{CpuCaseJson.RegNames[k]}: model 0x{model.Regs[k]:x}, host 0x{host.Regs[k]:x}");
+        ulong mask = FlagRules.Compared & ~(Completed(host) ? undefinedFlags : 0);
+        if ((model.Rflags & mask) != (host.Rflags & mask))
+            d.Add($"rflags: model {FlagRules.Names(model.Rflags & mask)} (0x{model.Rflags & mask:x}), host {FlagRules.Names(host.Rflags & mask)} (0x{host.Rflags & mask:x}) (compared 0x{mask:x})");
+        var mm = Bytes(model.Memory);
+        var hm = Bytes(host.Memory);
+        foreach (var va in mm.Keys.Union(hm.Keys).Order())
+        {
+            bool a = mm.TryGetValue(va, out byte x), b = hm.TryGetValue(va, out byte y);
+            if (a != b || x != y)
+            {
+                d.Add($"memory at 0x{va:x}: model {(a ? $"0x{x:x2}" : "unchanged")}, host {(b ? $"0x{y:x2}" : "unchanged")}");
+                if (d.Count > 40) break;
+            }
+        }
+        return d;
+    }
+
+    /// <summary>The instruction under test completed: the case ended at the int3 after it (or the branch target's).</summary>
+    public static bool Completed(CpuOutcome o) => o.Status == "trap" && o.Vector == BreakpointVector;
+
+    private static string Vec(int? v) => v is int x ? $"{x} ({CpuCaseJson.TrapName(x)})" : "none";
+
+    private static Dictionary<ulong, byte> Bytes(IReadOnlyList<ByteRun> runs)
+    {
+        var d = new Dictionary<ulong, byte>();
+        foreach (var r in runs)
+            for (int k = 0; k < r.Bytes.Length; k++) d[r.Page + (ulong)r.Offset + (ulong)k] = r.Bytes[k];
+        return d;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+
+namespace L4Conf.Conformance.CpuDiff;
+
+/// <summary>One disagreement: the form, the differing fields, and the case as a line `l4conf cpu run` reproduces.</summary>
+public sealed record Difference(string Form, IReadOnlyList<string> Fields, string CaseLine, CpuOutcome Model, CpuOutcome Host);
+
+/// <summary>How the host set one undefined flag after one mnemonic, over the cases that masked it.</summary>
+public sealed class FlagTally
+{
+    public int Host0, Host1, ModelAgreed;
+}
+
+/// <summary>The result of a differential run.</summary>
+public sealed class DiffReport
+{
+    public int Seed;
+    public int Cases;
+    public double Seconds;
+    public int FormsTotal;
+    public SortedSet<string> Covered = new(StringComparer.Ordinal);
+    /// <summary>Forms of supported mnemonics the model answers with #UD "unsupported" (so not compared), with the model's message.</summary>
+    public SortedDictionary<string, string> OutsideModel = new(StringComparer.Ordinal);
+    public int DifferenceCount;
+    public List<Difference> Differences = [];
+    public SortedDictionary<string, FlagTally> Flags = new(StringComparer.Ordinal);
+    public int NativeErrors;
+    public string? FirstNativeError;
+    public int Unencodable;
+    /// <summary>Differences that are the host's way of reporting, not the CPU's (<see cref="CpuComparer.HostQuirk"/>), counted.</summary>
+    public SortedDictionary<string, int> HostQuirks = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// Generates cases from a seed, runs each on the host CPU and on the model, and compares them (<see cref="CpuComparer"/>).
+/// Forms are visited round-robin so a short run still covers every form; the seed fixes every draw, so the same seed
+/// and case count give the same cases.
+/// </summary>
+public static class DiffRun
+{
+    public const int KeptDifferences = 50;
+
+    public static DiffReport Run(int seed, int? cases, double? seconds)
+    {
+        var gen = new CaseGenerator();
+        var rng = new Random(seed);
+        var report = new DiffReport { Seed = seed, FormsTotal = gen.Forms.Count };
+        var forms = gen.Forms.ToList();
+        var model = new ModelCpuRunner();
+        var native = NativeRunner.Start();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            for (int i = 0; forms.Count > 0; i++)
+            {
+                if (cases is int n && report.Cases >= n) break;
+                if (seconds is double s && clock.Elapsed.TotalSeconds >= s) break;
+                var form = forms[i % forms.Count];
+                GeneratedCase? g = null;
+                for (int tries = 0; tries < 8 && g == null; tries++) g = gen.Make(form, rng);
+                if (g == null) { report.Unencodable++; forms.Remove(form); continue; }
+                var m = model.Run(g.Case);
+                if (m.Detail is string det && det.StartsWith("unsupported instruction", StringComparison.Ordinal))
+                {
+                    report.OutsideModel[form.Id] = det;
+                    forms.Remove(form);
+                    continue;
+                }
+                CpuOutcome h;
+                try { h = native.Run(g.Case); }
+                catch (IOException e)
+                {
+                    report.NativeErrors++;
+                    report.FirstNativeError ??= $"{form.Id}: {e.Message}";
+                    native.Dispose();
+                    native = NativeRunner.Start();
+                    continue;
+                }
+                report.Cases++;
+                report.Covered.Add(form.Id);
+                var fields = CpuComparer.Compare(m, h, g.Undefined);
+                if (CpuComparer.HostQuirk(m, h, fields) is string quirk)
+                {
+                    report.HostQuirks[quirk] = report.HostQuirks.GetValueOrDefault(quirk) + 1;
+                    fields.Clear();
+                }
+                if (fields.Count > 0)
+                {
+                    report.DifferenceCount++;
+                    if (report.Differences.Count < KeptDifferences)
+                        report.Differences.Add(new Difference(form.Id, fields, CpuCaseJson.Write(g.Case), m, h));
+                }
+                if (g.Undefined != 0 && CpuComparer.Completed(h) && CpuComparer.Completed(m)) Tally(report, g, m, h);
+            }
+        }
+        finally { native.Dispose(); }
+        report.Seconds = clock.Elapsed.TotalSeconds;
+        return report;
+    }
+
+    private static void Tally(DiffReport r, GeneratedCase g, CpuOutcome m, CpuOutcome h)
+    {
+        foreach (ulong bit in new[] { FlagRules.CF, FlagRules.PF, FlagRules.AF, FlagRules.ZF, FlagRules.SF, FlagRules.OF })
+        {
+            if ((g.Undefined & bit) == 0) continue;
+            string key = $"{g.FlagsFrom ?? g.Mnemonic} {FlagRules.Names(bit)}";
+            if (!r.Flags.TryGetValue(key, out var t)) r.Flags[key] = t = new FlagTally();
+            if ((h.Rflags & bit) != 0) t.Host1++; else t.Host0++;
+            if ((h.Rflags & bit) == (m.Rflags & bit)) t.ModelAgreed++;
+        }
+    }
+}

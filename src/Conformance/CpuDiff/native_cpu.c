@@ -1,0 +1,210 @@
+/*
+ * native_cpu: runs l4conf's machine-code cases on the host CPU (x86-64 Linux), for `l4conf cpu diff`.
+ *
+ * Compiled by l4conf with the host gcc at run time (gcc -O1 -fno-stack-protector). Reads cases on stdin and
+ * writes one result per case on stdout, both in a line format of hex numbers without 0x (NativeRunner.cs):
+ *
+ *   in:  C rip rflags fsbase gsbase r0 .. r15 npages      then npages lines   P addr prot hexcontents|-
+ *   out: R status trapno err cr2 rip rflags r0 .. r15 nruns   then nruns lines   M page offset hexbytes
+ *        status T = stopped by a signal (trapno/err/cr2 from the signal frame), A = the 2 s alarm expired,
+ *        or   E message   when the case could not be set up (e.g. its page is taken in this process).
+ *
+ * Each case's pages are mapped at their own addresses (MAP_FIXED_NOREPLACE, so a case can never overwrite this
+ * process), filled, and given their protection; then an assembly trampoline loads all 16 GPRs and RFLAGS and
+ * jumps to the case's RIP. The case ends with a signal: int3 (SIGTRAP, #BP) at its end, or a fault. The handler
+ * runs on a sigaltstack (the case's RSP may be anything), copies trapno/err/cr2 and the registers out of the
+ * ucontext, and returns through sigreturn to the trampoline's exit with the host's RSP. The FS base (glibc's
+ * TLS) is swapped with raw arch_prctl system calls only, and nothing here uses TLS in between (no stack
+ * protector, no errno).
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define PAGE 4096
+#define MAX_PAGES 64
+
+/* The register image the trampoline loads: r[0..15] in hardware order (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+   R8..R15), then RFLAGS and RIP. Offsets are used by the assembly below. */
+struct image { uint64_t r[16]; uint64_t rflags; uint64_t rip; };
+
+struct image in_img;      /* read by the trampoline */
+uint64_t host_rsp;        /* the trampoline's RSP, restored at its exit */
+static volatile uint64_t host_fs, case_fs;
+static struct { uint64_t trapno, err, cr2, rip, rflags, r[16]; int alarm; } out;
+
+void run_case(void);      /* assembly: load in_img, jump; returns when the handler sends it to case_exit */
+void case_exit(void);
+
+__asm__(
+    ".text\n"
+    ".globl run_case\n"
+    "run_case:\n"
+    "  push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
+    "  mov %rsp, host_rsp(%rip)\n"
+    "  lea in_img(%rip), %rax\n"
+    "  pushq 128(%rax)\n"          /* rflags */
+    "  popfq\n"                    /* before the loads: mov changes no flags */
+    "  mov 8(%rax), %rcx\n  mov 16(%rax), %rdx\n  mov 24(%rax), %rbx\n  mov 32(%rax), %rsp\n"
+    "  mov 40(%rax), %rbp\n  mov 48(%rax), %rsi\n  mov 56(%rax), %rdi\n  mov 64(%rax), %r8\n"
+    "  mov 72(%rax), %r9\n  mov 80(%rax), %r10\n  mov 88(%rax), %r11\n  mov 96(%rax), %r12\n"
+    "  mov 104(%rax), %r13\n  mov 112(%rax), %r14\n  mov 120(%rax), %r15\n"
+    "  mov 0(%rax), %rax\n"
+    "  jmp *in_img+136(%rip)\n"
+    ".globl case_exit\n"
+    "case_exit:\n"
+    "  mov host_rsp(%rip), %rsp\n"
+    "  pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
+    "  ret\n");
+
+static long raw_arch_prctl(long code, uint64_t addr)
+{
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(158L), "D"(code), "S"(addr) : "rcx", "r11", "memory");
+    return ret;
+}
+
+static void handler(int sig, siginfo_t *si, void *ctx)
+{
+    (void)si;
+    if (case_fs != host_fs) raw_arch_prctl(ARCH_SET_FS, host_fs); /* first: glibc's TLS is FS-relative */
+    greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+    static const int map[16] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+                                 REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15 };
+    for (int k = 0; k < 16; k++) out.r[k] = (uint64_t)g[map[k]];
+    out.rip = (uint64_t)g[REG_RIP];
+    out.rflags = (uint64_t)g[REG_EFL];
+    out.trapno = (uint64_t)g[REG_TRAPNO];
+    out.err = (uint64_t)g[REG_ERR];
+    out.cr2 = (uint64_t)g[REG_CR2];
+    out.alarm = sig == SIGALRM;
+    g[REG_RIP] = (greg_t)(uintptr_t)case_exit;
+    g[REG_RSP] = (greg_t)host_rsp;
+    g[REG_EFL] = 0x202;
+}
+
+static int hexval(int c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; }
+
+static struct { uint64_t addr; int prot; unsigned char before[PAGE]; } pages[MAX_PAGES];
+
+static char line[2 * PAGE + 256];
+
+static int prot_of(const char *s)
+{
+    int p = 0;
+    for (; *s; s++) p |= *s == 'r' ? PROT_READ : *s == 'w' ? PROT_WRITE : *s == 'x' ? PROT_EXEC : 0;
+    return p;
+}
+
+int main(void)
+{
+    static char altstack[64 * 1024];
+    stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0 };
+    if (sigaltstack(&ss, NULL) != 0) { perror("sigaltstack"); return 2; }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM };
+    for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+        if (sigaction(sigs[k], &sa, NULL) != 0) { perror("sigaction"); return 2; }
+    host_fs = 0;
+    uint64_t fs;
+    if (raw_arch_prctl(ARCH_GET_FS, (uint64_t)(uintptr_t)&fs) != 0) { fprintf(stderr, "arch_prctl(ARCH_GET_FS) failed\n"); return 2; }
+    host_fs = fs;
+    setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+    while (fgets(line, sizeof line, stdin)) {
+        if (line[0] != 'C') continue;
+        unsigned long long v[20];
+        int np;
+        char *p = line + 1;
+        for (int k = 0; k < 20; k++) v[k] = strtoull(p, &p, 16);
+        np = (int)strtol(p, &p, 16);
+        const char *error = NULL;
+        int mapped = 0;
+        for (int k = 0; k < np; k++) {
+            if (!fgets(line, sizeof line, stdin) || line[0] != 'P') { fprintf(stderr, "page line expected\n"); return 2; }
+            char *q = line + 1;
+            uint64_t addr = strtoull(q, &q, 16);
+            while (*q == ' ') q++;
+            char prot[8] = { 0 };
+            int n = 0;
+            while (*q && *q != ' ' && n < 7) prot[n++] = *q++;
+            while (*q == ' ') q++;
+            if (error || k >= MAX_PAGES) { error = error ? error : "too many pages"; continue; }
+            void *m = mmap((void *)(uintptr_t)addr, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+            if (m == MAP_FAILED || (uint64_t)(uintptr_t)m != addr) {
+                if (m != MAP_FAILED) munmap(m, PAGE);
+                error = "page taken in the helper's address space (mmap MAP_FIXED_NOREPLACE failed)";
+                continue;
+            }
+            pages[k].addr = addr;
+            pages[k].prot = prot_of(prot);
+            memset(pages[k].before, 0, PAGE);
+            for (int b = 0; b < PAGE && hexval(q[0]) >= 0 && hexval(q[1]) >= 0; b++, q += 2)
+                pages[k].before[b] = (unsigned char)(hexval(q[0]) * 16 + hexval(q[1]));
+            memcpy(m, pages[k].before, PAGE);   /* also makes every page present: faults are then protection faults */
+            mapped = k + 1;
+        }
+        for (int k = 0; k < mapped && !error; k++)
+            if (mprotect((void *)(uintptr_t)pages[k].addr, PAGE, pages[k].prot) != 0) error = "mprotect failed";
+        if (!error) {
+            for (int k = 0; k < 16; k++) in_img.r[k] = v[4 + k];
+            in_img.rip = v[0];
+            in_img.rflags = v[1];
+            case_fs = v[2] ? v[2] : host_fs;
+            raw_arch_prctl(ARCH_SET_GS, v[3]);
+            struct itimerval t = { { 0, 0 }, { 2, 0 } };
+            setitimer(ITIMER_REAL, &t, NULL);
+            if (case_fs != host_fs) raw_arch_prctl(ARCH_SET_FS, case_fs);
+            run_case();
+            struct itimerval z = { { 0, 0 }, { 0, 0 } };
+            setitimer(ITIMER_REAL, &z, NULL);
+            raw_arch_prctl(ARCH_SET_GS, 0);
+            int runs = 0;
+            static char buf[MAX_PAGES * 40 * 64];
+            size_t len = 0;
+            for (int k = 0; k < mapped; k++) {
+                mprotect((void *)(uintptr_t)pages[k].addr, PAGE, PROT_READ);
+                const unsigned char *now = (const unsigned char *)(uintptr_t)pages[k].addr;
+                for (int b = 0; b < PAGE;) {
+                    if (now[b] == pages[k].before[b]) { b++; continue; }
+                    int e = b;
+                    while (e < PAGE && now[e] != pages[k].before[e]) e++;
+                    if (len + 64 + 2 * (size_t)(e - b) < sizeof buf) {
+                        len += (size_t)snprintf(buf + len, sizeof buf - len, "M %llx %x ", (unsigned long long)pages[k].addr, b);
+                        for (int i = b; i < e; i++) len += (size_t)snprintf(buf + len, sizeof buf - len, "%02x", now[i]);
+                        buf[len++] = '\n';
+                        runs++;
+                    }
+                    b = e;
+                }
+            }
+            printf("R %c %llx %llx %llx %llx %llx", out.alarm ? 'A' : 'T', (unsigned long long)out.trapno, (unsigned long long)out.err,
+                   (unsigned long long)out.cr2, (unsigned long long)out.rip, (unsigned long long)out.rflags);
+            for (int k = 0; k < 16; k++) printf(" %llx", (unsigned long long)out.r[k]);
+            printf(" %x\n", runs);
+            fwrite(buf, 1, len, stdout);
+        } else {
+            printf("E %s\n", error);
+        }
+        for (int k = 0; k < mapped; k++) munmap((void *)(uintptr_t)pages[k].addr, PAGE);
+        fflush(stdout);
+    }
+    return 0;
+}
