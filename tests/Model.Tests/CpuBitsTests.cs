@@ -69,7 +69,7 @@ public sealed partial class CpuTests
     {
         // cx = 0x8000 = -32768 bits = -4096 bytes: the word at DataVa - 0x1000 + ..., an unmapped page.
         var m = Build(a => { a.mov(rbx, DataVa); a.btc(__word_ptr[rbx], cx); a.int3(); }, init: s => s.Rcx = 0x8000);
-        AssertTrap(m.Run(), Vector.PageFault, (ulong)(PfErr.User), DataVa - 0x1000);
+        AssertTrap(m.Run(), Vector.PageFault, (ulong)(PfErr.User | PfErr.Write), DataVa - 0x1000); // btc: write intent
         Assert.Equal(CodeVa + 10, m.S.Rip);
     }
 

@@ -8,7 +8,8 @@ namespace L4Conf.Model.Machine;
 /// <para>enter imm16, imm8 (64-bit mode): push RBP; frame = RSP; for a nesting level L = imm8 mod 32 &gt; 0, push the
 /// L-1 frame pointers at RBP-8, RBP-16, ... and then frame; RBP = frame; RSP -= imm16. The 0x66 form pushes words
 /// (and still sets all of RBP, as the SDM's 64-bit pseudocode says). leave: RSP = RBP, then pop RBP (BP with 0x66).
-/// A fault (the stack page, or reading an outer frame pointer) leaves every register as it was; words enter already
+/// Their stack accesses are SS references (non-canonical: #SS(0)). A fault (the stack page, or reading an outer
+/// frame pointer) leaves every register as it was; words enter already
 /// stored stay stored, as on hardware (the instruction restarts).</para>
 /// <para>loop/loope/loopne decrement RCX (ECX with 0x67, a 32-bit write) and branch while it is non-zero (and ZF = 1
 /// / ZF = 0); jrcxz/jecxz branch when RCX/ECX is 0. A branch to a non-canonical target is #GP(0) with RCX unchanged.
@@ -22,6 +23,7 @@ public sealed partial class Cpu
         int level = (int)(i.Imm >> 16) & 31;
         ulong frameSize = i.Imm & 0xFFFF;
         ulong rbp = Gpr((int)Reg.Rbp), sp = Gpr((int)Reg.Rsp) - (ulong)s;
+        ssRef = true; // the pushes and the reads of outer frame pointers at [RBP-k] are all SS references: #SS(0)
         if (!Store(sp, s, rbp)) return false;
         ulong frame = sp;
         if (level > 0)
@@ -44,6 +46,7 @@ public sealed partial class Cpu
     private bool Leave(int size)
     {
         ulong rbp = Gpr((int)Reg.Rbp);
+        ssRef = true; // the pop
         if (!Load(rbp, size, out ulong v)) return false;
         Gpr((int)Reg.Rsp) = rbp + (ulong)size;
         WriteReg((int)Reg.Rbp, 0, MaskOf(size), v);
@@ -72,6 +75,9 @@ public sealed partial class Cpu
         return i.Aux switch { 1 => Cond(4), 2 => Cond(5), _ => true }; // loope: ZF = 1; loopne: ZF = 0
     }
 
-    private bool Xlat(ref Insn i, out ulong v) =>
-        Load(((Gpr(i.Base) + (Gpr((int)Reg.Rax) & 0xFF)) & i.AMask) + Gpr(i.Seg), 1, out v);
+    private bool Xlat(ref Insn i, out ulong v)
+    {
+        ssRef = i.Seg == SsSlot; // [RBX+AL]: never a stack reference in practice, but as Ea decides
+        return Load(((Gpr(i.Base) + (Gpr((int)Reg.Rax) & 0xFF)) & i.AMask) + Gpr(i.Seg), 1, out v);
+    }
 }

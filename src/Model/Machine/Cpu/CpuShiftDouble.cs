@@ -58,7 +58,7 @@ public sealed partial class Cpu
     private bool ShiftDoubleM(ref Insn i, int count)
     {
         ulong ea = Ea(ref i);
-        if (!Load(ea, i.Size, out ulong a)) return false;
+        if (!LoadForWrite(ea, i.Size, out ulong a)) return false; // write intent even for a count of 0, as the shifts
         var saved = SaveFlags();
         if (!ShiftDouble(i.Aux != 0, a & i.Mask, ReadReg(i.S, i.SSh, i.Mask), count, i.Mask, out ulong r)) return true;
         if (Store(ea, i.Size, r)) return true;

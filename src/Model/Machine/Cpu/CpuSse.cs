@@ -65,7 +65,7 @@ public sealed partial class Cpu
         v = 0;
         if (i.Aux != 0 && SseMisaligned(ea)) return false;
         Span<byte> b = io16.AsSpan(0, i.Size);
-        if (!mem.Read(ea, b, AccessKind.Read, out trap)) return false;
+        if (!mem.Read(ea, b, AccessKind.Read, out trap)) return StackFault(); // [RSP]/[RBP]: #SS, as Load
         v = i.Size switch
         {
             16 => BinaryPrimitives.ReadUInt128LittleEndian(b),
@@ -83,7 +83,7 @@ public sealed partial class Cpu
         Span<byte> b = io16.AsSpan(0, 16);
         BinaryPrimitives.WriteUInt128LittleEndian(b, xmm[i.S]);
         wrote = true;
-        return mem.Write(ea, b[..i.Size], out trap);
+        return mem.Write(ea, b[..i.Size], out trap) || StackFault();
     }
 
     /// <summary>pcmpeqb: 0xFF in each byte lane where a and b agree, else 0 (SWAR on the two halves).</summary>
