@@ -31,7 +31,7 @@ public class CpuDiffTests
     {
         var gen = new CaseGenerator();
         var mnemonics = gen.Forms.Select(f => f.Mnemonic).ToHashSet();
-        var noForm = InstructionSet.Supported.Where(m => !mnemonics.Contains(m) && m != "syscall").ToList();
+        var noForm = InstructionSet.Supported.Where(m => !mnemonics.Contains(m) && !CaseGenerator.NotCompared.ContainsKey(m)).ToList();
         Assert.Empty(noForm);
         foreach (var kind in new[] { "fault:pf-read-not-present", "fault:pf-write-protection", "fault:pf-fetch-nx", "fault:gp-noncanonical-read",
             "fault:ss-push", "fault:de-zero", "fault:ud-ud2", "fault:bp-int3", "fault:gp-hlt", "fault:gp-int-n", "seq:jbe" })

@@ -19,6 +19,9 @@ public static class FlagRules
         ["and"] = AF, ["or"] = AF, ["xor"] = AF, ["test"] = AF,   // logic: "AF is undefined"
         ["mul"] = SF | ZF | AF | PF, ["imul"] = SF | ZF | AF | PF, // "SF, ZF, AF, PF are undefined"
         ["div"] = Arith, ["idiv"] = Arith,                          // "CF, OF, SF, ZF, AF, PF are undefined"
+        ["bt"] = OF | SF | AF | PF, ["bts"] = OF | SF | AF | PF,     // "OF, SF, AF, and PF flags are undefined"
+        ["btr"] = OF | SF | AF | PF, ["btc"] = OF | SF | AF | PF,
+        ["bsf"] = CF | OF | SF | AF | PF, ["bsr"] = CF | OF | SF | AF | PF, // "CF, OF, SF, AF, and PF are undefined"
     };
 
     /// <summary>
@@ -36,8 +39,12 @@ public static class FlagRules
                 return masked == 0 ? 0 : AF | (masked > 1 ? OF : 0) | (masked >= bits ? CF : 0);
             case "sar":
                 return masked == 0 ? 0 : AF | (masked > 1 ? OF : 0);
-            case "rol": case "ror":
+            case "rol": case "ror": case "rcl": case "rcr":
                 return masked == 0 || masked == 1 ? 0 : OF; // "OF is defined only for the 1-bit rotates"
+            case "shld": case "shrd":
+                // AF undefined for any non-zero count, OF for counts > 1; a 16-bit count > 16 leaves result and flags
+                // undefined (the generator keeps 16-bit counts <= 16, since the result cannot be masked)
+                return masked == 0 ? 0 : bits == 16 && masked > 16 ? Arith : AF | (masked > 1 ? OF : 0);
             default:
                 return 0;
         }

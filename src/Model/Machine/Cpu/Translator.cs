@@ -589,6 +589,9 @@ internal static class Translator
         }
         d.Index = x == Register.None ? Cpu.ZeroSlot : (byte)x.GetNumber();
         addr32 |= x.IsGPR32();
+        // [disp32] with 0x67 has no register to tell the address size: Iced gives it a 4-byte displacement (8 without
+        // 0x67). It matters once something is added to the address (bt's bit offset), which must wrap at 2^32.
+        if (b == Register.None && x == Register.None && ins.MemoryDisplSize == 4) addr32 = true;
         d.Scale = (byte)System.Numerics.BitOperations.Log2((uint)Math.Max(1, ins.MemoryIndexScale));
         d.AMask = addr32 ? 0xFFFF_FFFF : ulong.MaxValue;
         d.Seg = MemSegSlot(in ins);
