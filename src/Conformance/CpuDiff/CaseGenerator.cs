@@ -192,7 +192,9 @@ public sealed class CaseGenerator
         if (f.Custom != null) return f.Custom(rng);
         var d = NewDraft(rng);
         var mn = f.Code.ToOpCode().Mnemonic;
-        if (mn is Mnemonic.Movsb or Mnemonic.Movsw or Mnemonic.Movsd or Mnemonic.Movsq or Mnemonic.Stosb or Mnemonic.Stosw or Mnemonic.Stosd or Mnemonic.Stosq)
+        if (mn is Mnemonic.Movsb or Mnemonic.Movsw or Mnemonic.Movsd or Mnemonic.Movsq or Mnemonic.Stosb or Mnemonic.Stosw or Mnemonic.Stosd or Mnemonic.Stosq
+            or Mnemonic.Lodsb or Mnemonic.Lodsw or Mnemonic.Lodsd or Mnemonic.Lodsq or Mnemonic.Scasb or Mnemonic.Scasw or Mnemonic.Scasd or Mnemonic.Scasq
+            or Mnemonic.Cmpsb or Mnemonic.Cmpsw or Mnemonic.Cmpsd or Mnemonic.Cmpsq)
             return StringCase(f, rng, d.Regs, d.Rflags);
         if (Draw(f, rng, d, out ulong undefined) is not Instruction ins || Encode(ins) is not byte[] bytes) return null;
         return Case(f.Id, f.Mnemonic, rng, d, bytes, undefined);
@@ -301,6 +303,7 @@ public sealed class CaseGenerator
                     int v = IsShift(f.Mnemonic) ? Count(rng, Math.Max(8, bits)) : (int)(Value(rng) & 0xFF);
                     if (f.Mnemonic is "shld" or "shrd" && bits == 16) v = (v & 31) % 17; // counts 17..31: result undefined
                     if (f.Mnemonic == "int") v = IntVector(rng);
+                    if (f.Mnemonic == "enter" && k == 1) { ins.SetOpKind(k, OpKind.Immediate8_2nd); ins.Immediate8_2nd = (byte)v; break; } // nesting level
                     ins.SetOpKind(k, OpKind.Immediate8); ins.Immediate8 = (byte)v; count = v; break;
                 }
                 case OpCodeOperandKind.imm16: ins.SetOpKind(k, OpKind.Immediate16); ins.Immediate16 = (ushort)Value(rng); break;
@@ -439,7 +442,7 @@ public sealed class CaseGenerator
         return seg;
     }
 
-    /// <summary>movs/stos, with or without rep: RSI/RDI into the data pages (or faulting), RCX small, DF random, maybe an FS/GS source.</summary>
+    /// <summary>movs/stos/lods/scas/cmps, with or without rep/repe/repne: RSI/RDI into the data pages (or faulting), RCX small, DF random, maybe an FS/GS source.</summary>
     private static GeneratedCase? StringCase(Form f, Random rng, ulong[] regs, ulong rflags)
     {
         var mn = f.Code.ToOpCode().Mnemonic;
@@ -450,7 +453,13 @@ public sealed class CaseGenerator
             Mnemonic.Movsb => Instruction.CreateMovsb(64, seg, rep), Mnemonic.Movsw => Instruction.CreateMovsw(64, seg, rep),
             Mnemonic.Movsd => Instruction.CreateMovsd(64, seg, rep), Mnemonic.Movsq => Instruction.CreateMovsq(64, seg, rep),
             Mnemonic.Stosb => Instruction.CreateStosb(64, rep), Mnemonic.Stosw => Instruction.CreateStosw(64, rep),
-            Mnemonic.Stosd => Instruction.CreateStosd(64, rep), _ => Instruction.CreateStosq(64, rep),
+            Mnemonic.Stosd => Instruction.CreateStosd(64, rep), Mnemonic.Stosq => Instruction.CreateStosq(64, rep),
+            Mnemonic.Lodsb => Instruction.CreateLodsb(64, seg, rep), Mnemonic.Lodsw => Instruction.CreateLodsw(64, seg, rep),
+            Mnemonic.Lodsd => Instruction.CreateLodsd(64, seg, rep), Mnemonic.Lodsq => Instruction.CreateLodsq(64, seg, rep),
+            Mnemonic.Scasb => Instruction.CreateScasb(64, rep), Mnemonic.Scasw => Instruction.CreateScasw(64, rep),
+            Mnemonic.Scasd => Instruction.CreateScasd(64, rep), Mnemonic.Scasq => Instruction.CreateScasq(64, rep),
+            Mnemonic.Cmpsb => Instruction.CreateCmpsb(64, seg, rep), Mnemonic.Cmpsw => Instruction.CreateCmpsw(64, seg, rep),
+            Mnemonic.Cmpsd => Instruction.CreateCmpsd(64, seg, rep), _ => Instruction.CreateCmpsq(64, seg, rep),
         };
         if (ins.Code != f.Code) return null;
         ulong fs = 0, gs = 0;

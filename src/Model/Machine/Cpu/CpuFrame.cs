@@ -7,7 +7,7 @@ namespace L4Conf.Model.Machine;
 /// <remarks>
 /// <para>enter imm16, imm8 (64-bit mode): push RBP; frame = RSP; for a nesting level L = imm8 mod 32 &gt; 0, push the
 /// L-1 frame pointers at RBP-8, RBP-16, ... and then frame; RBP = frame; RSP -= imm16. The 0x66 form pushes words
-/// (and still sets all of RBP, as the SDM's 64-bit pseudocode says). leave: RSP = RBP, then pop RBP (BP with 0x66).
+/// and sets only BP, keeping RBP's upper bits (so the AMD host does; the SDM's 64-bit pseudocode writes RBP). leave: RSP = RBP, then pop RBP (BP with 0x66).
 /// Their stack accesses are SS references (non-canonical: #SS(0)). A fault (the stack page, or reading an outer
 /// frame pointer) leaves every register as it was; words enter already
 /// stored stay stored, as on hardware (the instruction restarts).</para>
@@ -38,7 +38,11 @@ public sealed partial class Cpu
             sp -= (ulong)s;
             if (!Store(sp, s, frame)) return false;
         }
-        Gpr((int)Reg.Rbp) = frame;
+        // SDM: "#PF if ... a write using the final value of the stack pointer would cause a page fault": the pushes
+        // are done (their bytes stay), then the final RSP is probed (CR2 = it), registers unchanged on a fault.
+        // Seen on the AMD host by `l4conf cpu diff` (#PF W at the final RSP, the pushed words written).
+        if (!LoadForWrite(sp - frameSize, s, out _)) return false;
+        WriteReg((int)Reg.Rbp, 0, MaskOf(s), frame); // the 0x66 form sets BP only (AMD host, `l4conf cpu diff`)
         Gpr((int)Reg.Rsp) = sp - frameSize;
         return true;
     }
