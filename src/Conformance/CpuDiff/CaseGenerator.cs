@@ -44,6 +44,11 @@ public sealed class CaseGenerator
         ["movapd"] = "XMM registers are not in the case format yet", ["movupd"] = "XMM registers are not in the case format yet",
         ["pxor"] = "XMM registers are not in the case format yet", ["pcmpeqb"] = "XMM registers are not in the case format yet",
         ["pmovmskb"] = "XMM registers are not in the case format yet",
+        ["por"] = "XMM registers are not in the case format yet", ["pand"] = "XMM registers are not in the case format yet",
+        ["pandn"] = "XMM registers are not in the case format yet", ["pminub"] = "XMM registers are not in the case format yet",
+        ["punpcklbw"] = "XMM registers are not in the case format yet", ["punpcklwd"] = "XMM registers are not in the case format yet",
+        ["punpckldq"] = "XMM registers are not in the case format yet", ["punpcklqdq"] = "XMM registers are not in the case format yet",
+        ["pshufd"] = "XMM registers are not in the case format yet",
     };
 
     public IReadOnlyList<Form> Forms { get; }
