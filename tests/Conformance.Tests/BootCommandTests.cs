@@ -92,26 +92,6 @@ public class BootCommandTests
     }
 
     [Fact]
-    public void The_seed_options_interactive_prompt_reads_the_console_input()
-    {
-        var dir = Tmp("interactive");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "s.lua"), "print('script ran')\n");
-        var entry = ModulesList.Parse("entry i\nroottask moe -- -i rom/s.lua\nmodule l4re\nmodule ned\nmodule s.lua\n", "test", "i");
-        var input = new Queue<string>(["x = 6 * 7", "print(x)", "this is not lua"]);
-        var sb = new StringBuilder();
-        using var sys = BootedSystem.Start(BootImage.Build(entry, dir), new BootOptions
-        {
-            Console = s => sb.Append(s),
-            Stdin = () => input.Count > 0 ? input.Dequeue() : null,
-        });
-        sys.Run(10_000_000, untilIdle: true);
-        var text = sb.ToString();
-        Assert.Contains("script ran\nNed: Interactive mode.\nNed: x = 6 * 7\nNed: print(x)\n42\nNed: this is not lua\n", text);
-        Assert.Contains("lua couldn't parse 'this is not lua': [string \"argument\"]:1: syntax error near 'is'.", text);
-    }
-
-    [Fact]
     public void Ned_prompt_drives_a_neds_command_channel()
     {
         var dir = Tmp("cmdchannel");
@@ -119,10 +99,10 @@ public class BootCommandTests
         File.WriteAllText(Path.Combine(dir, "outer.lua"), """
             local L4 = require("L4")
             local ch = L4.default_loader:new_channel()
-            L4.default_loader:start({ caps = { svr = ch:svr() }, log = { "inner", "c" } }, "rom/ned -c svr rom/inner.lua")
+            L4.default_loader:start({ caps = { svr = ch:svr() }, log = { "inner", "c" } }, "rom/ned rom/inner.lua")
             L4.default_loader:start({ caps = { svr = ch }, log = { "prompt", "g" } }, "rom/ned-prompt")
             """);
-        File.WriteAllText(Path.Combine(dir, "inner.lua"), "counter = 0\n");
+        File.WriteAllText(Path.Combine(dir, "inner.lua"), "local L4 = require(\"L4\")\ncounter = 0\nL4.server_loop(L4.Env.svr)\n");   // ned.dox:271-289
         var entry = ModulesList.Parse("entry p\nroottask moe rom/outer.lua\nmodule l4re\nmodule ned\nmodule ned-prompt\nmodule outer.lua\nmodule inner.lua\n", "test", "p");
         var input = new Queue<string>(["counter = counter + 1", "return counter * 10", "not lua at all", "error('boom')"]);
         var sb = new StringBuilder();

@@ -8,18 +8,26 @@ using static L4Conf.Tests.CliTests;
 namespace L4Conf.Tests;
 
 /// <summary>`l4conf cpu run` and `l4conf cpu diff` as a user runs them (spec/machine/cpu-cases.md).</summary>
-public class CpuCommandTests(ITestOutputHelper log)
+public class CpuCommandTests(ITestOutputHelper log) : IDisposable
 {
+    private readonly List<string> temps = [];
+
+    public void Dispose()
+    {
+        foreach (var f in temps) File.Delete(f);
+    }
+
     /// <summary>The CI seed of the differential run; printed so a failure is reproduced with the same cases.</summary>
     public const int DiffSeed = 20261201;
 
     private const string AddAndPush = """{"name":"add-and-push","code":"4801d850cc","rip":"0x400000","regs":{"rax":"0x7fffffffffffffff","rbx":"0x1","rsp":"0x800000"},"pages":[{"address":"0x7ff000","prot":"rw"}]}""";
     private const string SsPush = """{"name":"ss-push","code":"50cc","rip":"0x400000","regs":{"rsp":"0x800000000008"}}""";
 
-    private static string Temp(params string[] lines)
+    private string Temp(params string[] lines)
     {
         string f = Path.Combine(Path.GetTempPath(), $"l4conf-cpu-{Guid.NewGuid():n}.jsonl");
         File.WriteAllLines(f, lines);
+        temps.Add(f);
         return f;
     }
 
@@ -131,9 +139,13 @@ public class CpuCommandTests(ITestOutputHelper log)
         Assert.Equal(0, r.GetProperty("differenceCount").GetInt32());
         var forms = r.GetProperty("forms");
         int outside = forms.GetProperty("outsideModel").GetArrayLength();
+        // Environment-defined forms (descriptor-table registers, rdtsc, cpuid, tzcnt/lzcnt) are listed with why, never run.
+        int excluded = forms.GetProperty("environmentDefined").EnumerateArray().Sum(x => x.GetProperty("forms").GetInt32());
+        Assert.True(excluded > 0 && forms.GetProperty("environmentDefined").EnumerateArray().All(x => x.GetProperty("why").GetString()!.Length > 20));
+        outside += excluded + forms.GetProperty("neverEncodable").GetArrayLength(); // a form dropped after 8 unencodable draws may have run before
         // Every form ran at least once, whatever the machine's speed: forms are visited round-robin first.
         Assert.True(r.GetProperty("cases").GetInt32() < forms.GetProperty("total").GetInt32()
-            || forms.GetProperty("covered").GetInt32() == forms.GetProperty("total").GetInt32() - outside, o[..Math.Min(o.Length, 2000)]);
+            || forms.GetProperty("covered").GetInt32() >= forms.GetProperty("total").GetInt32() - outside, o[..Math.Min(o.Length, 2000)]);
         Assert.True(forms.GetProperty("total").GetInt32() > 800);
     }
 
@@ -147,5 +159,6 @@ public class CpuCommandTests(ITestOutputHelper log)
         Assert.Contains("l4conf cpu diff --seed 7 --cases 300", o);
         Assert.Contains("differences: 0", o);
         Assert.Contains("undefined flags", o);
+        Assert.Contains("environment-defined (not compared", o);
     }
 }

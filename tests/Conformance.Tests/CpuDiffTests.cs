@@ -31,11 +31,31 @@ public class CpuDiffTests
     {
         var gen = new CaseGenerator();
         var mnemonics = gen.Forms.Select(f => f.Mnemonic).ToHashSet();
-        var noForm = InstructionSet.Supported.Where(m => !mnemonics.Contains(m) && !CaseGenerator.NotCompared.ContainsKey(m)).ToList();
-        Assert.Empty(noForm);
+        var noForm = InstructionSet.Supported.Where(m => !mnemonics.Contains(m) && m != "syscall").ToList();
+        // Only instructions with XMM operands may lack forms (a case has no XMM state); each is listed with why.
+        Assert.Equal(noForm.Order(), gen.NotGenerated.Keys.Order());
+        Assert.All(gen.NotGenerated, x => Assert.StartsWith("XMM operands", x.Value));
         foreach (var kind in new[] { "fault:pf-read-not-present", "fault:pf-write-protection", "fault:pf-fetch-nx", "fault:gp-noncanonical-read",
             "fault:ss-push", "fault:de-zero", "fault:ud-ud2", "fault:bp-int3", "fault:gp-hlt", "fault:gp-int-n", "seq:jbe" })
             Assert.Contains(gen.Forms, f => f.Id == kind);
+    }
+
+    /// <summary>
+    /// Draws that cannot be encoded are redrawn silently, so a generator bug that makes a shape unencodable would quietly
+    /// drop it (a disp32 once failed a third of memory draws). Only AH..BH next to a REX register may fail.
+    /// </summary>
+    [Fact]
+    public void Almost_every_draw_encodes()
+    {
+        var gen = new CaseGenerator();
+        var rng = new Random(11);
+        foreach (var f in gen.Forms)
+        {
+            int ok = 0;
+            for (int k = 0; k < 40; k++) if (gen.Make(f, rng) != null) ok++;
+            bool byteRegs = f.Id.Contains("r8", StringComparison.Ordinal) || f.Id.Contains("rm8", StringComparison.Ordinal) || f.Id.StartsWith("seq:", StringComparison.Ordinal);
+            Assert.True(ok >= (byteRegs ? 20 : 38), $"{f.Id}: only {ok} of 40 draws encode");
+        }
     }
 
     private static CpuOutcome Ended(ulong rflags) => new() { Status = "trap", Vector = 3, Rip = 0x1001, Rflags = rflags };
@@ -49,6 +69,58 @@ public class CpuDiffTests
         var faultM = new CpuOutcome { Status = "trap", Vector = 13, Rflags = 0x202 };
         var faultH = new CpuOutcome { Status = "trap", Vector = 13, Rflags = 0x202 | af | 0x10000 }; // RF in the frame is not compared
         Assert.Single(CpuComparer.Compare(faultM, faultH, af));
+    }
+
+    [Fact]
+    public void Undefined_destinations_are_masked_only_when_the_rule_applies()
+    {
+        // bsf rbx, ...: the destination is undefined only for a zero source, which the host's ZF tells.
+        var rule = ResultRules.BitScanZero("bsf", 3, 64);
+        CpuOutcome With(ulong rbx, ulong rflags, int vector = 3)
+        {
+            var o = new CpuOutcome { Status = "trap", Vector = vector, Rip = 0x1001, Rflags = rflags };
+            o.Regs[3] = rbx;
+            return o;
+        }
+        Assert.Empty(CpuComparer.Compare(With(1, 0x202 | FlagRules.ZF), With(2, 0x202 | FlagRules.ZF), 0, rule));
+        Assert.Single(CpuComparer.Compare(With(1, 0x202), With(2, 0x202), 0, rule));               // ZF = 0: a defined result
+        Assert.Single(CpuComparer.Compare(With(1, 0x202 | FlagRules.ZF, 14), With(2, 0x202 | FlagRules.ZF, 14), 0, rule)); // a fault changes nothing
+        // shrd r16 by 17: the low 16 bits are undefined, the rest of the register is not.
+        var wide = ResultRules.ShiftDoubleOverWidth("shrd", 16, 17, 3, 0)!;
+        Assert.Empty(CpuComparer.Compare(With(0x1_0001, 0x202), With(0x1_FFFF, 0x202), 0, wide));
+        Assert.Single(CpuComparer.Compare(With(0x1_0001, 0x202), With(0x2_0001, 0x202), 0, wide));
+        Assert.Null(ResultRules.ShiftDoubleOverWidth("shrd", 16, 16, 3, 0));
+        Assert.Null(ResultRules.ShiftDoubleOverWidth("shld", 64, 127, 3, 0)); // masked to 63
+        var mem = ResultRules.ShiftDoubleOverWidth("shld", 16, 31, -1, 0x2000_0010)!;
+        var mm = new CpuOutcome { Status = "trap", Vector = 3, Rip = 0x1001, Memory = [new ByteRun(0x2000_0000, 0x10, [1, 2])] };
+        var hm = new CpuOutcome { Status = "trap", Vector = 3, Rip = 0x1001, Memory = [new ByteRun(0x2000_0000, 0x10, [3, 4])] };
+        Assert.Empty(CpuComparer.Compare(mm, hm, 0, mem));
+        Assert.Single(CpuComparer.Compare(mm, hm, 0, mem with { MemAddr = 0x2000_0011 }));
+    }
+
+    [Fact]
+    public void Shld_shrd_bt_and_bit_scan_flags_follow_the_SDM()
+    {
+        Assert.Equal(0UL, FlagRules.Undefined("shld", 32, 32));                          // masked 0: unaffected
+        Assert.Equal(0UL, FlagRules.Undefined("shrd", 32, 1) & FlagRules.OF);            // OF defined for 1
+        Assert.Equal(FlagRules.AF | FlagRules.OF, FlagRules.Undefined("shrd", 64, 40));
+        Assert.Equal(FlagRules.Arith, FlagRules.Undefined("shld", 16, 17));              // count > width: all
+        Assert.Equal(FlagRules.OF, FlagRules.Undefined("rcl", 8, 9));
+        Assert.Equal(0UL, FlagRules.Undefined("rcr", 8, 1));
+        Assert.Equal(0UL, FlagRules.Undefined("bt", 64, 1) & (FlagRules.CF | FlagRules.ZF));
+        Assert.Equal(0UL, FlagRules.Undefined("bsf", 64, 1) & FlagRules.ZF);
+    }
+
+    [Fact]
+    public void Environment_defined_forms_are_generated_but_listed_as_not_compared()
+    {
+        var gen = new CaseGenerator();
+        foreach (var mn in new[] { "sgdt", "sidt", "sldt", "str", "smsw", "rdtsc", "cpuid", "tzcnt", "lzcnt" })
+        {
+            Assert.Contains(gen.Forms, f => f.Mnemonic == mn);
+            Assert.False(string.IsNullOrWhiteSpace(CaseGenerator.EnvironmentDefined[mn]));
+        }
+        Assert.DoesNotContain("bsf", CaseGenerator.EnvironmentDefined.Keys);
     }
 
     [Fact]

@@ -65,6 +65,18 @@ public sealed partial class CpuTests
     }
 
     [Fact]
+    public void Bt_memory_register_offset_with_32_bit_absolute_addressing_wraps_the_moved_address()
+    {
+        // 67 48 0F BB 3C 25 disp32: btc qword [disp32], rdi with 32-bit addressing. The offset's move is part of the
+        // effective address, which wraps at 2^32: rdi = 2^35 + 3 moves by 2^32 bytes, back onto the same qword.
+        // (Found by `l4conf cpu diff`: the model faulted at the unwrapped address; the host flipped the bit.)
+        const ulong At = DataVa + 8;
+        var m = RunToEnd(a => { a.db(0x67, 0x48, 0x0F, 0xBB, 0x3C, 0x25); a.dd((uint)At); a.int3(); },
+            s => s.Rdi = (1UL << 35) + 3);
+        Assert.Equal(8UL, m.Bus.U64(At));
+    }
+
+    [Fact]
     public void Bt_memory_negative_16_bit_offset_faults_at_the_moved_address()
     {
         // cx = 0x8000 = -32768 bits = -4096 bytes: the word at DataVa - 0x1000 + ..., an unmapped page.

@@ -15,7 +15,7 @@ public sealed class CpuReadModifyWriteTests
 {
     private const ulong W = (ulong)PfErr.Write, U = (ulong)PfErr.User, P = (ulong)PfErr.Present;
 
-    public static TheoryData<string> ReadModifyWrite => new() { "add", "adc", "sub", "and", "or", "xor", "not", "neg", "inc", "dec", "shl 1", "ror cl", "sar imm", "xchg" };
+    public static TheoryData<string> ReadModifyWrite => new() { "add", "adc", "sub", "and", "or", "xor", "not", "neg", "inc", "dec", "shl 1", "ror cl", "sar imm", "xchg", "bts", "btr", "btc", "shld", "shrd cl", "xadd", "cmpxchg", "cmpxchg8b" };
 
     private static void Emit(Iced.Intel.Assembler a, string what)
     {
@@ -36,6 +36,16 @@ public sealed class CpuReadModifyWriteTests
             case "ror cl": a.ror(m, cl); break;
             case "sar imm": a.sar(m, 0x40); break; // masked count 0
             case "xchg": a.xchg(m, rax); break;
+            case "bts": a.bts(m, 5); break;
+            case "btr": a.btr(m, 63); break;
+            case "btc": a.btc(m, rax); break; // rax = 0 in these tests: the operand itself
+            case "bt": a.bt(m, 5); break;
+            case "xadd": a.xadd(m, rax); break;
+            case "cmpxchg": a.cmpxchg(m, rdx); break;
+            case "cmpxchg8b": a.cmpxchg8b(m); break;
+            case "cmpxchg16b": a.cmpxchg16b(__xmmword_ptr[rbx]); break;
+            case "shld": a.shld(m, rax, 3); break;
+            case "shrd cl": a.shrd(m, rax, cl); break; // rcx = 0x40 in the crossing test: masked count 0
             case "cmp": a.cmp(m, rax); break;
             case "test": a.test(m, rax); break;
         }
@@ -61,9 +71,18 @@ public sealed class CpuReadModifyWriteTests
         Assert.Equal(new Trap(Vector.PageFault, P | W | U, at), r.Trap);
     }
 
+    [Fact]
+    public void Cmpxchg16b_not_present_destination_faults_as_a_write()
+    {
+        var (s, r) = Run(a => Emit(a, "cmpxchg16b"), s => s[Reg.Rbx] = UnmappedVa + 0x10);
+        Assert.Equal(new Trap(Vector.PageFault, W | U, UnmappedVa + 0x10), r.Trap);
+        Assert.Equal(CodeVa, s.Rip);
+    }
+
     [Theory]
     [InlineData("cmp")]
     [InlineData("test")]
+    [InlineData("bt")]
     public void Cmp_and_test_only_read(string what)
     {
         var (_, r) = Run(a => Emit(a, what), s => s[Reg.Rbx] = UnmappedVa + 0x10);

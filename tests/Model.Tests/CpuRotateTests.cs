@@ -437,7 +437,7 @@ public sealed partial class CpuTests
     public void Shrd_on_unmapped_and_read_only_pages_faults_with_nothing_changed()
     {
         var m = Build(a => { a.mov(rdi, DataVa - 8); a.shrd(__qword_ptr[rdi], rax, 1); }, init: s => s.Rflags = 0x202 | ZF);
-        AssertTrap(m.Run(), Vector.PageFault, (ulong)(PfErr.User | PfErr.Write), DataVa - 8); // write intent from the start
+        AssertTrap(m.Run(), Vector.PageFault, (ulong)(PfErr.User | PfErr.Write), DataVa - 8); // read-modify-write: W from the first access
         Assert.Equal(ZF, m.Flags);
         var w = Build(a => { a.mov(rdi, DataVa); a.shld(__qword_ptr[rdi], rax, 1); }, init: s => s.Rflags = 0x202 | ZF);
         w.Bus.PokeU64(DataVa, 0x8000_0000_0000_0000);

@@ -27,7 +27,7 @@ public sealed class CpuStackFaultTests
 
     public static TheoryData<string> StackReferences => new()
     {
-        "push", "pop", "call", "ret", "mov [rsp]", "mov [rbp+8]", "load [rbp+rax]", "ds: [rbp]", "push [rbx]", "pop [rbx]",
+        "push", "pop", "call", "ret", "mov [rsp]", "mov [rbp+8]", "load [rbp+rax]", "ds: [rbp]", "push [rbx]", "pop [rbx]", "leave", "enter", "sgdt [rbp]", "str [rbp]",
     };
 
     [Theory]
@@ -49,6 +49,10 @@ public sealed class CpuStackFaultTests
                 case "ds: [rbp]": a.mov(rbx, __qword_ptr.ds[rbp]); break; // in 64-bit mode a DS/ES/SS/CS override is ignored
                 case "push [rbx]": a.push(__qword_ptr[rbx]); break; // the load is fine; the push faults
                 case "pop [rbx]": a.pop(__qword_ptr[rbx]); break;   // the pop faults before the store
+                case "leave": a.leave(); break;                     // the pop through RBP is a stack reference
+                case "enter": a.enter(16, 2); break;                // the push of RBP
+                case "sgdt [rbp]": a.sgdt(__[rbp]); break;
+                case "str [rbp]": a.str(__word_ptr[rbp]); break;
             }
             a.int3();
         }, s =>

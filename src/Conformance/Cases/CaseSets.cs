@@ -24,6 +24,8 @@ public static class CaseSets
             .Concat(MmuCases.Cases())
             .Concat(RuntimeCases.Cases())
             .Concat(RuntimeObjectCases.Cases())
+            .Concat(MoeCases.Cases())
+            .Concat(NedScriptCases.Cases())
             .Concat(MbtCases.Cases())
             .Concat(Properties.PropertyCases.Cases());
 

@@ -89,6 +89,24 @@ public static class IpcCases
                 c.Equal(expect, server.Thread.ResultLabel, $"label through a {rights} gate cap (file server: 0x42d421 rw, 0x42d420 r)");
             }
         });
+        yield return Case("ipc/gate-label-fixed-at-send", "a sender queued on the bound thread keeps the gate label of its send start; rebinding the gate does not change it", ["IPC-LABEL-1"], c =>
+        {
+            var w = new World();
+            var server = w.NewTask("server");
+            var client = w.NewTask("client");
+            ulong g = w.GateTo(server, 0x100, client, 0x31 << 12, CapRights.RW);
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            w.K.Start(client.Thread, [cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 0)))]);
+            w.K.Run();
+            c.Equal(ThreadState.Sending, client.Thread.State, "the client is queued on the server");
+            w.Check(w.Root.GateBind(g, server.ThreadSel, 0x200), "rebind the gate with label 0x200");
+            w.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w.K.Run();
+            // ipc_gate.cpp:510-511: from_spec = _id | rights when the send starts; do_ipc keeps it (thread-ipc.cpp:617)
+            // and transfer_msg delivers it (862).
+            c.Equal(0x101UL, server.Thread.ResultLabel, "the label of the send start: 0x100 | W");
+        });
         yield return Case("ipc/thread-label", "IPC to a thread cap delivers the sender's RSI as label", ["IPC-LABEL-2"], c =>
         {
             var (w, server, client) = Pair();
@@ -187,6 +205,31 @@ public static class IpcCases
             w.Check(w.Root.DeleteObj(World.TaskCap, g2), "delete the unbound gate");
             c.Equal(IpcErr.NotExistent, other.Thread.Utcb.Error, "sender on the deleted gate: ENOT_EXISTENT");
         });
+        yield return Case("ipc/receive-through-gate", "a receive-only call through an unbound gate first blocks like a sender (SETIMEOUT with a zero send timeout); through a bound gate it is a closed wait on the bound thread", ["IPC-ERR-3"], c =>
+        {
+            var w = new World();
+            var server = w.NewTask("server");
+            var client = w.NewTask("client");
+            ulong g = w.Create(0);                                   // an unbound gate (protocol 0)
+            w.Check(w.Map(client.TaskSel, 0x31 << 12, CapRights.RW, 0, g), "gate into the client");
+            w.Check(w.Map(server.TaskSel, 0x30 << 12, CapRights.RWS, 0, client.ThreadSel), "client thread cap into the server");
+            // ipc_gate.cpp:478-486: an unbound gate blocks the caller with the send timeout before the op bits are looked
+            // at; a zero timeout is L4_error::Timeout (SETIMEOUT 0x02, a send-phase code) with the clean tag.
+            var t = client.Sys.Receive(0x31 << 12, SndZero | RcvZero);
+            c.Equal(new MsgTag(0, 0, 0, MsgTagFlags.Error).Raw, t.Raw, "unbound gate, zero send timeout: the clean error tag");
+            c.Equal(IpcErr.SeTimeout, client.Thread.Utcb.Error, "SETIMEOUT");
+            // Bound: check_sys_ipc makes the receive a closed wait on the gate's thread (thread.cpp:742-746, ipc_gate.cpp:496-511).
+            w.Check(w.Root.GateBind(g, server.ThreadSel, 0x100), "bind the gate to the server");
+            var cs = w.ProgramSys(client.Thread);
+            var ss = w.ProgramSys(server.Thread);
+            w.K.Start(client.Thread, [cs.Next(cs.Receive(0x31 << 12))]);
+            w.K.Run();
+            w.K.Start(server.Thread, [ss.Next(ss.Send(0x30 << 12, new MsgTag(0x66, 0, 0), SndZero, label: 0x4440))]);
+            w.K.Run();
+            c.True(!server.Thread.ResultTag.HasError, "the bound thread's send to the waiting client succeeds");
+            c.Equal(new MsgTag(0x66, 0, 0).Raw, client.Thread.ResultTag.Raw, "the client received the bound thread's message");
+            c.Equal(0x4440UL, client.Thread.ResultLabel, "with the sender's label");
+        });
         yield return Case("ipc/unbound-gate-call-waits-for-callee", "a call released by a gate's bind waits for the bound thread's reply only, even after the callee's death", ["IPC-GATE-3", "IPC-ABORT-1"], c =>
         {
             var w = new World();
@@ -258,6 +301,37 @@ public static class IpcCases
             c.Equal(new MsgTag(0, 0, 0, MsgTagFlags.Error).Raw, replied.Raw, "reply: the clean error tag");
             c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, "reply through the empty reply slot: ENOT_EXISTENT");
             c.Equal(ThreadState.Receiving, client.Thread.State, "the caller still waits for a reply");
+        });
+        yield return Case("ipc/error-tcr-only-on-errors", "the error TCR is written only when a call fails: a later successful call leaves the old code; a semaphore down resets it", ["SAFE-9"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            // syscalls.cpp:31-35: an empty selector is commit_error(ENOT_EXISTENT), which writes the TCR (kobject_iface.cpp:76-81).
+            var t = p.Sys.Send(0x77 << 12, new MsgTag(0, 0, 0));
+            c.True(t.HasError, "send to an empty slot fails");
+            c.Equal(IpcErr.NotExistent, p.Thread.Utcb.Error, "with ENOT_EXISTENT");
+            // A successful kernel-object call (commit_result) and a successful IPC leave the TCR as it was.
+            t = p.Sys.CapValid(1 << 12, 1 << 12);
+            c.True(!t.HasError, "cap_valid succeeds");
+            c.Equal(IpcErr.NotExistent, p.Thread.Utcb.Error, "after a successful kernel-object call: the old code");
+            var (w2, server, client) = Pair();
+            var ss = w2.ProgramSys(server.Thread);
+            var cs = w2.ProgramSys(client.Thread);
+            client.Thread.Utcb.Error = IpcErr.SeTimeout;
+            server.Thread.Utcb.Error = IpcErr.ReCanceled;
+            w2.K.Start(server.Thread, [ss.Next(ss.Wait())]);
+            w2.K.Start(client.Thread, [cs.Next(cs.Send(0x30 << 12, new MsgTag(0x55, 0, 0)))]);
+            w2.K.Run();
+            c.True(!(client.Thread.ResultTag.HasError || server.Thread.ResultTag.HasError), "the send and the wait succeed");
+            c.Equal(IpcErr.SeTimeout, client.Thread.Utcb.Error, "sender after a successful send: the old code");
+            c.Equal(IpcErr.ReCanceled, server.Thread.Utcb.Error, "receiver after a successful receive: the old code");
+            // semaphore.cpp:175-176: sys_down resets the TCR before it takes the semaphore.
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, sem), "semaphore into the task");
+            w.Root.IrqTrigger(sem);
+            t = p.Sys.SemDown(0x40 << 12, 0);
+            c.True(!t.HasError, "down on a semaphore with count 1");
+            c.Equal(IpcErr.None, p.Thread.Utcb.Error, "a semaphore down resets the TCR");
         });
         yield return Case("ipc/error-tag-by-phase", "a failed send phase answers the clean error tag; a failed receive phase the caller's input tag with the error flag; a receiver whose transfer failed the sender's tag and label with the error flag; RSI is kept", ["IPC-ERR-2"], c =>
         {
@@ -334,6 +408,59 @@ public static class IpcCases
             w.K.Run();
             c.Equal(99UL, client.Thread.Utcb.Mr(0), "reply word through the explicit reply cap");
             c.True(!server.Task.ReplySlots.ContainsKey(5), "explicit reply cap used up");
+        });
+        yield return Case("ipc/explicit-reply-cap-reset-by-caller", "a caller that stops waiting (timeout, cancel) empties the explicit reply slot it sits in: a later reply through it is ENOT_EXISTENT", ["IPC-REPLY-2"], c =>
+        {
+            foreach (var cancel in new[] { false, true })
+            {
+                var (w, server, client) = Pair();
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                var rcv100 = (ulong)IpcTimeout.FromMicroseconds(100).Raw;
+                w.K.Start(server.Thread, [ss.Next(ss.Ipc((5UL << 12) | (ulong)SelectorLayout.ReplyCapBit | (ulong)SysFlags.Wait, new MsgTag(0, 0, 0)))]);
+                w.K.Start(client.Thread, [cs.Next(cs.Call(0x31 << 12, new MsgTag(0, 0, 0), cancel ? 0 : rcv100))]);
+                w.K.Run();
+                if (cancel) w.Check(w.Root.ExRegs(client.ThreadSel, ulong.MaxValue, ulong.MaxValue, ExRegsFlags.Cancel), "cancel the caller");
+                c.Equal(cancel ? IpcErr.ReCanceled : IpcErr.ReTimeout, client.Thread.Utcb.Error, $"the caller stopped waiting ({(cancel ? "cancel" : "timeout")})");
+                // thread-ipc.cpp:802-809: the caller's do_ipc resets the callee's reply slot it sat in
+                // (reset_partner_reply_cap, receiver.cpp:304-336), explicit slots included.
+                var t = server.Sys.Ipc((5UL << 12) | (ulong)SelectorLayout.ReplyCapBit | (ulong)(SysFlags.Reply | SysFlags.Send), new MsgTag(0, 1, 0), 0, SndZero);
+                c.True(t.HasError, "the reply through slot 5 fails");
+                c.Equal(IpcErr.NotExistent, server.Thread.Utcb.Error, $"reply slot 5 is empty after the {(cancel ? "cancel" : "timeout")}: ENOT_EXISTENT");
+            }
+        });
+        yield return Case("ipc/explicit-reply-slot-limits", "an open wait with bit 10 needs a reply slot index below 2^18 and quota for the slot tables (4 KiB per table), else L4_IPC_NO_REPLY_CAP before anything else", ["IPC-REPLY-3"], c =>
+        {
+            var w = new World();
+            ulong fab = w.FreeSlot();
+            w.Check(w.Root.CreateFactory(World.FactoryCap, fab, 0x10000), "a factory with 64 KiB");
+            var p = w.NewTask("p", fab);
+            var quota = ((Factory)w.Obj(fab)).Quota;
+            MsgTag Wait(ulong index) =>
+                p.Sys.Ipc((index << 12) | (ulong)SelectorLayout.ReplyCapBit | (ulong)SysFlags.Wait, new MsgTag(0x12, 1, 0), 0, RcvZero);
+            // reply_space.cpp:264-265, 322-323: 512 x 512 slots; receiver.cpp:487-494 + thread-ipc.cpp:598-603: a slot that
+            // cannot be had is L4_IPC_NO_REPLY_CAP with the clean error tag, before the send and receive phases.
+            var t = Wait(0x40000);
+            c.Equal(new MsgTag(0, 0, 0, MsgTagFlags.Error).Raw, t.Raw, "index 2^18: the clean error tag");
+            c.Equal(IpcErr.NoReplyCap, p.Thread.Utcb.Error, "index 2^18: L4_IPC_NO_REPLY_CAP");
+            // The first slot charges the L0 and one L1 table (reply_space.cpp:216-256, 325-369), a slot in another L1 table one more.
+            ulong before = quota.Used;
+            t = Wait(5);
+            c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "index 5: a plain receive timeout");
+            c.Equal(before + 0x2000, quota.Used, "index 5: L0 and L1 tables charged");
+            Wait(6);
+            c.Equal(before + 0x2000, quota.Used, "index 6: same L1 table, nothing more");
+            Wait(512);
+            c.Equal(before + 0x3000, quota.Used, "index 512: one more L1 table");
+            // Without quota for a new table: NO_REPLY_CAP.
+            for (int k = 0; k < 4096; k++)
+            {
+                var r = w.Root.FactoryCreate(fab, (long)Protocol.Semaphore, w.FreeSlot());
+                if (r.HasError || r.Label < 0) break;                  // -ENOMEM once the quota is used up
+            }
+            c.True(quota.Limit - quota.Used < 0x1000, "the factory's quota is used up");
+            t = Wait(1024);
+            c.Equal(IpcErr.NoReplyCap, p.Thread.Utcb.Error, "no quota for another L1 table: L4_IPC_NO_REPLY_CAP");
         });
         yield return Case("ipc/cancel", "ex_regs CANCEL ends a blocked send with SECANCELED and a blocked receive with RECANCELED", ["IPC-CANCEL-1"], c =>
         {
@@ -427,6 +554,71 @@ public static class IpcCases
                 c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
             }
         });
+        yield return Case("ipc/return-item-second-word", "a mapped object or memory item writes only the first word of its return item: the receiver's second word keeps what it held", ["IPC-ITEM-1"], c =>
+        {
+            var (w, server, client) = Pair(0x40, CapRights.RW);
+            w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+            var ss = w.ProgramSys(server.Thread);
+            var cs = w.ProgramSys(client.Thread);
+            IEnumerable<SyscallRequest> Srv()
+            {
+                server.Thread.Utcb.Bdr = 0;
+                server.Thread.Utcb.SetBr(0, (0x50UL << 12) | (ulong)ItemBits.RcvSingleCap);
+                server.Thread.Utcb.SetMr(1, 0xDEAD);
+                yield return ss.Next(ss.Wait());
+            }
+            IEnumerable<SyscallRequest> Cli()
+            {
+                client.Thread.Utcb.SetMr(0, (ulong)ItemBits.Map);
+                client.Thread.Utcb.SetMr(1, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+                yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 1)));
+            }
+            w.K.Start(server.Thread, Srv());
+            w.K.Start(client.Thread, Cli());
+            w.K.Run();
+            // l4_msg_item.cpp:424-426, 442-445: L4_return_item_writer writes words[0] only for map something / nothing;
+            // words[1] is written for the local-id results alone (458-476).
+            c.True(server.Task.Space[0x50] != null, "the log cap was mapped");
+            c.Equal(0x38UL, server.Thread.Utcb.Mr(0) & 0xFFF, "return item word 0: obj fpage, map bit, mapped");
+            c.Equal(0xDEADUL, server.Thread.Utcb.Mr(1), "return item word 1: the receiver's old MR1");
+        });
+        yield return Case("ipc/items-past-mr62", "an item that does not fit before MR63 fails the transfer with SEMSGCUT/REMSGCUT; items before it stay mapped", ["IPC-ITEM-3"], c =>
+        {
+            foreach (var (words, items) in new[] { (62, 1), (60, 2) })
+            {
+                var (w, server, client) = Pair(0x40, CapRights.RW);
+                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+                w.Check(w.Map(client.TaskSel, 0x41 << 12, CapRights.RWS, 0, World.FactoryCap), "factory into client");
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                IEnumerable<SyscallRequest> Srv()
+                {
+                    var u = server.Thread.Utcb;
+                    u.Bdr = 0;
+                    u.SetBr(0, (0x50UL << 12) | (ulong)ItemBits.RcvSingleCap);
+                    u.SetBr(1, (0x51UL << 12) | (ulong)ItemBits.RcvSingleCap);
+                    yield return ss.Next(ss.Wait());
+                }
+                IEnumerable<SyscallRequest> Cli()
+                {
+                    var u = client.Thread.Utcb;
+                    for (int i = 0; i < items; i++)
+                    {
+                        u.SetMr(words + 2 * i, (ulong)ItemBits.Map);
+                        if (words + 2 * i + 1 < Utcb.MrCount) u.SetMr(words + 2 * i + 1, Fpage.Obj((0x40UL + (ulong)i) << 12, 0, CapRights.RWS).Raw);
+                    }
+                    yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, words, items)));
+                }
+                w.K.Start(server.Thread, Srv());
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                // l4_buf_iter.cpp:114-139: the send-item iterator ends at MR63 (Utcb::Max_words); the item left over is
+                // Overflow for both sides (thread-ipc.cpp:1156, 1254-1258, set_ipc_error 469-473).
+                c.Equal(IpcErr.SeMsgCut, client.Thread.Utcb.Error, $"{words} words, {items} items: sender SEMSGCUT");
+                c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, $"{words} words, {items} items: receiver REMSGCUT");
+                c.Equal(items == 2, server.Task.Space[0x50] != null, $"{words} words, {items} items: the item before MR62 is mapped");
+            }
+        });
         yield return Case("ipc/send-and-wait", "send-and-wait sends, then waits for anyone; it installs no reply capability", ["IPC-CALL-2"], c =>
         {
             var (w, server, client) = Pair();
@@ -496,7 +688,7 @@ public static class IpcCases
             c.Equal(63UL, server.Thread.Utcb.Mr(62), "MR62");
             c.Equal(63, server.Thread.ResultTag.Words, "words");
         });
-        yield return Case("irq/trigger-delivers", "a trigger is IPC to the bound thread: tag 0, label = bind label; masked until unmask; pending while masked", ["IRQ-MSG-1", "IRQ-UNMASK-1"], c =>
+        yield return Case("irq/trigger-delivers", "a trigger is IPC to the bound thread: tag 0, label = bind label; l4_irq_receive (EOI, then wait) receives the next one", ["IRQ-MSG-1", "IRQ-UNMASK-1"], c =>
         {
             var w = new World();
             var p = w.NewTask();
@@ -518,10 +710,80 @@ public static class IpcCases
             w.Root.IrqTrigger(irq);
             w.K.Run();
             c.Equal(1, labels.Count, "first IRQ received");
-            w.Root.IrqTrigger(irq);      // masked: stays pending until the unmask
+            w.Root.IrqTrigger(irq);
             w.K.Run();
             c.Equal("67768,67768", string.Join(",", labels.Select(l => l.ToString("x"))), "both delivered with the bind label");
             c.Equal(0L, p.Thread.ResultTag.Raw, "tag 0");
+        });
+        yield return Case("irq/soft-irq-needs-no-eoi", "a software IRQ is not masked after delivery: the next trigger reaches a plain receive; triggers while a message is queued merge into it", ["IRQ-MSG-1"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            ulong irq = w.Create((long)Protocol.IrqSender);
+            w.Check(w.Root.IrqBind(irq, p.ThreadSel, 0x67768), "bind");
+            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the task");
+            var s = w.ProgramSys(p.Thread);
+            int received = 0;
+            IEnumerable<SyscallRequest> Prog()
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    yield return s.Next(s.Receive(0x40 << 12, RcvZero));       // never an EOI
+                    if (!p.Thread.ResultTag.HasError) received++;
+                }
+            }
+            // irq.cpp:674-676: software IRQs are edge triggered; _hit_edge_irq queues one message (1057-1065), a
+            // trigger while it is queued only marks it masked (1066-1074), and finish_send unmasks once it is taken
+            // (749-776): no EOI is needed.
+            w.Root.IrqTrigger(irq);
+            w.Root.IrqTrigger(irq);                                  // merged into the queued message
+            w.K.Start(p.Thread, Prog());
+            w.K.Run();
+            c.Equal(1, received, "two triggers before the first receive: one message");
+            c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "and nothing more queued");
+            var s2 = w.ProgramSys(p.Thread);
+            int again = 0;
+            IEnumerable<SyscallRequest> Prog2()
+            {
+                yield return s2.Next(s2.Receive(0x40 << 12));
+                if (!p.Thread.ResultTag.HasError) again++;
+            }
+            w.K.Start(p.Thread, Prog2());
+            w.K.Run();
+            w.Root.IrqTrigger(irq);
+            w.K.Run();
+            c.Equal(1, again, "a trigger after the delivery, without EOI, is delivered");
+        });
+        yield return Case("irq/wait-is-open", "l4_irq_wait (EOI with send-and-wait, flag 4) is an open wait: a thread queued on the caller is received at once; l4_irq_receive waits for the IRQ only", ["IRQ-UNMASK-1"], c =>
+        {
+            foreach (var open in new[] { true, false })
+            {
+                var (w, server, client) = Pair();
+                ulong irq = w.Create((long)Protocol.IrqSender);
+                w.Check(w.Root.IrqBind(irq, server.ThreadSel, 0x67768), "bind the IRQ to the server");
+                w.Check(w.Map(server.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the server");
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                w.K.Start(client.Thread, [cs.Next(cs.Send(0x30 << 12, new MsgTag(0x55, 0, 0), label: 0x1230))]);
+                w.K.Run();
+                c.Equal(ThreadState.Sending, client.Thread.State, "the client is queued on the server");
+                server.Thread.Utcb.SetMr(0, (ulong)IrqOp.Eoi);
+                var op = open ? SysFlags.Send | SysFlags.Recv | SysFlags.OpenWait : SysFlags.Call;
+                w.K.Start(server.Thread, [ss.Next(ss.Ipc((0x40UL << 12) | (ulong)op, new MsgTag((long)Protocol.Irq, 1, 0)))]);
+                w.K.Run();
+                // kobject_helper.cpp:62-72: EOI answers "no reply"; the receive phase then is an open wait with flag 4
+                // (l4_irq_wait, l4re irq.h:277-283), else a closed wait on the IRQ (l4_irq_receive, 269-274).
+                if (open)
+                {
+                    c.Equal(new MsgTag(0x55, 0, 0).Raw, server.Thread.ResultTag.Raw, "l4_irq_wait: the queued client's message");
+                    c.Equal(0x1230UL, server.Thread.ResultLabel, "with the client's label");
+                }
+                else
+                {
+                    c.Equal(ThreadState.Receiving, server.Thread.State, "l4_irq_receive: still waiting for the IRQ");
+                    c.Equal(ThreadState.Sending, client.Thread.State, "the client stays queued");
+                }
+            }
         });
         yield return Case("irq/pending-delivered-at-receive", "an IRQ that fired before its thread waited is delivered at once by the receive, with the bind label", ["IRQ-MSG-1"], c =>
         {
@@ -563,6 +825,20 @@ public static class IpcCases
             c.True(b.Thread.State == ThreadState.Ready && a.Thread.State == ThreadState.Receiving, "up woke the higher-priority waiter");
             w.Check(w.Root.DeleteObj(World.TaskCap, sem), "delete");
             c.Equal(IpcErr.NotExistent, a.Thread.Utcb.Error, "remaining waiter");
+        });
+        yield return Case("sem/receive-only-is-no-down", "a receive without send phase on a semaphore cap is no down: a closed wait on the caller itself, the count stays", ["SEM-2"], c =>
+        {
+            var w = new World();
+            var p = w.NewTask();
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, sem), "semaphore into the task");
+            w.Root.IrqTrigger(sem);                                   // up: count 1
+            // kobject_helper.cpp:50-72: without a send phase kinvoke does not run; the receive is a closed wait on
+            // _sender(t, this), and a Semaphore is no Sender (semaphore.cpp:8), so on the caller itself.
+            var t = p.Sys.Receive(0x40 << 12, RcvZero);
+            c.True(t.HasError, "the receive fails");
+            c.Equal(IpcErr.ReTimeout, p.Thread.Utcb.Error, "RETIMEOUT (nobody sends to a closed wait on oneself)");
+            c.Equal(1L, ((L4Conf.Model.Kernel.Semaphore)w.Obj(sem)).Count, "the count stays 1");
         });
         yield return Case("sched/priority-and-round-robin", "the highest priority runs first; equal priorities share by time slice", ["SCHED-3"], c =>
         {

@@ -132,6 +132,51 @@ public static class MapCases
                 $"{5:x16} size: 0000000000000001 to [0x{child.Task.Address + Kernel.SpaceOffset:x}]\n";
             c.Equal(want, w.K.Console.ToString()[before..], "the warning");
         });
+        yield return Case("map/nothing-mapped-warning-rless-and-start", "the warning also comes for an R-less send fpage; START is where the skipping loop stopped", ["MAP-WARN-1"], c =>
+        {
+            // fiasco map_util.cpp:573-584 (no_page_mapped is cleared only by a valid slot whose rights keep R, 491-493),
+            // 576-580 (a skipped chunk is 1 slot in an existing cap-table page, else up to the page end,
+            // obj_space_phys_util.cpp:186-189; the chunk that covers the rest ends the loop without moving START), 799-805.
+            var w = new World();
+            var child = w.NewTask();
+            string Warn(ulong start, ulong size) =>
+                $"\n\x1b[31mKERNEL\x1b[m: Warning: nothing mapped: (Obj_space) from [0x{w.Boot.Root.Address + Kernel.SpaceOffset:x}]: " +
+                $"{start:x16} size: {size:x16} to [0x{child.Task.Address + Kernel.SpaceOffset:x}]\n";
+            int before = w.K.Console.Length;
+            c.Equal(0L, w.Root.Error(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(World.LogCap, 0, CapRights.W | CapRights.S), (0x30UL << 12) | 8)), "W|S fpage: answer");
+            c.True(child.Task.Space[0x30] == null, "nothing inserted");
+            c.Equal(Warn(5, 1), w.K.Console.ToString()[before..], "an R-less fpage warns");
+            before = w.K.Console.Length;
+            w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(0x40UL << 12, 1, CapRights.RWS), (0x30UL << 12) | 8), "order 1 at 0x40");
+            c.Equal(Warn(0x41, 2), w.K.Console.ToString()[before..], "two empty slots of an existing page: START is the second");
+            before = w.K.Console.Length;
+            w.Check(w.Root.TaskMap(child.TaskSel, World.TaskCap, Fpage.Obj(0x1000UL << 12, 8, CapRights.RWS), (0x1000UL << 12) | 8), "order 8 at 0x1000");
+            c.Equal(Warn(0x1080, 0x100), w.K.Console.ToString()[before..], "two missing 128-slot pages: START is the second page");
+        });
+        yield return Case("map/task-map-answers-0-unless-a-page-is-missing", "Task::map answers 0 when nothing was mapped or the flush removed the object; only a missing cap-table page is L4_IPC_SEMAPFAILED", ["TASK-MAP-4"], c =>
+        {
+            // fiasco map_util.cpp:573-581 (skipped slots set no condition), 807-808 (nothing mapped only sets bit 8,
+            // which l4_error.cpp:34 ok() ignores), 716-721 (no insert after the flush, no condition), 774-776
+            // (a cap-table page that cannot be had: Map_failed); task.cpp:761-764.
+            var w = new World();
+            var child = w.NewTask();
+            MsgTag Map(ulong dst, Fpage fp) => w.Root.TaskMap(child.TaskSel, World.TaskCap, fp, (dst << 12) | 8);
+            var t = Map(0x30, Fpage.Obj(w.FreeSlot(), 0, CapRights.RWS));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "an empty source slot: label 0, no error flag");
+            t = Map(0x31, Fpage.Obj(World.LogCap, 0, CapRights.W));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "an R-less send fpage");
+            t = Map(0x1_0031, Fpage.Obj(World.LogCap, 0, CapRights.RWS));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "a destination beyond the space");
+            ulong sem = w.Create((long)Protocol.Semaphore);
+            w.Check(w.Map(child.TaskSel, 0x32 << 12, CapRights.RWSD, 0, sem), "child 0x32 = S with D");
+            t = Map(0x32, Fpage.Obj(sem, 0, CapRights.RWS));
+            c.Equal(MsgTag.Result(0, 0).Raw, t.Raw, "the destination flush removed the object");
+            var small = w.CreateWith(w.Root, World.FactoryCap, -15, Model.Bindings.L4Sys.Umword(Model.Kernel.Task.ObjectSize + Model.Kernel.Task.CreationExtra(12) + 100));
+            ulong task = w.FreeSlot();
+            w.Check(w.Root.CreateTask(small, task, Fpage.Memory(World.UtcbBase, 12, MemRights.RW)), "a task with no quota left");
+            t = w.Map(task, 5 << 12, CapRights.RW, 0, World.LogCap);
+            c.Equal(-(2000L + (long)IpcErr.SeMapFailed), w.Root.Error(t), "a cap-table page that cannot be had");
+        });
         yield return Case("map/grant-moves", "grant moves the capability: the source slot is emptied", ["CAP-GRANT-1"], c =>
         {
             var w = new World();

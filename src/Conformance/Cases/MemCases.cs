@@ -25,7 +25,8 @@ public static class MemCases
             // The receiver sees the kernel's return item: sigma0's word (0x2038) with bits 1,2,4..11 replaced by the fpage's
             // order and type: 0x2000 | 8 | (12 << 6) | (1 << 4) = 0x2318 (abi-facts §5.3).
             c.Equal(0x2318UL, w.Boot.RootThread.Utcb.Mr(0), "return item word 0");
-            c.Equal(Fpage.Memory(0x2000, 12, MemRights.RWX).Raw, w.Boot.RootThread.Utcb.Mr(1), "MR1 = the RWX fpage");
+            // The return item's second word is not written (IPC-ITEM-1): what sigma0 sent is in its own MR1.
+            c.Equal(Fpage.Memory(0x2000, 12, MemRights.RWX).Raw, w.Boot.Sigma0Thread.Utcb.Mr(1), "sigma0 sent the RWX fpage");
             var m = w.K.FindMem(w.Boot.Root, 0x1000_0000);
             c.True(m != null && m.Pa == 0x2000 && m.Rights == MemRights.RWX, $"root maps 0x10000000 -> 0x2000 RWX ({m})");
             c.True(m!.Parent is { } p && p.Space == w.Boot.Sigma0 && p.Va == p.Pa, "derived from sigma0's 1:1 root");
@@ -49,7 +50,7 @@ public static class MemCases
                 u.SetBr(1, Win(va, 12).Raw);
                 return w.Root.Call(World.PagerCap, new MsgTag((long)Protocol.PageFault, 2, 0));
             }
-            ulong Mr1() => w.Boot.RootThread.Utcb.Mr(1);
+            ulong Mr1() => w.Boot.Sigma0Thread.Utcb.Mr(1);        // the fpage sigma0 sent (the receiver's MR1 is not written: IPC-ITEM-1)
             c.Equal(new MsgTag(0, 0, 1).Raw, Fault(0x18000, 0x3000_0000).Raw, "read of Moe text (R-X): one item");
             c.Equal(Fpage.Memory(0x18000, 12, MemRights.RX).Raw, Mr1(), "sent with the region's R-X");
             c.Equal(new MsgTag(0, 0, 1).Raw, Fault(0x19000 | 4, 0x3000_1000).Raw, "fetch from Moe text: ok");

@@ -47,6 +47,16 @@ public static class ThreadCases
             w.Root.ThreadControl(th, ThreadCtlFlags.SetPager, pager: 0x12 << 12);
             c.Equal(0x10UL << 12, u.Mr(1), "previous pager returned");
         });
+        yield return Case("thread/control-keeps-mr0", "control answers 3 words but writes only MR1 and MR2: MR0 keeps the caller's flags word", ["THR-2"], c =>
+        {
+            var w = new World();
+            ulong th = w.Create((long)Protocol.Thread);
+            var u = w.Boot.RootThread.Utcb;
+            var t = w.Root.ThreadControl(th, ThreadCtlFlags.SetPager, pager: 0x10 << 12);
+            c.Equal(new MsgTag(0, 3, 0).Raw, t.Raw, "result tag: 3 words");
+            // thread_object.cpp:501-504: out->values[1] and [2] only, then commit_result(0, 3).
+            c.Equal((ulong)ThreadOp.Control | (ulong)ThreadCtlFlags.SetPager, u.Mr(0), "MR0: the caller's op and flags word");
+        });
         yield return Case("thread/ex-regs", "ex_regs needs exactly 3 words, returns the old flags, IP and SP, and revives a bound thread", ["THR-3"], c =>
         {
             var w = new World();

@@ -68,10 +68,10 @@ public sealed class World
 
     public CapEntry? Slot(KTask space, ulong sel) => space.Space[sel >> 12];
 
-    /// <summary>A new task with one bound thread, its own task cap at slot 1 (RWS) and its thread at slot 3.</summary>
-    public UserTask NewTask(string? name = null)
+    /// <summary>A new task (made by <paramref name="factory"/>, root's by default) with one bound thread, its own task cap at slot 1 (RWS) and its thread at slot 3.</summary>
+    public UserTask NewTask(string? name = null, ulong factory = FactoryCap)
     {
-        var taskSel = Create((long)Protocol.Task, L4Sys.FpageArg(Fpage.Memory(UtcbBase, 12, MemRights.RW)));
+        var taskSel = CreateWith(Root, factory, (long)Protocol.Task, L4Sys.FpageArg(Fpage.Memory(UtcbBase, 12, MemRights.RW)));
         var threadSel = Create((long)Protocol.Thread);
         var task = (KTask)Obj(taskSel);
         var thread = (KThread)Obj(threadSel);

@@ -46,7 +46,12 @@ public static class CpuDiffCommand
         o.WriteLine($"cpu diff: seed {r.Seed}: {r.Cases} cases in {r.Seconds:0.0} s (reproduce: l4conf cpu diff --seed {r.Seed} --cases {r.Cases})");
         o.WriteLine($"forms: {r.Covered.Count} covered of {r.FormsTotal}" + (r.OutsideModel.Count > 0 ? $"; {r.OutsideModel.Count} forms of supported mnemonics are #UD on the model (not compared):" : ""));
         foreach (var (f, why) in r.OutsideModel) o.WriteLine($"  {f}: {why}");
-        if (r.Unencodable > 0) o.WriteLine($"forms never encodable: {r.Unencodable}");
+        if (r.Excluded.Count > 0) o.WriteLine($"{r.Excluded.Values.Sum(x => x.Forms)} forms are environment-defined (not compared; the model's values are checked by its unit tests):");
+        foreach (var (mn, (n, why)) in r.Excluded) o.WriteLine($"  {mn} ({n} forms): {why}");
+        if (r.NotGenerated.Count > 0)
+            foreach (var g in r.NotGenerated.GroupBy(x => x.Value))
+                o.WriteLine($"supported mnemonics with no form (not generated): {string.Join(", ", g.Select(x => x.Key))}: {g.Key}");
+        if (r.Unencodable.Count > 0) o.WriteLine($"forms no draw could encode: {string.Join(", ", r.Unencodable)}");
         if (r.NativeErrors > 0) o.WriteLine($"native errors: {r.NativeErrors} (first: {r.FirstNativeError})");
         foreach (var (q, n) in r.HostQuirks) o.WriteLine($"host quirk, not counted as a difference: {q} ({n} cases)");
         o.WriteLine($"differences: {r.DifferenceCount}");
@@ -60,6 +65,9 @@ public static class CpuDiffCommand
         o.WriteLine("undefined flags (masked; host's value over the cases, and how often the model's choice matched it):");
         foreach (var (k, t) in r.Flags)
             o.WriteLine($"  {k,-12} host 0: {t.Host0,6}  host 1: {t.Host1,6}  model matched: {t.ModelAgreed}/{t.Host0 + t.Host1}");
+        if (r.Results.Count > 0) o.WriteLine("undefined destinations (masked; how often the host kept the old value, and how often the model matched the host):");
+        foreach (var (k, t) in r.Results)
+            o.WriteLine($"  {k,-36} cases: {t.Cases,5}  host kept: {t.HostKept,5}  model matched: {t.ModelAgreed}/{t.Cases}");
     }
 
     private static string Json(DiffReport r) => JsonSerializer.Serialize(new
@@ -67,7 +75,13 @@ public static class CpuDiffCommand
         seed = r.Seed,
         cases = r.Cases,
         seconds = Math.Round(r.Seconds, 2),
-        forms = new { total = r.FormsTotal, covered = r.Covered.Count, outsideModel = r.OutsideModel.Select(x => new { form = x.Key, model = x.Value }) },
+        forms = new
+        {
+            total = r.FormsTotal, covered = r.Covered.Count, outsideModel = r.OutsideModel.Select(x => new { form = x.Key, model = x.Value }),
+            environmentDefined = r.Excluded.Select(x => new { mnemonic = x.Key, forms = x.Value.Forms, why = x.Value.Why }),
+            neverEncodable = r.Unencodable,
+            notGenerated = r.NotGenerated.Select(x => new { mnemonic = x.Key, why = x.Value }),
+        },
         nativeErrors = r.NativeErrors,
         firstNativeError = r.FirstNativeError,
         hostQuirks = r.HostQuirks.Select(x => new { quirk = x.Key, cases = x.Value }),
@@ -81,5 +95,6 @@ public static class CpuDiffCommand
             host = JsonDocument.Parse(CpuCaseJson.Write(d.Form, d.Host)).RootElement,
         }),
         undefinedFlags = r.Flags.Select(x => new { flag = x.Key, host0 = x.Value.Host0, host1 = x.Value.Host1, modelMatched = x.Value.ModelAgreed }),
+        undefinedResults = r.Results.Select(x => new { rule = x.Key, cases = x.Value.Cases, hostKept = x.Value.HostKept, modelMatched = x.Value.ModelAgreed }),
     });
 }

@@ -11,6 +11,12 @@ public sealed class FlagTally
     public int Host0, Host1, ModelAgreed;
 }
 
+/// <summary>How the host set one undefined destination, over the cases that masked it: kept its old value or not.</summary>
+public sealed class ResultTally
+{
+    public int Cases, HostKept, ModelAgreed;
+}
+
 /// <summary>The result of a differential run.</summary>
 public sealed class DiffReport
 {
@@ -21,12 +27,19 @@ public sealed class DiffReport
     public SortedSet<string> Covered = new(StringComparer.Ordinal);
     /// <summary>Forms of supported mnemonics the model answers with #UD "unsupported" (so not compared), with the model's message.</summary>
     public SortedDictionary<string, string> OutsideModel = new(StringComparer.Ordinal);
+    /// <summary>Forms of environment-defined mnemonics (<see cref="CaseGenerator.EnvironmentDefined"/>), not compared, by mnemonic, with the reason.</summary>
+    public SortedDictionary<string, (int Forms, string Why)> Excluded = new(StringComparer.Ordinal);
+    /// <summary>Undefined destinations masked (<see cref="ResultRules"/>), by rule.</summary>
+    public SortedDictionary<string, ResultTally> Results = new(StringComparer.Ordinal);
+    /// <summary>Supported mnemonics with no form (<see cref="CaseGenerator.NotGenerated"/>), with why.</summary>
+    public IReadOnlyDictionary<string, string> NotGenerated = new Dictionary<string, string>();
     public int DifferenceCount;
     public List<Difference> Differences = [];
     public SortedDictionary<string, FlagTally> Flags = new(StringComparer.Ordinal);
     public int NativeErrors;
     public string? FirstNativeError;
-    public int Unencodable;
+    /// <summary>Forms no draw could encode (dropped from the run).</summary>
+    public List<string> Unencodable = [];
     /// <summary>Differences that are the host's way of reporting, not the CPU's (<see cref="CpuComparer.HostQuirk"/>), counted.</summary>
     public SortedDictionary<string, int> HostQuirks = new(StringComparer.Ordinal);
 }
@@ -44,8 +57,10 @@ public static class DiffRun
     {
         var gen = new CaseGenerator();
         var rng = new Random(seed);
-        var report = new DiffReport { Seed = seed, FormsTotal = gen.Forms.Count };
-        var forms = gen.Forms.ToList();
+        var report = new DiffReport { Seed = seed, FormsTotal = gen.Forms.Count, NotGenerated = gen.NotGenerated };
+        var forms = gen.Forms.Where(f => !CaseGenerator.EnvironmentDefined.ContainsKey(f.Mnemonic)).ToList();
+        foreach (var g in gen.Forms.Where(f => CaseGenerator.EnvironmentDefined.ContainsKey(f.Mnemonic)).GroupBy(f => f.Mnemonic))
+            report.Excluded[g.Key] = (g.Count(), CaseGenerator.EnvironmentDefined[g.Key]);
         var model = new ModelCpuRunner();
         var native = NativeRunner.Start();
         var clock = Stopwatch.StartNew();
@@ -58,12 +73,11 @@ public static class DiffRun
                 var form = forms[i % forms.Count];
                 GeneratedCase? g = null;
                 for (int tries = 0; tries < 8 && g == null; tries++) g = gen.Make(form, rng);
-                if (g == null) { report.Unencodable++; forms.Remove(form); continue; }
+                if (g == null) { report.Unencodable.Add(form.Id); forms.Remove(form); continue; }
                 var m = model.Run(g.Case);
                 if (m.Detail is string det && det.StartsWith("unsupported instruction", StringComparison.Ordinal))
                 {
-                    report.OutsideModel[form.Id] = det;
-                    forms.Remove(form);
+                    report.OutsideModel.TryAdd(form.Id, det); // not compared; the form stays (other draws of it may be modelled)
                     continue;
                 }
                 CpuOutcome h;
@@ -78,7 +92,7 @@ public static class DiffRun
                 }
                 report.Cases++;
                 report.Covered.Add(form.Id);
-                var fields = CpuComparer.Compare(m, h, g.Undefined);
+                var fields = CpuComparer.Compare(m, h, g.Undefined, g.Result);
                 if (CpuComparer.HostQuirk(m, h, fields) is string quirk)
                 {
                     report.HostQuirks[quirk] = report.HostQuirks.GetValueOrDefault(quirk) + 1;
@@ -91,12 +105,38 @@ public static class DiffRun
                         report.Differences.Add(new Difference(form.Id, fields, CpuCaseJson.Write(g.Case), m, h));
                 }
                 if (g.Undefined != 0 && CpuComparer.Completed(h) && CpuComparer.Completed(m)) Tally(report, g, m, h);
+                if (CpuComparer.Applies(g.Result, h) && CpuComparer.Completed(m)) TallyResult(report, g, m, h);
             }
         }
         finally { native.Dispose(); }
         report.Seconds = clock.Elapsed.TotalSeconds;
         return report;
     }
+
+    private static void TallyResult(DiffReport r, GeneratedCase g, CpuOutcome m, CpuOutcome h)
+    {
+        var rule = g.Result!;
+        if (!r.Results.TryGetValue(rule.Name, out var t)) r.Results[rule.Name] = t = new ResultTally();
+        t.Cases++;
+        bool kept, agreed;
+        if (rule.Reg >= 0)
+        {
+            kept = ((h.Regs[rule.Reg] ^ g.Case.Regs[rule.Reg]) & rule.RegBits) == 0;
+            agreed = ((h.Regs[rule.Reg] ^ m.Regs[rule.Reg]) & rule.RegBits) == 0;
+        }
+        else
+        {
+            var hb = InRule(h.Memory, rule);
+            kept = hb.Count == 0;
+            agreed = hb.SequenceEqual(InRule(m.Memory, rule));
+        }
+        if (kept) t.HostKept++;
+        if (agreed) t.ModelAgreed++;
+    }
+
+    /// <summary>The changed bytes within the rule's memory range, with their addresses.</summary>
+    private static List<(ulong, byte)> InRule(IReadOnlyList<ByteRun> runs, ResultRule rule) =>
+        [.. runs.SelectMany(b => b.Bytes.Select((v, k) => (b.Page + (ulong)b.Offset + (ulong)k, v))).Where(x => x.Item1 - rule.MemAddr < (ulong)rule.MemLen)];
 
     private static void Tally(DiffReport r, GeneratedCase g, CpuOutcome m, CpuOutcome h)
     {

@@ -66,10 +66,36 @@ public static class FaultForms
         F("gp-mov-cr", "mov cr", (a, r) => a.mov(rax, cr0)),
         F("gp-mov-dr", "mov dr", (a, r) => a.mov(dr7, rax)),
         F("gp-swapgs", "swapgs", (a, r) => a.swapgs()),
+        SelfModifying(),
         Straddle("fetch-straddle-not-present", null),
         Straddle("fetch-straddle-nx", "rw"),
         Straddle("fetch-straddle-executes", "rx"),
     ];
+
+    /// <summary>
+    /// Self-modifying code on an rwx code page: a store into the immediate of the very next instruction, which must
+    /// run with the new byte (the model's decoded-instruction cache has to notice; the host's does).
+    /// </summary>
+    private static CaseGenerator.Form SelfModifying() => new("smc:next-instruction", "mov", Iced.Intel.Code.INVALID, false, rng =>
+    {
+        var a = new Assembler(64);
+        byte b = (byte)rng.Next(256);
+        int k = rng.Next(4);
+        // mov byte [abs32], imm8 is 8 bytes (C6 04 25 disp32 imm8); then mov eax, imm32 (B8 imm32): byte 1+k is the immediate's k-th byte
+        a.mov(__byte_ptr[(ulong)(Rip + 8 + 1 + (ulong)k)], b);
+        a.mov(eax, (uint)CaseGenerator.Value(rng));
+        a.int3();
+        var ms = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(ms), Rip);
+        if (ms.Length != 8 + 5 + 1) return null; // the store must hit the next instruction's immediate
+        var pages = Pages(rng);
+        pages[0] = pages[0] with { Prot = "rwx" };
+        var regs = new ulong[16];
+        for (int r = 0; r < 16; r++) regs[r] = CaseGenerator.Value(rng);
+        regs[(int)Reg.Rsp] = StackPointer;
+        var c = new CpuCase { Name = "smc:next-instruction", Code = CaseLayout.Code(ms.ToArray()), Rip = Rip, Regs = regs, Rflags = CpuCaseJson.FixedFlags, Pages = pages, Budget = 3 };
+        return new GeneratedCase(c, "smc:next-instruction", "mov", 0);
+    });
 
     /// <summary>
     /// mov rax, imm64 (10 bytes) starting 1..9 bytes before the end of the code page, the next page unmapped, not

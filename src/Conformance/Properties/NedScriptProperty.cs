@@ -52,13 +52,14 @@ public static class NedScriptProperty
         return sb.ToString();
     }
 
-    /// <summary>Boots a script as rom/t.lua with the runtime and capdump; returns the system (to inspect) and its console.</summary>
-    public static (BootedSystem Sys, string Console) Boot(string script)
+    /// <summary>Boots a script as rom/t.lua with the runtime, capdump, hello and <paramref name="modules"/>; returns the system (to inspect) and its console.</summary>
+    public static (BootedSystem Sys, string Console) Boot(string script, params string[] modules)
     {
         var dir = Path.Combine(Path.GetTempPath(), "l4conf-nedprop-" + Environment.ProcessId);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "t.lua"), script);
-        var entry = ModulesList.Parse("entry t\nroottask moe rom/t.lua\nmodule l4re\nmodule ned\nmodule capdump\nmodule hello\nmodule t.lua\n", "generated", "t");
+        var entry = ModulesList.Parse("entry t\nroottask moe rom/t.lua\nmodule l4re\nmodule ned\nmodule capdump\nmodule hello\n"
+            + string.Concat(modules.Select(m => $"module {m}\n")) + "module t.lua\n", "generated", "t");
         var image = BootImage.Build(entry, dir);
         var sb = new StringBuilder();
         var sys = BootedSystem.Start(image, new BootOptions { Console = s => sb.Append(s), NedLimits = new Reference.Ned.LuaLimits(Instructions: 20_000_000) });

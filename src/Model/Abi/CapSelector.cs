@@ -23,6 +23,8 @@ public readonly record struct CapSelector(ulong Raw)
     public bool Special => (Raw & 0xC00) != 0;
     public bool Self => (Raw & 0xC00) == 0x800;
     public bool ExplicitReply => (Raw & 0xC00) == 0x400;
+    /// <summary>L4_obj_ref::special_cap(): every bit from bit 10 up (fiasco's Special_mask, the value of L4_CAP_MASK).</summary>
+    public ulong SpecialCap => Raw & (ulong)SelectorLayout.CapMask;
 
     public static CapSelector Of(ulong index, SysFlags op = SysFlags.None) => new((index << 12) | (ulong)op);
     public static CapSelector InvalidCap => new((ulong)SelectorLayout.InvalidCap);

@@ -52,6 +52,7 @@ public sealed class BootState
         var s0Thread = Boot(new Thread(k), "sigma0");
         var root = Boot(new Task(k, rootQuota, utcbArea), rootName);
         var gate = Boot(new IpcGate(k, Sigma0GateLabel), $"{rootName}->s0");
+        gate.IsBoot = false;                 // an ordinary gate, freed like any other (std_workload.cpp:69-71)
         var rootThread = Boot(new Thread(k), rootName);
 
         s0Thread.BootBind(sigma0, InitialUtcb, pager: 0);                  // sigma0 has no pager

@@ -34,17 +34,24 @@ public sealed class Factory : KObject
             Kernel.Destroy(obj!, "create-failed");
             return st == Kernel.InsertStatus.OutOfRange ? InvokeResult.Err(L4Err.NoMem) : InvokeResult.Err(L4Err.NoMem);
         }
-        inv.Utcb.SetMr(words, 0x38);   // returned map item: object fpage type, map bit, order 0 (FAC-5)
+        inv.Utcb.SetMr(words, (ulong)ItemBits.Map | ((ulong)FpageType.Obj << 4));   // returned map item: L4_ITEM_MAP | L4_FPAGE_OBJ << L4_FPAGE_TYPE_SHIFT, order 0 (FAC-5)
         return InvokeResult.Ok(words, 1);
     }
 
-    /// <summary>The object slot named by the caller's first object receive item (BR[BDR.obj]): small or fpage form.</summary>
+    /// <summary>
+    /// The object slot named by the caller's first object receive item (BR[BDR.obj]): small or fpage form. The
+    /// forward bit only adds the task word, which the factory ignores; an item that does not fit in the BRs is void
+    /// (FAC-4, l4_buf_iter.cpp:69-111).
+    /// </summary>
     private static ulong? ReceiveSlot(Invocation inv)
     {
-        int idx = (int)((inv.Utcb.Bdr >> 10) & 0x1F);
+        int idx = BufDescFields.ObjIndex(inv.Utcb.Bdr);
         ulong item = inv.Utcb.Br(idx);
-        if ((item & (ulong)ItemBits.Map) == 0 || (item & (ulong)ItemBits.RcvForward) != 0) return null;
-        if ((item & 0x2) != 0) return item >> 12;                     // L4_RCV_ITEM_SINGLE_CAP: selector in the item word
+        if ((item & (ulong)ItemBits.Map) == 0) return null;
+        bool small = (item & 0x2) != 0;                               // L4_RCV_ITEM_SINGLE_CAP: selector in the item word
+        int len = (small ? 1 : 2) + ((item & (ulong)ItemBits.RcvForward) != 0 ? 1 : 0);
+        if (idx + len > Utcb.BrCount) return null;
+        if (small) return item >> 12;
         var window = new Fpage(inv.Utcb.Br(idx + 1));
         return window.Type == FpageType.Obj ? window.CapIndex : null;
     }
@@ -99,14 +106,42 @@ public sealed class Factory : KObject
         return r;
     }
 
-    /// <summary>Task: MR1 = fpage varg header, MR2 = UTCB-area fpage; fewer than 3 words is -EINVAL (FAC-TASK-1).</summary>
+    /// <summary>
+    /// Task: MR1 = fpage varg header, MR2 = UTCB-area word; fewer than 3 words is -EINVAL. The task and its two
+    /// directories are allocated first (-ENOMEM), then a non-zero MR2 is checked (FAC-TASK-2), its record and area
+    /// allocated (-ENOMEM, QUOTA-6) and answered as one word (FAC-TASK-1).
+    /// </summary>
     private (KObject?, int, L4Err?) CreateTask(Invocation inv)
     {
         if (inv.Tag.Words < 3) return (null, 0, L4Err.Inval);
-        var utcbArea = new Fpage(inv.Mr(2));
-        var r = Charge(new Task(Kernel, Quota, utcbArea), 1);
-        if (r.Item1 != null) inv.Utcb.SetMr(0, utcbArea.Raw);
+        if (!Quota.Fits(Task.ObjectSize + Task.CreationExtra(null))) return (null, 0, L4Err.NoMem);
+        ulong raw = inv.Mr(2);
+        var utcbArea = Fpage.Invalid;
+        if (raw != 0)
+        {
+            if (UtcbAreaFpage(raw) is not { } area) return (null, 0, L4Err.Inval);
+            utcbArea = area;
+        }
+        ulong extra = Task.CreationExtra(raw != 0 ? utcbArea.Order : null);
+        var r = Charge(new Task(Kernel, Quota, utcbArea) { ExtraCharged = extra }, raw != 0 ? 1 : 0, extra);
+        if (r.Item1 != null && raw != 0) inv.Utcb.SetMr(0, utcbArea.Raw);
         return r;
+    }
+
+    /// <summary>User space on amd64 ends at 0x7fff_ffff_ffff (fiasco ia32/64/mem_layout-ia32-64.cpp:29).</summary>
+    private const ulong UserMax = 0x7FFF_FFFF_FFFF;
+
+    /// <summary>
+    /// Task::alloc_ku_mem's checks (task.cpp:288-294, 353-354): order 12..17 and the area inside user space; the
+    /// type is not looked at. The area is L4_fpage::mem(address, order), rights 0 (task.cpp:319-320).
+    /// </summary>
+    private static Fpage? UtcbAreaFpage(ulong raw)
+    {
+        var fp = new Fpage(raw);
+        if (fp.Order > 17 || fp.Order < 12) return null;
+        ulong addr = raw & ~0xFFFUL;
+        if (addr > UserMax - (1UL << fp.Order) + 1) return null;
+        return Fpage.Memory(addr, fp.Order, MemRights.None);
     }
 
     /// <summary>Factory: exactly 3 words (MR2 = limit); limit 0 or ≥ 2^63-1 is -ENOMEM; charges sizeof + limit (FAC-FAC-1..3).</summary>
@@ -124,6 +159,9 @@ public sealed class Factory : KObject
 
     /// <summary>Limit charged to the parent besides the object itself; returned when the factory's quota drains.</summary>
     internal ulong ChargedLimit { get; private set; }
+
+    /// <summary>A deleted factory's quota takes no more charges (Factory::destroy, take_and_invalidate: QUOTA-5).</summary>
+    protected internal override void OnDestroy() => Quota.Invalidate();
 
     /// <summary>A deleted factory stays charged (object and limit) until nothing is charged to it any more (QUOTA-3).</summary>
     protected internal override void Release()

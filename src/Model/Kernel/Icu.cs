@@ -8,20 +8,23 @@ namespace L4Conf.Model.Kernel;
 /// </summary>
 public sealed class Icu(Kernel k) : KObject(k, 0x80)
 {
-    private readonly Dictionary<ulong, IrqSender> _pins = new();
+    private readonly Dictionary<ulong, IIrq> _pins = new();
 
     public override string JdbType => "Icu/Pfc";
 
     public override InvokeResult Invoke(Invocation inv)
     {
+        // Icu_h::kinvoke (icu_helper.cpp:306-319): check_basics, so label -1, then at least one word.
         if (inv.Tag.Label != (long)Protocol.Irq) return InvokeResult.Err(L4Err.BadProto);
-        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.Inval);
+        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
         var cfg = Kernel.Config;
         switch ((IcuOp)inv.Mr(0))
         {
             case IcuOp.Bind:
             {
-                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender irq) return inv.CapArgError(0);
+                // An RPC of the pin word and any Irq (ICU-1, icu_helper.cpp:132).
+                if (inv.RpcTooShort(2, takesCap: true)) return InvokeResult.Err(L4Err.MsgTooShort);
+                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IIrq irq) return inv.CapArgError(0);
                 if ((arg.Rights & CapRights.W) == 0) return InvokeResult.Err(L4Err.Perm);          // ICU-BIND-1
                 ulong pin = inv.Mr(1) & ~(ulong)KernelLimits.IcuFlagMsi;
                 if (pin >= (ulong)cfg.IcuLines) return InvokeResult.Err(L4Err.Inval);
@@ -30,6 +33,9 @@ public sealed class Icu(Kernel k) : KObject(k, 0x80)
                 return InvokeResult.Ok();
             }
             case IcuOp.Unbind:
+                // The same RPC shape as bind (icu_helper.cpp:133); the item is checked but not used.
+                if (inv.RpcTooShort(2, takesCap: true)) return InvokeResult.Err(L4Err.MsgTooShort);
+                if (inv.CapArg(0) is not { Entry.Object: IIrq }) return inv.CapArgError(0);
                 _pins.Remove(inv.Mr(1));
                 return InvokeResult.Ok();
             case IcuOp.Info:

@@ -44,6 +44,14 @@ public sealed class Invocation
     }
 
     /// <summary>
+    /// Ko::Msg::read's size check of a kernel RPC (fiasco kobject_rpc.h:139-147, 386-402): the message is too short
+    /// with fewer than <paramref name="words"/> words (opcode included), more than 63 words and items together, or
+    /// no item when the RPC takes a capability.
+    /// </summary>
+    public bool RpcTooShort(int words, bool takesCap = false) =>
+        Tag.Words < words || Tag.Words + Tag.Items > 63 || (takesCap && Tag.Items == 0);
+
+    /// <summary>
     /// Ko::deref's answer for an unusable cap argument: a non-void item that is not an object fpage is the send-phase
     /// IPC error L4_IPC_SEMSGCUT; a missing or void item, an empty slot or the wrong object type is -EINVAL.
     /// </summary>

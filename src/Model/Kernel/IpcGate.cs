@@ -55,7 +55,9 @@ public sealed class IpcGate : KObject
         if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not Thread t) return inv.CapArgError(0);
         if ((arg.Rights & CapRights.S) == 0) return InvokeResult.Err(L4Err.Perm);
         GateLabel = label;
+        var old = BoundThread;
         BoundThread = t;
+        if (old != t) Kernel.ReleaseReference(old);
         Kernel.GateBound(this);
         return InvokeResult.Ok();
     }
@@ -82,5 +84,6 @@ public sealed class IpcGate : KObject
         BoundThread = null;
         Kernel.GateDeleted(this);
         bound?.GateDeleted();                 // Ipc_gate destruction: the bound thread's delete IRQ (THR-DELIRQ-1)
+        Kernel.ReleaseReference(bound);
     }
 }

@@ -87,13 +87,14 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// A finished system call's results: the tag (RAX), the error TCR, the label (RSI: the result's, else
+    /// A finished system call's results: the tag (RAX), the error TCR (written only for an error: SAFE-9), the label (RSI: the result's, else
     /// <paramref name="label"/>; on an error the result's, else RSI as the caller passed it, since only a message
     /// transfer writes RSI: IPC-ERR-2), and the trace's answer. Every completion, at once or later, comes here.
     /// </summary>
     internal void SetResult(Thread t, InvokeResult r, ulong label)
     {
-        t.Utcb.Error = r.Error;
+        // Only commit_error and the IPC error paths write the TCR; a success leaves the old code (kobject_iface.cpp:66-81).
+        if (r.Error != IpcErr.None) t.Utcb.Error = r.Error;
         t.ResultTag = r.Tag;
         t.ResultLabel = r.Label ?? (r.Error != IpcErr.None ? t.EntryLabel : label);
         // JDB logs an `answ` at the end of a system call only: the end of a kernel-made page-fault or exception IPC has none.
@@ -116,8 +117,9 @@ public sealed partial class Kernel
 
     private InvokeResult Dispatch(Thread caller, CapSelector sel, MsgTag tag, ulong rsi, ulong r8)
     {
-        if (caller.Task is not { Alive: true } task)
-            return InvokeResult.Unmodelled("caller thread is not bound to a live task");
+        // A thread of a deleted task runs on in its emptied space (CAP-LIFE-3).
+        if (caller.Task is not { } task)
+            return InvokeResult.Unmodelled("caller thread is not bound to a task");
         if ((sel.Op & SysFlags.Reply) != 0) return Reply(caller, sel, tag, rsi, r8);
 
         // Obj_cap::deref: bit 10 or 11 set names the calling thread itself with W|S (INV-2).
@@ -137,8 +139,12 @@ public sealed partial class Kernel
             rights = entry.UserRights;
         }
 
-        // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object).
-        if ((sel.Op & SysFlags.Send) == 0) return ReceiveOnly(caller, sel, target, r8, tag);
+        // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object). A closed
+        // wait on a bound gate waits for its thread (ipc_gate.cpp:496, thread.cpp:742-745: the sender is the thread).
+        // A semaphore is no sender: the closed wait is on the caller itself (kobject_helper.cpp:32-33, 62-72; SEM-2).
+        if ((sel.Op & SysFlags.Send) == 0)
+            return target is IpcGate gate ? ReceiveThroughGate(caller, sel, gate, r8, tag)
+                : ReceiveOnly(caller, sel, target is Semaphore ? caller : target, r8, tag);
 
         var inv = new Invocation
         {

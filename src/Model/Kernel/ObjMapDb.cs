@@ -62,17 +62,21 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// Invalidates every slot naming the object in every task, then runs its destruction effects.
-    /// Boot objects keep their extra kernel reference: they lose their slots but are never freed (CAP-LIFE-4).
+    /// Invalidates every slot naming the object in every task, then runs its destruction effects. Boot objects
+    /// go their own ways (CAP-LIFE-4, <see cref="DestroyBoot"/>).
     /// </summary>
     public void Destroy(KObject obj, string reason)
     {
         if (!obj.Alive) return;
         foreach (var e in obj.Mappings.ToList()) Drop(e, "object-deleted");
         obj.RefCnt = 0;
-        if (obj.IsBoot) return;
+        if (obj.IsBoot)
+        {
+            DestroyBoot(obj, reason);
+            return;
+        }
         obj.Alive = false;
-        _objects.Remove(obj);
+        if (!HeldByKernelObject(obj)) _objects.Remove(obj);                 // else when the last holder lets go (CAP-LIFE-2)
         Trace.Add(new ObjectDestroyed(obj.DbgId, obj.JdbType, reason));
         obj.OnDestroy();
         obj.Release();
@@ -96,14 +100,23 @@ public sealed partial class Kernel
         var (srcBase, dstBase, count) = Fpage.Place(fp.CapIndex, Math.Min(fp.Order, 63), rcvBase, Math.Min(rcvOrder, 63), hotSpot);
         int mapped = 0;
         bool found = false;
-        for (ulong i = 0; i < count; i++)
+        // The real loop (map_util.cpp:555-581): a slot that is empty or whose rights lose R is skipped as a chunk of
+        // one slot in an existing cap-table page, else up to that page's end (obj_space_phys_util.cpp:186-189); the
+        // chunk that covers the rest of the send ends the loop without moving on, so `si` is the warning's START.
+        ulong si = srcBase, di = dstBase, left = count;
+        for (; left != 0 && si < ObjectSpace.Slots && di < ObjectSpace.Slots; si++, di++, left--)
         {
-            ulong si = srcBase + i, di = dstBase + i;
-            if (si >= ObjectSpace.Slots || di >= ObjectSpace.Slots) break;
-            if (src.Space[si] is not { } se) continue;          // nothing at the sender: not an error
+            var se = src.Space[si];
+            var attr = se == null ? CapRights.None : Config.MapAttr(se.Attr, fp.Rights, itemAttr, mask);
+            if (se == null || attr == CapRights.None)
+            {
+                // Nothing at the sender, or no R (CAP-MAP-2): nothing mapped, not an error.
+                ulong chunk = se == null && !src.Space.HasPage(si) ? ObjectSpace.EntriesPerPage - si % ObjectSpace.EntriesPerPage : 1;
+                if (chunk >= left) break;
+                si += chunk - 1; di += chunk - 1; left -= chunk - 1;
+                continue;
+            }
             found = true;
-            var attr = Config.MapAttr(se.Attr, fp.Rights, itemAttr, mask);
-            if (attr == CapRights.None) continue;               // no R: nothing mapped (CAP-MAP-2)
             if (ReferenceEquals(src, dst) && si == di)
             {
                 // Destination equals source: the slot is flushed with the full mask and nothing is inserted (CAP-OVR-3, DERIVED).
@@ -127,7 +140,7 @@ public sealed partial class Kernel
             if (st == InsertStatus.NoMemory) return new(true, mapped);
             if (st == InsertStatus.Ok) mapped++;
         }
-        if (!found && count > 0) WarnNothingMapped("Obj_space", src, srcBase, count, dst);
+        if (!found && count > 0) WarnNothingMapped("Obj_space", src, si, count, dst);
         return new(false, mapped);
     }
 

@@ -13,14 +13,22 @@ public sealed class RamQuota(RamQuota? parent, ulong limit)
     /// <summary>Set when the owning factory is gone; the quota is released once nothing is charged to it.</summary>
     internal Action? OnDrained;
 
+    /// <summary>Set when the owning factory is deleted: no further charges, frees still count (QUOTA-5, ram_quota.cpp:75-79, 126-141).</summary>
+    public bool Invalid { get; private set; }
+
+    internal void Invalidate() => Invalid = !Unlimited;
+
     /// <summary>The unlimited root quota does not count: the real root factory shows `c=0 l=0` with many objects alive.</summary>
     public bool TryAlloc(ulong bytes)
     {
         if (Unlimited) return true;
-        if (bytes > Limit || Used > Limit - bytes) return false;
+        if (Invalid || bytes > Limit || Used > Limit - bytes) return false;
         Used += bytes;
         return true;
     }
+
+    /// <summary>Whether <paramref name="bytes"/> could be charged now (nothing is charged).</summary>
+    public bool Fits(ulong bytes) => Unlimited || (!Invalid && bytes <= Limit && Used <= Limit - bytes);
 
     public void Free(ulong bytes)
     {

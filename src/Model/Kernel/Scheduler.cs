@@ -39,9 +39,13 @@ public sealed class Scheduler(Kernel k) : KObject(k, 0x80)
         return map;
     }
 
-    /// <summary>L4_SCHEDULER_INFO_OP: MR0 = online map of the window, MR1 = max CPUs, MR2 = classes; -ERANGE past max (SCHED-INFO-1).</summary>
+    /// <summary>
+    /// L4_SCHEDULER_INFO_OP, an RPC with the CPU-set word (2 words, else -EMSGTOOSHORT): MR0 = online map of the
+    /// window, MR1 = max CPUs, MR2 = classes; -ERANGE past max (SCHED-1).
+    /// </summary>
     private InvokeResult Info(Invocation inv)
     {
+        if (inv.RpcTooShort(2)) return InvokeResult.Err(L4Err.MsgTooShort);
         var (off, gran) = CpuSet(inv.Mr(1));
         if (off >= (ulong)Kernel.Config.MaxCpus) return InvokeResult.Err(L4Err.Range);
         inv.Utcb.SetMr(0, OnlineMap(off, gran));
@@ -76,12 +80,15 @@ public sealed class Scheduler(Kernel k) : KObject(k, 0x80)
     }
 }
 
-/// <summary>The Log and Scheduler objects also answer the ICU protocol as a controller with one pin.</summary>
+/// <summary>
+/// The Log and Scheduler objects also answer the ICU protocol as a controller with one pin; they enter
+/// Icu_h::icu_invoke directly (icu_helper.cpp:261-302), so 0 words is -EMSGTOOSHORT.
+/// </summary>
 internal static class OnePinIcu
 {
     public static InvokeResult Invoke(Invocation inv)
     {
-        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.Inval);
+        if (inv.Tag.Words < 1) return InvokeResult.Err(L4Err.MsgTooShort);
         switch ((IcuOp)inv.Mr(0))
         {
             case IcuOp.Info:
@@ -90,9 +97,14 @@ internal static class OnePinIcu
                 inv.Utcb.SetMr(2, 0);
                 return InvokeResult.Ok(3);
             case IcuOp.Bind:
-                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IrqSender) return inv.CapArgError(0);
+                // An RPC of the pin word and any Irq (ICU-1, icu_helper.cpp:132).
+                if (inv.RpcTooShort(2, takesCap: true)) return InvokeResult.Err(L4Err.MsgTooShort);
+                if (inv.CapArg(0) is not { } arg || arg.Entry.Object is not IIrq) return inv.CapArgError(0);
                 return (arg.Rights & CapRights.W) == 0 ? InvokeResult.Err(L4Err.Perm) : InvokeResult.Ok();
-            case IcuOp.Unbind or IcuOp.Unmask or IcuOp.Mask or IcuOp.SetMode:
+            case IcuOp.Unbind:
+                if (inv.RpcTooShort(2, takesCap: true)) return InvokeResult.Err(L4Err.MsgTooShort);
+                return inv.CapArg(0) is not { Entry.Object: IIrq } ? inv.CapArgError(0) : InvokeResult.Ok();
+            case IcuOp.Unmask or IcuOp.Mask or IcuOp.SetMode:
                 return InvokeResult.Ok();
             default:
                 return InvokeResult.Err(L4Err.NoSys);

@@ -11,6 +11,17 @@ public class Task : KObject
     /// <summary>Observed spacing of Task objects in the real dump (jdb_mapdb_objs.log: ...5700, ...5620, ...5540).</summary>
     public const ulong ObjectSize = 0xE0;
 
+    /// <summary>The page directory (fiasco ia32/mem_space-ia32.cpp:139-151) and the capability directory
+    /// (obj_space_phys_util.cpp:157-174): one 4 KiB page each, charged at creation.</summary>
+    public const ulong PageDirectorySize = 0x1000, CapDirectorySize = 0x1000;
+    /// <summary>sizeof(Space::Ku_mem) on amd64 (a list link, two pointers, a size and a flag: 40 bytes; DERIVED from space.cpp:72-93).</summary>
+    public const ulong KuMemRecordSize = 0x28;
+
+    /// <summary>What creating a task charges besides the object: its two directories and, with a UTCB area of
+    /// 2^order bytes, a Ku_mem record and the area itself (QUOTA-6).</summary>
+    public static ulong CreationExtra(int? utcbOrder) =>
+        PageDirectorySize + CapDirectorySize + (utcbOrder is { } o ? KuMemRecordSize + (1UL << o) : 0);
+
     public Task(Kernel k, RamQuota? quota, Fpage utcbArea) : base(k, ObjectSize)
     {
         Quota = quota;
@@ -20,6 +31,8 @@ public class Task : KObject
     public ObjectSpace Space { get; } = new();
     /// <summary>Quota that table pages of this task are charged to (its creating factory's).</summary>
     public RamQuota? Quota { get; }
+    /// <summary>Bytes charged at creation besides the object (<see cref="CreationExtra"/>), given back when it is freed.</summary>
+    internal ulong ExtraCharged { get; set; }
     /// <summary>Kernel-user memory given at creation or by add_ku_mem (UTCBs live here).</summary>
     public Fpage UtcbArea { get; }
     internal readonly List<Fpage> KuMem = new();
@@ -31,6 +44,8 @@ public class Task : KObject
     internal readonly List<Thread> Threads = new();
     /// <summary>The task's reply-capability space: explicit reply caps (selector bit 10) by index.</summary>
     internal readonly Dictionary<ulong, (Thread Caller, CapRights Rights)> ReplyCaps = new();
+    /// <summary>The tables behind the explicit reply slots (charged to <see cref="Quota"/>, IPC-REPLY-3).</summary>
+    internal readonly Ipc.ReplySpace ReplyTables = new();
     public IReadOnlyDictionary<ulong, (Thread Caller, CapRights Rights)> ReplySlots => ReplyCaps;
 
     public override string JdbType => "Task";
@@ -104,7 +119,8 @@ public class Task : KObject
                 var a = new CapSelector(inv.Mr(1));
                 var b = new CapSelector(inv.Mr(2));
                 if (a.Raw == b.Raw) return InvokeResult.Value(1);
-                if (a.Special || b.Special) return InvokeResult.Value(a.Special && b.Special && (a.Raw & 0xC00) == (b.Raw & 0xC00) ? 1 : 0);
+                // A special selector is compared on all bits from bit 10 up, the index too (task.cpp:842-843).
+                if (a.Special || b.Special) return InvokeResult.Value(a.SpecialCap == b.SpecialCap ? 1 : 0);
                 var ea = Space[a.Index];
                 var eb = Space[b.Index];
                 return InvokeResult.Value(SameSlotWord(ea, eb) ? 1 : 0);
@@ -137,12 +153,18 @@ public class Task : KObject
         KuMem.Append(UtcbArea).Any(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order < 64 &&
             addr >= f.Address && addr + len <= f.Address + (1UL << f.Order));
 
-    /// <summary>A deleted task empties its space with the full mask (delete semantics for D slots) and kills its threads (CAP-LIFE-3).</summary>
+    /// <summary>
+    /// A deleted task empties its space with the full mask (delete semantics for D slots). Its threads are not
+    /// stopped: they run on in an empty space until they die or fault (CAP-LIFE-3, task.cpp:681-696).
+    /// </summary>
     protected internal override void OnDestroy()
     {
         Kernel.UnmapObjects(this, new Fpage(Fpage.All.Raw | 0xF), UnmapMask.KernelFull);   // all-spaces with FULL rights
         Kernel.UnmapMemory(this, Fpage.Memory(0, 47, MemRights.RWX), UnmapMask.AllSpaces);
-        foreach (var t in Threads.ToList()) t.Kill();
         Quota?.Free((ulong)Space.Pages.Count * (ulong)ObjectSpace.PageSize);
+        Quota?.Free(ReplyTables.Pages * Ipc.ReplySpace.TableSize);
     }
+
+    /// <summary>The object, its directories and its UTCB area go back together (task.cpp:529-535, 595-608).</summary>
+    protected internal override void Release() => ChargedTo?.Free(Size + ExtraCharged);
 }

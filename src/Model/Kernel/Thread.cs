@@ -112,6 +112,7 @@ public sealed class Thread : KObject
         program?.Dispose();
         Kernel.AbortIpcOf(this);
         Task?.Threads.Remove(this);
+        Kernel.ReleaseReference(Task);      // a killed thread unbinds: its task may go now (thread.cpp:366-367, 605)
     }
 
     public override InvokeResult Invoke(Invocation inv)
@@ -157,7 +158,7 @@ public sealed class Thread : KObject
         if (flags.HasFlag(ThreadCtlFlags.SetPager)) PagerIndex = inv.Mr(1) >> 12;
         if (flags.HasFlag(ThreadCtlFlags.SetExcHandler)) ExcHandlerIndex = inv.Mr(2) >> 12;
         if (bindTo != null) Bind(bindTo, utcb);
-        inv.Utcb.SetMr(0, 0);
+        // Only MR1 and MR2 are written; MR0 keeps the caller's flags word (thread_object.cpp:501-504, THR-2).
         inv.Utcb.SetMr(1, oldPager << 12);
         inv.Utcb.SetMr(2, oldExc << 12);
         return InvokeResult.Ok(3);
@@ -166,15 +167,18 @@ public sealed class Thread : KObject
     /// <summary>L4_THREAD_EX_REGS_OP: exactly 3 words; returns old RFLAGS, IP, SP; revives a dead thread (THR-EXR-1..3).</summary>
     private InvokeResult ExRegs(Invocation inv)
     {
-        if (inv.Tag.Words != 3 || (inv.Mr(0) & (ulong)ExRegsFlags.ArchMask) != 0) return InvokeResult.Err(L4Err.Inval);
+        if (inv.Tag.Words != 3) return InvokeResult.Err(L4Err.Inval);
         if (Task == null) return InvokeResult.Err(L4Err.Inval);                                // no space: nothing to set
         ulong oldIp = Ip, oldSp = Sp, oldFlags = Rflags, newIp = inv.Mr(1), newSp = inv.Mr(2);
         var flags = (ExRegsFlags)(inv.Mr(0) & ~0xFFFFUL);
+        // A thread in exception IPC keeps its state unless the call cancels it (Thread_in_exception); this answer
+        // comes before the arch-flag check (thread_object.cpp:591-600, THR-6).
+        bool keep = KernelIpc == KernelIpcKind.Exception && !flags.HasFlag(ExRegsFlags.Cancel);
+        if (!keep && (inv.Mr(0) & (ulong)ExRegsFlags.ArchMask) != 0) return InvokeResult.Err(L4Err.Inval);
         inv.Utcb.SetMr(0, oldFlags);
         inv.Utcb.SetMr(1, oldIp);
         inv.Utcb.SetMr(2, oldSp);
-        // A thread in exception IPC keeps its state unless the call cancels it (Thread_in_exception).
-        if (KernelIpc == KernelIpcKind.Exception && !flags.HasFlag(ExRegsFlags.Cancel)) return InvokeResult.Ok(3);
+        if (keep) return InvokeResult.Ok(3);
         if (newIp != ulong.MaxValue) Ip = newIp;
         if (newSp != ulong.MaxValue) Sp = newSp;
         if (flags.HasFlag(ExRegsFlags.Cancel)) Kernel.CancelIpc(this);                         // THR-EXR-CANCEL

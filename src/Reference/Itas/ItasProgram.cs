@@ -102,7 +102,7 @@ public static class ItasProgram
         st.TrampAddr = st.AppUtcb + 1024;
         st.FirstFreeUtcbForProgram = st.TrampAddr + 0xE0;
         p.WriteU64(st.TrampAddr, entryOf(PfHandler));                  // handler_ip
-        var tsh = new ThreadSignalHandler(st, p, app) { Label = ItasState.FirstHandlerLabel };
+        var tsh = new ThreadSignalHandler(st, p, app, st.TrampAddr) { Label = ItasState.FirstHandlerLabel };
         ulong tshGate = Gate(p, st, tsh, env.MainThread);
         s.ThreadControl(app << 12, ThreadCtlFlags.SetPager | ThreadCtlFlags.SetExcHandler | ThreadCtlFlags.BindTask,
             pager: env.Rm, excHandler: tshGate, bindTask: 0x1000, utcb: st.AppUtcb);

@@ -38,7 +38,7 @@ public sealed class SignalManager(ItasState st, Process server, Func<string, ulo
         if (_threads.ContainsKey(child)) return 0;
         if (AllocTramp(c) is not { } tramp) return -(long)L4Err.NoMem;
         server.WriteU64(tramp, entryOf(ItasProgram.PfHandler));          // handler_ip
-        var h = new ThreadSignalHandler(st, server, child) { Label = st.NewObjectLabel() };
+        var h = new ThreadSignalHandler(st, server, child, tramp) { Label = st.NewObjectLabel() };
         ulong slot = st.AllocCap();
         c.Sys.CreateGate(st.Env.Factory, slot << 12, st.Env.MainThread, h.Label);
         h.Cap = slot << 12;
@@ -87,9 +87,9 @@ public sealed class RemoteAccess : ServerObject
 /// A program thread's exception handler (Thread_signal_handler, itas/signals.cc:223-315, 560-722; itas notes §3): the
 /// trap becomes a signal (ARCH-amd64/sig_arch.h map_exception_to_signal); its default action for a fatal signal
 /// prints the report (register and stack dump, region map) and exits with 128 + the signal; an exception that maps
-/// to no signal (int3) is reported and never answered.
+/// to no signal (int3) is reported and never answered; one triggered by ex_regs (trap 0xff) is answered.
 /// </summary>
-public sealed class ThreadSignalHandler(ItasState st, Process server, ulong threadSlot) : ServerObject
+public sealed class ThreadSignalHandler(ItasState st, Process server, ulong threadSlot, ulong tramp) : ServerObject
 {
     public override IReadOnlyList<Iface> Interfaces { get; } =
         [new((long)Protocol.PageFault, "N2L45PagerE"), new((long)Protocol.Exception, "N2L49ExceptionE")];
@@ -100,6 +100,7 @@ public sealed class ThreadSignalHandler(ItasState st, Process server, ulong thre
         if (c.Tag.Label == (long)Protocol.PageFault) return st.Rm!.Resolve(server, c.Sys, c.Utcb.Mr(0), c.Utcb.Mr(1));
         var regs = new ulong[ExcRegs.Words];
         for (int i = 0; i < regs.Length; i++) regs[i] = c.Utcb.Mr(i);
+        if (regs[ExcRegs.Trapno] == ExcRegs.TrapExRegs) return ExRegsException(c, regs);
         var sig = MapTrap(regs[ExcRegs.Trapno], regs[ExcRegs.Err], regs[ExcRegs.Pfa], regs[ExcRegs.Ip]);
         if (sig == null)
         {
@@ -110,6 +111,19 @@ public sealed class ThreadSignalHandler(ItasState st, Process server, ulong thre
         }
         DefaultAction(c, sig.Value, regs);
         return ServerLoop.NoReply;
+    }
+
+    /// <summary>
+    /// Exc_cause::Ex_regs (signals.cc:296-314): someone interrupted the thread to deliver pending signals. During a
+    /// page fault in the trampoline the delivery waits for its resume; else the pending signals are delivered (the
+    /// modelled programs never have any) and the answer is the registers, so the thread goes on where it was.
+    /// </summary>
+    private long ExRegsException(ServerCall c, ulong[] regs)
+    {
+        ulong flags = server.ReadU64(tramp + (ulong)Kernel.TrampFlags);
+        if ((flags & Kernel.TrampInProgress) != 0) server.WriteU64(tramp + (ulong)Kernel.TrampFlags, flags | Kernel.TrampTriggerException);
+        foreach (var r in regs) c.Reply.U64(r);                       // In_out<l4_exc_regs_t>: the registers go back
+        return 0;
     }
 
     /// <summary>map_exception_to_signal (ARCH-amd64/sig_arch.h:113-203): (signo, si_code, si_addr), or null for "Unknown".</summary>

@@ -44,8 +44,8 @@ public sealed class MoeLog : MoeObject
     {
         var u = c.Utcb;
         if (c.Tag.Words < 2) return -(long)L4Err.Inval;
-        if ((u.Mr(0) & 0xFFFF) != 0)
-            return (u.Mr(0) & 0xFFFF) == 3 || (u.Mr(0) & 0xFFFF) == 1 ? -(long)L4Err.Inval : -(long)L4Err.NoSys;
+        // One opcode only: MR0 is taken as an int (L4::Opcode), so its low 32 bits must be Print (0) (log.cc:98-103).
+        if ((int)u.Mr(0) != (int)LogOp.Print) return -(long)L4Err.NoSys;
         int len = (int)Math.Min(Math.Min(1024UL, (ulong)(c.Tag.Words - 2) * 8), u.Mr(1));
         var bytes = new byte[len];
         for (int i = 0; i < len; i++) bytes[i] = (byte)(u.Mr(2 + i / 8) >> (8 * (i % 8)));

@@ -107,11 +107,20 @@ public static class NedNatives
         int objt = (int)LuaFn.CheckInteger(l, 2);
         ulong slot = ned.AllocSlot();
         var args = new List<Varg>();
-        for (int i = 3; i <= argc; i++)
+        try
         {
-            if (l.IsNumber(i)) args.Add(new Varg(VargType.Mword, unchecked((ulong)LuaFn.CheckInteger(l, i))));
-            else if (l.IsString(i)) { var t = l.ToString(i, false) ?? ""; args.Add(new Varg(VargType.String, (ulong)t.Length + 1, t)); }
-            else args.Add(Varg.Nil);
+            for (int i = 3; i <= argc; i++)
+            {
+                if (l.IsNumber(i)) args.Add(new Varg(VargType.Mword, unchecked((ulong)LuaFn.CheckInteger(l, i))));
+                else if (l.IsString(i)) { var t = l.ToString(i, false) ?? ""; args.Add(new Varg(VargType.String, (ulong)t.Length + 1, t)); }
+                else args.Add(Varg.Nil);
+            }
+        }
+        catch
+        {
+            // The slot is a unique_cap and Lua errors unwind as C++ exceptions (lua++): it is freed (lua_factory.cc:50, 61).
+            ned.FreeSlot(slot);
+            throw;
         }
         long r = FactoryClient.Create(ned.Proc.Sys, factory, objt, slot, args.ToArray());
         if (r < 0)

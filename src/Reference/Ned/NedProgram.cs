@@ -47,7 +47,7 @@ public sealed class NedProgram
     public NedTasks? Tasks { get; private set; }
     /// <summary>A ned.lua to run instead of the model's (--ned-lua): a user's real one must run unchanged.</summary>
     public string? NedLua { get; init; }
-    /// <summary>Ned's standard input (the interactive prompt, io.read): one line per call, null at its end.</summary>
+    /// <summary>Ned's standard input (the script when none is named, io.read): one line per call, null at its end.</summary>
     public Func<string?> Stdin { get; init; } = () => null;
     public Func<string, (string? Text, string? Error)>? HostFile { get; }
     /// <summary>The foreign server thread's slot (it receives the children's exit signals).</summary>
@@ -112,12 +112,6 @@ public sealed class NedProgram
         bool exit = false, waitAndExit = false;
         if (argv.Count > 1 && argv[1] == "--exit") { exit = true; i = 2; }
         else if (argv.Count > 1 && argv[1] == "--wait-and-exit") { waitAndExit = true; i = 2; }
-        // the seed's command line (Ned before l4re-core 8d9a23785): -i/--interactive, -c/--cmdcap CAP, --noexit;
-        // with no script at all the seed's Ned is interactive
-        var mode = SeedMode.None;
-        bool noexit = false;
-        string? cmdCap = null;
-
         using var host = new LuaHost(Limits);
         Lua = host;
         host.Write = Print;
@@ -142,28 +136,6 @@ public sealed class NedProgram
                 }
                 else if (a.StartsWith("--execute=")) { stmt = a["--execute=".Length..]; i++; }
                 else if (a.StartsWith("-e") && a.Length > 2) { stmt = a[2..]; i++; }
-                else if (a is "-i" or "--interactive")
-                {
-                    if (mode == SeedMode.None) mode = SeedMode.Interactive;
-                    else Error("Must set either interactive or command channel mode. Interactive switch ignored.\n");
-                    i++;
-                    continue;
-                }
-                else if (a == "--noexit") { noexit = true; i++; continue; }
-                else if (a is "-c" or "--cmdcap" || a.StartsWith("--cmdcap=") || (a.StartsWith("-c") && a.Length > 2))
-                {
-                    string? v = a.StartsWith("--cmdcap=") ? a["--cmdcap=".Length..] : a.StartsWith("-c") && a.Length > 2 ? a[2..] : null;
-                    if (v == null)
-                    {
-                        if (i + 1 >= argv.Count) { Error($"{prog}: option requires an argument -- c\n"); i++; break; }
-                        v = argv[i + 1];
-                        i++;
-                    }
-                    i++;
-                    if (mode == SeedMode.Interactive) Error("Must set either interactive or command channel mode. command channel capability ignored.\n");
-                    else { cmdCap = v; mode = SeedMode.CmdChannel; }
-                    continue;
-                }
                 else if (a.StartsWith("--") && a.Length > 2) { Error($"{prog}: unrecognized option `{a}'\n"); i++; continue; }
                 else if (a.StartsWith('-') && a.Length > 1) { Error($"{prog}: invalid option -- {a[1]}\n"); i++; continue; }
                 else break;
@@ -174,48 +146,19 @@ public sealed class NedProgram
                 l.NewTable();
                 for (int k = i; k < argv.Count; k++) { l.PushString(argv[k]); l.RawSetInteger(-2, k - i); }
                 l.SetGlobal("arg");
-                Print($"Ned: loading file: '{argv[i]}'\n");
-                RunFile(argv[i]);
-                l.GarbageCollector(LuaGC.Collect, 0);
-                FlushFrees();
             }
+            // Printed and loaded whether or not a script was named: argv[optind] is then NULL, "(null)" in printf,
+            // and luaL_dofile(NULL) reads standard input (lua.cc:254-255).
+            string? script = i < argv.Count ? argv[i] : null;
+            Print($"Ned: loading file: '{script ?? "(null)"}'\n");
+            RunFile(script);
+            l.GarbageCollector(LuaGC.Collect, 0);
+            FlushFrees();
         }
         Out.Flush();
         if (host.Stopped is { } why && why != "Ned crashed") Error($"Ned: script stopped: {why}\n");
-        if (mode == SeedMode.Interactive) Interactive(noexit);
-        // register_obj(&cmd_dispatch, CAP) of a name that is no initial cap registers nothing: Ned just serves its children
-        if (mode == SeedMode.CmdChannel && Env.GetCap(cmdCap!) is { } gate) Tasks.ServerLoop(false, gate);
         if (exit) { Exit(0); return; }
         Tasks.ServerLoop(waitAndExit);
-    }
-
-    private enum SeedMode { None, Interactive, CmdChannel }
-
-    /// <summary>
-    /// The seed's interactive mode (ned/server/src/lua.cc run_interactive before 8d9a23785): a `Ned: ` prompt per
-    /// line of standard input (echoed, as readline echoes on the serial console), each line run as a chunk named
-    /// "argument"; errors on stderr. At the end of input Ned goes on to its server loop, with --noexit it keeps waiting.
-    /// </summary>
-    private void Interactive(bool noexit)
-    {
-        var l = Lua!.L;
-        Print("Ned: Interactive mode.\n");
-        while (true)
-        {
-            Print("Ned: ");
-            Out.Flush();
-            var cmd = Stdin();
-            if (cmd == null)
-            {
-                Print("\n");
-                if (noexit) { Out.Flush(); Proc.SleepForever(); }
-                return;
-            }
-            Print(cmd + "\n");
-            var (ok, err) = Execute(cmd);
-            if (!ok) Error(err!.Replace("%CMD%", cmd));
-            Lua.L.SetTop(0);
-        }
     }
 
     /// <summary>Runs a command line as Lua (chunk "argument"); the error text as the real Ned prints it.</summary>
@@ -289,12 +232,12 @@ public sealed class NedProgram
         return ok;
     }
 
-    /// <summary>luaL_dofile of the script (lua.cc:255-265): a table error prints its msg field.</summary>
-    private void RunFile(string path)
+    /// <summary>luaL_dofile of the script (lua.cc:255-265): a table error prints its msg field; no path reads standard input.</summary>
+    private void RunFile(string? path)
     {
         var l = Lua!.L;
         int top = l.GetTop();
-        var (text, err) = ReadRomFile(path);
+        var (text, err) = path == null ? (ReadStdin(), null) : ReadRomFile(path);
         LuaStatus status;
         if (text == null)
         {
@@ -303,11 +246,19 @@ public sealed class NedProgram
         }
         else
         {
-            status = l.LoadBuffer(Encoding.Latin1.GetBytes(text), "@" + path, "t");
+            status = l.LoadBuffer(Encoding.Latin1.GetBytes(text), path == null ? "=stdin" : "@" + path, "t");
             if (status == LuaStatus.OK) status = l.PCall(0, -1, 0);
         }
         if (status != LuaStatus.OK && Lua.Stopped != "Ned crashed") Error($"lua error: {ErrorText(l)}.\n");
         l.SetTop(top);
+    }
+
+    /// <summary>Standard input to its end, as luaL_loadfilex(NULL) reads it (what Ned's stdin gives on the real system is UNCONFIRMED).</summary>
+    private string ReadStdin()
+    {
+        var sb = new StringBuilder();
+        while (Stdin() is { } line) sb.Append(line).Append('\n');
+        return sb.ToString();
     }
 
     private static string ErrorText(KeraLua.Lua l)

@@ -18,6 +18,7 @@ public static class MachinePrograms
     {
         ["hello"] = "c/programs/hello.c",
         ["faults"] = "c/programs/faults.c",
+        ["exc_trigger"] = "c/programs/exc_trigger.c",
     };
 
     /// <summary>

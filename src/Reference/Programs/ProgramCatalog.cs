@@ -27,6 +27,7 @@ public static class ProgramCatalog
         new("ned-prompt", ProgramKind.Modelled, "L4Re's prompt for a Ned's command channel (ned/ned-prompt)", ["ned-prompt"]),
         new("hello", ProgramKind.MachineCode, "traces/real/programs/hello.c compiled by gcc", []),
         new("faults", ProgramKind.MachineCode, "traces/real/programs/faults.c compiled by gcc", []),
+        new("exc_trigger", ProgramKind.MachineCode, "Programs/c/programs/exc_trigger.c compiled by gcc: an exception triggered on itself with ex_regs", []),
     ];
 
     public static ProgramInfo? Find(string name) => All.FirstOrDefault(p => p.Name == name);

@@ -90,7 +90,9 @@ public sealed partial class Kernel
         LoadUtcb(t);
         if (t.Task!.Space[t.PagerIndex] == null)
         {
-            Print(t, $"KERNEL: Warning: thread D:{t.DbgId:x} has no pager (page fault at 0x{trap.Cr2:x}); killed\n");
+            // The kernel's own WARN line (thread-ipc.cpp:255-268): CPU, thread, pfa, error code, pager cap index, IP.
+            KernelPrint($"\n\x1b[31mKERNEL\x1b[m: Warning: CPU0: Pager of {t.DbgId:x} is invalid (pfa={trap.Cr2:x16}, " +
+                $"errorcode/info={trap.ErrorCode:x16}) to {t.PagerIndex:x} (pc={t.Machine!.Regs.Rip:x})\n");
             t.Kill();
             return;
         }

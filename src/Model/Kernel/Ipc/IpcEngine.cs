@@ -14,7 +14,7 @@ public sealed partial class Kernel
 {
     private static bool IsOpenWait(SysFlags f) => (f & SysFlags.OpenWait) != 0;
 
-    /// <summary>The send phase of an IPC to <paramref name="dest"/>: a thread, or a gate's bound thread (the gate's label is read at delivery).</summary>
+    /// <summary>The send phase of an IPC to <paramref name="dest"/>: a thread, or a gate's bound thread.</summary>
     internal InvokeResult SendIpc(Invocation inv, KObject dest)
     {
         var receiver = dest as Thread ?? (dest as IpcGate)?.BoundThread;
@@ -23,9 +23,34 @@ public sealed partial class Kernel
             Caller = inv.Caller, Selector = inv.Selector, Tag = inv.Tag, Timeouts = inv.Timeouts, SendRights = inv.Rights,
             DeliverLabel = inv.Label, SendTo = dest, Gate = dest as IpcGate, HasSend = true, HasRecv = inv.HasRecv,
             OpenWait = IsOpenWait(inv.Op),
-            ExplicitReplySlot = inv.Selector.ExplicitReply ? inv.Selector.Index : null,
+            ExplicitReplySlot = inv.HasRecv && IsOpenWait(inv.Op) && inv.Selector.ExplicitReply ? inv.Selector.Index : null,
         };
         return StartSend(op, receiver);
+    }
+
+    /// <summary>
+    /// prepare_receive (receiver.cpp:480-512): an open wait with selector bit 10 needs its explicit reply slot, whose
+    /// tables may have to be charged first; a closed wait selects no slot. False: L4_IPC_NO_REPLY_CAP (IPC-REPLY-3).
+    /// </summary>
+    private static bool ReplySlotReady(Thread me, ulong? explicitSlot) =>
+        explicitSlot is not { } index || (me.Task is { } t && t.ReplyTables.Access(index, t.Quota));
+
+    /// <summary>No reply slot to be had: the clean error tag and L4_IPC_NO_REPLY_CAP, before any send or receive phase (thread-ipc.cpp:598-603).</summary>
+    private static InvokeResult NoReplyCap => InvokeResult.Ipc(IpcErr.NoReplyCap);
+
+    /// <summary>
+    /// A receive-only call through an IPC gate: on an unbound gate the caller first blocks like a sender (send timeout,
+    /// IPC-ERR-3); then it is a closed wait on the bound thread, or an open wait with flag 4 (ipc_gate.cpp:478-511,
+    /// thread.cpp:742-746).
+    /// </summary>
+    internal InvokeResult ReceiveThroughGate(Thread me, CapSelector sel, IpcGate g, ulong r8, MsgTag tag)
+    {
+        var op = new IpcOperation
+        {
+            Caller = me, Selector = sel, Tag = tag, Timeouts = r8, SendTo = g, HasRecv = true, OpenWait = IsOpenWait(sel.Op),
+            ExplicitReplySlot = IsOpenWait(sel.Op) && sel.ExplicitReply ? sel.Index : null,
+        };
+        return StartSend(op, g.BoundThread);
     }
 
     private InvokeResult StartSend(IpcOperation op, Thread? receiver)
@@ -39,8 +64,12 @@ public sealed partial class Kernel
             return Block(op, IpcPhase.Sending, IpcTimeout.Snd(op.Timeouts));
         }
         if (receiver == null || receiver.State == ThreadState.Dead) return InvokeResult.Ipc(IpcErr.NotExistent);
+        if (!ReplySlotReady(caller, op.ExplicitReplySlot)) return NoReplyCap;
+        // The gate's label is taken now, as the send starts on the bound thread; a later rebind does not change it (IPC-LABEL-1).
+        if (op.Gate is { } g) op.FromSpec = Config.GateLabel(g.GateLabel, op.SendRights, op.DeliverLabel);
         // A closed receive waits for the thread the message goes to, known only now for a gate bound late.
         if (op.HasRecv && !op.OpenWait) op.ReceiveFrom = receiver;
+        if (!op.HasSend) return StartReceive(op);                  // a receive through a gate, now bound
         if (ReadyToReceive(receiver, caller))
         {
             var err = Rendezvous(op, receiver);
@@ -150,7 +179,7 @@ public sealed partial class Kernel
     {
         var from = op.Caller;
         var err = MessageTransfer.Copy(this, op, from, receiver);
-        receiver.ResultLabel = op.Gate is { } g ? Config.GateLabel(g.GateLabel, op.SendRights, op.DeliverLabel) : op.DeliverLabel;
+        receiver.ResultLabel = op.FromSpec ?? op.DeliverLabel;
         // Any message from the callee to its caller uses up the caller's reply capability (IPC-REPLY-2).
         if (from.ReplyTo == receiver) from.ReplyTo = null;
         ForgetExplicitReply(from.Task, receiver);
@@ -195,6 +224,7 @@ public sealed partial class Kernel
             HasSend = (sel.Op & SysFlags.Send) != 0, HasRecv = (sel.Op & SysFlags.Recv) != 0, IsReply = true,
             ReceiveFrom = null, ExplicitReplySlot = null,
         };
+        if (op.HasRecv && !ReplySlotReady(me, sel.ExplicitReply ? sel.Index : null)) return NoReplyCap;
         IpcErr err = IpcErr.None;
         if (op.HasSend)
         {
@@ -218,8 +248,9 @@ public sealed partial class Kernel
         {
             Caller = me, Selector = sel, Tag = tag, Timeouts = r8, HasRecv = true,
             ReceiveFrom = IsOpenWait(sel.Op) ? null : target,
-            ExplicitReplySlot = sel.ExplicitReply ? sel.Index : null,
+            ExplicitReplySlot = IsOpenWait(sel.Op) && sel.ExplicitReply ? sel.Index : null,
         };
+        if (!ReplySlotReady(me, op.ExplicitReplySlot)) return NoReplyCap;
         return StartReceive(op);
     }
 
@@ -260,9 +291,18 @@ public sealed partial class Kernel
             (op.SendTo as IpcGate)?.Waiters.Remove(t);
         }
         (op.ReceiveFrom as Semaphore)?.Waiters.Remove(t);
-        if (op.Phase == IpcPhase.WaitingForReply)
-            foreach (var th in Objects.OfType<Thread>().Where(x => x.ReplyTo == t)) th.ReplyTo = null;   // the caller stopped waiting
+        if (op.Phase == IpcPhase.WaitingForReply) ResetReplySlotsOf(t);       // the caller stopped waiting
         Timers.Cancel(t);
+    }
+
+    /// <summary>
+    /// A caller that no longer waits for its reply empties the reply slot it sits in, the implicit one or an explicit
+    /// one (reset_partner_reply_cap: thread-ipc.cpp:802-809, receiver.cpp:304-336; IPC-REPLY-2).
+    /// </summary>
+    private void ResetReplySlotsOf(Thread caller)
+    {
+        foreach (var th in Objects.OfType<Thread>().Where(x => x.ReplyTo == caller)) th.ReplyTo = null;
+        foreach (var task in Objects.OfType<Task>()) ForgetExplicitReply(task, caller);
     }
 
     /// <summary>
@@ -280,7 +320,7 @@ public sealed partial class Kernel
             Complete(s, InvokeResult.Ipc(IpcErr.SeCanceled));
         }
         dead.ReplyTo = null;
-        foreach (var th in Objects.OfType<Thread>().Where(x => x.ReplyTo == dead)) th.ReplyTo = null;
+        ResetReplySlotsOf(dead);
         foreach (var irq in dead.PendingIrqs.ToList()) irq.ReceiverDied();
         dead.PendingIrqs.Clear();
     }
@@ -318,11 +358,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>An IRQ message: tag 0 (no words), label = the bind label (IRQ-MSG-1).</summary>
-    private static InvokeResult DeliverIrq(IrqSender irq)
-    {
-        irq.Delivered();
-        return new InvokeResult(new MsgTag(0)) { Label = irq.BindLabel };
-    }
+    private static InvokeResult DeliverIrq(IrqSender irq) => new(new MsgTag(0)) { Label = irq.BindLabel };
 
     /// <summary>An IRQ fires for its bound thread: delivered at once if the thread waits for it, else queued once (edge).</summary>
     internal void IrqFired(IrqSender irq, Thread target)

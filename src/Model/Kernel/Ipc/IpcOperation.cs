@@ -19,8 +19,10 @@ public sealed class IpcOperation
     public CapRights SendRights { get; init; }
     /// <summary>What the sender or replier put in RSI: the receiver's label, except through a gate (gate label | W | S then).</summary>
     public ulong DeliverLabel { get; init; }
-    /// <summary>The gate the message goes through: its label is read when the message is delivered, not when it was sent.</summary>
+    /// <summary>The gate the message goes through (its label is taken once the send starts on the bound thread).</summary>
     public IpcGate? Gate { get; init; }
+    /// <summary>The label the receiver gets through a gate: gate label | W | S, fixed when the send started on the bound thread.</summary>
+    public ulong? FromSpec { get; set; }
     /// <summary>The object the send phase goes to (a thread, or a gate that is not bound yet).</summary>
     public KObject? SendTo { get; set; }
     public bool HasSend { get; init; }

@@ -15,25 +15,42 @@ internal static class MessageTransfer
         var tag = op.Tag;
         int words = Math.Min(tag.Words, Utcb.MrCount);
         int items = tag.Items;
-        if (words + 2 * items > Utcb.MrCount) items = (Utcb.MrCount - words) / 2;
         Array.Copy(from.Utcb.W, 0, to.Utcb.W, 0, words);
         var err = IpcErr.None;
         ReceiveBuffers? buffers = null;   // made only when a message carries items
         for (int i = 0; i < items && err == IpcErr.None; i++)
         {
-            ulong ctl = from.Utcb.Mr(words + 2 * i);
-            var fp = new Fpage(from.Utcb.Mr(words + 2 * i + 1));
+            int at = words + 2 * i;
+            // Items are read up to MR62 only: one that starts or ends beyond fails the transfer (IPC-ITEM-3).
+            if (at >= Utcb.MrCount) { err = IpcErr.SeMsgCut; break; }
+            ulong ctl = from.Utcb.Mr(at);
             if (ctl == 0)
             {
                 // A void item occupies its two words and uses no buffer.
-                to.Utcb.SetMr(words + 2 * i, 0);
+                to.Utcb.SetMr(at, 0);
                 continue;
             }
-            err = MapItem(k, op, from, to, ctl, fp, buffers ??= new ReceiveBuffers(to.Utcb), words + 2 * i);
+            if (at + 1 >= Utcb.MrCount) { err = IpcErr.SeMsgCut; break; }
+            err = MapItem(k, op, from, to, ctl, new Fpage(from.Utcb.Mr(at + 1)), buffers ??= new ReceiveBuffers(to.Utcb), at);
         }
         // The receiver sees the sender's tag; the kernel owns the error bit (IPC-MSG-1).
         to.ResultTag = new MsgTag(tag.Label, words, tag.Items, tag.Flags & ~MsgTagFlags.Error);
+        if (err == IpcErr.None && tag.Flags.HasFlag(MsgTagFlags.TransferFpu)
+            && (to.Utcb.Bdr & (ulong)BufDesc.InheritFpu) != 0 && (op.SendRights & CapRights.S) != 0)
+            TransferFpu(from, to);
         return err;
+    }
+
+    /// <summary>
+    /// IPC-MSG-3: the receiver's FPU/SSE state becomes a copy of the sender's (the default amd64 kernel switches the
+    /// FPU eagerly, so the sender keeps its own: thread.cpp:1003-1015). A thread that runs no machine code has the
+    /// initial state (all XMM registers zero); a receiver without machine code has nothing to receive it into.
+    /// </summary>
+    private static void TransferFpu(Thread from, Thread to)
+    {
+        if (to.Machine is not { } m) return;
+        if (from.Machine is { } s) Array.Copy(s.Regs.Xmm, m.Regs.Xmm, m.Regs.Xmm.Length);
+        else Array.Clear(m.Regs.Xmm);
     }
 
     private static IpcErr MapItem(Kernel k, IpcOperation op, Thread from, Thread to, ulong ctl, Fpage fp, ReceiveBuffers buffers, int mr)
@@ -43,7 +60,6 @@ internal static class MessageTransfer
         {
             if (k.Trace.Enabled) k.Trace.Add(new ModelNote(from.DbgId, "I/O-port map item in IPC: I/O spaces are not modelled yet; nothing mapped"));
             to.Utcb.SetMr(mr, ReturnWord(ctl, fp, 2));
-            to.Utcb.SetMr(mr + 1, 0);
             return IpcErr.None;
         }
         if (fp.Type == FpageType.Memory)
@@ -53,7 +69,6 @@ internal static class MessageTransfer
                 win.Address, win.Order);
             if (mres.MapFailed) return IpcErr.SeMapFailed;
             to.Utcb.SetMr(mr, ReturnWord(ctl, fp, mres.Mapped > 0 ? 0UL : 2UL));
-            to.Utcb.SetMr(mr + 1, fp.Raw);
             return IpcErr.None;
         }
         if (fp.Type != FpageType.Obj) return IpcErr.SeMsgCut;
@@ -68,7 +83,6 @@ internal static class MessageTransfer
         if (res.MapFailed) return IpcErr.SeMapFailed;
         // Rcv_map_nothing (2) when the sender had nothing there (abi-facts §5.3).
         to.Utcb.SetMr(mr, ReturnWord(ctl, fp, res.Mapped > 0 ? 0UL : 2UL));
-        to.Utcb.SetMr(mr + 1, fp.Raw);
         return IpcErr.None;
     }
 
@@ -94,7 +108,10 @@ internal static class MessageTransfer
         return true;
     }
 
-    /// <summary>The return item's first word: hot spot, compound and map bits from the item, order and type from the fpage, the receive type.</summary>
+    /// <summary>
+    /// The return item's first word: hot spot, compound and map bits from the item, order and type from the fpage, the
+    /// receive type. A mapping writes only this word; the second keeps what the receiver's MR held (l4_msg_item.cpp:424-445).
+    /// </summary>
     private static ulong ReturnWord(ulong ctl, Fpage fp, ulong rcvType) => (ctl & ~0xFF6UL) | (fp.Raw & 0xFF0) | rcvType;
 
     /// <summary>
@@ -103,7 +120,7 @@ internal static class MessageTransfer
     /// </summary>
     private sealed class ReceiveBuffers(Utcb u)
     {
-        private int _obj = (int)((u.Bdr >> 10) & 0x1F), _mem = (int)(u.Bdr & 0x1F);
+        private int _obj = BufDescFields.ObjIndex(u.Bdr), _mem = BufDescFields.MemIndex(u.Bdr);
 
         public (Fpage Window, Task? Forward, bool RcvId)? NextObject()
         {

@@ -35,16 +35,17 @@ namespace L4Conf.Model.Machine;
 /// instruction; the privileged instructions in <see cref="InstructionSet.Privileged"/> are #GP(0). syscall stops
 /// with RCX = the next RIP, R11 = RFLAGS and RIP = the next instruction. Page faults and non-canonical data
 /// accesses come from the bus unchanged (#GP(0)), except that a non-canonical stack reference (push/pop/call/ret,
-/// an operand based on RSP or RBP without an FS/GS override; CS/DS/ES/SS overrides are ignored) is #SS(0)
-/// (CpuMemory.cs); near branches to a non-canonical target are #GP(0) at the branch. A read-modify-write operand
-/// is accessed with write intent from its first access.</para>
+/// enter/leave, an operand based on RSP or RBP without an FS/GS override; CS/DS/ES/SS overrides are ignored) is
+/// #SS(0) (CpuMemory.cs); near branches to a non-canonical target are #GP(0) at the branch. A read-modify-write
+/// operand (ALU ops, shifts, rotates, xchg, bts/btr/btc, shld/shrd, xadd, cmpxchg, cmpxchg8b/16b) is accessed with
+/// write intent from its first access.</para>
 /// <para>Flags: CF/PF/AF/ZF/SF/OF exact per the SDM where defined. Where the SDM leaves a flag undefined the
 /// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
 /// rotates as in <c>CpuShift.cs</c> and <c>CpuShiftDouble.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>;
 /// mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv leave all six flags unchanged.</para>
-/// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), alignment checking (#AC), an I/O permission
+/// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), an I/O permission
 /// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), 57-bit linear addresses
-/// (canonical = 48 bits).</para>
+/// (canonical = 48 bits). There is no #AC: Fiasco never sets CR0.AM, so RFLAGS.AC has no effect (MACH-AC-1).</para>
 /// <para>Speed: each 4 KiB code page is decoded once into compact <see cref="Insn"/> records (cache keyed by
 /// bus and page VA, validated with <see cref="IMemoryBus.CodeVersion"/> when execution enters the page in a new
 /// run or after any store, so self-modifying code is seen by the very next instruction); the loop switches on a

@@ -13,11 +13,11 @@ namespace L4Conf.Model.Machine;
 /// written keeps its upper half (checked on the AMD EPYC host; QEMU 7.2 TCG, the captured machine, zero-extends
 /// RAX in both cases — an emulator bug, not followed). cmpxchg8b/16b write rDX:rAX only on failure (32-bit writes
 /// in the 8b form, so zero-extended). A memory destination is always written (the old value back on failure,
-/// SDM "the destination operand is written back if the comparison fails"), so a read-only page faults either way.</para>
+/// SDM "the destination operand is written back if the comparison fails"), so a read-only page faults either way;
+/// xadd, cmpxchg and cmpxchg8b/16b read it with write intent (a fault is #PF W from the first access, as the AMD EPYC host reports).</para>
 /// <para>Flags: xadd as add; cmpxchg as cmp of the accumulator with the destination; cmpxchg8b/16b change only ZF.
 /// cmpxchg16b needs a 16-byte-aligned operand: #GP(0) before any access (CPUID.1:ECX.CX16 = 1 on the captured CPU,
-/// and CX8 = EDX[8] = 1). Every memory form is a read-modify-write accessed with write intent from the start: a
-/// fault on it is a write fault (#PF with W), as for the other read-modify-write operands.</para>
+/// and CX8 = EDX[8] = 1).</para>
 /// </remarks>
 public sealed partial class Cpu
 {
@@ -34,7 +34,7 @@ public sealed partial class Cpu
     private bool XaddMR(ref Insn i)
     {
         ulong ea = Ea(ref i);
-        if (!LoadForWrite(ea, i.Size, out ulong a)) return false;
+        if (!LoadForWrite(ea, i.Size, out ulong a)) return false; // a locked read-modify-write: write intent
         a &= i.Mask;
         var saved = SaveFlags();
         ulong r = AddOp.Apply(this, a, ReadReg(i.S, i.SSh, i.Mask), i.Mask);
@@ -54,7 +54,7 @@ public sealed partial class Cpu
     private bool CmpxchgMR(ref Insn i)
     {
         ulong ea = Ea(ref i);
-        if (!LoadForWrite(ea, i.Size, out ulong dst)) return false;
+        if (!LoadForWrite(ea, i.Size, out ulong dst)) return false; // write intent: #PF W, read-only faults first
         dst &= i.Mask;
         ulong acc = Gpr((int)Reg.Rax) & i.Mask;
         bool eq = acc == dst;
@@ -77,7 +77,7 @@ public sealed partial class Cpu
                 return false;
             }
             Span<byte> b = io16;
-            if (!mem.Read(ea, b, AccessKind.Write, out trap)) return StackFault();
+            if (!mem.Read(ea, b, AccessKind.Write, out trap)) return StackFault(); // write intent, as the 8-byte form
             ulong lo = BinaryPrimitives.ReadUInt64LittleEndian(b), hi = BinaryPrimitives.ReadUInt64LittleEndian(b[8..]);
             bool eq = lo == Gpr((int)Reg.Rax) && hi == Gpr((int)Reg.Rdx);
             if (eq)
@@ -86,12 +86,12 @@ public sealed partial class Cpu
                 BinaryPrimitives.WriteUInt64LittleEndian(b[8..], Gpr((int)Reg.Rcx));
             }
             wrote = true;
-            if (!mem.Write(ea, b, out trap)) return StackFault();
+            if (!mem.Write(ea, b, out trap)) return false;
             rflags = (Flags & ~ZF) | (eq ? ZF : 0);
             if (!eq) { Gpr((int)Reg.Rax) = lo; Gpr((int)Reg.Rdx) = hi; }
             return true;
         }
-        if (!LoadForWrite(ea, 8, out ulong v)) return false;
+        if (!LoadForWrite(ea, 8, out ulong v)) return false; // write intent: #PF W, read-only faults first
         ulong expect = (Gpr((int)Reg.Rdx) << 32) | (uint)Gpr((int)Reg.Rax);
         bool same = v == expect;
         if (!Store(ea, 8, same ? (Gpr((int)Reg.Rcx) << 32) | (uint)Gpr((int)Reg.Rbx) : v)) return false;

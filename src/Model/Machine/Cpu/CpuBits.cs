@@ -72,14 +72,13 @@ public sealed partial class Cpu
             ulong off = (Gpr(i.S) >> i.SSh) & i.Mask;
             long soff = (long)SignExtend(off, i.Mask);
             ulong move = (ulong)((soff >> BitOperations.Log2((uint)width)) * i.Size);
-            ssRef = i.Seg == SsSlot; // what Ea would say: an RSP/RBP base makes it a stack reference (#SS)
+            ssRef = i.Seg == SsSlot;
             ea = ((Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp + move) & i.AMask) + Gpr(i.Seg);
             bit = (int)(off & (ulong)(width - 1));
         }
         var kind = (BitTestKind)i.Aux;
-        // bts/btr/btc access their operand with write intent from the start (a fault is a write), bt only reads.
-        ulong a;
-        if (!(kind == BitTestKind.Bt ? Load(ea, i.Size, out a) : LoadForWrite(ea, i.Size, out a))) return false;
+        // bts/btr/btc are read-modify-write: write intent from the first access (#PF W; a read-only page faults)
+        if (!(kind == BitTestKind.Bt ? Load(ea, i.Size, out ulong a) : LoadForWrite(ea, i.Size, out a))) return false;
         a &= i.Mask;
         if (kind == BitTestKind.Bt) { BitTest(kind, a, bit); return true; }
         var saved = SaveFlags();

@@ -7,9 +7,10 @@ namespace L4Conf.Model.Machine;
 /// <remarks>
 /// <para>enter imm16, imm8 (64-bit mode): push RBP; frame = RSP; for a nesting level L = imm8 mod 32 &gt; 0, push the
 /// L-1 frame pointers at RBP-8, RBP-16, ... and then frame; RBP = frame; RSP -= imm16. The 0x66 form pushes words
-/// and sets only BP, keeping RBP's upper bits (so the AMD host does; the SDM's 64-bit pseudocode writes RBP). leave: RSP = RBP, then pop RBP (BP with 0x66).
-/// Their stack accesses are SS references (non-canonical: #SS(0)). A fault (the stack page, or reading an outer
-/// frame pointer) leaves every register as it was; words enter already
+/// and sets only BP, keeping RBP's upper bits (so the AMD host does; the SDM's 64-bit pseudocode writes RBP).
+/// leave: RSP = RBP, then pop RBP (BP with 0x66). A fault (the stack page, or reading an outer frame pointer)
+/// leaves every register as it was; all their accesses are stack references, so a non-canonical address is
+/// #SS(0), not #GP(0); words enter already
 /// stored stay stored, as on hardware (the instruction restarts).</para>
 /// <para>loop/loope/loopne decrement RCX (ECX with 0x67, a 32-bit write) and branch while it is non-zero (and ZF = 1
 /// / ZF = 0); jrcxz/jecxz branch when RCX/ECX is 0. A branch to a non-canonical target is #GP(0) with RCX unchanged.
@@ -23,7 +24,7 @@ public sealed partial class Cpu
         int level = (int)(i.Imm >> 16) & 31;
         ulong frameSize = i.Imm & 0xFFFF;
         ulong rbp = Gpr((int)Reg.Rbp), sp = Gpr((int)Reg.Rsp) - (ulong)s;
-        ssRef = true; // the pushes and the reads of outer frame pointers at [RBP-k] are all SS references: #SS(0)
+        ssRef = true; // every access (the pushes, the outer frame pointers through RBP) is a stack reference
         if (!Store(sp, s, rbp)) return false;
         ulong frame = sp;
         if (level > 0)
@@ -50,7 +51,7 @@ public sealed partial class Cpu
     private bool Leave(int size)
     {
         ulong rbp = Gpr((int)Reg.Rbp);
-        ssRef = true; // the pop
+        ssRef = true; // the pop through RBP is a stack reference: non-canonical RBP is #SS(0)
         if (!Load(rbp, size, out ulong v)) return false;
         Gpr((int)Reg.Rsp) = rbp + (ulong)size;
         WriteReg((int)Reg.Rbp, 0, MaskOf(size), v);

@@ -114,7 +114,10 @@ public sealed partial class Cpu
         return true;
     }
 
-    /// <summary>Whether a push of <paramref name="size"/> bytes would succeed (its fault in <c>trap</c> if not); writes nothing.</summary>
+    /// <summary>
+    /// Whether a push of <paramref name="size"/> bytes would succeed (its fault in <c>trap</c> if not); writes nothing, but
+    /// the walk sets A/D as for a write (hardware's A/D here are not observable through the ABI).
+    /// </summary>
     private bool CanPush(int size)
     {
         ssRef = true;

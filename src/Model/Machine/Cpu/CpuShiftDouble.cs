@@ -3,7 +3,7 @@ namespace L4Conf.Model.Machine;
 /// <summary>
 /// shld/shrd r/m, r, imm8|CL (Intel SDM Vol. 2B "SHLD", "SHRD"): shift the destination, filling from the source.
 /// The count is masked to 5 bits (6 with a 64-bit operand); a masked count of 0 changes nothing (a memory operand
-/// is read, not written). CF = the last bit shifted out of the destination; SF, ZF, PF from the result; OF defined
+/// is accessed with write intent but not written: a read-only page faults, #PF W, as for the other shifts). CF = the last bit shifted out of the destination; SF, ZF, PF from the result; OF defined
 /// for count 1 (sign change).
 /// </summary>
 /// <remarks>
@@ -58,7 +58,7 @@ public sealed partial class Cpu
     private bool ShiftDoubleM(ref Insn i, int count)
     {
         ulong ea = Ea(ref i);
-        if (!LoadForWrite(ea, i.Size, out ulong a)) return false; // write intent even for a count of 0, as the shifts
+        if (!LoadForWrite(ea, i.Size, out ulong a)) return false; // write intent, even for a count of 0 (as shl)
         var saved = SaveFlags();
         if (!ShiftDouble(i.Aux != 0, a & i.Mask, ReadReg(i.S, i.SSh, i.Mask), count, i.Mask, out ulong r)) return true;
         if (Store(ea, i.Size, r)) return true;

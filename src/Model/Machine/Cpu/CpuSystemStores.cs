@@ -24,7 +24,7 @@ public sealed partial class Cpu
         BinaryPrimitives.WriteUInt16LittleEndian(b, idt ? SystemRegs.IdtLimit : SystemRegs.GdtLimit);
         BinaryPrimitives.WriteUInt64LittleEndian(b[2..], idt ? SystemRegs.IdtBase : SystemRegs.GdtBase);
         wrote = true;
-        return mem.Write(Ea(ref i), b, out trap) || StackFault();
+        return mem.Write(Ea(ref i), b, out trap) || StackFault(); // an RBP/RSP-based operand is a stack reference: #SS(0)
     }
 
     private ulong SystemSelector(int kind) => kind switch { 0 => SystemRegs.Ldtr, 1 => SystemRegs.Tr, _ => SystemRegs.Cr0 };

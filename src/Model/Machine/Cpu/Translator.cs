@@ -598,9 +598,9 @@ internal static class Translator
         }
         d.Index = x == Register.None ? Cpu.ZeroSlot : (byte)x.GetNumber();
         addr32 |= x.IsGPR32();
-        // [disp32] with 0x67 has no register to tell the address size: Iced gives it a 4-byte displacement (8 without
-        // 0x67). It matters once something is added to the address (bt's bit offset), which must wrap at 2^32.
-        if (b == Register.None && x == Register.None && ins.MemoryDisplSize == 4) addr32 = true;
+        // [disp32] with a 0x67 prefix: no register tells the address size, Iced's displacement size does (8 without it).
+        // Matters where a computed offset is added to the address (bt* with a register offset wraps at 2^32).
+        addr32 |= b == Register.None && x == Register.None && ins.MemoryDisplSize == 4;
         d.Scale = (byte)System.Numerics.BitOperations.Log2((uint)Math.Max(1, ins.MemoryIndexScale));
         d.AMask = addr32 ? 0xFFFF_FFFF : ulong.MaxValue;
         d.Seg = MemSegSlot(in ins);

@@ -1,0 +1,97 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using L4Conf.Conformance.Properties;
+using L4Conf.Conformance.Suite;
+using L4Conf.Reference.Boot;
+using static L4Conf.Conformance.Cases.CaseSets;
+
+namespace L4Conf.Conformance.Cases;
+
+/// <summary>
+/// Ned scripts booted on the reference system (l4re, ned, capdump, hello as boot modules) and judged by their console
+/// output: behaviour of Ned's L4 package that no capture shows.
+/// </summary>
+public static class NedScriptCases
+{
+    public static IEnumerable<ConformanceCase> Cases()
+    {
+        yield return Case("ned/create-bad-arg-frees-slot", "a factory create whose argument is no integer raises the Lua error and frees the capability slot it took", ["RT-NED-6"], c =>
+        {
+            var out_ = Run(c, """
+                local L4 = require("L4")
+                local mf = L4.Env.mem_alloc
+                print("A " .. tostring(mf:create(L4.Proto.Dataspace, 4096)))
+                local ok, e = pcall(function() return mf:create(L4.Proto.Dataspace, 1.5) end)
+                print("E " .. tostring(ok) .. " " .. tostring(e))
+                print("B " .. tostring(mf:create(L4.Proto.Dataspace, 4096)))
+                """);
+            // lua_factory.cc:50 takes the slot as a unique_cap; luaL_checkinteger (61) raises through C++ (Ned is
+            // linked with lua++, Makefile:14), so the unique_cap frees it and the next create gets the same slot.
+            c.True(out_.Contains("number has no integer representation"), "the error of luaL_checkinteger");
+            c.True(out_.Contains("SCRIPT DONE"), "the script ran to its end");
+            c.Equal(Slot(c, out_, "A") + 1, Slot(c, out_, "B"), "the slot after the first dataspace's");
+        });
+        yield return Case("ned/exregs-trigger-exception-resumes", "an exception a thread triggers on itself with ex_regs is answered by the runtime, and the thread goes on", ["RT-SIG-2"], c =>
+        {
+            if (Reference.Programs.MachinePrograms.Unavailable is { } why) c.Skip(why);
+            var out_ = Run(c, """
+                local L4 = require("L4")
+                local t = L4.default_loader:start({ log = { "exc", "w" } }, "rom/exc_trigger")
+                print("EXIT " .. tostring(t:wait()))
+                """, "exc_trigger");
+            // sig_arch.h:193-194: trap 0xff is Exc_cause::Ex_regs; with the thread not stopped and no page fault in the
+            // trampoline, op_exception delivers pending signals (none) and answers with the registers (signals.cc:296-314).
+            c.True(!out_.Contains("Unhandled exception"), "no 'Unhandled exception' report");
+            c.True(out_.Contains("exc_trigger: after ex_regs, error flag 0"), "the thread goes on after the exception");
+            c.True(out_.Contains("EXIT 0\nSCRIPT DONE"), "and exits with 0");
+        });
+        yield return Case("ned/command-line-getopt", "Ned's options are getopt \"+e:\" only: -i is an invalid option (no prompt) and the script still runs; with no script it still prints the loading line, '(null)'", ["RT-NED-1"], c =>
+        {
+            // lua.cc:69-74, 215-230: getopt_long("+e:", --execute); uClibc's getopt reports an unknown letter as
+            // "%s: invalid option -- %c" (getopt.c:795-798) and Ned goes on.
+            var o = BootEntry("roottask moe -- -i rom/t.lua", "print('SCRIPT RAN')\n", ["x = 6 * 7", "print(x)"]);
+            c.True(o.Contains("invalid option -- i\n"), "getopt reports -i as an invalid option");
+            c.True(!o.Contains("Interactive mode"), "no interactive prompt");
+            c.True(o.Contains("Ned: loading file: 'rom/t.lua'\nSCRIPT RAN\n"), "the script runs");
+            // lua.cc:254-255: the loading line and luaL_dofile come whether or not a script was named; argv[optind] is
+            // NULL, which printf shows as (null), and luaL_dofile(NULL) reads standard input.
+            var none = BootEntry("roottask moe --", "", []);
+            c.True(none.Contains("Ned: loading file: '(null)'\n"), "no script: the loading line with (null)");
+        });
+    }
+
+    /// <summary>Boots Ned from a modules.list roottask line (with t.lua as a boot module) and the console input lines.</summary>
+    private static string BootEntry(string roottask, string script, string[] stdin)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "l4conf-nedcase-" + Environment.ProcessId);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "t.lua"), script);
+        var entry = ModulesList.Parse($"entry t\n{roottask}\nmodule l4re\nmodule ned\nmodule t.lua\n", "generated", "t");
+        var input = new Queue<string>(stdin);
+        var sb = new StringBuilder();
+        using var sys = BootedSystem.Start(BootImage.Build(entry, dir), new BootOptions
+        {
+            Console = s => sb.Append(s),
+            Stdin = () => input.Count > 0 ? input.Dequeue() : null,
+        });
+        sys.Run(20_000_000, untilIdle: true);
+        return string.Join("\n", Adapters.Console.ConsoleText.Lines(sb.ToString())) + "\n";
+    }
+
+    /// <summary>Boots the script and returns its console (noted when the script did not end).</summary>
+    private static string Run(CaseContext c, string script, params string[] modules)
+    {
+        var (sys, console) = NedScriptProperty.Boot(script + "\nprint(\"SCRIPT DONE\")\n", modules);
+        sys.Dispose();
+        c.Note(console.Contains("SCRIPT DONE") ? "the script ran to its end" : "the script did not end:\n" + console[Math.Max(0, console.Length - 1500)..]);
+        return console;
+    }
+
+    /// <summary>The capability index of the cap a line `TAG L4::Cap&lt;...&gt;[0x...]` printed.</summary>
+    private static ulong Slot(CaseContext c, string console, string tag)
+    {
+        var m = Regex.Match(console, "\n" + tag + @" L4::Cap<[^>]*>\[0x([0-9a-f]+)\]");
+        c.True(m.Success, $"line {tag} with a capability");
+        return Convert.ToUInt64(m.Groups[1].Value, 16) >> 12;
+    }
+}
