@@ -181,6 +181,14 @@ public sealed class PagedMemoryBus : IMemoryBus
         trap = default;
         if (len == 0) return true;
         ulong last = va + (ulong)(len - 1);
+        if (last < va && Mmu.IsCanonical(va))
+        {
+            // The access wraps past 2^64: its first bytes lie in the top page, which the CPU checks like any page (the
+            // host CPU raises #PF there, not #GP). A user mapping of the top page is not modelled: #GP if it existed.
+            if (!Mmu.Probe(_mem, _pt.Root, va, kind, true, out _, out trap)) return false;
+            trap = new Trap(Vector.GeneralProtection, 0);
+            return false;
+        }
         if (last < va || !Mmu.IsCanonical(va) || !Mmu.IsCanonical(last)) { trap = new Trap(Vector.GeneralProtection, 0); return false; }
 
         ulong first = va >> PhysicalMemory.FrameShift;
