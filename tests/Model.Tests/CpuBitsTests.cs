@@ -86,6 +86,17 @@ public sealed partial class CpuTests
     }
 
     [Fact]
+    public void Bt_memory_offset_wraps_with_32_bit_addressing_of_an_absolute_operand()
+    {
+        // bts qword [dword DataVa+0x3c], r13 with 0x67 and r13 = 2^63-1: the move 0x0FFF_FFFF_FFFF_FFF8 wraps at 2^32
+        // to DataVa+0x34, bit 63 (found by `l4conf cpu diff` against the AMD host; 64-bit it would be non-canonical).
+        uint disp = (uint)(DataVa + 0x3C);
+        var m = RunToEnd(a => { a.db([0x67, 0x4C, 0x0F, 0xAB, 0x2C, 0x25, .. BitConverter.GetBytes(disp)]); a.int3(); },
+            s => s[Reg.R13] = 0x7FFF_FFFF_FFFF_FFFF);
+        Assert.Equal(0x80, m.Bus.Peek(DataVa + 0x3B, 1)[0]);
+    }
+
+    [Fact]
     public void Bt_memory_immediate_offset_is_masked_and_does_not_move_the_address()
     {
         var m = RunToEnd(a =>

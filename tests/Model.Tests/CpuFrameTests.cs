@@ -56,17 +56,20 @@ public sealed partial class CpuTests
     {
         var m = RunToEnd(a =>
         {
-            a.db(0x66, 0xC8, 0x08, 0x00, 0x00); // enterw 8, 0: pushes BP as a word
+            a.db(0x66, 0xC8, 0x08, 0x00, 0x00); // enterw 8, 0: pushes BP as a word, BP = the frame's low word
             a.mov(rbx, rbp);
             a.mov(rcx, rsp);
             a.db(0x66, 0xC9);                   // leavew: RSP = RBP + 2, BP = word
             a.int3();
-        }, s => s[Reg.Rbp] = 0x1111_2222_3333_4444);
+        }, s => s[Reg.Rbp] = 0x007F_4444);      // upper bits as the stack's, so RBP is the frame after enterw
         Assert.Equal(StackTop - 2, m.S[Reg.Rbx]);
         Assert.Equal(StackTop - 10, m.S.Rcx);
         Assert.Equal([0x44, 0x44], m.Bus.Peek(StackTop - 2, 2));
         Assert.Equal(StackTop, m.S.Rsp);
-        Assert.Equal(((StackTop - 2) & ~0xFFFFUL) | 0x4444, m.S[Reg.Rbp]); // BP merged into the frame RBP
+        Assert.Equal(0x007F_4444UL, m.S[Reg.Rbp]);
+        // Only BP changes: RBP's upper bits stay (AMD host; the SDM's 64-bit pseudocode would write all of RBP).
+        var u = RunToEnd(a => { a.db(0x66, 0xC8, 0x08, 0x00, 0x00); a.int3(); }, s => s[Reg.Rbp] = 0x1111_2222_3333_4444);
+        Assert.Equal(0x1111_2222_3333_0000UL | ((StackTop - 2) & 0xFFFF), u.S[Reg.Rbp]);
     }
 
     [Fact]
@@ -84,6 +87,20 @@ public sealed partial class CpuTests
         AssertTrap(l.Run(), Vector.PageFault, (ulong)PfErr.User, DataVa - 16);
         Assert.Equal(StackTop, l.S.Rsp);
         Assert.Equal(DataVa - 16, l.S[Reg.Rbp]);
+    }
+
+    [Fact]
+    public void Enter_probes_the_final_stack_pointer_after_its_pushes()
+    {
+        // 16 stack pages below StackTop: a frame of 0xF000 + the push reaches below them.
+        var m = Build(a => a.enter(0xF000, 0), init: s => { s[Reg.Rbp] = 0x1234; s.Rsp = StackTop - 0x1000; });
+        ulong final = StackTop - 0x1000 - 8 - 0xF000;
+        AssertTrap(m.Run(), Vector.PageFault, (ulong)(PfErr.User | PfErr.Write), final);
+        Assert.Equal(StackTop - 0x1000, m.S.Rsp);
+        Assert.Equal(0x1234UL, m.S[Reg.Rbp]);
+        Assert.Equal(0x1234UL, m.Bus.U64(StackTop - 0x1008)); // the push happened, as on the host
+        var ok = RunToEnd(a => { a.enter(0xE000, 0); a.int3(); });
+        Assert.Equal(StackTop - 8 - 0xE000, ok.S.Rsp);
     }
 
     [Fact]

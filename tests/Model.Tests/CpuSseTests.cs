@@ -194,4 +194,62 @@ public sealed partial class CpuTests
         m.S.Xmm[9] = 0;
         Assert.Equal((UInt128)99, c.Xmm[9]);
     }
+
+    [Fact]
+    public void Por_pand_pandn_pminub_punpckl_pshufd()
+    {
+        UInt128 a = U128(0xF0E0_D0C0_B0A0_9080, 0x7060_5040_3020_1000), b = U128(0x0F1E_2D3C_4B5A_6978, 0x8796_A5B4_C3D2_E1FF);
+        var m = RunToEnd(x =>
+        {
+            foreach (var r in new[] { xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8 }) x.movdqa(r, xmm0);
+            x.por(xmm1, xmm9);
+            x.pand(xmm2, xmm10);
+            x.pandn(xmm3, xmm9);
+            x.pminub(xmm4, xmm9);
+            x.punpcklbw(xmm5, xmm9);
+            x.punpcklwd(xmm6, xmm9);
+            x.punpckldq(xmm7, xmm9);
+            x.punpcklqdq(xmm8, xmm9);
+            x.pshufd(xmm11, xmm9, 0x1B);
+            x.mov(rbx, DataVa);
+            x.pshufd(xmm12, __xmmword_ptr[rbx], 0);
+            x.pminub(xmm13, __xmmword_ptr[rbx]);
+            x.int3();
+        }, s =>
+        {
+            s.Xmm[0] = a; s.Xmm[9] = b; s.Xmm[10] = U128(0x00FF_00FF_00FF_00FF, 0x00FF_00FF_00FF_00FF); s.Xmm[13] = a;
+        }, mm => mm.Bus.Poke(DataVa, [0xFF, 0xE1, 0xD2, 0xC3, 0xB4, 0xA5, 0x96, 0x87, 0x78, 0x69, 0x5A, 0x4B, 0x3C, 0x2D, 0x1E, 0x0F]));
+        Assert.Equal(U128(0xFFFE_FDFC_FBFA_F9F8, 0xF7F6_F5F4_F3F2_F1FF), m.S.Xmm[1]);
+        Assert.Equal(U128(0x00E0_00C0_00A0_0080, 0x0060_0040_0020_0000), m.S.Xmm[2]);
+        Assert.Equal(U128(0x0F1E_2D3C_4B5A_6978, 0x8796_A5B4_C3D2_E1FF), m.S.Xmm[3]);
+        Assert.Equal(U128(0x0F1E_2D3C_4B5A_6978, 0x7060_5040_3020_1000), m.S.Xmm[4]);
+        Assert.Equal(U128(0x8770_9660_A550_B440, 0xC330_D220_E110_FF00), m.S.Xmm[5]);
+        Assert.Equal(U128(0x8796_7060_A5B4_5040, 0xC3D2_3020_E1FF_1000), m.S.Xmm[6]);
+        Assert.Equal(U128(0x8796_A5B4_7060_5040, 0xC3D2_E1FF_3020_1000), m.S.Xmm[7]);
+        Assert.Equal(U128(0x8796_A5B4_C3D2_E1FF, 0x7060_5040_3020_1000), m.S.Xmm[8]);
+        Assert.Equal(U128(0xC3D2_E1FF_8796_A5B4, 0x4B5A_6978_0F1E_2D3C), m.S.Xmm[11]);
+        Assert.Equal(U128(0xC3D2_E1FF_C3D2_E1FF, 0xC3D2_E1FF_C3D2_E1FF), m.S.Xmm[12]);
+        Assert.Equal(m.S.Xmm[4], m.S.Xmm[13]);
+    }
+
+    [Fact]
+    public void Memset_broadcast_as_gcc_writes_it_and_aligned_m128_rule()
+    {
+        var m = RunToEnd(a =>
+        {
+            a.movd(xmm0, esi);
+            a.punpcklbw(xmm0, xmm0);
+            a.punpcklwd(xmm0, xmm0);
+            a.pshufd(xmm0, xmm0, 0);
+            a.mov(rdi, DataVa);
+            a.movups(__xmmword_ptr[rdi + 3], xmm0);
+            a.int3();
+        }, s => s.Rsi = 0x1234_56AB);
+        Assert.Equal(Enumerable.Repeat((byte)0xAB, 16).ToArray(), m.Bus.Peek(DataVa + 3, 16));
+        var g = Build(a => { a.mov(rbx, DataVa + 4); a.pshufd(xmm0, __xmmword_ptr[rbx], 0); }, init: s => s.Xmm[0] = 1);
+        AssertTrap(g.Run(), Vector.GeneralProtection, 0);
+        Assert.Equal((UInt128)1, g.S.Xmm[0]);
+        var h = Build(a => { a.mov(rbx, DataVa + 4); a.por(xmm0, __xmmword_ptr[rbx]); });
+        AssertTrap(h.Run(), Vector.GeneralProtection, 0);
+    }
 }

@@ -22,7 +22,8 @@ namespace L4Conf.Model.Machine;
 /// <see cref="TimeStampDisable"/>), sgdt/sidt/sldt/str/smsw (no UMIP: Fiasco's values,
 /// <see cref="SystemRegisters"/>), nop (all forms), pause/endbr64/endbr32 (as nop), int3, int1, int n,
 /// ud0/ud1/ud2, hlt, syscall. SSE/SSE2 (CpuSse.cs, XMM0-15 in <see cref="CpuState.Xmm"/>): movd, movq, movdqa,
-/// movdqu, movaps, movups, movapd, movupd, pxor, pcmpeqb, pmovmskb (#GP(0) for a misaligned 16-byte operand where
+/// movdqu, movaps, movups, movapd, movupd, pxor, pcmpeqb, pmovmskb, por, pand, pandn, pminub, punpcklbw/wd/dq/qdq,
+/// pshufd (#GP(0) for a misaligned 16-byte operand where
 /// legacy SSE requires alignment). All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
 /// 8/16-bit writes merge, AH..BH without REX), base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS
 /// overrides using FsBase/GsBase.</para>
@@ -298,30 +299,17 @@ public sealed partial class Cpu
                         next = i.Imm;
                     }
                     break;
-                case Op.Loop:
-                    if (LoopTaken(ref i, out v))
-                    {
-                        if (!Mmu.IsCanonical(i.Imm)) goto GpFault;
-                        next = i.Imm;
-                    }
-                    if (i.Aux != 3) WriteReg((int)Reg.Rcx, 0, i.AMask, v);
-                    break;
+                case Op.Loop: if (!Loop(ref i, ref next)) goto GpFault; break;
                 case Op.Enter: if (!Enter(ref i)) goto Fault; break;
                 case Op.Leave: if (!Leave(i.Size)) goto Fault; break;
                 case Op.Sdt: if (!StoreDescriptorTable(ref i)) goto Fault; break;
                 case Op.StoreSysR: WriteDst(ref i, SystemSelector(i.Aux)); break;
                 case Op.StoreSysM: if (!Store(Ea(ref i), 2, SystemSelector(i.Aux))) goto Fault; break;
-                case Op.XmmMovRR: xmm[i.D] = xmm[i.S]; break;
-                case Op.XmmMovqRR: xmm[i.D] = (ulong)xmm[i.S]; break;
-                case Op.XmmLoad: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] = x; break; }
-                case Op.XmmStore: if (!StoreXmm(ref i)) goto Fault; break;
-                case Op.XmmFromGpr: xmm[i.D] = Gpr(i.S) & i.Mask; break;
-                case Op.XmmToGpr: WriteDst(ref i, (ulong)xmm[i.S]); break;
-                case Op.PxorRR: xmm[i.D] ^= xmm[i.S]; break;
-                case Op.PxorRM: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] ^= x; break; }
-                case Op.PcmpeqbRR: xmm[i.D] = CompareEqualBytes(xmm[i.D], xmm[i.S]); break;
-                case Op.PcmpeqbRM: { if (!LoadXmmOperand(ref i, out UInt128 x)) goto Fault; xmm[i.D] = CompareEqualBytes(xmm[i.D], x); break; }
-                case Op.Pmovmskb: WriteDst(ref i, ByteSignMask(xmm[i.S])); break;
+                case Op.XmmMovRR: case Op.XmmMovqRR: case Op.XmmFromGpr: case Op.XmmToGpr:
+                case Op.PxorRR: case Op.PcmpeqbRR: case Op.Pmovmskb: case Op.XmmAluRR: case Op.PshufdRR:
+                    SseRegister(ref i); break;
+                case Op.XmmLoad: case Op.XmmStore: case Op.PxorRM: case Op.PcmpeqbRM: case Op.XmmAluRM: case Op.PshufdRM:
+                    if (!SseMemory(ref i)) goto Fault; break;
                 case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;

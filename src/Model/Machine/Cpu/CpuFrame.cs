@@ -7,9 +7,10 @@ namespace L4Conf.Model.Machine;
 /// <remarks>
 /// <para>enter imm16, imm8 (64-bit mode): push RBP; frame = RSP; for a nesting level L = imm8 mod 32 &gt; 0, push the
 /// L-1 frame pointers at RBP-8, RBP-16, ... and then frame; RBP = frame; RSP -= imm16. The 0x66 form pushes words
-/// (and still sets all of RBP, as the SDM's 64-bit pseudocode says). leave: RSP = RBP, then pop RBP (BP with 0x66).
-/// A fault (the stack page, or reading an outer frame pointer) leaves every register as it was; all
-/// their accesses are stack references, so a non-canonical address is #SS(0), not #GP(0); words enter already
+/// and sets only BP, keeping RBP's upper bits (so the AMD host does; the SDM's 64-bit pseudocode writes RBP).
+/// leave: RSP = RBP, then pop RBP (BP with 0x66). A fault (the stack page, or reading an outer frame pointer)
+/// leaves every register as it was; all their accesses are stack references, so a non-canonical address is
+/// #SS(0), not #GP(0); words enter already
 /// stored stay stored, as on hardware (the instruction restarts).</para>
 /// <para>loop/loope/loopne decrement RCX (ECX with 0x67, a 32-bit write) and branch while it is non-zero (and ZF = 1
 /// / ZF = 0); jrcxz/jecxz branch when RCX/ECX is 0. A branch to a non-canonical target is #GP(0) with RCX unchanged.
@@ -38,7 +39,11 @@ public sealed partial class Cpu
             sp -= (ulong)s;
             if (!Store(sp, s, frame)) return false;
         }
-        Gpr((int)Reg.Rbp) = frame;
+        // SDM: "#PF if ... a write using the final value of the stack pointer would cause a page fault": the pushes
+        // are done (their bytes stay), then the final RSP is probed (CR2 = it), registers unchanged on a fault.
+        // Seen on the AMD host by `l4conf cpu diff` (#PF W at the final RSP, the pushed words written).
+        if (!LoadForWrite(sp - frameSize, s, out _)) return false;
+        WriteReg((int)Reg.Rbp, 0, MaskOf(s), frame); // the 0x66 form sets BP only (AMD host, `l4conf cpu diff`)
         Gpr((int)Reg.Rsp) = sp - frameSize;
         return true;
     }
@@ -53,6 +58,18 @@ public sealed partial class Cpu
         return true;
     }
 
+    /// <summary>loop/loope/loopne/jrcxz: false (#GP(0), nothing changed) for a taken branch to a non-canonical target.</summary>
+    private bool Loop(ref Insn i, ref ulong next)
+    {
+        if (LoopTaken(ref i, out ulong count))
+        {
+            if (!Mmu.IsCanonical(i.Imm)) return false;
+            next = i.Imm;
+        }
+        if (i.Aux != 3) WriteReg((int)Reg.Rcx, 0, i.AMask, count);
+        return true;
+    }
+
     /// <summary>Is the loop/jrcxz branch taken? <paramref name="count"/> is RCX after the decrement (loops).</summary>
     private bool LoopTaken(ref Insn i, out ulong count)
     {
@@ -63,6 +80,9 @@ public sealed partial class Cpu
         return i.Aux switch { 1 => Cond(4), 2 => Cond(5), _ => true }; // loope: ZF = 1; loopne: ZF = 0
     }
 
-    private bool Xlat(ref Insn i, out ulong v) =>
-        Load(((Gpr(i.Base) + (Gpr((int)Reg.Rax) & 0xFF)) & i.AMask) + Gpr(i.Seg), 1, out v);
+    private bool Xlat(ref Insn i, out ulong v)
+    {
+        ssRef = i.Seg == SsSlot; // [RBX+AL]: never a stack reference in practice, but as Ea decides
+        return Load(((Gpr(i.Base) + (Gpr((int)Reg.Rax) & 0xFF)) & i.AMask) + Gpr(i.Seg), 1, out v);
+    }
 }

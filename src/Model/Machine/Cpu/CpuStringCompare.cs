@@ -24,6 +24,7 @@ public sealed partial class Cpu
         ref ulong rsi = ref Gpr((int)Reg.Rsi);
         ulong step = (rflags & DF) != 0 ? (ulong)-(long)e : (ulong)e;
         bool rep = i.Aux != 0;
+        ssRef = false; // RSI/RDI are never SS references: #GP(0), as movs/stos
         if (rep && rcx == 0) return true;
         do
         {
@@ -46,6 +47,7 @@ public sealed partial class Cpu
         ref ulong rdi = ref Gpr((int)Reg.Rdi);
         ulong step = (rflags & DF) != 0 ? (ulong)-(long)e : (ulong)e;
         bool rep = i.Aux != 0, whileEqual = i.Aux == 1;
+        ssRef = false;
         if (rep && rcx == 0) return true;
         while (true)
         {

@@ -64,6 +64,7 @@ public static class InstructionSet
         "movdqu", "movups", "movupd",
         "pxor", "pcmpeqb", // xmm, xmm/m128 (m128 aligned)
         "pmovmskb",     // r32/r64, xmm
+        "por", "pand", "pandn", "pminub", "punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "pshufd", // xmm, xmm/m128 (aligned)
     ];
 
     /// <summary>

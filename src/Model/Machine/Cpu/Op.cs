@@ -78,8 +78,13 @@ internal enum Op : byte
     XmmFromGpr,   // movd/movq xmm, r32/r64 (S = GPR slot)
     XmmToGpr,     // movd/movq r32/r64, xmm (D = GPR slot)
     PxorRR, PxorRM, PcmpeqbRR, PcmpeqbRM,
+    XmmAluRR, XmmAluRM,   // Cc = XmmAlu: por, pand, pandn, pminub, punpckl{bw,wd,dq,qdq}
+    PshufdRR, PshufdRM,   // Imm = the order byte
     Pmovmskb,     // D = GPR slot, S = XMM
 }
+
+/// <summary>The SSE2 integer operations of <see cref="Op.XmmAluRR"/>/<see cref="Op.XmmAluRM"/>.</summary>
+internal enum XmmAlu : byte { Por, Pand, Pandn, Pminub, Punpcklbw, Punpcklwd, Punpckldq, Punpcklqdq }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>
 internal enum ShiftKind : byte { Rol = 0, Ror = 1, Rcl = 2, Rcr = 3, Shl = 4, Shr = 5, Sar = 7 }

@@ -463,6 +463,15 @@ internal static class Translator
             }
             case Code.Pxor_xmm_xmmm128: return XmmOp(in ins, ref d, Op.PxorRR);
             case Code.Pcmpeqb_xmm_xmmm128: return XmmOp(in ins, ref d, Op.PcmpeqbRR);
+            case Code.Por_xmm_xmmm128: d.Cc = (byte)XmmAlu.Por; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Pand_xmm_xmmm128: d.Cc = (byte)XmmAlu.Pand; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Pandn_xmm_xmmm128: d.Cc = (byte)XmmAlu.Pandn; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Pminub_xmm_xmmm128: d.Cc = (byte)XmmAlu.Pminub; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Punpcklbw_xmm_xmmm128: d.Cc = (byte)XmmAlu.Punpcklbw; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Punpcklwd_xmm_xmmm128: d.Cc = (byte)XmmAlu.Punpcklwd; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Punpckldq_xmm_xmmm128: d.Cc = (byte)XmmAlu.Punpckldq; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Punpcklqdq_xmm_xmmm128: d.Cc = (byte)XmmAlu.Punpcklqdq; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Pshufd_xmm_xmmm128_imm8: d.Imm = ins.Immediate8; return XmmOp(in ins, ref d, Op.PshufdRR);
             case Code.Pmovmskb_r32_xmm: case Code.Pmovmskb_r64_xmm:
                 d.Op = Op.Pmovmskb; RegOp(in ins, 0, ref d, dst: true); d.S = XmmNumber(ins.Op1Register);
                 return true;
