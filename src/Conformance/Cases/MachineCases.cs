@@ -317,6 +317,28 @@ public static class MachineCases
             c.Equal(50_000UL, m.Regs.Rax, "half of them were the inc");
             c.True(f.W.K.Console.ToString().Contains("budget of 100000 instructions is used up at RIP 0x400000"), "the report names the budget and RIP");
         });
+        yield return Case("machine/sigma0-fault-superpage", "the kernel resolves sigma0's own page faults 1:1 in the CPU's largest page size (2 MiB here)", ["PF-TRAMP-1"], c =>
+        {
+            var w = new World(machine: true);
+            const ulong code = 0x0200_0000;                                    // physical = virtual for sigma0
+            var asm = new Assembler(64);
+            var spin = asm.CreateLabel();
+            asm.mov(rax, __qword_ptr[0x123_4567]);
+            asm.Label(ref spin);
+            asm.jmp(spin);
+            var bytes = new MemoryStream();
+            asm.Assemble(new StreamCodeWriter(bytes), code);
+            w.K.Physical!.Write(code, bytes.ToArray());
+            var t = w.Boot.Sigma0Thread;
+            w.K.StartMachine(t, new UserMachine(new CpuState { Rip = code, Rsp = code + 0x1000 }, w.K.BusOf(w.Boot.Sigma0), new Cpu().Run) { Budget = 10_000 });
+            w.K.Run();
+            // thread-ia32.cpp:453-466: handle_sigma0_page_fault maps va & ~(order) 1:1 with order = largest_page_size()
+            // (mem_space.cpp:288-289), 2 MiB on the captured CPU (mem_space-ia32.cpp:507-517, no 1 GiB pages).
+            var m = w.K.FindMem(w.Boot.Sigma0, 0x123_4567);
+            c.True(m != null, "sigma0's fault was resolved");
+            c.Equal((0x120_0000UL, 21), (m!.Va, m.Order), "a 2 MiB page at 0x1200000");
+            c.Equal(m.Va, m.Pa, "mapped 1:1");
+        });
         yield return Case("machine/no-pager-killed", "a page fault of a thread without a pager kills the thread, with the kernel's warning", ["PF-IPC-4"], c =>
         {
             var f = new MachineFixture();

@@ -12,6 +12,8 @@ namespace L4Conf.Model.Kernel;
 public sealed partial class Kernel
 {
     public const int PageOrder = 12, SuperOrder = 21, HugeOrder = 30;
+    /// <summary>Mem_space::largest_page_size() of the captured CPU: 2 MiB pages, no 1 GiB pages (mem_space-ia32.cpp:507-517).</summary>
+    public const int LargestPageOrder = SuperOrder;
     private static readonly int[] Orders = [HugeOrder, SuperOrder, PageOrder];
 
     /// <summary>sigma0's task: the owner of all physical memory (set at boot).</summary>
