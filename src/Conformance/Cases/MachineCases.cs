@@ -226,6 +226,25 @@ public static class MachineCases
             c.Equal(0xFEEDUL, exc.Mrs[ExcRegs.Rbx], "RBX holds the value read on the retry");
             c.True(f.App.Thread.PfTrampArmed, "armed again after resume");
         });
+        yield return Case("machine/pf-trampoline-resume-edited-state", "PF-tramp::resume continues from the register state in the l4_pf_trampoline_t as the handler left it: a handler that skips the faulting instruction goes on after it",
+            ["PF-TRAMP-2"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            // l4_pf_trampoline_t at UTCB + 0x400, its register state at +40: rbx is word 12, ip word 18.
+            f.Start(a => Trampoline(a, resume: true, askPager: false, edit: (a, after) =>
+            {
+                a.lea(rax, __[after]);
+                a.mov(__qword_ptr[rdi + 0x400 + 40 + 18 * 8], rax);          // state.ip = the instruction after the read
+                a.mov(__qword_ptr[rdi + 0x400 + 40 + 12 * 8], 0xABCD);       // state.rbx
+            }), budget: 100_000);
+            f.W.K.Run();
+            // thread_object.cpp:912-915 -> thread-pf_trampoline-ia32.cpp:41-58: copy_and_sanitize_trap_state from the area.
+            c.True(f.Seen.Count >= 1, "an exception reached the handler thread");
+            c.Equal(6UL, f.Seen[0].Mrs[ExcRegs.Trapno], "the ud2 after the skipped read");
+            c.Equal(0xABCDUL, f.Seen[0].Mrs[ExcRegs.Rbx], "RBX as the handler wrote it into the state");
+            c.Equal(0x5151UL, f.Seen[0].Mrs[ExcRegs.R14], "R14 of the fault, not the handler's");
+        });
         yield return Case("machine/pf-trampoline-control", "PF_TRAMP_CONTROL: items and word counts, SETUP's aligned 224-byte state inside kernel-user memory, RESUME only by the thread itself, DISABLE answers whether it was armed",
             ["PF-TRAMP-2"], c =>
         {
@@ -360,7 +379,7 @@ public static class MachineCases
     /// reads an unmapped address. The handler asks the pager thread (label 0x99, MR0 = the fault word, map window
     /// everything) and calls PF-tramp::resume, or calls PF-tramp::reflect at once.
     /// </summary>
-    private static void Trampoline(Assembler a, bool resume)
+    private static void Trampoline(Assembler a, bool resume, Action<Assembler, Label>? edit = null, bool askPager = true)
     {
         var handler = a.CreateLabel();
         ulong self = (ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Call;
@@ -377,12 +396,15 @@ public static class MachineCases
         a.syscall();
         a.mov(r14, 0x5151);
         a.mov(rbx, __qword_ptr[Data + 0x10]);                          // faults: diverted to the handler
+        var after = a.CreateLabel();
+        a.Label(ref after);
         a.ud2();
         a.Label(ref handler);
         a.xor(ecx, ecx);
         a.mov(rdi, __qword_ptr.gs[rcx]);
         a.mov(r14, 0x7777);                                            // the handler's own registers
-        if (resume)
+        edit?.Invoke(a, after);                                        // the handler edits the state (RDI = UTCB)
+        if (resume && askPager)
         {
             a.mov(__qword_ptr[rdi], rsi);                              // MR0 = fault word
             a.mov(__qword_ptr[rdi + 0x200], 0);                        // BDR
