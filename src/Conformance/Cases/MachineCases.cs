@@ -302,6 +302,23 @@ public static class MachineCases
             c.Equal(Data + 0x10, exc.Mrs[ExcRegs.Pfa], "pfa");
             c.Equal(0x5151UL, exc.Mrs[ExcRegs.R14], "registers of the fault, not of the handler");
         });
+        yield return Case("machine/pf-trampoline-reflect-wins", "PF-tramp::reflect takes precedence over a set trigger flag, and raises the fault as stored in the state (the handler may change pfa)", ["PF-TRAMP-3"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            f.Start(a => Trampoline(a, resume: false, edit: (a, _) =>
+            {
+                a.or(__qword_ptr[rdi + 0x400 + 32], 2);                      // flags |= Trigger_exception_after_resume
+                a.mov(__qword_ptr[rdi + 0x400 + 40 + 11 * 8], 0x1234);       // state.pfa
+            }));
+            f.W.K.Run();
+            // thread_object.cpp:886-891: reflect makes the exception a real one (!reflect is the artificial flag);
+            // thread-pf_trampoline-ia32.cpp:60-82: error and cr2 from the stored state.
+            var exc = f.Seen[0];
+            c.Equal(14UL, exc.Mrs[ExcRegs.Trapno], "trapno 14, not the artificial 0xff");
+            c.Equal(4UL, exc.Mrs[ExcRegs.Err], "the fault's error code");
+            c.Equal(0x1234UL, exc.Mrs[ExcRegs.Pfa], "pfa as the handler wrote it");
+        });
         yield return Case("machine/real-moe-fault", "Moe's real instruction-fetch fault at 0x2b2f0 reaches sigma0 exactly as jdb_tbuf.log shows: [Kpf,w=2] L=43 (2b2f4,2b2f0)",
             ["PF-IPC-1", "PF-IPC-5", "SIGMA0-PF-1"], c =>
         {

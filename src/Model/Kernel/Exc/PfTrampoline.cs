@@ -117,8 +117,10 @@ public sealed partial class Kernel
         regs.Rflags = s.Rflags;
         regs.Cs = s.Cs;
         regs.Ss = s.Ss;
-        if (r.Trigger) ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);          // artificial exception deferred during the handler
-        else if (r.Sub == 2) ExceptionIpc(t, (ulong)Vector.PageFault, r.Trap.ErrorCode, r.Trap.Cr2);   // reflect
+        // Reflect wins: the stored fault (trapno, error, pfa as the area holds them); else a trigger deferred during the
+        // handler raises the artificial exception (thread_object.cpp:886-909, thread-pf_trampoline-ia32.cpp:60-82).
+        if (r.Sub == 2) ExceptionIpc(t, (ulong)r.Trap.Vector, r.Trap.ErrorCode, r.Trap.Cr2);
+        else if (r.Trigger) ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);
         return true;
     }
 
