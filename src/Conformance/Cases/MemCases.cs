@@ -160,6 +160,41 @@ public static class MemCases
             var g = w.K.FindMem(b.Task, 0x70_0000)!;
             c.True(g.Pa == other && g.Parent == mid.Parent, "b's page takes a's place under root's mapping");
         });
+        yield return Case("mem/order-below-12-is-no-op", "a memory map item whose fpage or receive window has an order below 12 maps nothing, silently: the transfer succeeds and the return item does not say map-nothing",
+            ["MEM-MAP-1"], c =>
+        {
+            foreach (var (sndOrder, winOrder) in new[] { (12, 11), (11, 12) })
+            {
+                var (w, a, b) = Chain();
+                w.Check(w.Map(a.TaskSel, 0x21 << 12, CapRights.RWS, 0, b.ThreadSel), "b's thread cap into a");
+                var bs = w.ProgramSys(b.Thread);
+                var asys = w.ProgramSys(a.Thread);
+                IEnumerable<SyscallRequest> B()
+                {
+                    var u = b.Thread.Utcb;
+                    u.Bdr = 0;
+                    u.SetBr(0, (ulong)ItemBits.Map);
+                    u.SetBr(1, Fpage.Memory(0x20_0000, winOrder, MemRights.RWX).Raw);
+                    yield return bs.Next(bs.Wait());
+                }
+                IEnumerable<SyscallRequest> A()
+                {
+                    var u = a.Thread.Utcb;
+                    u.SetMr(0, (ulong)ItemBits.Map);
+                    u.SetMr(1, Fpage.Memory(0x40_0000, sndOrder, MemRights.RWX).Raw);
+                    yield return asys.Next(asys.Send(0x21 << 12, new MsgTag(0, 0, 1)));
+                }
+                w.K.Start(b.Thread, B());
+                w.K.Start(a.Thread, A());
+                w.K.Run();
+                // map_util-mem.cpp:50-52: either order below 12 returns L4_error::None before anything is looked at;
+                // only empty_map marks the return item map-nothing (thread-ipc.cpp:1234-1237).
+                string what = $"send order {sndOrder}, window order {winOrder}";
+                c.True(!a.Thread.ResultTag.HasError && !b.Thread.ResultTag.HasError, $"{what}: the transfer succeeds");
+                c.True(w.K.FindMem(b.Task, 0x20_0000) == null, $"{what}: nothing mapped");
+                c.Equal(0UL, b.Thread.Utcb.Mr(0) & 2, $"{what}: the return item is not map-nothing");
+            }
+        });
         yield return Case("mem/accessed-dirty", "unmap returns the accessed and dirty bits of what it removed in the fpage word", ["MEM-UNMAP-3"], c =>
         {
             var (w, a, b) = Chain(machine: true);

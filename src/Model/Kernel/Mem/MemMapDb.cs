@@ -95,8 +95,9 @@ public sealed partial class Kernel
     /// </summary>
     public MapOutcome MapMemory(Task src, Fpage fp, Task dst, ulong hotSpot, bool grant, byte cache, ulong rcvBase = 0, int rcvOrder = 47)
     {
-        if (fp.Type != FpageType.Memory || fp.Order < PageOrder) return new(false, 0);    // orders below 12 are ignored
-        var (srcBase, dstBase, count) = Fpage.Place(fp.Address, Math.Min(fp.Order, 47), rcvBase, Math.Min(Math.Max(rcvOrder, PageOrder), 47), hotSpot);
+        // An order below 12 on either side makes the item a silent no-op (map_util-mem.cpp:50-52; MEM-MAP-1).
+        if (fp.Type != FpageType.Memory || fp.Order < PageOrder || rcvOrder < PageOrder) return new(false, 0);
+        var (srcBase, dstBase, count) = Fpage.Place(fp.Address, Math.Min(fp.Order, 47), rcvBase, Math.Min(rcvOrder, 47), hotSpot);
         if (ReferenceEquals(src, Sigma0)) FabricateSigma0(srcBase, count);
         var req = (MemRights)(fp.Rights & 7);
         int mapped = 0;
@@ -138,8 +139,9 @@ public sealed partial class Kernel
                 sva += 1UL << order;
             }
         }
-        if (!found && count > 0) WarnNothingMapped("Mem_space", src, srcBase >> PageOrder, count >> PageOrder, dst);
-        return new(false, mapped);
+        bool empty = !found && count > 0;
+        if (empty) WarnNothingMapped("Mem_space", src, srcBase >> PageOrder, count >> PageOrder, dst);
+        return new(false, mapped, empty);
     }
 
     /// <summary>
