@@ -195,6 +195,18 @@ public static class MemCases
                 c.Equal(0UL, b.Thread.Utcb.Mr(0) & 2, $"{what}: the return item is not map-nothing");
             }
         });
+        yield return Case("mem/no-rights-counts-as-absent", "a map whose rights come out empty maps nothing, and the kernel warns 'nothing mapped' as for an absent page",
+            ["MEM-MAP-2"], c =>
+        {
+            var (w, a, b) = Chain();
+            int before = w.K.Console.ToString().Split("nothing mapped: (Mem_space)").Length;
+            w.Check(a.Sys, a.Sys.TaskMap(0x20 << 12, World.TaskCap, Fpage.Memory(0x40_0000, 12, MemRights.None), 0x60_0000), "a maps its page to b with rights 0");
+            // map_util.cpp:491-493: map_lookup_src treats empty rights as no page; with no page mapped map() WARNs
+            // (798-805) and sets empty_map (807-808).
+            c.True(w.K.FindMem(b.Task, 0x60_0000) == null, "nothing mapped");
+            int after = w.K.Console.ToString().Split("nothing mapped: (Mem_space)").Length;
+            c.Equal(before + 1, after, "the kernel's 'nothing mapped' warning");
+        });
         yield return Case("mem/accessed-dirty", "unmap returns the accessed and dirty bits of what it removed in the fpage word", ["MEM-UNMAP-3"], c =>
         {
             var (w, a, b) = Chain(machine: true);

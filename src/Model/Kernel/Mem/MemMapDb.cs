@@ -104,10 +104,10 @@ public sealed partial class Kernel
         bool found = false;
         foreach (var m in Overlapping(src, srcBase, count))
         {
-            found = true;
             ulong lo = Math.Max(m.Va, srcBase), hi = Math.Min(m.Va + m.Size, srcBase + count);
             var rights = m.Rights & req;
-            if (rights == MemRights.None) continue;
+            if (rights == MemRights.None) continue;                          // no rights left: as if absent (map_util.cpp:491-493)
+            found = true;
             for (ulong sva = lo; sva < hi; )
             {
                 ulong dva = dstBase + (sva - srcBase);
