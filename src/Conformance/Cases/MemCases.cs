@@ -207,6 +207,23 @@ public static class MemCases
             int after = w.K.Console.ToString().Split("nothing mapped: (Mem_space)").Length;
             c.Equal(before + 1, after, "the kernel's 'nothing mapped' warning");
         });
+        yield return Case("mem/map-copies-accessed-dirty", "a new mapping's leaf takes the source leaf's accessed and dirty bits: unmapping the child returns them",
+            ["MEM-MAP-3", "MMU-PTE-1"], c =>
+        {
+            var w = new World(sigma0: true, machine: true);
+            w.Check(w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_0000, 12)), "page from sigma0");
+            var a = w.NewTask("a");
+            var b = w.NewTask("b");
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x1000_0000, 12, MemRights.RWX), 0x40_0000), "root -> a");
+            c.True(w.K.BusOf(a.Task).Write(0x40_0010, [1, 2, 3], out _), "a writes its page (its leaf: accessed, dirty)");
+            w.Check(w.Map(a.TaskSel, 0x20 << 12, CapRights.RWS, 0, b.TaskSel), "b's task cap into a");
+            w.Check(a.Sys, a.Sys.TaskMap(0x20 << 12, World.TaskCap, Fpage.Memory(0x40_0000, 12, MemRights.RWX), 0x50_0000), "a -> b");
+            // mem_space-ia32.cpp:259-274 (v_lookup returns the leaf's A/D), page.cpp:60-69 (apply keeps them),
+            // paging-ia32.cpp:81-97, 119-127 (make_page writes them into b's new leaf); b never touched its page.
+            var t = a.Sys.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x40_0000, 12, MemRights.RWX)], UnmapMask.OtherSpaces);
+            c.Equal(0L, a.Sys.Error(t), "a unmaps its child");
+            c.Equal(3UL, a.Thread.Utcb.Mr(2) & 0xF, "b's leaf carried a's referenced | dirty");
+        });
         yield return Case("mem/accessed-dirty", "unmap returns the accessed and dirty bits of what it removed in the fpage word", ["MEM-UNMAP-3"], c =>
         {
             var (w, a, b) = Chain(machine: true);

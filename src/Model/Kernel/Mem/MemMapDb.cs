@@ -55,12 +55,19 @@ public sealed partial class Kernel
         }
     }
 
-    private void AddMem(MemMapping m)
+    private void AddMem(MemMapping m, (bool A, bool D) ad = default)
     {
         m.Space.MemMappings[m.Va] = m;
         m.Parent?.Children.Add(m);
-        m.Space.MemSpace?.Insert(m.Va, m.Pa, m.Order, m.Rights, m.Cache);
+        m.Space.MemSpace?.Insert(m.Va, m.Pa, m.Order, m.Rights, m.Cache, ad.A, ad.D);
     }
+
+    /// <summary>
+    /// The accessed/dirty bits the source leaf gives a mapping made from it (v_lookup, mem_space-ia32.cpp:259-274; MEM-MAP-3);
+    /// sigma0's fabricated roots give none (sigma0_task.cpp:29-30).
+    /// </summary>
+    private (bool A, bool D) SourceAccess(Task src, ulong sva) =>
+        ReferenceEquals(src, Sigma0) ? default : src.MemSpace?.Peek(sva) ?? default;
 
     /// <summary>Removes a mapping and, first, everything derived from it; returns the accessed/dirty bits collected.</summary>
     private (bool A, bool D) RemoveMem(MemMapping m)
@@ -114,10 +121,11 @@ public sealed partial class Kernel
                 int order = Orders.First(o => o <= m.Order && (sva & ((1UL << o) - 1)) == 0 && (dva & ((1UL << o) - 1)) == 0 && sva + (1UL << o) <= hi);
                 ulong pa = m.Pa + (sva - m.Va);
                 byte c = (cache & 0x10) != 0 ? cache : m.Cache;                    // "Set" bit: take the requested type
+                var ad = SourceAccess(src, sva);
                 if (FindMem(dst, dva) is { } old && old.Parent == m && old.Pa == pa && old.Order == order && !grant)
                 {
-                    old.Rights |= rights;                                           // upgrade of an existing child
-                    dst.MemSpace?.Insert(old.Va, old.Pa, old.Order, old.Rights, old.Cache);
+                    old.Rights |= rights;                                           // upgrade: rebuilt with the source's A/D
+                    dst.MemSpace?.Insert(old.Va, old.Pa, old.Order, old.Rights, old.Cache, ad.A, ad.D);
                 }
                 else
                 {
@@ -130,9 +138,9 @@ public sealed partial class Kernel
                         foreach (var ch in m.Children) ch.Parent = n;
                         m.Children.Clear();
                         RemoveMem(m);
-                        AddMem(n);
+                        AddMem(n, ad);
                     }
-                    else AddMem(new MemMapping(dst, dva, order, pa, rights, c, m));
+                    else AddMem(new MemMapping(dst, dva, order, pa, rights, c, m), ad);
                 }
                 if (Trace.Enabled) Trace.Add(new MemMapped(src.DbgId, sva, dst.DbgId, dva, order, (byte)rights, grant ? "grant" : "map"));
                 mapped++;
