@@ -224,6 +224,17 @@ public static class MemCases
             c.Equal(0L, a.Sys.Error(t), "a unmaps its child");
             c.Equal(3UL, a.Thread.Utcb.Mr(2) & 0xF, "b's leaf carried a's referenced | dirty");
         });
+        yield return Case("mem/map-onto-source", "mapping a page onto itself (or onto an ancestor of the source) unmaps it, the source and its subtree with it, and maps nothing",
+            ["MEM-MAP-4"], c =>
+        {
+            var (w, a, b) = Chain();
+            // map_util.cpp:652-693: the receiver's mapping is flushed with its subtree; Dst_equal_to_or_ancestor_of_src: the
+            // source is gone too, nothing is inserted (mapdb.cpp:810-828).
+            w.Check(a.Sys, a.Sys.TaskMap(World.TaskCap, World.TaskCap, Fpage.Memory(0x40_0000, 12, MemRights.RWX), 0x40_0000), "a maps its page onto itself");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) == null, "a's page is unmapped");
+            c.True(w.K.FindMem(b.Task, 0x50_0000) == null, "and b's, derived from it");
+            c.True(w.K.FindMem(w.Boot.Root, 0x1000_0000) != null, "root's page stays");
+        });
         yield return Case("mem/accessed-dirty", "unmap returns the accessed and dirty bits of what it removed in the fpage word", ["MEM-UNMAP-3"], c =>
         {
             var (w, a, b) = Chain(machine: true);

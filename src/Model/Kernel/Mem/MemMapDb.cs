@@ -55,6 +55,12 @@ public sealed partial class Kernel
         }
     }
 
+    private static bool IsSelfOrAncestor(MemMapping candidate, MemMapping m)
+    {
+        for (var p = m; p != null; p = p.Parent) if (p == candidate) return true;
+        return false;
+    }
+
     private void AddMem(MemMapping m, (bool A, bool D) ad = default)
     {
         m.Space.MemMappings[m.Va] = m;
@@ -112,6 +118,7 @@ public sealed partial class Kernel
         foreach (var m in Overlapping(src, srcBase, count))
         {
             ulong lo = Math.Max(m.Va, srcBase), hi = Math.Min(m.Va + m.Size, srcBase + count);
+            if (!src.MemMappings.TryGetValue(m.Va, out var live) || live != m) continue;   // flushed by an earlier page (MEM-MAP-4)
             var rights = m.Rights & req;
             if (rights == MemRights.None) continue;                          // no rights left: as if absent (map_util.cpp:491-493)
             found = true;
@@ -129,7 +136,12 @@ public sealed partial class Kernel
                 }
                 else
                 {
-                    foreach (var o in Overlapping(dst, dva, 1UL << order)) RemoveMem(o);
+                    var inWay = Overlapping(dst, dva, 1UL << order);
+                    bool sourceGone = inWay.Any(o => IsSelfOrAncestor(o, m));
+                    foreach (var o in inWay) RemoveMem(o);
+                    // The receiver's mapping was the source or one of its ancestors: flushed with the source, nothing is
+                    // mapped (map_util.cpp:678-693; MEM-MAP-4).
+                    if (sourceGone) break;
                     if (grant && order == m.Order && m.Space.MemMappings.ContainsKey(m.Va))
                     {
                         // Grant: the new mapping takes the source's place; its children move with it.
