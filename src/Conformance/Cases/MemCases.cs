@@ -261,6 +261,19 @@ public static class MemCases
             c.Equal(3UL, u.Mr(2) & 0xF, "first page: its descendant's referenced | dirty");
             c.Equal(0UL, u.Mr(3) & 0xF, "second page: nothing, its descendant was never touched");
         });
+        yield return Case("mem/grant-part-of-superpage", "a grant of part of a larger page is demoted to a map, with the kernel's warning",
+            ["MEM-GRANT-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            w.Check(w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 21, MemRights.None), Win(0x2000_0000, 21)), "a 2 MiB page for root");
+            var a = w.NewTask("a");
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x2000_1000, 12, MemRights.RW), 0x40_0000 | (ulong)ItemBits.Grant), "grant 4 KiB of it to a");
+            // map_util.cpp:598-617: the page order shrinks below the source's, so the grant becomes a map, with a WARN.
+            c.True(w.K.FindMem(w.Boot.Root, 0x2000_0000) is { Order: 21 }, "root keeps its 2 MiB page");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) is { Order: 12 } m && m.Parent?.Space == w.Boot.Root, "a's 4 KiB page is a child of it (mapped, not granted)");
+            var line = $"\n\x1b[31mKERNEL\x1b[m: Warning: XXX Can't GRANT page from superpage (0x{w.Boot.Root.Address + Kernel.SpaceOffset:x}: {0x2000_1000UL >> 12:x16} -> 0x{a.Task.Address + Kernel.SpaceOffset:x}: {0x40_0000UL >> 12:x16}), demoting to MAP\n";
+            c.True(w.K.Console.ToString().Contains(line), "the kernel's demotion warning");
+        });
         yield return Case("mem/superpage", "a 2 MiB page maps whole; unmapping 4 KiB of it with the self bit removes the whole page and what derives from it", ["MEM-SUPER-1"], c =>
         {
             var w = new World(sigma0: true);

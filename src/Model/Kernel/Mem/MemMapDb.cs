@@ -126,6 +126,13 @@ public sealed partial class Kernel
             {
                 ulong dva = dstBase + (sva - srcBase);
                 int order = Orders.First(o => o <= m.Order && (sva & ((1UL << o) - 1)) == 0 && (dva & ((1UL << o) - 1)) == 0 && sva + (1UL << o) <= hi);
+                if (grant && order < m.Order)
+                {
+                    // Less than the source's whole page: the grant becomes a map for the rest of the call (map_util.cpp:598-617).
+                    KernelPrint($"\n\x1b[31mKERNEL\x1b[m: Warning: XXX Can't GRANT page from superpage (0x{src.Address + SpaceOffset:x}: " +
+                        $"{sva >> PageOrder:x16} -> 0x{dst.Address + SpaceOffset:x}: {dva >> PageOrder:x16}), demoting to MAP\n");
+                    grant = false;
+                }
                 ulong pa = m.Pa + (sva - m.Va);
                 byte c = (cache & 0x10) != 0 ? cache : m.Cache;                    // "Set" bit: take the requested type
                 var ad = SourceAccess(src, sva);
