@@ -235,6 +235,17 @@ public static class MemCases
             c.True(w.K.FindMem(b.Task, 0x50_0000) == null, "and b's, derived from it");
             c.True(w.K.FindMem(w.Boot.Root, 0x1000_0000) != null, "root's page stays");
         });
+        yield return Case("mem/unmap-all-spaces-fpage", "Task::unmap with the all-spaces fpage unmaps memory over the whole space, with the fpage's own rights",
+            ["MEM-UNMAP-1"], c =>
+        {
+            var (w, a, b) = Chain();
+            // map_util.cpp:456-457: an all-spaces fpage goes to mem_fpage_unmap too (start 0, the largest order, its rights).
+            w.Check(a.Sys, a.Sys.TaskUnmap(World.TaskCap, new Fpage(Fpage.All.Raw | 4), UnmapMask.OtherSpaces), "all-spaces fpage, rights R, without the self bit");
+            c.True(w.K.FindMem(b.Task, 0x50_0000) == null, "b's page, derived from a's, is gone");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) != null, "a keeps its own page");
+            w.Check(a.Sys, a.Sys.TaskUnmap(World.TaskCap, new Fpage(Fpage.All.Raw | 7), UnmapMask.AllSpaces), "all-spaces fpage, RWX, with the self bit");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) == null, "a has no memory left");
+        });
         yield return Case("mem/accessed-dirty", "unmap returns the accessed and dirty bits of what it removed in the fpage word", ["MEM-UNMAP-3"], c =>
         {
             var (w, a, b) = Chain(machine: true);

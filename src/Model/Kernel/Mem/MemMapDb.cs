@@ -178,6 +178,8 @@ public sealed partial class Kernel
     /// </summary>
     public ulong UnmapMemory(Task t, Fpage fp, UnmapMask mask)
     {
+        // The all-spaces fpage unmaps memory over the whole space, with its own rights (map_util.cpp:456-457; MEM-UNMAP-1).
+        if (fp.IsAllSpaces) fp = Fpage.Memory(0, 47, (MemRights)(fp.Rights & 7));
         if (fp.Type != FpageType.Memory || fp.Order < PageOrder) return 0;
         bool self = ((ulong)mask & (ulong)UnmapMask.AllSpaces) != 0;
         var rights = (MemRights)(fp.Rights & 7);
