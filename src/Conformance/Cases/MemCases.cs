@@ -246,6 +246,29 @@ public static class MemCases
             w.Check(a.Sys, a.Sys.TaskUnmap(World.TaskCap, new Fpage(Fpage.All.Raw | 7), UnmapMask.AllSpaces), "all-spaces fpage, RWX, with the self bit");
             c.True(w.K.FindMem(a.Task, 0x40_0000) == null, "a has no memory left");
         });
+        yield return Case("mem/unmap-collects-accessed-dirty", "every unmap reads and clears the accessed/dirty bits of the leaves it visits, rights changed or not (rights 0 is a query), and ORs them into the task's own page if it still exists",
+            ["MEM-UNMAP-3"], c =>
+        {
+            // (a) rights 0, without the self bit: b's read shows up although nothing is revoked.
+            {
+                var (w, a, b) = Chain(machine: true);
+                c.True(w.K.BusOf(b.Task).Read(0x50_0010, new byte[1], Model.Machine.AccessKind.Read, out _), "b reads its page");
+                var t = a.Sys.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x40_0000, 12, MemRights.None)], UnmapMask.OtherSpaces);
+                c.Equal(0L, a.Sys.Error(t), "unmap with rights 0");
+                // map_util.cpp:917-921 and mem_space-ia32.cpp:283-303: v_delete reads the flags of every leaf it visits.
+                c.Equal(1UL, a.Thread.Utcb.Mr(2) & 0xF, "rights 0: b's referenced bit comes back");
+                c.True(w.K.FindMem(b.Task, 0x50_0000) != null, "b keeps its page");
+            }
+            // (b) with the self bit and W only: the task's own page stays, and keeps its bits (save_access_flags, 812-823).
+            {
+                var (w, a, _) = Chain(machine: true);
+                c.True(w.K.BusOf(a.Task).Write(0x40_0010, [1], out _), "a writes its page");
+                var t = a.Sys.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x40_0000, 12, MemRights.W)], UnmapMask.AllSpaces);
+                c.Equal(3UL, a.Thread.Utcb.Mr(2) & 0xF, "first revoke of W with the self bit: referenced | dirty");
+                t = a.Sys.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x40_0000, 12, MemRights.W)], UnmapMask.AllSpaces);
+                c.Equal(3UL, a.Thread.Utcb.Mr(2) & 0xF, "second revoke: the bits were OR-ed back into a's own page");
+            }
+        });
         yield return Case("mem/accessed-dirty", "unmap returns the accessed and dirty bits of what it removed in the fpage word", ["MEM-UNMAP-3"], c =>
         {
             var (w, a, b) = Chain(machine: true);

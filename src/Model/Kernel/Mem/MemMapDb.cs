@@ -92,12 +92,10 @@ public sealed partial class Kernel
     {
         bool a = false, d = false;
         foreach (var c in m.Children) { var (ca, cd) = ProtectMem(c, revoke); a |= ca; d |= cd; }
-        var nr = m.Rights & ~revoke;
-        if (nr != m.Rights)
-        {
-            m.Rights = nr;
-            if (m.Space.MemSpace is { } s) { var (pa, pd) = s.Protect(m.Va, m.Order, nr); a |= pa; d |= pd; }
-        }
+        // Every visited leaf gives up its accessed/dirty bits, whether or not its rights change (v_delete,
+        // mem_space-ia32.cpp:283-303): rights 0 is a query (MEM-UNMAP-3).
+        m.Rights &= ~revoke;
+        if (m.Space.MemSpace is { } s) { var (pa, pd) = s.Protect(m.Va, m.Order, m.Rights); a |= pa; d |= pd; }
         return (a, d);
     }
 
@@ -200,7 +198,8 @@ public sealed partial class Kernel
                 var (sa, sd) = full ? RemoveMem(m) : ProtectMem(m, rights & (MemRights.W | MemRights.X));
                 ma |= sa; md |= sd;
             }
-            else if (ma || md) t.MemSpace?.AddAccess(m.Va, m.Order, ma, md);
+            // The bits go into the task's own page if it is still there (save_access_flags, map_util.cpp:812-823).
+            if ((ma || md) && t.MemMappings.ContainsKey(m.Va)) t.MemSpace?.AddAccess(m.Va, m.Order, ma, md);
             a |= ma; d |= md;
         }
         return (a ? 1UL : 0) | (d ? 2UL : 0);
