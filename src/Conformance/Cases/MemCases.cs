@@ -84,6 +84,22 @@ public static class MemCases
             c.Equal(0L, other.Sys.Error(w.Sigma0Call(other.Sys, 0x30 << 12, Ram, Win(0x101000, 12), Win(0x2000_0000, 12))), "a free page: ok");
             c.Equal(0xCUL, w.Sigma0!.Owners.OwnerOf(0x101000), "owned by client 12");
         });
+        yield return Case("sigma0/new-client-ignores-create-result", "sigma0 does not look at its create_gate result: it maps the (maybe empty) slot back and advances the index",
+            ["SIGMA0-NEW-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            // sigma0 loses its factory capability, so its create_gate fails.
+            w.K.UnmapObjects(w.Boot.Sigma0, Fpage.Obj(2 << 12, 0, CapRights.RWSD), UnmapMask.AllSpaces);
+            c.True(w.Boot.Sigma0.Space[2] == null, "sigma0's factory slot is empty");
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, unchecked((ulong)(long)Protocol.Sigma0));
+            u.Bdr = 0;
+            u.SetBr(0, (0x200UL << 12) | (ulong)ItemBits.RcvSingleCap);
+            var t = w.Root.Call(World.PagerCap, new MsgTag((long)Protocol.Factory, 1, 0));
+            // memmap.cc:71-74: l4_factory_create_gate_u's result is not checked; snd_fpage of the slot, index advanced.
+            c.Equal(new MsgTag(0, 0, 1).Raw, t.Raw, "the answer: one item, as for a created gate");
+            c.True(w.Boot.Root.Space[0x200] == null, "nothing arrives (the slot was empty)");
+        });
         yield return Case("sigma0/errors", "sigma0 refuses bad requests with the real errors", ["SIGMA0-ERR-1"], c =>
         {
             var w = new World(sigma0: true);

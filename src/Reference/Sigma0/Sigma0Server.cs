@@ -35,10 +35,11 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
             else if (NewClientCheck(thread.ResultLabel) is { } refused) reply = refused;
             else
             {
-                // A new client: create its gate (a system call of its own), then answer with the gate as a typed item.
+                // A new client: create its gate (a system call of its own), then answer with the gate as a typed item;
+                // the creation's result is not looked at (memmap.cc:71-74, SIGMA0-NEW-1).
                 ulong slot = _nextGate++;
                 yield return _s.Next(_s.CreateGate(2 << 12, slot << 12, 3 << 12, slot << 4));
-                reply = _s.Error(thread.ResultTag) != 0 ? Error(L4Err.NoMem) : MapBack(slot);
+                reply = MapBack(slot);
             }
             yield return _s.Next(_s.ReplyAndWait(reply));
         }
