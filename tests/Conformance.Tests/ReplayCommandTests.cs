@@ -110,7 +110,7 @@ public class ReplayCommandTests
         var path = Tampered("dropped", "file_server_jdb.log", t => Regex.Replace(t, "^" + Regex.Escape(entry) + ".*\n", "", RegexOptions.Multiline));
         var (code, o, _) = L4conf("replay", path, "--limit", "0");
         Assert.Equal(1, code);
-        Assert.Equal("  [tbuf/only-model] model event 1050 `answ`: only in the model: D:4b answ [4649,w=3,i=0] L=42d421 err=0 (1,2c6f6c6c65480007,...) " +
+        Assert.Equal("  [tbuf/only-model] model event 1114 `answ`: only in the model: D:4b answ [4649,w=3,i=0] L=42d421 err=0 (1,2c6f6c6c65480007,...) " +
                      "(the capture's entry numbers skip from 1779 to 1781 here)", FirstDivergence(o));
     }
 
@@ -131,7 +131,7 @@ public class ReplayCommandTests
         var (code, o, _) = L4conf("replay", path, "--limit", "0");
         Assert.Equal(1, code);
         Assert.StartsWith("  [tbuf/order] entry 1779 `answ`: the receipt of a message is logged before the message: entry 1780 `ipc` p:0xfffffffee1d66000 sends it later " +
-                          "(the model logs the send, event 1049, before the receipt, event 1050)", FirstDivergence(o));
+                          "(the model logs the send, event 1113, before the receipt, event 1114)", FirstDivergence(o));
     }
 
     [Fact]
