@@ -1,5 +1,6 @@
 using L4Conf.Conformance.Suite;
 using L4Conf.Model.Abi;
+using L4Conf.Model.Bindings;
 using L4Conf.Model.Kernel;
 using L4Conf.Reference.Sigma0;
 using KipReader = L4Conf.Reference.Sigma0.KipReader;
@@ -109,6 +110,37 @@ public static class MemCases
             c.Equal(-12L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, Ram, Win(0x8000, 12), Win(0x2000_0000, 12))), "a reserved page (sigma0's): -ENOMEM");
             w.Boot.RootThread.Utcb.SetMr(0, 0);
             c.Equal(-39L, w.Root.Error(w.Root.Call(World.PagerCap, new MsgTag(0x4000, 1, 0))), "another protocol: -EBADPROTO");
+        });
+        yield return Case("sigma0/io-ports", "an I/O page fault (label -8) gets the ports first come, first served, as an RW I/O flexpage; a port another client holds is -ENOMEM",
+            ["SIGMA0-ERR-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            MsgTag Io(L4Sys who, ulong gate, Fpage fp)
+            {
+                var u = who.Self.Utcb;
+                u.SetMr(0, fp.Raw);
+                u.Bdr = 2 << 5;                                          // the I/O buffers start at BR2 (l4_buf_desc io index)
+                u.SetBr(2, (ulong)ItemBits.Map);
+                u.SetBr(3, Fpage.Io(0, 16).Raw);                        // receive window: all 65536 ports
+                return who.Call(gate, new MsgTag((long)Protocol.IoPageFault, 1, 0));
+            }
+            // memmap.cc:321-323 and ioports_x86.cc:32-45: the ports are kept shifted by 12, allocated to the client,
+            // and sent with base 0 (snd_fpage, memmap_internal.h:23-38) as l4_iofpage(port, order) (RW).
+            var t = Io(w.Root, World.PagerCap, Fpage.Io(0x60, 0));
+            c.Equal(new MsgTag(0, 0, 1).Raw, t.Raw, "the root task gets port 0x60: one item");
+            c.Equal((ulong)ItemBits.Map, w.Boot.Sigma0Thread.Utcb.Mr(0), "sigma0 sent a map item with base 0");
+            c.Equal(Fpage.Io(0x60, 0).Raw, w.Boot.Sigma0Thread.Utcb.Mr(1), "and the RW I/O flexpage of port 0x60");
+            c.Equal(0L, w.Root.Error(Io(w.Root, World.PagerCap, Fpage.Io(0x60, 0))), "the same client again: ok");
+            // A second client through a gate of its own (a new-client request, then that gate).
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, unchecked((ulong)(long)Protocol.Sigma0));
+            u.Bdr = 0;
+            u.SetBr(0, (0x200UL << 12) | (ulong)ItemBits.RcvSingleCap);
+            w.Check(w.Root.Call(World.PagerCap, new MsgTag((long)Protocol.Factory, 1, 0)), "a new client's gate");
+            var other = w.NewTask("client12");
+            w.Check(w.Map(other.TaskSel, 0x30 << 12, CapRights.RWS, 0, 0x200UL << 12), "the gate into the other task");
+            c.Equal(-12L, other.Sys.Error(Io(other.Sys, 0x30 << 12, Fpage.Io(0x60, 0))), "another client asks for port 0x60: -ENOMEM");
+            c.Equal(0L, other.Sys.Error(Io(other.Sys, 0x30 << 12, Fpage.Io(0x64, 2))), "ports 0x64-0x67: ok");
         });
         yield return Case("sigma0/iomem", "IOMEM maps device memory outside RAM uncached (IOMEM_CACHED cached), to any client; RAM is refused", ["SIGMA0-IO-1"], c =>
         {
