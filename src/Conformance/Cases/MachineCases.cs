@@ -347,6 +347,25 @@ public static class MachineCases
             c.Equal(0xFEEDUL, exc.Mrs[ExcRegs.Rbx], "RBX holds the value read on the retry");
             c.True(f.App.Thread.PfTrampArmed, "armed again after resume");
         });
+        yield return Case("machine/pf-trampoline-resume-edited-state", "PF-tramp::resume continues from the register state in the l4_pf_trampoline_t as the handler left it: a handler that skips the faulting instruction goes on after it",
+            ["PF-TRAMP-2"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            // l4_pf_trampoline_t at UTCB + 0x400, its register state at +40: rbx is word 12, ip word 18.
+            f.Start(a => Trampoline(a, resume: true, askPager: false, edit: (a, after) =>
+            {
+                a.lea(rax, __[after]);
+                a.mov(__qword_ptr[rdi + 0x400 + 40 + 18 * 8], rax);          // state.ip = the instruction after the read
+                a.mov(__qword_ptr[rdi + 0x400 + 40 + 12 * 8], 0xABCD);       // state.rbx
+            }), budget: 100_000);
+            f.W.K.Run();
+            // thread_object.cpp:912-915 -> thread-pf_trampoline-ia32.cpp:41-58: copy_and_sanitize_trap_state from the area.
+            c.True(f.Seen.Count >= 1, "an exception reached the handler thread");
+            c.Equal(6UL, f.Seen[0].Mrs[ExcRegs.Trapno], "the ud2 after the skipped read");
+            c.Equal(0xABCDUL, f.Seen[0].Mrs[ExcRegs.Rbx], "RBX as the handler wrote it into the state");
+            c.Equal(0x5151UL, f.Seen[0].Mrs[ExcRegs.R14], "R14 of the fault, not the handler's");
+        });
         yield return Case("machine/pf-trampoline-control", "PF_TRAMP_CONTROL: items and word counts, SETUP's aligned 224-byte state inside kernel-user memory, RESUME only by the thread itself, DISABLE answers whether it was armed",
             ["PF-TRAMP-2"], c =>
         {
@@ -404,6 +423,23 @@ public static class MachineCases
             c.Equal(Data + 0x10, exc.Mrs[ExcRegs.Pfa], "pfa");
             c.Equal(0x5151UL, exc.Mrs[ExcRegs.R14], "registers of the fault, not of the handler");
         });
+        yield return Case("machine/pf-trampoline-reflect-wins", "PF-tramp::reflect takes precedence over a set trigger flag, and raises the fault as stored in the state (the handler may change pfa)", ["PF-TRAMP-3"], c =>
+        {
+            var f = new MachineFixture();
+            f.OnMessage = (fx, ev) => null;
+            f.Start(a => Trampoline(a, resume: false, edit: (a, _) =>
+            {
+                a.or(__qword_ptr[rdi + 0x400 + 32], 2);                      // flags |= Trigger_exception_after_resume
+                a.mov(__qword_ptr[rdi + 0x400 + 40 + 11 * 8], 0x1234);       // state.pfa
+            }));
+            f.W.K.Run();
+            // thread_object.cpp:886-891: reflect makes the exception a real one (!reflect is the artificial flag);
+            // thread-pf_trampoline-ia32.cpp:60-82: error and cr2 from the stored state.
+            var exc = f.Seen[0];
+            c.Equal(14UL, exc.Mrs[ExcRegs.Trapno], "trapno 14, not the artificial 0xff");
+            c.Equal(4UL, exc.Mrs[ExcRegs.Err], "the fault's error code");
+            c.Equal(0x1234UL, exc.Mrs[ExcRegs.Pfa], "pfa as the handler wrote it");
+        });
         yield return Case("machine/real-moe-fault", "Moe's real instruction-fetch fault at 0x2b2f0 reaches sigma0 exactly as jdb_tbuf.log shows: [Kpf,w=2] L=43 (2b2f4,2b2f0)",
             ["PF-IPC-1", "PF-IPC-5", "SIGMA0-PF-1"], c =>
         {
@@ -438,6 +474,28 @@ public static class MachineCases
             c.Equal(50_000UL, m.Regs.Rax, "half of them were the inc");
             c.True(f.W.K.Console.ToString().Contains("budget of 100000 instructions is used up at RIP 0x400000"), "the report names the budget and RIP");
         });
+        yield return Case("machine/sigma0-fault-superpage", "the kernel resolves sigma0's own page faults 1:1 in the CPU's largest page size (2 MiB here)", ["PF-TRAMP-1"], c =>
+        {
+            var w = new World(machine: true);
+            const ulong code = 0x0200_0000;                                    // physical = virtual for sigma0
+            var asm = new Assembler(64);
+            var spin = asm.CreateLabel();
+            asm.mov(rax, __qword_ptr[0x123_4567]);
+            asm.Label(ref spin);
+            asm.jmp(spin);
+            var bytes = new MemoryStream();
+            asm.Assemble(new StreamCodeWriter(bytes), code);
+            w.K.Physical!.Write(code, bytes.ToArray());
+            var t = w.Boot.Sigma0Thread;
+            w.K.StartMachine(t, new UserMachine(new CpuState { Rip = code, Rsp = code + 0x1000 }, w.K.BusOf(w.Boot.Sigma0), new Cpu().Run) { Budget = 10_000 });
+            w.K.Run();
+            // thread-ia32.cpp:453-466: handle_sigma0_page_fault maps va & ~(order) 1:1 with order = largest_page_size()
+            // (mem_space.cpp:288-289), 2 MiB on the captured CPU (mem_space-ia32.cpp:507-517, no 1 GiB pages).
+            var m = w.K.FindMem(w.Boot.Sigma0, 0x123_4567);
+            c.True(m != null, "sigma0's fault was resolved");
+            c.Equal((0x120_0000UL, 21), (m!.Va, m.Order), "a 2 MiB page at 0x1200000");
+            c.Equal(m.Va, m.Pa, "mapped 1:1");
+        });
         yield return Case("machine/no-pager-killed", "a page fault of a thread without a pager kills the thread, with the kernel's warning", ["PF-IPC-4"], c =>
         {
             var f = new MachineFixture();
@@ -459,7 +517,7 @@ public static class MachineCases
     /// reads an unmapped address. The handler asks the pager thread (label 0x99, MR0 = the fault word, map window
     /// everything) and calls PF-tramp::resume, or calls PF-tramp::reflect at once.
     /// </summary>
-    private static void Trampoline(Assembler a, bool resume)
+    private static void Trampoline(Assembler a, bool resume, Action<Assembler, Label>? edit = null, bool askPager = true)
     {
         var handler = a.CreateLabel();
         ulong self = (ulong)SelectorLayout.InvalidCap | (ulong)SysFlags.Call;
@@ -476,12 +534,15 @@ public static class MachineCases
         a.syscall();
         a.mov(r14, 0x5151);
         a.mov(rbx, __qword_ptr[Data + 0x10]);                          // faults: diverted to the handler
+        var after = a.CreateLabel();
+        a.Label(ref after);
         a.ud2();
         a.Label(ref handler);
         a.xor(ecx, ecx);
         a.mov(rdi, __qword_ptr.gs[rcx]);
         a.mov(r14, 0x7777);                                            // the handler's own registers
-        if (resume)
+        edit?.Invoke(a, after);                                        // the handler edits the state (RDI = UTCB)
+        if (resume && askPager)
         {
             a.mov(__qword_ptr[rdi], rsi);                              // MR0 = fault word
             a.mov(__qword_ptr[rdi + 0x200], 0);                        // BDR

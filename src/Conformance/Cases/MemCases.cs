@@ -1,5 +1,6 @@
 using L4Conf.Conformance.Suite;
 using L4Conf.Model.Abi;
+using L4Conf.Model.Bindings;
 using L4Conf.Model.Kernel;
 using L4Conf.Reference.Sigma0;
 using KipReader = L4Conf.Reference.Sigma0.KipReader;
@@ -84,6 +85,22 @@ public static class MemCases
             c.Equal(0L, other.Sys.Error(w.Sigma0Call(other.Sys, 0x30 << 12, Ram, Win(0x101000, 12), Win(0x2000_0000, 12))), "a free page: ok");
             c.Equal(0xCUL, w.Sigma0!.Owners.OwnerOf(0x101000), "owned by client 12");
         });
+        yield return Case("sigma0/new-client-ignores-create-result", "sigma0 does not look at its create_gate result: it maps the (maybe empty) slot back and advances the index",
+            ["SIGMA0-NEW-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            // sigma0 loses its factory capability, so its create_gate fails.
+            w.K.UnmapObjects(w.Boot.Sigma0, Fpage.Obj(2 << 12, 0, CapRights.RWSD), UnmapMask.AllSpaces);
+            c.True(w.Boot.Sigma0.Space[2] == null, "sigma0's factory slot is empty");
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, unchecked((ulong)(long)Protocol.Sigma0));
+            u.Bdr = 0;
+            u.SetBr(0, (0x200UL << 12) | (ulong)ItemBits.RcvSingleCap);
+            var t = w.Root.Call(World.PagerCap, new MsgTag((long)Protocol.Factory, 1, 0));
+            // memmap.cc:71-74: l4_factory_create_gate_u's result is not checked; snd_fpage of the slot, index advanced.
+            c.Equal(new MsgTag(0, 0, 1).Raw, t.Raw, "the answer: one item, as for a created gate");
+            c.True(w.Boot.Root.Space[0x200] == null, "nothing arrives (the slot was empty)");
+        });
         yield return Case("sigma0/errors", "sigma0 refuses bad requests with the real errors", ["SIGMA0-ERR-1"], c =>
         {
             var w = new World(sigma0: true);
@@ -93,6 +110,37 @@ public static class MemCases
             c.Equal(-12L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, Ram, Win(0x8000, 12), Win(0x2000_0000, 12))), "a reserved page (sigma0's): -ENOMEM");
             w.Boot.RootThread.Utcb.SetMr(0, 0);
             c.Equal(-39L, w.Root.Error(w.Root.Call(World.PagerCap, new MsgTag(0x4000, 1, 0))), "another protocol: -EBADPROTO");
+        });
+        yield return Case("sigma0/io-ports", "an I/O page fault (label -8) gets the ports first come, first served, as an RW I/O flexpage; a port another client holds is -ENOMEM",
+            ["SIGMA0-ERR-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            MsgTag Io(L4Sys who, ulong gate, Fpage fp)
+            {
+                var u = who.Self.Utcb;
+                u.SetMr(0, fp.Raw);
+                u.Bdr = 2 << 5;                                          // the I/O buffers start at BR2 (l4_buf_desc io index)
+                u.SetBr(2, (ulong)ItemBits.Map);
+                u.SetBr(3, Fpage.Io(0, 16).Raw);                        // receive window: all 65536 ports
+                return who.Call(gate, new MsgTag((long)Protocol.IoPageFault, 1, 0));
+            }
+            // memmap.cc:321-323 and ioports_x86.cc:32-45: the ports are kept shifted by 12, allocated to the client,
+            // and sent with base 0 (snd_fpage, memmap_internal.h:23-38) as l4_iofpage(port, order) (RW).
+            var t = Io(w.Root, World.PagerCap, Fpage.Io(0x60, 0));
+            c.Equal(new MsgTag(0, 0, 1).Raw, t.Raw, "the root task gets port 0x60: one item");
+            c.Equal((ulong)ItemBits.Map, w.Boot.Sigma0Thread.Utcb.Mr(0), "sigma0 sent a map item with base 0");
+            c.Equal(Fpage.Io(0x60, 0).Raw, w.Boot.Sigma0Thread.Utcb.Mr(1), "and the RW I/O flexpage of port 0x60");
+            c.Equal(0L, w.Root.Error(Io(w.Root, World.PagerCap, Fpage.Io(0x60, 0))), "the same client again: ok");
+            // A second client through a gate of its own (a new-client request, then that gate).
+            var u = w.Boot.RootThread.Utcb;
+            u.SetMr(0, unchecked((ulong)(long)Protocol.Sigma0));
+            u.Bdr = 0;
+            u.SetBr(0, (0x200UL << 12) | (ulong)ItemBits.RcvSingleCap);
+            w.Check(w.Root.Call(World.PagerCap, new MsgTag((long)Protocol.Factory, 1, 0)), "a new client's gate");
+            var other = w.NewTask("client12");
+            w.Check(w.Map(other.TaskSel, 0x30 << 12, CapRights.RWS, 0, 0x200UL << 12), "the gate into the other task");
+            c.Equal(-12L, other.Sys.Error(Io(other.Sys, 0x30 << 12, Fpage.Io(0x60, 0))), "another client asks for port 0x60: -ENOMEM");
+            c.Equal(0L, other.Sys.Error(Io(other.Sys, 0x30 << 12, Fpage.Io(0x64, 2))), "ports 0x64-0x67: ok");
         });
         yield return Case("sigma0/iomem", "IOMEM maps device memory outside RAM uncached (IOMEM_CACHED cached), to any client; RAM is refused", ["SIGMA0-IO-1"], c =>
         {
@@ -160,6 +208,115 @@ public static class MemCases
             var g = w.K.FindMem(b.Task, 0x70_0000)!;
             c.True(g.Pa == other && g.Parent == mid.Parent, "b's page takes a's place under root's mapping");
         });
+        yield return Case("mem/order-below-12-is-no-op", "a memory map item whose fpage or receive window has an order below 12 maps nothing, silently: the transfer succeeds and the return item does not say map-nothing",
+            ["MEM-MAP-1"], c =>
+        {
+            foreach (var (sndOrder, winOrder) in new[] { (12, 11), (11, 12) })
+            {
+                var (w, a, b) = Chain();
+                w.Check(w.Map(a.TaskSel, 0x21 << 12, CapRights.RWS, 0, b.ThreadSel), "b's thread cap into a");
+                var bs = w.ProgramSys(b.Thread);
+                var asys = w.ProgramSys(a.Thread);
+                IEnumerable<SyscallRequest> B()
+                {
+                    var u = b.Thread.Utcb;
+                    u.Bdr = 0;
+                    u.SetBr(0, (ulong)ItemBits.Map);
+                    u.SetBr(1, Fpage.Memory(0x20_0000, winOrder, MemRights.RWX).Raw);
+                    yield return bs.Next(bs.Wait());
+                }
+                IEnumerable<SyscallRequest> A()
+                {
+                    var u = a.Thread.Utcb;
+                    u.SetMr(0, (ulong)ItemBits.Map);
+                    u.SetMr(1, Fpage.Memory(0x40_0000, sndOrder, MemRights.RWX).Raw);
+                    yield return asys.Next(asys.Send(0x21 << 12, new MsgTag(0, 0, 1)));
+                }
+                w.K.Start(b.Thread, B());
+                w.K.Start(a.Thread, A());
+                w.K.Run();
+                // map_util-mem.cpp:50-52: either order below 12 returns L4_error::None before anything is looked at;
+                // only empty_map marks the return item map-nothing (thread-ipc.cpp:1234-1237).
+                string what = $"send order {sndOrder}, window order {winOrder}";
+                c.True(!a.Thread.ResultTag.HasError && !b.Thread.ResultTag.HasError, $"{what}: the transfer succeeds");
+                c.True(w.K.FindMem(b.Task, 0x20_0000) == null, $"{what}: nothing mapped");
+                c.Equal(0UL, b.Thread.Utcb.Mr(0) & 2, $"{what}: the return item is not map-nothing");
+            }
+        });
+        yield return Case("mem/no-rights-counts-as-absent", "a map whose rights come out empty maps nothing, and the kernel warns 'nothing mapped' as for an absent page",
+            ["MEM-MAP-2"], c =>
+        {
+            var (w, a, b) = Chain();
+            int before = w.K.Console.ToString().Split("nothing mapped: (Mem_space)").Length;
+            w.Check(a.Sys, a.Sys.TaskMap(0x20 << 12, World.TaskCap, Fpage.Memory(0x40_0000, 12, MemRights.None), 0x60_0000), "a maps its page to b with rights 0");
+            // map_util.cpp:491-493: map_lookup_src treats empty rights as no page; with no page mapped map() WARNs
+            // (798-805) and sets empty_map (807-808).
+            c.True(w.K.FindMem(b.Task, 0x60_0000) == null, "nothing mapped");
+            int after = w.K.Console.ToString().Split("nothing mapped: (Mem_space)").Length;
+            c.Equal(before + 1, after, "the kernel's 'nothing mapped' warning");
+        });
+        yield return Case("mem/map-copies-accessed-dirty", "a new mapping's leaf takes the source leaf's accessed and dirty bits: unmapping the child returns them",
+            ["MEM-MAP-3", "MMU-PTE-1"], c =>
+        {
+            var w = new World(sigma0: true, machine: true);
+            w.Check(w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 12, MemRights.None), Win(0x1000_0000, 12)), "page from sigma0");
+            var a = w.NewTask("a");
+            var b = w.NewTask("b");
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x1000_0000, 12, MemRights.RWX), 0x40_0000), "root -> a");
+            c.True(w.K.BusOf(a.Task).Write(0x40_0010, [1, 2, 3], out _), "a writes its page (its leaf: accessed, dirty)");
+            w.Check(w.Map(a.TaskSel, 0x20 << 12, CapRights.RWS, 0, b.TaskSel), "b's task cap into a");
+            w.Check(a.Sys, a.Sys.TaskMap(0x20 << 12, World.TaskCap, Fpage.Memory(0x40_0000, 12, MemRights.RWX), 0x50_0000), "a -> b");
+            // mem_space-ia32.cpp:259-274 (v_lookup returns the leaf's A/D), page.cpp:60-69 (apply keeps them),
+            // paging-ia32.cpp:81-97, 119-127 (make_page writes them into b's new leaf); b never touched its page.
+            var t = a.Sys.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x40_0000, 12, MemRights.RWX)], UnmapMask.OtherSpaces);
+            c.Equal(0L, a.Sys.Error(t), "a unmaps its child");
+            c.Equal(3UL, a.Thread.Utcb.Mr(2) & 0xF, "b's leaf carried a's referenced | dirty");
+        });
+        yield return Case("mem/map-onto-source", "mapping a page onto itself (or onto an ancestor of the source) unmaps it, the source and its subtree with it, and maps nothing",
+            ["MEM-MAP-4"], c =>
+        {
+            var (w, a, b) = Chain();
+            // map_util.cpp:652-693: the receiver's mapping is flushed with its subtree; Dst_equal_to_or_ancestor_of_src: the
+            // source is gone too, nothing is inserted (mapdb.cpp:810-828).
+            w.Check(a.Sys, a.Sys.TaskMap(World.TaskCap, World.TaskCap, Fpage.Memory(0x40_0000, 12, MemRights.RWX), 0x40_0000), "a maps its page onto itself");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) == null, "a's page is unmapped");
+            c.True(w.K.FindMem(b.Task, 0x50_0000) == null, "and b's, derived from it");
+            c.True(w.K.FindMem(w.Boot.Root, 0x1000_0000) != null, "root's page stays");
+        });
+        yield return Case("mem/unmap-all-spaces-fpage", "Task::unmap with the all-spaces fpage unmaps memory over the whole space, with the fpage's own rights",
+            ["MEM-UNMAP-1"], c =>
+        {
+            var (w, a, b) = Chain();
+            // map_util.cpp:456-457: an all-spaces fpage goes to mem_fpage_unmap too (start 0, the largest order, its rights).
+            w.Check(a.Sys, a.Sys.TaskUnmap(World.TaskCap, new Fpage(Fpage.All.Raw | 4), UnmapMask.OtherSpaces), "all-spaces fpage, rights R, without the self bit");
+            c.True(w.K.FindMem(b.Task, 0x50_0000) == null, "b's page, derived from a's, is gone");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) != null, "a keeps its own page");
+            w.Check(a.Sys, a.Sys.TaskUnmap(World.TaskCap, new Fpage(Fpage.All.Raw | 7), UnmapMask.AllSpaces), "all-spaces fpage, RWX, with the self bit");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) == null, "a has no memory left");
+        });
+        yield return Case("mem/unmap-collects-accessed-dirty", "every unmap reads and clears the accessed/dirty bits of the leaves it visits, rights changed or not (rights 0 is a query), and ORs them into the task's own page if it still exists",
+            ["MEM-UNMAP-3"], c =>
+        {
+            // (a) rights 0, without the self bit: b's read shows up although nothing is revoked.
+            {
+                var (w, a, b) = Chain(machine: true);
+                c.True(w.K.BusOf(b.Task).Read(0x50_0010, new byte[1], Model.Machine.AccessKind.Read, out _), "b reads its page");
+                var t = a.Sys.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x40_0000, 12, MemRights.None)], UnmapMask.OtherSpaces);
+                c.Equal(0L, a.Sys.Error(t), "unmap with rights 0");
+                // map_util.cpp:917-921 and mem_space-ia32.cpp:283-303: v_delete reads the flags of every leaf it visits.
+                c.Equal(1UL, a.Thread.Utcb.Mr(2) & 0xF, "rights 0: b's referenced bit comes back");
+                c.True(w.K.FindMem(b.Task, 0x50_0000) != null, "b keeps its page");
+            }
+            // (b) with the self bit and W only: the task's own page stays, and keeps its bits (save_access_flags, 812-823).
+            {
+                var (w, a, _) = Chain(machine: true);
+                c.True(w.K.BusOf(a.Task).Write(0x40_0010, [1], out _), "a writes its page");
+                var t = a.Sys.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x40_0000, 12, MemRights.W)], UnmapMask.AllSpaces);
+                c.Equal(3UL, a.Thread.Utcb.Mr(2) & 0xF, "first revoke of W with the self bit: referenced | dirty");
+                t = a.Sys.TaskUnmapBatch(World.TaskCap, [Fpage.Memory(0x40_0000, 12, MemRights.W)], UnmapMask.AllSpaces);
+                c.Equal(3UL, a.Thread.Utcb.Mr(2) & 0xF, "second revoke: the bits were OR-ed back into a's own page");
+            }
+        });
         yield return Case("mem/accessed-dirty", "unmap returns the accessed and dirty bits of what it removed in the fpage word", ["MEM-UNMAP-3"], c =>
         {
             var (w, a, b) = Chain(machine: true);
@@ -185,6 +342,19 @@ public static class MemCases
             var u = w.Boot.RootThread.Utcb;
             c.Equal(3UL, u.Mr(2) & 0xF, "first page: its descendant's referenced | dirty");
             c.Equal(0UL, u.Mr(3) & 0xF, "second page: nothing, its descendant was never touched");
+        });
+        yield return Case("mem/grant-part-of-superpage", "a grant of part of a larger page is demoted to a map, with the kernel's warning",
+            ["MEM-GRANT-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            w.Check(w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 21, MemRights.None), Win(0x2000_0000, 21)), "a 2 MiB page for root");
+            var a = w.NewTask("a");
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x2000_1000, 12, MemRights.RW), 0x40_0000 | (ulong)ItemBits.Grant), "grant 4 KiB of it to a");
+            // map_util.cpp:598-617: the page order shrinks below the source's, so the grant becomes a map, with a WARN.
+            c.True(w.K.FindMem(w.Boot.Root, 0x2000_0000) is { Order: 21 }, "root keeps its 2 MiB page");
+            c.True(w.K.FindMem(a.Task, 0x40_0000) is { Order: 12 } m && m.Parent?.Space == w.Boot.Root, "a's 4 KiB page is a child of it (mapped, not granted)");
+            var line = $"\n\x1b[31mKERNEL\x1b[m: Warning: XXX Can't GRANT page from superpage (0x{w.Boot.Root.Address + Kernel.SpaceOffset:x}: {0x2000_1000UL >> 12:x16} -> 0x{a.Task.Address + Kernel.SpaceOffset:x}: {0x40_0000UL >> 12:x16}), demoting to MAP\n";
+            c.True(w.K.Console.ToString().Contains(line), "the kernel's demotion warning");
         });
         yield return Case("mem/superpage", "a 2 MiB page maps whole; unmapping 4 KiB of it with the self bit removes the whole page and what derives from it", ["MEM-SUPER-1"], c =>
         {

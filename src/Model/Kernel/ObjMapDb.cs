@@ -83,7 +83,8 @@ public sealed partial class Kernel
     }
 
     /// <summary>Result of one object map operation (for Task::map and later IPC map items).</summary>
-    public readonly record struct MapOutcome(bool MapFailed, int Mapped);
+    /// <summary>What a map did: failed, how many pages or slots it mapped, and whether the kernel found nothing to map (empty_map: the return item says map-nothing).</summary>
+    public readonly record struct MapOutcome(bool MapFailed, int Mapped, bool EmptyMap = false);
 
     /// <summary>
     /// Maps (or grants) the object slots named by <paramref name="fp"/> in <paramref name="src"/> into <paramref name="dst"/>

@@ -49,10 +49,9 @@ public sealed class Thread : KObject
     /// <summary>The kernel-made IPC the thread is in (its syscall, a page fault, an exception).</summary>
     public KernelIpcKind KernelIpc { get; internal set; }
     internal ulong[]? SavedFaultWords;
-    /// <summary>Page-fault trampoline: the l4_pf_trampoline_t address, armed (Thread_pf_trampoline), the saved state while in the handler.</summary>
+    /// <summary>Page-fault trampoline: the l4_pf_trampoline_t address, armed (Thread_pf_trampoline), and the return resume/reflect asked for.</summary>
     public ulong PfTrampAddress { get; internal set; }
     public bool PfTrampArmed { get; internal set; }
-    internal (L4Conf.Model.Machine.CpuState Regs, L4Conf.Model.Machine.Trap Trap)? PfTrampSaved;
     internal (ulong Sub, L4Conf.Model.Machine.CpuState Regs, L4Conf.Model.Machine.Trap Trap, bool Trigger)? PfTrampReturn;
     internal L4Conf.Model.Machine.Trap PendingTrap;
 

@@ -35,10 +35,11 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
             else if (NewClientCheck(thread.ResultLabel) is { } refused) reply = refused;
             else
             {
-                // A new client: create its gate (a system call of its own), then answer with the gate as a typed item.
+                // A new client: create its gate (a system call of its own), then answer with the gate as a typed item;
+                // the creation's result is not looked at (memmap.cc:71-74, SIGMA0-NEW-1).
                 ulong slot = _nextGate++;
                 yield return _s.Next(_s.CreateGate(2 << 12, slot << 12, 3 << 12, slot << 4));
-                reply = _s.Error(thread.ResultTag) != 0 ? Error(L4Err.NoMem) : MapBack(slot);
+                reply = MapBack(slot);
             }
             yield return _s.Next(_s.ReplyAndWait(reply));
         }
@@ -65,12 +66,27 @@ public sealed class Sigma0Server(Kernel kernel, KThread thread, MemoryOwners own
         {
             (long)Protocol.Sigma0 => Request(client),
             (long)Protocol.PageFault => PageFault(client),
+            (long)Protocol.IoPageFault => IoPageFault(client),
             (long)Protocol.Meta => MetaAnswer(tag, label),
             _ => Error(L4Err.BadProto),
         };
     }
 
     private static MsgTag Error(L4Err e) => new(-(long)e, 0, 0);
+
+    /// <summary>
+    /// handle_io_page_fault (ioports_x86.cc:32-45): MR0 is the I/O flexpage; its ports go to the client if free or
+    /// already the client's, sent with base 0 as l4_iofpage(port, order) (RW); else -ENOMEM.
+    /// </summary>
+    private MsgTag IoPageFault(ulong client)
+    {
+        var fp = new Fpage(U.Mr(0));
+        ulong port = U.Mr(0) >> 12;
+        if (!Owners.TakePorts(port, fp.Order, client)) return Error(L4Err.NoMem);
+        U.SetMr(0, (ulong)ItemBits.Map);                                  // snd_base(0) (memmap_internal.h:23-24)
+        U.SetMr(1, Fpage.Io(port, fp.Order).Raw);
+        return new MsgTag(0, 0, 1);
+    }
 
     /// <summary>sigma0's interfaces as L4::Meta lists them: its anonymous-namespace class Sigma0 (protocol -6, a
     /// Factory) (sigma0/server/src/memmap.cc:261-263,307-313). Ned finds no class by that name and keeps the cap void.</summary>

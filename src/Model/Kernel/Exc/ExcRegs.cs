@@ -41,4 +41,8 @@ public static class ExcRegs
 
     /// <summary>RFLAGS a user may set on return: IOPL and NT cleared, IF and the reserved bit 1 set.</summary>
     public static ulong SanitizeRflags(ulong rflags) => (rflags & ~((ulong)RFlags.IOPL | (ulong)RFlags.NT)) | (ulong)RFlags.IF | 0x2;
+
+    /// <summary>The user code selectors (GDT_CODE_USER 0x2b, GDT_CODE_USER32 0x1b, with RPL 3): any other CS becomes 0x2b (trap_state-amd64.cpp:91-99).</summary>
+    public const ushort UserCs = 0x2B, UserCs32 = 0x1B;
+    public static ushort SanitizeCs(ulong cs) => cs is UserCs or UserCs32 ? (ushort)cs : UserCs;
 }

@@ -76,8 +76,15 @@ public sealed partial class Kernel
         ExceptionIpc(t, (ulong)trap.Vector, trap.ErrorCode, Cr2);          // pfa: whatever CR2 holds (stale)
     }
 
-    /// <summary>sigma0's own faults are resolved by the kernel: the page is mapped 1:1 with all rights (abi-facts §10.1).</summary>
-    private void Sigma0Fault(ulong pfa) => FabricateSigma0(pfa & ~0xFFFUL, 0x1000);
+    /// <summary>
+    /// sigma0's own faults are resolved by the kernel: mapped 1:1 with all rights in the CPU's largest page size
+    /// (handle_sigma0_page_fault, thread-ia32.cpp:453-466; abi-facts §10.1).
+    /// </summary>
+    private void Sigma0Fault(ulong pfa)
+    {
+        ulong size = 1UL << LargestPageOrder;
+        FabricateSigma0(pfa & ~(size - 1), size);
+    }
 
     /// <summary>
     /// The page-fault IPC: a call to the pager with tag (-2, 2 words), MR0 = (pfa &amp; ~7) | (err &amp; 3) | (4 if a fetch),

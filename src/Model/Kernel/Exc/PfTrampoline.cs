@@ -30,7 +30,6 @@ public sealed partial class Kernel
         ulong handler = BitConverter.ToUInt64(w);
         LoadUtcb(t);
         t.PfTrampArmed = false;                                            // disarmed while the handler runs
-        t.PfTrampSaved = (m.Regs.Clone(), trap);
         WriteU64(mem, at + TrampSavedMr0, t.Utcb.Mr(0));
         ulong flags = ReadU64(mem, at + TrampFlags) | TrampInProgress;
         WriteU64(mem, at + TrampFlags, flags);
@@ -89,15 +88,13 @@ public sealed partial class Kernel
                 if (inv.Tag.Words > 1) return InvokeResult.Err(L4Err.MsgTooLong);
                 if (target != inv.Caller) return InvokeResult.Err(L4Err.Perm);
                 if (!setUp || target.PfTrampArmed) return InvokeResult.Err(L4Err.Inval);
-                // The real kernel resumes from the register state in the area even when no fault was diverted
-                // (a thread disarmed by DISABLE); the model keeps the state only for a diverted fault.
-                if (target.PfTrampSaved is not { } saved || target.Machine is not { } m)
-                    return InvokeResult.Unmodelled("PF-tramp resume/reflect of a disarmed thread outside its trampoline handler");
+                if (target.Machine is not { } m) return InvokeResult.Unmodelled("PF-tramp resume/reflect of a thread without machine state");
                 ulong flags = ReadU64(m.Memory, target.PfTrampAddress + TrampFlags);
                 WriteU64(m.Memory, target.PfTrampAddress + TrampFlags, flags & ~(TrampInProgress | TrampTriggerException));
-                target.PfTrampSaved = null;
                 target.PfTrampArmed = true;
-                target.PfTrampReturn = (sub >> 16, saved.Regs, saved.Trap, (flags & TrampTriggerException) != 0);
+                // The thread goes on from the register state in the area, as the handler left it (thread-pf_trampoline-ia32.cpp:41-82).
+                var (regs, trap) = ReadTrampState(m.Memory, target.PfTrampAddress + TrampState, m.Regs);
+                target.PfTrampReturn = (sub >> 16, regs, trap, (flags & TrampTriggerException) != 0);
                 return InvokeResult.Ok();
             }
             default:
@@ -117,11 +114,13 @@ public sealed partial class Kernel
         var s = r.Regs;
         Array.Copy(s.R, regs.R, 16);
         regs.Rip = s.Rip;
-        regs.Rflags = ExcRegs.SanitizeRflags(s.Rflags);
-        regs.FsBase = s.FsBase;
-        regs.GsBase = s.GsBase;
-        if (r.Trigger) ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);          // artificial exception deferred during the handler
-        else if (r.Sub == 2) ExceptionIpc(t, (ulong)Vector.PageFault, r.Trap.ErrorCode, r.Trap.Cr2);   // reflect
+        regs.Rflags = s.Rflags;
+        regs.Cs = s.Cs;
+        regs.Ss = s.Ss;
+        // Reflect wins: the stored fault (trapno, error, pfa as the area holds them); else a trigger deferred during the
+        // handler raises the artificial exception (thread_object.cpp:886-909, thread-pf_trampoline-ia32.cpp:60-82).
+        if (r.Sub == 2) ExceptionIpc(t, (ulong)r.Trap.Vector, r.Trap.ErrorCode, r.Trap.Cr2);
+        else if (r.Trigger) ExceptionIpc(t, ExcRegs.TrapExRegs, 0, 0);
         return true;
     }
 
@@ -137,6 +136,22 @@ public sealed partial class Kernel
             trap.Cr2, r.R[3], r.Rdx, r.Rcx, r.Rax, (ulong)trap.Vector, trap.ErrorCode, r.Rip, r.Cs, r.Rflags, r.Rsp, r.Ss,
         ];
         for (int i = 0; i < w.Length; i++) WriteU64(mem, at + (ulong)(8 * i), w[i]);
+    }
+
+    /// <summary>
+    /// The register state of the area (the layout of <see cref="WriteTrampState"/>), sanitised as copy_and_sanitize does
+    /// (CS a user code selector, IOPL and NT cleared, IF set: trap_state-amd64.cpp:91-107); FS/GS bases and data segments
+    /// are not part of it and stay as <paramref name="current"/> has them.
+    /// </summary>
+    private static (CpuState Regs, Trap Trap) ReadTrampState(IMemoryBus mem, ulong at, CpuState current)
+    {
+        var w = new ulong[23];
+        for (int i = 0; i < w.Length; i++) w[i] = ReadU64(mem, at + (ulong)(8 * i));
+        var r = current.Clone();
+        for (int i = 0; i < 8; i++) r.R[15 - i] = w[i];
+        (r.Rdi, r.Rsi, r.R[5], r.R[3], r.Rdx, r.Rcx, r.Rax) = (w[8], w[9], w[10], w[12], w[13], w[14], w[15]);
+        (r.Rip, r.Cs, r.Rflags, r.Rsp, r.Ss) = (w[18], ExcRegs.SanitizeCs(w[19]), ExcRegs.SanitizeRflags(w[20]), w[21], (ushort)w[22]);
+        return (r, new Trap((Vector)(byte)w[16], w[17], w[11]));
     }
 
     private static ulong ReadU64(IMemoryBus mem, ulong va)

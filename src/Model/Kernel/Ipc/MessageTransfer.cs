@@ -68,7 +68,7 @@ internal static class MessageTransfer
             var mres = k.MapMemory(from.Task!, fp, to.Task!, ctl & ~0xFFFUL, (ctl & (ulong)ItemBits.Grant) != 0, (byte)(ctl & 0xF0),
                 win.Address, win.Order);
             if (mres.MapFailed) return IpcErr.SeMapFailed;
-            to.Utcb.SetMr(mr, ReturnWord(ctl, fp, mres.Mapped > 0 ? 0UL : 2UL));
+            to.Utcb.SetMr(mr, ReturnWord(ctl, fp, mres.EmptyMap ? 2UL : 0UL));        // Rcv_map_nothing only for empty_map
             return IpcErr.None;
         }
         if (fp.Type != FpageType.Obj) return IpcErr.SeMsgCut;
@@ -144,7 +144,7 @@ internal static class MessageTransfer
             var w = new Fpage(u.Br(_mem + 1));
             _mem += 2;
             if (w.IsAllSpaces) return (0, 47);
-            return w.Type == FpageType.Memory && w.Order >= 12 ? (w.Address, w.Order) : null;
+            return w.Type == FpageType.Memory ? (w.Address, w.Order) : null;    // an order below 12 maps nothing (MEM-MAP-1)
         }
     }
 }

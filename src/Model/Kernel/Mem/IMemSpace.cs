@@ -8,7 +8,10 @@ namespace L4Conf.Model.Kernel.Mem;
 /// </summary>
 public interface IMemSpace
 {
-    void Insert(ulong va, ulong pa, int order, MemRights rights, byte cache);
+    /// <summary>Makes the leaf at <paramref name="va"/>; it carries exactly the given accessed/dirty bits (an existing leaf of the same page is rebuilt).</summary>
+    void Insert(ulong va, ulong pa, int order, MemRights rights, byte cache, bool accessed = false, bool dirty = false);
+    /// <summary>The accessed and dirty bits of the leaf covering <paramref name="va"/>, left as they are.</summary>
+    (bool Accessed, bool Dirty) Peek(ulong va);
     /// <summary>Removes the leaf at <paramref name="va"/>; returns its accessed and dirty bits (cleared).</summary>
     (bool Accessed, bool Dirty) Remove(ulong va, int order);
     /// <summary>Restricts the leaf's rights (W cleared, X cleared); returns and clears accessed/dirty.</summary>

@@ -12,6 +12,8 @@ namespace L4Conf.Model.Kernel;
 public sealed partial class Kernel
 {
     public const int PageOrder = 12, SuperOrder = 21, HugeOrder = 30;
+    /// <summary>Mem_space::largest_page_size() of the captured CPU: 2 MiB pages, no 1 GiB pages (mem_space-ia32.cpp:507-517).</summary>
+    public const int LargestPageOrder = SuperOrder;
     private static readonly int[] Orders = [HugeOrder, SuperOrder, PageOrder];
 
     /// <summary>sigma0's task: the owner of all physical memory (set at boot).</summary>
@@ -53,12 +55,25 @@ public sealed partial class Kernel
         }
     }
 
-    private void AddMem(MemMapping m)
+    private static bool IsSelfOrAncestor(MemMapping candidate, MemMapping m)
+    {
+        for (var p = m; p != null; p = p.Parent) if (p == candidate) return true;
+        return false;
+    }
+
+    private void AddMem(MemMapping m, (bool A, bool D) ad = default)
     {
         m.Space.MemMappings[m.Va] = m;
         m.Parent?.Children.Add(m);
-        m.Space.MemSpace?.Insert(m.Va, m.Pa, m.Order, m.Rights, m.Cache);
+        m.Space.MemSpace?.Insert(m.Va, m.Pa, m.Order, m.Rights, m.Cache, ad.A, ad.D);
     }
+
+    /// <summary>
+    /// The accessed/dirty bits the source leaf gives a mapping made from it (v_lookup, mem_space-ia32.cpp:259-274; MEM-MAP-3);
+    /// sigma0's fabricated roots give none (sigma0_task.cpp:29-30).
+    /// </summary>
+    private (bool A, bool D) SourceAccess(Task src, ulong sva) =>
+        ReferenceEquals(src, Sigma0) ? default : src.MemSpace?.Peek(sva) ?? default;
 
     /// <summary>Removes a mapping and, first, everything derived from it; returns the accessed/dirty bits collected.</summary>
     private (bool A, bool D) RemoveMem(MemMapping m)
@@ -77,12 +92,10 @@ public sealed partial class Kernel
     {
         bool a = false, d = false;
         foreach (var c in m.Children) { var (ca, cd) = ProtectMem(c, revoke); a |= ca; d |= cd; }
-        var nr = m.Rights & ~revoke;
-        if (nr != m.Rights)
-        {
-            m.Rights = nr;
-            if (m.Space.MemSpace is { } s) { var (pa, pd) = s.Protect(m.Va, m.Order, nr); a |= pa; d |= pd; }
-        }
+        // Every visited leaf gives up its accessed/dirty bits, whether or not its rights change (v_delete,
+        // mem_space-ia32.cpp:283-303): rights 0 is a query (MEM-UNMAP-3).
+        m.Rights &= ~revoke;
+        if (m.Space.MemSpace is { } s) { var (pa, pd) = s.Protect(m.Va, m.Order, m.Rights); a |= pa; d |= pd; }
         return (a, d);
     }
 
@@ -93,32 +106,47 @@ public sealed partial class Kernel
     /// </summary>
     public MapOutcome MapMemory(Task src, Fpage fp, Task dst, ulong hotSpot, bool grant, byte cache, ulong rcvBase = 0, int rcvOrder = 47)
     {
-        if (fp.Type != FpageType.Memory || fp.Order < PageOrder) return new(false, 0);    // orders below 12 are ignored
-        var (srcBase, dstBase, count) = Fpage.Place(fp.Address, Math.Min(fp.Order, 47), rcvBase, Math.Min(Math.Max(rcvOrder, PageOrder), 47), hotSpot);
+        // An order below 12 on either side makes the item a silent no-op (map_util-mem.cpp:50-52; MEM-MAP-1).
+        if (fp.Type != FpageType.Memory || fp.Order < PageOrder || rcvOrder < PageOrder) return new(false, 0);
+        var (srcBase, dstBase, count) = Fpage.Place(fp.Address, Math.Min(fp.Order, 47), rcvBase, Math.Min(rcvOrder, 47), hotSpot);
         if (ReferenceEquals(src, Sigma0)) FabricateSigma0(srcBase, count);
         var req = (MemRights)(fp.Rights & 7);
         int mapped = 0;
         bool found = false;
         foreach (var m in Overlapping(src, srcBase, count))
         {
-            found = true;
             ulong lo = Math.Max(m.Va, srcBase), hi = Math.Min(m.Va + m.Size, srcBase + count);
+            if (!src.MemMappings.TryGetValue(m.Va, out var live) || live != m) continue;   // flushed by an earlier page (MEM-MAP-4)
             var rights = m.Rights & req;
-            if (rights == MemRights.None) continue;
+            if (rights == MemRights.None) continue;                          // no rights left: as if absent (map_util.cpp:491-493)
+            found = true;
             for (ulong sva = lo; sva < hi; )
             {
                 ulong dva = dstBase + (sva - srcBase);
                 int order = Orders.First(o => o <= m.Order && (sva & ((1UL << o) - 1)) == 0 && (dva & ((1UL << o) - 1)) == 0 && sva + (1UL << o) <= hi);
+                if (grant && order < m.Order)
+                {
+                    // Less than the source's whole page: the grant becomes a map for the rest of the call (map_util.cpp:598-617).
+                    KernelPrint($"\n\x1b[31mKERNEL\x1b[m: Warning: XXX Can't GRANT page from superpage (0x{src.Address + SpaceOffset:x}: " +
+                        $"{sva >> PageOrder:x16} -> 0x{dst.Address + SpaceOffset:x}: {dva >> PageOrder:x16}), demoting to MAP\n");
+                    grant = false;
+                }
                 ulong pa = m.Pa + (sva - m.Va);
                 byte c = (cache & 0x10) != 0 ? cache : m.Cache;                    // "Set" bit: take the requested type
+                var ad = SourceAccess(src, sva);
                 if (FindMem(dst, dva) is { } old && old.Parent == m && old.Pa == pa && old.Order == order && !grant)
                 {
-                    old.Rights |= rights;                                           // upgrade of an existing child
-                    dst.MemSpace?.Insert(old.Va, old.Pa, old.Order, old.Rights, old.Cache);
+                    old.Rights |= rights;                                           // upgrade: rebuilt with the source's A/D
+                    dst.MemSpace?.Insert(old.Va, old.Pa, old.Order, old.Rights, old.Cache, ad.A, ad.D);
                 }
                 else
                 {
-                    foreach (var o in Overlapping(dst, dva, 1UL << order)) RemoveMem(o);
+                    var inWay = Overlapping(dst, dva, 1UL << order);
+                    bool sourceGone = inWay.Any(o => IsSelfOrAncestor(o, m));
+                    foreach (var o in inWay) RemoveMem(o);
+                    // The receiver's mapping was the source or one of its ancestors: flushed with the source, nothing is
+                    // mapped (map_util.cpp:678-693; MEM-MAP-4).
+                    if (sourceGone) break;
                     if (grant && order == m.Order && m.Space.MemMappings.ContainsKey(m.Va))
                     {
                         // Grant: the new mapping takes the source's place; its children move with it.
@@ -127,17 +155,18 @@ public sealed partial class Kernel
                         foreach (var ch in m.Children) ch.Parent = n;
                         m.Children.Clear();
                         RemoveMem(m);
-                        AddMem(n);
+                        AddMem(n, ad);
                     }
-                    else AddMem(new MemMapping(dst, dva, order, pa, rights, c, m));
+                    else AddMem(new MemMapping(dst, dva, order, pa, rights, c, m), ad);
                 }
                 if (Trace.Enabled) Trace.Add(new MemMapped(src.DbgId, sva, dst.DbgId, dva, order, (byte)rights, grant ? "grant" : "map"));
                 mapped++;
                 sva += 1UL << order;
             }
         }
-        if (!found && count > 0) WarnNothingMapped("Mem_space", src, srcBase >> PageOrder, count >> PageOrder, dst);
-        return new(false, mapped);
+        bool empty = !found && count > 0;
+        if (empty) WarnNothingMapped("Mem_space", src, srcBase >> PageOrder, count >> PageOrder, dst);
+        return new(false, mapped, empty);
     }
 
     /// <summary>
@@ -147,6 +176,8 @@ public sealed partial class Kernel
     /// </summary>
     public ulong UnmapMemory(Task t, Fpage fp, UnmapMask mask)
     {
+        // The all-spaces fpage unmaps memory over the whole space, with its own rights (map_util.cpp:456-457; MEM-UNMAP-1).
+        if (fp.IsAllSpaces) fp = Fpage.Memory(0, 47, (MemRights)(fp.Rights & 7));
         if (fp.Type != FpageType.Memory || fp.Order < PageOrder) return 0;
         bool self = ((ulong)mask & (ulong)UnmapMask.AllSpaces) != 0;
         var rights = (MemRights)(fp.Rights & 7);
@@ -167,7 +198,8 @@ public sealed partial class Kernel
                 var (sa, sd) = full ? RemoveMem(m) : ProtectMem(m, rights & (MemRights.W | MemRights.X));
                 ma |= sa; md |= sd;
             }
-            else if (ma || md) t.MemSpace?.AddAccess(m.Va, m.Order, ma, md);
+            // The bits go into the task's own page if it is still there (save_access_flags, map_util.cpp:812-823).
+            if ((ma || md) && t.MemMappings.ContainsKey(m.Va)) t.MemSpace?.AddAccess(m.Va, m.Order, ma, md);
             a |= ma; d |= md;
         }
         return (a ? 1UL : 0) | (d ? 2UL : 0);

@@ -24,11 +24,13 @@ public sealed class MachineSpace : IMemSpace
     private static CacheMode Cache(byte c) =>
         (c & 0x10) == 0 ? CacheMode.Cacheable : (c & 0x60) switch { 0x20 => CacheMode.Cacheable, 0x40 => CacheMode.Buffered, _ => CacheMode.Noncacheable };
 
-    public void Insert(ulong va, ulong pa, int order, MemRights rights, byte cache)
+    public void Insert(ulong va, ulong pa, int order, MemRights rights, byte cache, bool accessed = false, bool dirty = false)
     {
         // R is implied by presence; W from the W right; X unless NX (abi-facts §13.2).
-        Tables.Map(va, pa, Size(order), (rights & MemRights.W) != 0, (rights & MemRights.X) != 0, true, Cache(cache));
+        Tables.Map(va, pa, Size(order), (rights & MemRights.W) != 0, (rights & MemRights.X) != 0, true, Cache(cache), (accessed, dirty));
     }
+
+    public (bool Accessed, bool Dirty) Peek(ulong va) => Tables.Lookup(va) is { } l ? (l.Accessed, l.Dirty) : (false, false);
 
     public (bool Accessed, bool Dirty) Remove(ulong va, int order)
     {

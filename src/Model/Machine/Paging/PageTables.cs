@@ -42,7 +42,10 @@ public sealed class PageTables
     /// mappings (<paramref name="user"/> false) get Cpu_global instead.
     /// </summary>
     /// <exception cref="ArgumentException">Misaligned, non-canonical, outside the user range, beyond MAXPHYADDR, or an unknown cache mode.</exception>
-    public MapResult Map(ulong va, ulong pa, PageSize size, bool writable, bool executable, bool user = true, CacheMode cache = CacheMode.Cacheable)
+    /// <param name="accessDirty">The accessed/dirty bits the leaf carries (make_page with the source's, paging-ia32.cpp:81-97);
+    /// null keeps those of an existing leaf of the same page.</param>
+    public MapResult Map(ulong va, ulong pa, PageSize size, bool writable, bool executable, bool user = true, CacheMode cache = CacheMode.Cacheable,
+        (bool Accessed, bool Dirty)? accessDirty = null)
     {
         CheckAlive();
         int target = size.Level();
@@ -74,6 +77,7 @@ public sealed class PageTables
         ulong slot = EntryAddr(table, va, target);
         ulong old = _mem.ReadU64(slot);
         ulong leaf = Pte.MakeLeaf(pa, size, writable, executable, user, cache);
+        if (accessDirty is { } ad) leaf |= (ad.Accessed ? (ulong)PteBits.Referenced : 0) | (ad.Dirty ? (ulong)PteBits.Dirty : 0);
         if (Pte.IsPresent(old))
         {
             if (!Pte.IsLeaf(old, target))
@@ -84,7 +88,7 @@ public sealed class PageTables
             else if (Pte.LeafAddress(old, size) != pa) return MapResult.Conflict;
             else
             {
-                leaf |= old & (ulong)(PteBits.Referenced | PteBits.Dirty);
+                if (accessDirty == null) leaf |= old & (ulong)(PteBits.Referenced | PteBits.Dirty);
                 if (leaf == old) return MapResult.Unchanged;
                 _mem.WriteU64(slot, leaf);
                 Generation = _mem.NextStamp();
