@@ -33,6 +33,36 @@ public static class IpcCases
         return (w, server, client);
     }
 
+    /// <summary>
+    /// The client sends its log cap (its slot 0x40, RWS) as a map item through a gate with <paramref name="gateRights"/>
+    /// to the server, which waits with a one-slot window at 0x50 (and MR1 preset); MR0 = 0x77 when there is a word.
+    /// </summary>
+    private static (World W, UserTask Server, UserTask Client) SendLogCapAsMapItem(CapRights gateRights, int words, ulong serverMr1 = 0)
+    {
+        var (w, server, client) = Pair(0x40, gateRights);
+        w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
+        var ss = w.ProgramSys(server.Thread);
+        var cs = w.ProgramSys(client.Thread);
+        IEnumerable<SyscallRequest> Srv()
+        {
+            server.Thread.Utcb.Bdr = 0;
+            server.Thread.Utcb.SetBr(0, (0x50UL << 12) | (ulong)ItemBits.RcvSingleCap);
+            server.Thread.Utcb.SetMr(1, serverMr1);
+            yield return ss.Next(ss.Wait());
+        }
+        IEnumerable<SyscallRequest> Cli()
+        {
+            if (words > 0) client.Thread.Utcb.SetMr(0, 0x77);
+            client.Thread.Utcb.SetMr(words, (ulong)ItemBits.Map);
+            client.Thread.Utcb.SetMr(words + 1, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
+            yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, words, 1)));
+        }
+        w.K.Start(server.Thread, Srv());
+        w.K.Start(client.Thread, Cli());
+        w.K.Run();
+        return (w, server, client);
+    }
+
     private static (World W, UserTask Server, UserTask Client) Pair(ulong gateLabel = 0x42d420, CapRights gateRights = CapRights.RW)
     {
         var w = new World();
@@ -519,26 +549,7 @@ public static class IpcCases
         {
             foreach (var (gateRights, expectAttr) in new[] { (CapRights.RW, (byte)0x15), (CapRights.RWS, (byte)0x17) })
             {
-                var (w, server, client) = Pair(0x40, gateRights);
-                w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
-                var ss = w.ProgramSys(server.Thread);
-                var cs = w.ProgramSys(client.Thread);
-                IEnumerable<SyscallRequest> Srv()
-                {
-                    server.Thread.Utcb.Bdr = 0;
-                    server.Thread.Utcb.SetBr(0, (0x50UL << 12) | (ulong)ItemBits.RcvSingleCap);
-                    yield return ss.Next(ss.Wait());
-                }
-                IEnumerable<SyscallRequest> Cli()
-                {
-                    client.Thread.Utcb.SetMr(0, 0x77);
-                    client.Thread.Utcb.SetMr(1, (ulong)ItemBits.Map);
-                    client.Thread.Utcb.SetMr(2, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
-                    yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 1, 1)));
-                }
-                w.K.Start(server.Thread, Srv());
-                w.K.Start(client.Thread, Cli());
-                w.K.Run();
+                var (_, server, _) = SendLogCapAsMapItem(gateRights, words: 1);
                 c.Equal((byte)expectAttr, (byte)(server.Task.Space[0x50]?.Attr ?? 0), $"received cap through a {gateRights} gate");
                 c.Equal(new MsgTag(0, 1, 1).Raw, server.Thread.ResultTag.Raw, "receiver's tag");
                 c.Equal(0x38UL, server.Thread.Utcb.Mr(1) & 0xFFF, "return item: obj fpage type, map bit, mapped");
@@ -556,26 +567,7 @@ public static class IpcCases
         });
         yield return Case("ipc/return-item-second-word", "a mapped object or memory item writes only the first word of its return item: the receiver's second word keeps what it held", ["IPC-ITEM-1"], c =>
         {
-            var (w, server, client) = Pair(0x40, CapRights.RW);
-            w.Check(w.Map(client.TaskSel, 0x40 << 12, CapRights.RWS, 0, World.LogCap), "log into client");
-            var ss = w.ProgramSys(server.Thread);
-            var cs = w.ProgramSys(client.Thread);
-            IEnumerable<SyscallRequest> Srv()
-            {
-                server.Thread.Utcb.Bdr = 0;
-                server.Thread.Utcb.SetBr(0, (0x50UL << 12) | (ulong)ItemBits.RcvSingleCap);
-                server.Thread.Utcb.SetMr(1, 0xDEAD);
-                yield return ss.Next(ss.Wait());
-            }
-            IEnumerable<SyscallRequest> Cli()
-            {
-                client.Thread.Utcb.SetMr(0, (ulong)ItemBits.Map);
-                client.Thread.Utcb.SetMr(1, Fpage.Obj(0x40 << 12, 0, CapRights.RWS).Raw);
-                yield return cs.Next(cs.Send(0x31 << 12, new MsgTag(0, 0, 1)));
-            }
-            w.K.Start(server.Thread, Srv());
-            w.K.Start(client.Thread, Cli());
-            w.K.Run();
+            var (_, server, _) = SendLogCapAsMapItem(CapRights.RW, words: 0, serverMr1: 0xDEAD);
             // l4_msg_item.cpp:424-426, 442-445: L4_return_item_writer writes words[0] only for map something / nothing;
             // words[1] is written for the local-id results alone (458-476).
             c.True(server.Task.Space[0x50] != null, "the log cap was mapped");
