@@ -5,10 +5,19 @@ using L4Conf.Conformance.Cli;
 if (Environment.GetEnvironmentVariable("L4CONF_DEBUG_EXCEPTIONS") != null)   // every first-chance exception with its stack (debugging the model)
     AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
         Console.Error.WriteLine($"DBG first-chance {e.Exception.GetType().Name}: {e.Exception.Message}\n{Environment.StackTrace}");
+if (Environment.GetEnvironmentVariable("L4CONF_CPU_ENGINE") is { Length: > 0 } engine
+    && engine.Trim().ToLowerInvariant() is not ("interpreter" or "compiler" or "compiler-eager"))
+{
+    Console.Error.WriteLine($"l4conf: L4CONF_CPU_ENGINE='{InputErrors.Quote(engine)}' is not an engine: use interpreter, compiler or compiler-eager");
+    return 2;
+}
 var root = new RootCommand("l4conf: executable reference model and conformance suite for Fiasco.OC / L4Re.\n" +
     "Exit codes, every command: 0 success, 1 it ran and found a failure or a difference, 2 the input or the options are wrong\n" +
     "(one line on standard error names the file, line or option); compare also 69: nothing to compare (TAP SKIP);\n" +
-    "cpu diff 69: no native runs possible here (not x86-64 Linux, or no gcc).")
+    "cpu diff 69: no native runs possible here (not x86-64 Linux, or no gcc).\n" +
+    "Environment: L4CONF_CPU_ENGINE=interpreter|compiler|compiler-eager chooses how the CPU model runs machine code\n" +
+    "(default compiler: hot blocks compiled to .NET code; compiler-eager compiles every block at once; both give the\n" +
+    "interpreter's results).")
 {
     RunCommand.Build(),
     CoverageCommand.Build(),

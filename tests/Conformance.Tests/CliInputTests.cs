@@ -110,4 +110,15 @@ public class CliInputTests
         Assert.Equal(1, g);
         Assert.Contains("counterexample: before: slot0", go);
     }
+
+    [Fact]
+    public void An_unknown_cpu_engine_is_one_line_and_exit_2()
+    {
+        var (code, o, e) = CliTests.L4confWith(new Dictionary<string, string?> { ["L4CONF_CPU_ENGINE"] = "jit" }, "run", "--filter", "abi/constants");
+        Assert.Equal(2, code);
+        Assert.Equal("", o);
+        Assert.Equal("l4conf: L4CONF_CPU_ENGINE='jit' is not an engine: use interpreter, compiler or compiler-eager", e.Trim());
+        var (ok, _, _) = CliTests.L4confWith(new Dictionary<string, string?> { ["L4CONF_CPU_ENGINE"] = "interpreter" }, "run", "--filter", "abi/constants");
+        Assert.Equal(0, ok);
+    }
 }

@@ -6,10 +6,14 @@ namespace L4Conf.Tests;
 /// <summary>The shipped command line, run as a user runs it (the built l4conf next to the tests).</summary>
 public class CliTests
 {
-    internal static (int Code, string Out, string Err) L4conf(params string[] args)
+    internal static (int Code, string Out, string Err) L4conf(params string[] args) => L4confWith(null, args);
+
+    /// <summary>As <see cref="L4conf"/>, with environment variables set for the child (a null value removes one).</summary>
+    internal static (int Code, string Out, string Err) L4confWith(IReadOnlyDictionary<string, string?>? env, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "l4conf.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>()) psi.Environment[k] = v;
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
