@@ -63,6 +63,17 @@ public static class IpcCases
         return (w, server, client);
     }
 
+    /// <summary>A task whose thread is bound to a new IRQ sender with label 0x67768; the IRQ cap is also in its slot 0x40.</summary>
+    private static (World W, UserTask P, ulong Irq) IrqBoundToNewTask()
+    {
+        var w = new World();
+        var p = w.NewTask();
+        ulong irq = w.Create((long)Protocol.IrqSender);
+        w.Check(w.Root.IrqBind(irq, p.ThreadSel, 0x67768), "bind");
+        w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the task");
+        return (w, p, irq);
+    }
+
     private static (World W, UserTask Server, UserTask Client) Pair(ulong gateLabel = 0x42d420, CapRights gateRights = CapRights.RW)
     {
         var w = new World();
@@ -682,11 +693,7 @@ public static class IpcCases
         });
         yield return Case("irq/trigger-delivers", "a trigger is IPC to the bound thread: tag 0, label = bind label; l4_irq_receive (EOI, then wait) receives the next one", ["IRQ-MSG-1", "IRQ-UNMASK-1"], c =>
         {
-            var w = new World();
-            var p = w.NewTask();
-            ulong irq = w.Create((long)Protocol.IrqSender);
-            w.Check(w.Root.IrqBind(irq, p.ThreadSel, 0x67768), "bind");
-            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the task");
+            var (w, p, irq) = IrqBoundToNewTask();
             var s = w.ProgramSys(p.Thread);
             var labels = new List<ulong>();
             IEnumerable<SyscallRequest> Prog()
@@ -709,11 +716,7 @@ public static class IpcCases
         });
         yield return Case("irq/soft-irq-needs-no-eoi", "a software IRQ is not masked after delivery: the next trigger reaches a plain receive; triggers while a message is queued merge into it", ["IRQ-MSG-1"], c =>
         {
-            var w = new World();
-            var p = w.NewTask();
-            ulong irq = w.Create((long)Protocol.IrqSender);
-            w.Check(w.Root.IrqBind(irq, p.ThreadSel, 0x67768), "bind");
-            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the task");
+            var (w, p, irq) = IrqBoundToNewTask();
             var s = w.ProgramSys(p.Thread);
             int received = 0;
             IEnumerable<SyscallRequest> Prog()
@@ -779,11 +782,7 @@ public static class IpcCases
         });
         yield return Case("irq/pending-delivered-at-receive", "an IRQ that fired before its thread waited is delivered at once by the receive, with the bind label", ["IRQ-MSG-1"], c =>
         {
-            var w = new World();
-            var p = w.NewTask();
-            ulong irq = w.Create((long)Protocol.IrqSender);
-            w.Check(w.Root.IrqBind(irq, p.ThreadSel, 0x67768), "bind");
-            w.Check(w.Map(p.TaskSel, 0x40 << 12, CapRights.RWS, 0, irq), "irq cap into the task");
+            var (w, p, irq) = IrqBoundToNewTask();
             w.Root.IrqTrigger(irq);                                  // the thread is not receiving: queued on it
             var s = w.ProgramSys(p.Thread);
             var got = new List<(MsgTag Tag, ulong Label)>();
