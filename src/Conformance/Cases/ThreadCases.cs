@@ -215,6 +215,30 @@ public static class ThreadCases
             c.Equal("r:wait a:switch b:send r a b b", Run(6),
                 "r (6) wakes above a (5) and b (2): the switch ends, r runs, then a, then b");
         });
+        yield return Case("thread/gdt-and-vcpu-resume", "gdt with 1 word answers the first user entry (11); with descriptors it writes safe ones and answers the selector; an unsafe one is -EINVAL; vcpu_resume outside vCPU mode is -EINVAL",
+            ["THR-GDT-1"], c =>
+        {
+            var w = new World();
+            var t = w.NewTask();
+            var u = w.Boot.RootThread.Utcb;
+            MsgTag Op(params ulong[] mrs)
+            {
+                for (int i = 0; i < mrs.Length; i++) u.SetMr(i, mrs[i]);
+                return w.Root.Call(t.ThreadSel, new MsgTag((long)Protocol.Thread, mrs.Length, 0));
+            }
+            var q = Op((ulong)ThreadOp.X86Gdt);
+            c.Equal(new MsgTag(0, 1, 0).Raw, q.Raw, "query: 1 word");
+            c.Equal(11UL, u.Mr(0), "first user entry: GDT_USER_ENTRY1 0x58 >> 3");
+            const ulong userData = 0x00CF_F200_0000_FFFF;     // present, DPL 3, code/data (S), writable data
+            const ulong kernelData = 0x00CF_9200_0000_FFFF;   // the same with DPL 0
+            c.Equal(0x63L, Op((ulong)ThreadOp.X86Gdt, 1, userData).Label, "entry 1 written: selector (1 << 3) + 0x58 + 3");
+            c.Equal(userData, t.Thread.GdtUserEntries[1], "the descriptor is the thread's entry 1");
+            c.Equal(-(long)L4Err.Inval, Op((ulong)ThreadOp.X86Gdt, 2, userData, kernelData).Label, "a DPL-0 descriptor is unsafe");
+            c.Equal(userData, t.Thread.GdtUserEntries[2], "the safe descriptor before it stays written");
+            c.Equal(-(long)L4Err.Inval, Op((ulong)ThreadOp.X86Gdt, 0, 0x0000_E900_0000_0067UL).Label, "a system descriptor (an available TSS), even with DPL 3, is unsafe");
+            c.Equal(0x5BL, Op((ulong)ThreadOp.X86Gdt, 0, 0).Label, "a non-present descriptor is safe");
+            c.Equal(-(long)L4Err.Inval, Op((ulong)ThreadOp.VcpuResume).Label, "vcpu_resume outside vCPU mode");
+        });
         yield return Case("thread/stats", "stats returns the consumed CPU time of the thread, in µs of the model's clock", ["THR-5"], c =>
         {
             var w = new World();

@@ -129,6 +129,8 @@ public sealed class Thread : KObject
             ThreadOp.Stats => Stats(inv),
             ThreadOp.PfTrampControl => Kernel.PfTrampControl(this, inv),
             ThreadOp.RegisterDeleteIrq => RegisterDeleteIrq(inv),
+            ThreadOp.VcpuResume => InvokeResult.Err(L4Err.Inval),   // only a vCPU-enabled thread on itself; the model has no vCPU mode
+            ThreadOp.X86Gdt => Gdt(inv),
             ThreadOp.Amd64SetSegmentBase => SetSegmentBase(inv),
             ThreadOp.Amd64GetSegmentInfo => SegmentInfo(inv),
             _ => InvokeResult.Err(L4Err.NoSys),
@@ -231,6 +233,31 @@ public sealed class Thread : KObject
             default: return InvokeResult.Err(L4Err.Inval);
         }
         return InvokeResult.Ok(0);
+    }
+
+    /// <summary>The thread's four user GDT entries (context-ia32.cpp:8, Gdt_user_entries), as the gdt operation wrote them.</summary>
+    public ulong[] GdtUserEntries { get; } = new ulong[4];
+
+    /// <summary>
+    /// gdt (0x10, THR-GDT-1; thread-ia32.cpp:546-577): with 1 word it answers MR0 = the first user entry's number
+    /// (GDT_USER_ENTRY1 0x58 >> 3 = 11); else it writes the descriptors from MR2 on into the entries from MR1 on
+    /// (at most 4), refusing a present descriptor whose DPL is not 3 or that is a system descriptor with -EINVAL (the
+    /// entries before it stay written), and answers the first one's selector, (MR1 << 3) + 0x58 + 3, as the label.
+    /// The descriptors do not change how the model's CPU addresses memory (64-bit mode ignores their bases but FS/GS).
+    /// </summary>
+    private InvokeResult Gdt(Invocation inv)
+    {
+        const ulong UserEntry1 = 0x58;   // GDT_USER_ENTRY1 on amd64 (config_gdt.h:26-30)
+        if (inv.Tag.Words == 1) { inv.Utcb.SetMr(0, UserEntry1 >> 3); return InvokeResult.Ok(1); }
+        ulong first = inv.Mr(1);
+        for (ulong idx = 0, n = first; n < (ulong)GdtUserEntries.Length && 2 + idx < (ulong)inv.Tag.Words; idx++, n++)
+        {
+            ulong d = inv.Mr(2 + (int)idx);
+            bool present = (d & (1UL << 47)) != 0, system = (d & (1UL << 44)) == 0;
+            if (present && (((d >> 45) & 3) != 3 || system)) return InvokeResult.Err(L4Err.Inval);   // Gdt_entry::unsafe
+            GdtUserEntries[n] = d;
+        }
+        return InvokeResult.Value((long)((first << 3) + UserEntry1 + 3));
     }
 
     /// <summary>segment_info (amd64): 3 words, the user selectors DS 0x23, CS64 0x2b, CS32 0x1b (thread-ia32-64.cpp:161-165).</summary>
