@@ -239,6 +239,48 @@ public static class ThreadCases
             c.Equal(0x5BL, Op((ulong)ThreadOp.X86Gdt, 0, 0).Label, "a non-present descriptor is safe");
             c.Equal(-(long)L4Err.Inval, Op((ulong)ThreadOp.VcpuResume).Label, "vcpu_resume outside vCPU mode");
         });
+        yield return Case("thread/modify-senders", "modify_senders rewrites the label of each queued sender (thread or IRQ) by the first matching group of test mask, value, clear and set bits; under 5 words nothing changes",
+            ["THR-MOD-1"], c =>
+        {
+            string Run(ulong[] groups)
+            {
+                var w = new World();
+                var r = w.NewTask("r");
+                var a = w.NewTask("a");
+                var b = w.NewTask("b");
+                w.Check(w.Map(a.TaskSel, 0x30 << 12, CapRights.RWS, 0, r.ThreadSel), "r into a");
+                w.Check(w.Map(b.TaskSel, 0x30 << 12, CapRights.RWS, 0, r.ThreadSel), "r into b");
+                ulong irq = w.Create((long)Protocol.IrqSender);
+                w.Check(w.Root.IrqBind(irq, r.ThreadSel, 0x1240), "irq bound to r");
+                IEnumerable<SyscallRequest> Send(UserTask t, ulong label)
+                {
+                    var s = w.ProgramSys(t.Thread);
+                    yield return s.Next(s.Send(0x30 << 12, new MsgTag(0, 0, 0), 0, label));
+                }
+                w.K.Start(a.Thread, Send(a, 0x1230));
+                w.K.Start(b.Thread, Send(b, 0x5670));
+                w.K.Run();                                           // both queued on r, which is not receiving
+                w.Root.IrqTrigger(irq);                              // pending on r too
+                var u = w.Boot.RootThread.Utcb;
+                u.SetMr(0, (ulong)ThreadOp.ModifySender);
+                for (int i = 0; i < groups.Length; i++) u.SetMr(1 + i, groups[i]);
+                var tag = w.Root.Call(r.ThreadSel, new MsgTag((long)Protocol.Thread, 1 + groups.Length, 0));
+                c.Equal(0L, tag.Label, "answer 0");
+                var got = new List<ulong>();
+                IEnumerable<SyscallRequest> Receive()
+                {
+                    var s = w.ProgramSys(r.Thread);
+                    for (int i = 0; i < 3; i++) { yield return s.Next(s.Wait()); got.Add(r.Thread.ResultLabel); }
+                }
+                w.K.Start(r.Thread, Receive());
+                w.K.Run();
+                return string.Join(",", got.Order().Select(l => l.ToString("x")));
+            }
+            // Group 1 matches labels 0x12x0 (a's 0x1230 and the IRQ's 0x1240): clear 0xF0, set 0x5; group 2 matches b's.
+            c.Equal("1205,1205,5678", Run([0xFF0F, 0x1200, 0xF0, 0x5, 0xFFFF, 0x5670, 0x0, 0x8]), "a and the IRQ by the first group, b by the second");
+            c.Equal("1230,1240,5670", Run([0xFF0F, 0x1200, 0xF0]), "4 words: nothing changes");
+            c.Equal("1230,1240,5670", Run([0xFFFF, 0x9999, 0xFF, 0x1]), "no group matches: nothing changes");
+        });
         yield return Case("thread/stats", "stats returns the consumed CPU time of the thread, in µs of the model's clock", ["THR-5"], c =>
         {
             var w = new World();

@@ -14,7 +14,7 @@ public sealed class IrqSender : KObject, IIrq
     public IrqSender(Kernel k) : base(k, ObjectSize) { }
 
     public Thread? Target { get; private set; }
-    public ulong BindLabel { get; private set; }
+    public ulong BindLabel { get; internal set; }
     /// <summary>Triggers not yet delivered (edge: an unbound IRQ stays pending, repeated triggers coalesce).</summary>
     public int Pending { get; private set; }
     /// <summary>

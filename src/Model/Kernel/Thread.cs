@@ -131,6 +131,7 @@ public sealed class Thread : KObject
             ThreadOp.RegisterDeleteIrq => RegisterDeleteIrq(inv),
             ThreadOp.VcpuResume => InvokeResult.Err(L4Err.Inval),   // only a vCPU-enabled thread on itself; the model has no vCPU mode
             ThreadOp.X86Gdt => Gdt(inv),
+            ThreadOp.ModifySender => ModifySenders(inv),
             ThreadOp.Amd64SetSegmentBase => SetSegmentBase(inv),
             ThreadOp.Amd64GetSegmentInfo => SegmentInfo(inv),
             _ => InvokeResult.Err(L4Err.NoSys),
@@ -232,6 +233,29 @@ public sealed class Thread : KObject
             case 1: GsBase = b; break;
             default: return InvokeResult.Err(L4Err.Inval);
         }
+        return InvokeResult.Ok(0);
+    }
+
+    /// <summary>
+    /// modify_senders (6, THR-MOD-1; thread_object.cpp:348-407): MR1.. hold groups of four words (test mask, test value,
+    /// bits to clear, bits to set). Every sender queued on the thread, thread or IRQ, gets the first group whose test
+    /// matches its label applied to the label it will deliver (thread-ipc.cpp:207-226, irq.cpp:892-908). Fewer than 5
+    /// words change nothing; the answer is 0 either way. (The home-CPU and busy-cursor checks cannot fail on one CPU.)
+    /// </summary>
+    private InvokeResult ModifySenders(Invocation inv)
+    {
+        int groups = inv.Tag.Words < 5 ? 0 : (inv.Tag.Words - 1) / 4;
+        ulong Modify(ulong label)
+        {
+            for (int g = 0; g < groups; g++)
+                if ((label & inv.Mr(1 + 4 * g)) == inv.Mr(2 + 4 * g))
+                    return (label & ~inv.Mr(3 + 4 * g)) | inv.Mr(4 + 4 * g);
+            return label;
+        }
+        if (groups == 0) return InvokeResult.Ok(0);
+        foreach (var s in Senders)
+            if (s.Ipc is { } op) op.FromSpec = Modify(op.FromSpec ?? op.DeliverLabel);
+        foreach (var irq in PendingIrqs) irq.BindLabel = Modify(irq.BindLabel);
         return InvokeResult.Ok(0);
     }
 
