@@ -31,6 +31,23 @@ public static class NedScriptCases
             c.True(out_.Contains("SCRIPT DONE"), "the script ran to its end");
             c.Equal(Slot(c, out_, "A") + 1, Slot(c, out_, "B"), "the slot after the first dataspace's");
         });
+        yield return Case("ned/cpu-set-edge-cases", "Cpu_set keeps its CPUs in .set, takes a range anywhere in a string (\"x1-3\"), and & always makes a new set",
+            ["RT-NED-2"], c =>
+        {
+            var out_ = Run(c, """
+                local L4 = require("L4")
+                local r = L4.Cpu_set:new("x1-3")
+                print("RANGE " .. tostring(r.set[1]) .. " " .. tostring(r.set[3]) .. " " .. tostring(r.set[4]))
+                local all = L4.Cpu_set:new()
+                local two = L4.Cpu_set:new(2)
+                local both = all & two
+                both:add(5)
+                print("AND " .. tostring(rawequal(both, two)) .. " " .. tostring(two.set[5]) .. " " .. tostring(both.set[2]))
+                """);
+            // ned.lua@b6f7495:409 (unanchored match), 381-383 (.set), 445-470 (__band builds a new set).
+            c.True(out_.Contains("RANGE true true nil"), "\"x1-3\" is CPUs 1..3");
+            c.True(out_.Contains("AND false nil true"), "all & {2} is a new set with 2; adding 5 to it leaves {2} alone");
+        });
         yield return Case("ned/exregs-trigger-exception-resumes", "an exception a thread triggers on itself with ex_regs is answered by the runtime, and the thread goes on", ["RT-SIG-2"], c =>
         {
             if (Reference.Programs.MachinePrograms.Unavailable is { } why) c.Skip(why);

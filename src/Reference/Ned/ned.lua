@@ -361,11 +361,11 @@ function Cpu_set:__tostring()
     return "{ all }"
   end
   local r, max = {}, -1
-  for k in pairs(self.cpus) do
+  for k in pairs(self.set) do
     if k > max then max = k end
   end
   for c = 0, max do
-    if self.cpus[c] then r[#r + 1] = tostring(c) end
+    if self.set[c] then r[#r + 1] = tostring(c) end
   end
   return "{" .. table.concat(r, ", ") .. "}"
 end
@@ -378,7 +378,7 @@ end
 
 
 function Cpu_set:new(cpus)
-  local s = setmetatable({ cpus = {} }, Cpu_set)
+  local s = setmetatable({ set = {} }, Cpu_set)
   if cpus == nil then
     s.all = true
   elseif type(cpus) == "table" then
@@ -401,12 +401,12 @@ function Cpu_set:add(cpu, lvl)
   if self.all then return self end
   arg_type = type(cpu)
   if arg_type == "number" then
-    self.cpus[cpu] = true
+    self.set[cpu] = true
   elseif arg_type == "string" then
-    sfrom, sto = string.match(cpu, "^(%d+)-(%d+)$")
+    sfrom, sto = string.match(cpu, "(%d+)-(%d+)")   -- not anchored: "x1-3" is 1..3
     from, to = tonumber(sfrom), tonumber(sto)
     if from and to and from <= to then
-      for c = from, to do self.cpus[c] = true end
+      for c = from, to do self.set[c] = true end
     else
       error('Invalid CPU range "' .. cpu .. '"', lvl + 2)
     end
@@ -428,17 +428,22 @@ function Cpu_set.__bor(a, b)
     r.all = true
     return r
   end
-  for c in pairs(a.cpus) do r.cpus[c] = true end
-  for c in pairs(b.cpus) do r.cpus[c] = true end
+  for c in pairs(a.set) do r.set[c] = true end
+  for c in pairs(b.set) do r.set[c] = true end
   return r
 end
 
 function Cpu_set.__band(a, b)
-  if a.all then return b end
-  if b.all then return a end
+  -- always a new set: changing the result never changes an operand
   local r = Cpu_set:new({})
-  for c in pairs(a.cpus) do
-    if b.cpus[c] then r.cpus[c] = true end
+  if a.all and b.all then
+    r.all = true
+  elseif a.all or b.all then
+    for c in pairs((a.all and b or a).set) do r.set[c] = true end
+  else
+    for c in pairs(a.set) do
+      if b.set[c] then r.set[c] = true end
+    end
   end
   return r
 end
@@ -448,14 +453,14 @@ function Cpu_set:factory_args()
   if self.all then return end
   local bits = Info.mword_bits()
   local max = -1
-  for c in pairs(self.cpus) do
+  for c in pairs(self.set) do
     if c > max then max = c end
   end
   local words = {}
   for w = 0, max // bits do
     local v = 0
     for b = 0, bits - 1 do
-      if self.cpus[w * bits + b] then v = v | (1 << b) end
+      if self.set[w * bits + b] then v = v | (1 << b) end
     end
     words[#words + 1] = v
   end
