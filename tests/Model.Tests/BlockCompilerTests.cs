@@ -268,6 +268,28 @@ public sealed class BlockCompilerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_block_ending_in_syscall_leaves_RCX_R11_and_the_flags_as_the_interpreter()
+    {
+        // The syscall is the block's last instruction: RCX = the next RIP, R11 = RFLAGS (lazy flags of the cmp made
+        // current) and the stop, at every budget; then the same from a block whose flags came in with it.
+        var code = Assemble(a =>
+        {
+            var loop = a.CreateLabel();
+            a.mov(ecx, 3);
+            a.Label(ref loop);
+            a.add(rbx, rcx);
+            a.dec(ecx);
+            a.jnz(loop);
+            a.cmp(rbx, 5);
+            a.syscall();
+            a.int3();
+        });
+        Assert.True(EveryBudget(code, 15, st => st.Rflags = 0x202 | 0x1_0000) > 0);
+        var incoming = Assemble(a => { a.stc(); a.mov(eax, 1); a.syscall(); a.int3(); });
+        Assert.True(EveryBudget(incoming, 4) > 0);
+    }
+
+    [Fact]
     public void Push_pop_and_the_stack_pointer_agree()
     {
         var code = Assemble(a =>

@@ -14,7 +14,7 @@ internal sealed class Block(BlockFn? fn, int count)
     /// <summary>Marks an offset whose first instruction the compiler does not take: the interpreter runs it.</summary>
     public static readonly Block None = new(null, 0);
 
-    public const int Completed = 0, Faulted = 1, CodeChanged = 2;
+    public const int Completed = 0, Faulted = 1, CodeChanged = 2, Syscall = 3;
 
     public readonly BlockFn? Fn = fn;
     public readonly int Count = count;

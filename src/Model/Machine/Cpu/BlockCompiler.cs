@@ -28,7 +28,7 @@ internal static class BlockCompiler
         Op.Nop or Op.MovRR or Op.MovRI or Op.MovRM or Op.MovMR or Op.MovMI
             or Op.MovzxRR or Op.MovzxRM or Op.MovsxRR or Op.MovsxRM or Op.Lea
             or Op.NotR or Op.NegR or Op.IncR or Op.DecR
-            or Op.PushR or Op.PopR or Op.Jcc or Op.JmpRel or Op.SetccR or Op.CmovRR => true,
+            or Op.PushR or Op.PopR or Op.Jcc or Op.JmpRel or Op.SetccR or Op.CmovRR or Op.Syscall => true,
         >= Op.AddRR and <= Op.TestMI => AluKind(op) is not null,
         _ => false,
     };
@@ -60,7 +60,7 @@ internal static class BlockCompiler
             if (i.Op is Op.Jcc or Op.JmpRel && !Mmu.IsCanonical(i.Imm)) break; // the interpreter raises the #GP
             list.Add((i, page.Va + (ulong)o));
             o += i.Len;
-            if (i.Op is Op.Jcc or Op.JmpRel) break;
+            if (i.Op is Op.Jcc or Op.JmpRel or Op.Syscall) break;
         }
         if (list.Count == 0) return null;
         var fn = new Emitter(page).Emit(list);
@@ -75,7 +75,7 @@ internal static class BlockCompiler
         private static readonly FieldInfo FlOp = CpuField("flOp"), FlA = CpuField("flA"), FlB = CpuField("flB"), FlRes = CpuField("flRes"),
             FlMask = CpuField("flMask"), FlCin = CpuField("flCin"), BlockNext = CpuField("blockNext"), BlockStatus = CpuField("blockStatus");
         private static readonly MethodInfo LoadM = CpuMethod(nameof(Cpu.BlockLoad)), LoadWM = CpuMethod(nameof(Cpu.BlockLoadForWrite)), StoreM = CpuMethod(nameof(Cpu.BlockStore)),
-            CondM = CpuMethod(nameof(Cpu.BlockCond)), CarryM = CpuMethod(nameof(Cpu.BlockCarry)),
+            SyscallFlagsM = CpuMethod(nameof(Cpu.BlockSyscallFlags)), CondM = CpuMethod(nameof(Cpu.BlockCond)), CarryM = CpuMethod(nameof(Cpu.BlockCarry)),
             ParityM = typeof(BlockCompiler).GetMethod(nameof(Parity))!;
 
         private static FieldInfo CpuField(string name) =>
@@ -376,6 +376,22 @@ internal static class BlockCompiler
                 case Op.JmpRel:
                     body.Add(Assign(next, Constant(i.Imm)));
                     return true;
+                case Op.Syscall:
+                {
+                    // RCX = the next RIP, R11 = RFLAGS without RF, as the interpreter (and hardware) leave them; then the
+                    // block stops with the syscall retired.
+                    flagsTouched = true;
+                    var steps = new List<Expression>(producer is null ? [] : FlushFlags());
+                    steps.Add(Assign(RegVar((int)Reg.Rcx), Constant(after)));
+                    steps.Add(Assign(RegVar((int)Reg.R11), Call(c, SyscallFlagsM)));
+                    steps.AddRange(ReloadFlags());
+                    steps.Add(Assign(next, Constant(after)));
+                    steps.Add(Assign(count, Add(done, Constant(j + 1))));
+                    steps.Add(Assign(status, Constant(Block.Syscall)));
+                    steps.Add(Goto(exit));
+                    body.Add(Block(steps));
+                    return true;
+                }
                 case Op.SetccR: body.Add(WriteDst(ref i, Condition(Cond(i.Cc), Constant(1UL), Constant(0UL)))); return false;
                 case Op.CmovRR:
                     // A false 32-bit cmov still zero-extends its destination.

@@ -131,6 +131,7 @@ public sealed partial class Cpu
                     n += block.Fn!(this, regs, (int)Math.Min(budget - n, int.MaxValue));
                     rip = blockNext;
                     if (blockStatus == Block.Faulted) { stop = StopKind.Trap; break; }  // RIP at the faulting instruction
+                    if (blockStatus == Block.Syscall) { stop = StopKind.Syscall; goto Done; }
                     if (blockStatus == Block.CodeChanged) pva = 1;                     // refetch the page before going on
                     continue;
                 }

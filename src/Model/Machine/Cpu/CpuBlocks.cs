@@ -114,5 +114,7 @@ public sealed partial class Cpu
     }
 
     internal bool BlockCond(int cc) => Cond(cc);
+    /// <summary>RFLAGS as syscall saves it in R11 (RF cleared), from the current lazy state.</summary>
+    internal ulong BlockSyscallFlags() => Flags & ~0x1_0000UL;
     internal bool BlockCarry() => Carry();
 }

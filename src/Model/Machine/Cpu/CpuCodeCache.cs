@@ -25,9 +25,21 @@ public sealed partial class Cpu
     {
         runId++;
         if (ReferenceEquals(cacheOwner, bus)) return;
+        // Two address spaces taking turns (a client and its server) swap between the last two caches without a lookup.
+        if (ReferenceEquals(previousOwner, bus))
+        {
+            (previousOwner, cacheOwner) = (cacheOwner, previousOwner);
+            (previousPages, pages) = (pages, previousPages);
+            return;
+        }
+        previousOwner = cacheOwner;
+        previousPages = pages;
         pages = caches.GetValue(bus, _ => new Dictionary<ulong, CodePage>());
         cacheOwner = bus;
     }
+
+    private IMemoryBus? previousOwner;
+    private Dictionary<ulong, CodePage> previousPages = new();
 
     /// <summary>The decoded page at <paramref name="pva"/>, rebuilt if its code version moved; null with the fetch trap.</summary>
     private CodePage? FetchPage(ulong pva, ulong rip)
