@@ -576,6 +576,26 @@ public static class IpcCases
                 c.Equal(IpcErr.ReMsgCut, server.Thread.Utcb.Error, "receiver: REMSGCUT");
             }
         });
+        yield return Case("ipc/send-only-tag-back", "a send-only IPC gets its own tag back: with the error flag cleared when it had to queue, unchanged when the receiver was waiting", ["IPC-MSG-1"], c =>
+        {
+            // label 0x77, 1 word, the flags Error (0x8000) and Schedule (0x2000) set by the sender
+            var input = new MsgTag(0x77, 1, 0, MsgTagFlags.Error | MsgTagFlags.Schedule);
+            foreach (var queued in new[] { true, false })
+            {
+                var (w, server, client) = Pair();
+                var ss = w.ProgramSys(server.Thread);
+                var cs = w.ProgramSys(client.Thread);
+                IEnumerable<SyscallRequest> Srv() { yield return ss.Next(ss.Wait()); }
+                IEnumerable<SyscallRequest> Cli() { yield return cs.Next(cs.Send(0x30 << 12, input)); }
+                if (!queued) { w.K.Start(server.Thread, Srv()); w.K.Run(); }
+                w.K.Start(client.Thread, Cli());
+                w.K.Run();
+                if (queued) { c.Equal(ThreadState.Sending, client.Thread.State, "queued on the busy server"); w.K.Start(server.Thread, Srv()); w.K.Run(); }
+                long expect = queued ? input.Raw & ~(long)MsgTagFlags.Error : input.Raw;
+                c.Equal(expect, client.Thread.ResultTag.Raw, queued ? "queued: the tag without 0x8000" : "direct: the tag as given");
+                c.Equal(new MsgTag(0x77, 1, 0, MsgTagFlags.Schedule).Raw, server.Thread.ResultTag.Raw, "the receiver sees no error flag");
+            }
+        });
         yield return Case("ipc/return-item-second-word", "a mapped object or memory item writes only the first word of its return item: the receiver's second word keeps what it held", ["IPC-ITEM-1"], c =>
         {
             var (_, server, _) = SendLogCapAsMapItem(CapRights.RW, words: 0, serverMr1: 0xDEAD);

@@ -154,7 +154,9 @@ public sealed partial class Kernel
     private void ResumeSender(IpcOperation sop, IpcErr err)
     {
         if (err != IpcErr.None) { Complete(sop.Caller, InvokeResult.Ipc(err)); return; }
-        if (!sop.HasRecv) { Complete(sop.Caller, new InvokeResult(sop.Tag)); return; }
+        // A send-only sender that had to queue gets its tag back with the error flag cleared (thread-ipc.cpp:189-190,
+        // L4_msg_tag(tag, 0) keeps all but Rcv_flags = Error); a direct one keeps RAX as it was (IPC-MSG-1).
+        if (!sop.HasRecv) { Complete(sop.Caller, new InvokeResult(new MsgTag(sop.Tag.Raw & ~(long)MsgTagFlags.Error))); return; }
         var r = StartReceive(sop);
         if (!r.IsBlocked) Complete(sop.Caller, r);
     }
