@@ -48,6 +48,19 @@ public static class NedScriptCases
             c.True(out_.Contains("RANGE true true nil"), "\"x1-3\" is CPUs 1..3");
             c.True(out_.Contains("AND false nil true"), "all & {2} is a new set with 2; adding 5 to it leaves {2} alone");
         });
+        yield return Case("ned/startv-default-caps", "startv fills the default caps into a caps table, replacing a false entry too", ["RT-NED-2"], c =>
+        {
+            if (Reference.Programs.MachinePrograms.Unavailable is { } why) c.Skip(why);
+            var out_ = Run(c, """
+                local L4 = require("L4")
+                local env = { caps = { rom = false }, log = { "hello", "w" } }
+                local t = L4.default_loader:startv(env, "rom/hello")
+                print("ROM " .. type(env.caps.rom) .. " " .. tostring(env.caps.rom ~= false))
+                t:wait()
+                """, "hello");
+            // ned.lua@b6f7495:282-296: caps[k] = caps[k] or v, inside the table branch.
+            c.True(out_.Contains("ROM userdata true"), "rom = false is replaced by the default rom capability");
+        });
         yield return Case("ned/exregs-trigger-exception-resumes", "an exception a thread triggers on itself with ex_regs is answered by the runtime, and the thread goes on", ["RT-SIG-2"], c =>
         {
             if (Reference.Programs.MachinePrograms.Unavailable is { } why) c.Skip(why);

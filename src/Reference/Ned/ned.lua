@@ -285,10 +285,10 @@ function Loader:startv(env, ...)
         caps[k] = self:create_namespace(v)
       end
     end
-  end
-  local defaults = self.default_caps or { rom = Env.rom:m("r") }
-  for k, v in pairs(defaults) do
-    if caps[k] == nil then caps[k] = v end
+    local defaults = self.default_caps or { rom = Env.rom:m("r") }
+    for k, v in pairs(defaults) do
+      caps[k] = caps[k] or v
+    end
   end
   env.loader = self
   env.caps = caps
