@@ -61,6 +61,20 @@ public static class NedScriptCases
             // ned.lua@b6f7495:282-296: caps[k] = caps[k] or v, inside the table branch.
             c.True(out_.Contains("ROM userdata true"), "rom = false is replaced by the default rom capability");
         });
+        yield return Case("ned/start-backtracer", "start_backtracer starts its program with the args as argv (startv), returns nothing, and becomes the loader's dbg_events afterwards", ["RT-NED-2"], c =>
+        {
+            if (Reference.Programs.MachinePrograms.Unavailable is { } why) c.Skip(why);
+            var out_ = Run(c, """
+                local L4 = require("L4")
+                local ld = L4.Loader.new({ factory = L4.Env.factory, mem = L4.Env.mem_alloc })
+                print("BEFORE " .. tostring(ld.dbg_events))
+                local r = ld:start_backtracer({ prog = "rom/hello", args = { "one", "two" } })
+                print("RESULT " .. tostring(r) .. " " .. tostring(ld.dbg_events ~= nil))
+                """, "hello");
+            // ned.lua@b6f7495:337-349: startv(env, prog, table.unpack(args)), no return value, dbg_events set after.
+            c.True(out_.Contains("BEFORE nil"), "a new loader has no dbg_events");
+            c.True(out_.Contains("RESULT nil true"), "nothing returned; the channel is the loader's dbg_events");
+        });
         yield return Case("ned/exregs-trigger-exception-resumes", "an exception a thread triggers on itself with ex_regs is answered by the runtime, and the thread goes on", ["RT-SIG-2"], c =>
         {
             if (Reference.Programs.MachinePrograms.Unavailable is { } why) c.Skip(why);

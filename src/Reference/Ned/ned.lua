@@ -340,9 +340,9 @@ function Loader:start_backtracer(opts)
   local bt = self:new_channel()
   local log = self.log_fab:create(Proto.Log, "backtracer", "n", "show")
   local sched = Env.user_factory:create(Proto.Scheduler, 0xff, 0xfc)
-  self:start({ caps = { backtracer = bt:svr() }, log = log, scheduler = sched }, prog, o.args)
+  self:startv({ caps = { backtracer = bt:svr() }, log = log, scheduler = sched }, prog, table.unpack(o.args or {}))
+  -- only now: the backtracer itself must not have itself as its backtracer
   self.dbg_events = bt
-  return bt
 end
 
 default_loader = Loader.new({ factory = Env.factory, mem = Env.mem_alloc, dbg_events = Env.dbg_events })
