@@ -348,7 +348,7 @@ public sealed partial class Cpu
 
                 case Op.Syscall:
                     Gpr((int)Reg.Rcx) = next;
-                    Gpr((int)Reg.R11) = Flags & ~0x1_0000UL; // RFLAGS as saved by hardware (RF cleared)
+                    Gpr((int)Reg.R11) = SyscallFlags();
                     rip = next; n++;
                     stop = StopKind.Syscall;
                     goto Done;
@@ -380,14 +380,8 @@ public sealed partial class Cpu
             }
             rip = next;
             n++;
-            if (wrote)
-            {
-                // A store may have changed the code being run (or aliased it): re-check before the next fetch.
-                wrote = false;
-                writeEpoch++;
-                if (mem.CodeVersion(pva) == page.Version) page.CheckedEpoch = writeEpoch;
-                else pva = 1;
-            }
+            // A store may have changed the code being run (or aliased it): re-check before the next fetch.
+            if (wrote && !CodeStillCurrent(page)) pva = 1;
             continue;
         CallGpFault:
             if (!CanPush(8)) goto Fault;

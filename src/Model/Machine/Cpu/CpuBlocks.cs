@@ -91,30 +91,25 @@ public sealed partial class Cpu
     {
         if (pagedBus is { } p && p.TryWriteTlb(ea, size, v, out object? frame))
         {
-            writeEpoch++;                          // other cached pages are re-checked when entered
-            if (page.Frame is not null && !ReferenceEquals(frame, page.Frame)) { page.CheckedEpoch = writeEpoch; return 0; }
-            return BlockCodeCurrent(page) ? 0 : 2;
+            if (page.Frame is not null && !ReferenceEquals(frame, page.Frame))
+            {
+                writeEpoch++;                      // other cached pages are re-checked when entered
+                page.CheckedEpoch = writeEpoch;
+                return 0;
+            }
         }
-        ssRef = ss;
-        if (!Store(ea, size, v)) return 1;
-        return BlockCodeCurrent(page) ? 0 : 2;
+        else
+        {
+            ssRef = ss;
+            if (!Store(ea, size, v)) return 1;
+        }
+        return CodeStillCurrent(page) ? 0 : 2;
     }
 
     /// <summary>The bus as the paged bus it usually is, for the TLB fast path of compiled accesses.</summary>
     private PagedMemoryBus? pagedBus;
 
-    /// <summary>After a store: is the code being run unchanged? (What the interpreter checks after every store.)</summary>
-    internal bool BlockCodeCurrent(CodePage page)
-    {
-        wrote = false;
-        writeEpoch++;
-        if ((pagedBus?.CodeVersion(page.Va) ?? mem.CodeVersion(page.Va)) != page.Version) return false;
-        page.CheckedEpoch = writeEpoch;
-        return true;
-    }
-
     internal bool BlockCond(int cc) => Cond(cc);
-    /// <summary>RFLAGS as syscall saves it in R11 (RF cleared), from the current lazy state.</summary>
-    internal ulong BlockSyscallFlags() => Flags & ~0x1_0000UL;
+    internal ulong BlockSyscallFlags() => SyscallFlags();
     internal bool BlockCarry() => Carry();
 }

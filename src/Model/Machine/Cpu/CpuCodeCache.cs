@@ -41,6 +41,19 @@ public sealed partial class Cpu
     private IMemoryBus? previousOwner;
     private Dictionary<ulong, CodePage> previousPages = new();
 
+    /// <summary>
+    /// After a store (by the interpreter or compiled code): is the code being run unchanged? Moves the write epoch, so
+    /// other cached pages are re-checked when entered.
+    /// </summary>
+    private bool CodeStillCurrent(CodePage page)
+    {
+        wrote = false;
+        writeEpoch++;
+        if (mem.CodeVersion(page.Va) != page.Version) return false;
+        page.CheckedEpoch = writeEpoch;
+        return true;
+    }
+
     /// <summary>The decoded page at <paramref name="pva"/>, rebuilt if its code version moved; null with the fetch trap.</summary>
     private CodePage? FetchPage(ulong pva, ulong rip)
     {

@@ -152,4 +152,7 @@ public sealed partial class Cpu
         };
         return t ^ ((cc & 1) != 0);
     }
+
+    /// <summary>RFLAGS as syscall saves it in R11: the current flags with RF cleared (SDM SYSCALL).</summary>
+    private ulong SyscallFlags() => Flags & ~RF;
 }

@@ -57,10 +57,9 @@ public sealed class PagedMemoryBus : IMemoryBus
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
         if (off + dst.Length <= (int)PhysicalMemory.FrameSize)
         {
-            ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
-            if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation && Allows(e.Flags, kind))
+            if (Cached(va >> PhysicalMemory.FrameShift, kind) is { } f)
             {
-                e.Frame.Data.AsSpan(off, dst.Length).CopyTo(dst);
+                f.Data.AsSpan(off, dst.Length).CopyTo(dst);
                 trap = default;
                 return true;
             }
@@ -80,11 +79,10 @@ public sealed class PagedMemoryBus : IMemoryBus
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
         if (off + src.Length <= (int)PhysicalMemory.FrameSize)
         {
-            ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
-            if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation && (e.Flags & TlbWrite) != 0)
+            if (Cached(va >> PhysicalMemory.FrameShift, AccessKind.Write) is { } f)
             {
-                src.CopyTo(e.Frame.Data.AsSpan(off, src.Length));
-                _mem.Touched(e.Frame);
+                src.CopyTo(f.Data.AsSpan(off, src.Length));
+                _mem.Touched(f);
                 trap = default;
                 return true;
             }
@@ -109,11 +107,10 @@ public sealed class PagedMemoryBus : IMemoryBus
     internal bool TryReadTlb(ulong va, bool forWrite, out ulong v)
     {
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
-        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
-        if (off <= (int)PhysicalMemory.FrameSize - 8 && e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation
-            && (!forWrite || (e.Flags & TlbWrite) != 0))
+        if (off <= (int)PhysicalMemory.FrameSize - 8
+            && Cached(va >> PhysicalMemory.FrameShift, forWrite ? AccessKind.Write : AccessKind.Read) is { } f)
         {
-            v = Unsafe.ReadUnaligned<ulong>(ref e.Frame.Data[off]);   // callers mask to the operand size
+            v = Unsafe.ReadUnaligned<ulong>(ref f.Data[off]);   // callers mask to the operand size
             return true;
         }
         v = 0;
@@ -121,21 +118,19 @@ public sealed class PagedMemoryBus : IMemoryBus
     }
 
     /// <summary>The frame a TLB-cached page is in (to tell a store into running code from any other), or null.</summary>
-    internal object? TlbFrame(ulong va)
-    {
-        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
-        return e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == _pt.Generation ? e.Frame : null;
-    }
+    internal object? TlbFrame(ulong va) => Cached(va >> PhysicalMemory.FrameShift, AccessKind.Read);
 
     /// <inheritdoc cref="TryReadTlb"/>
     internal bool TryWriteTlb(ulong va, int size, ulong v, out object? frame)
     {
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
-        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
-        if (off > (int)PhysicalMemory.FrameSize - size || e.Vpn != va >> PhysicalMemory.FrameShift || e.Gen != _pt.Generation
-            || (e.Flags & TlbWrite) == 0) { frame = null; return false; }
-        frame = e.Frame;
-        ref byte d = ref e.Frame.Data[off];
+        if (off > (int)PhysicalMemory.FrameSize - size || Cached(va >> PhysicalMemory.FrameShift, AccessKind.Write) is not { } f)
+        {
+            frame = null;
+            return false;
+        }
+        frame = f;
+        ref byte d = ref f.Data[off];
         switch (size)
         {
             case 1: d = (byte)v; break;
@@ -143,7 +138,7 @@ public sealed class PagedMemoryBus : IMemoryBus
             case 4: Unsafe.WriteUnaligned(ref d, (uint)v); break;
             default: Unsafe.WriteUnaligned(ref d, v); break;
         }
-        _mem.Touched(e.Frame);
+        _mem.Touched(f);
         return true;
     }
 
@@ -155,8 +150,7 @@ public sealed class PagedMemoryBus : IMemoryBus
     public ulong CodeVersion(ulong va)
     {
         ulong gen = _pt.Generation;
-        ref var e = ref _tlb[Slot(va >> PhysicalMemory.FrameShift)];
-        if (e.Vpn == va >> PhysicalMemory.FrameShift && e.Gen == gen && Allows(e.Flags, AccessKind.Execute)) return Math.Max(e.Frame.Version, gen);
+        if (Cached(va >> PhysicalMemory.FrameShift, AccessKind.Execute) is { } f) return Math.Max(f.Version, gen);
         if (!Mmu.Probe(_mem, _pt.Root, va, AccessKind.Execute, true, out var t, out _)) return gen;
         return Math.Max(_mem.TryGetFrame(t.Pa >> PhysicalMemory.FrameShift)?.Version ?? 0, gen);
     }
@@ -167,6 +161,14 @@ public sealed class PagedMemoryBus : IMemoryBus
     /// is a cache of valid walks only (any page-table change empties it), so the slot choice is not visible.
     /// </summary>
     private int Slot(ulong vpn) => (int)((vpn ^ (vpn >> 10) ^ (vpn >> 20)) & _tlbMask);
+
+    /// <summary>The frame of page <paramref name="vpn"/> when the TLB holds a current translation that allows <paramref name="kind"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PhysicalMemory.Frame? Cached(ulong vpn, AccessKind kind)
+    {
+        ref var e = ref _tlb[Slot(vpn)];
+        return e.Vpn == vpn && e.Gen == _pt.Generation && Allows(e.Flags, kind) ? e.Frame : null;
+    }
 
     private static bool Allows(byte flags, AccessKind kind) => kind switch
     {
@@ -203,10 +205,9 @@ public sealed class PagedMemoryBus : IMemoryBus
         for (int i = 0; i < n; i++)
         {
             ulong vpn = first + (ulong)i;
-            ref var e = ref _tlb[Slot(vpn)];
-            if (e.Vpn == vpn && e.Gen == gen && Allows(e.Flags, kind))
+            if (Cached(vpn, kind) is { } f)
             {
-                _pages[i] = e.Frame;
+                _pages[i] = f;
                 _needCommit[i] = false;
                 continue;
             }
