@@ -5,10 +5,10 @@ using L4Conf.Conformance.Cli;
 if (Environment.GetEnvironmentVariable("L4CONF_DEBUG_EXCEPTIONS") != null)   // every first-chance exception with its stack (debugging the model)
     AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
         Console.Error.WriteLine($"DBG first-chance {e.Exception.GetType().Name}: {e.Exception.Message}\n{Environment.StackTrace}");
-if (Environment.GetEnvironmentVariable("L4CONF_CPU_ENGINE") is { Length: > 0 } engine
-    && engine.Trim().ToLowerInvariant() is not ("interpreter" or "compiler" or "compiler-eager"))
+if (Environment.GetEnvironmentVariable("L4CONF_CPU_ENGINE") is { Length: > 0 } engine && L4Conf.Model.Machine.Cpu.ParseEngine(engine) is null)
 {
-    Console.Error.WriteLine($"l4conf: L4CONF_CPU_ENGINE='{InputErrors.Quote(engine)}' is not an engine: use interpreter, compiler or compiler-eager");
+    Console.Error.WriteLine($"l4conf: L4CONF_CPU_ENGINE='{InputErrors.Quote(engine)}' is not an engine: use " +
+        string.Join(", ", L4Conf.Model.Machine.Cpu.EngineNames.SkipLast(1)) + " or " + L4Conf.Model.Machine.Cpu.EngineNames.Last());
     return 2;
 }
 var root = new RootCommand("l4conf: executable reference model and conformance suite for Fiasco.OC / L4Re.\n" +

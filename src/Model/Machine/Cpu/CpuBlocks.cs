@@ -14,18 +14,30 @@ public enum CpuEngine
 /// </summary>
 public sealed partial class Cpu
 {
-    /// <summary>
-    /// The engine of <c>new Cpu()</c>: from L4CONF_CPU_ENGINE (<c>interpreter</c>, <c>compiler</c>, or
-    /// <c>compiler-eager</c> = compile every block on its first run, for tests), else the compiler.
-    /// </summary>
+    /// <summary>The values L4CONF_CPU_ENGINE takes, in the order they are offered (first: static initialisation order).</summary>
+    private static readonly (string Name, CpuEngine Engine, int Threshold)[] Engines =
+    [
+        ("interpreter", CpuEngine.Interpreter, 0),
+        ("compiler", CpuEngine.Compiler, DefaultCompileThreshold),
+        ("compiler-eager", CpuEngine.Compiler, 0),   // every block compiled on its first run, for tests
+    ];
+
+    public static IEnumerable<string> EngineNames => Engines.Select(e => e.Name);
+
+    /// <summary>The engine a name stands for (case and surrounding blanks do not matter), or null when it names none.</summary>
+    public static (CpuEngine Engine, int Threshold)? ParseEngine(string? v)
+    {
+        string? name = v?.Trim().ToLowerInvariant();
+        foreach (var e in Engines)
+            if (e.Name == name) return (e.Engine, e.Threshold);
+        return null;
+    }
+
+    /// <summary>The engine of <c>new Cpu()</c>: from L4CONF_CPU_ENGINE, else the compiler.</summary>
     public static (CpuEngine Engine, int Threshold) DefaultEngine { get; } = FromEnvironment(Environment.GetEnvironmentVariable("L4CONF_CPU_ENGINE"));
 
-    public static (CpuEngine Engine, int Threshold) FromEnvironment(string? v) => v?.Trim().ToLowerInvariant() switch
-    {
-        "interpreter" => (CpuEngine.Interpreter, 0),
-        "compiler-eager" => (CpuEngine.Compiler, 0),
-        _ => (CpuEngine.Compiler, DefaultCompileThreshold),
-    };
+    public static (CpuEngine Engine, int Threshold) FromEnvironment(string? v) =>
+        ParseEngine(v) ?? (CpuEngine.Compiler, DefaultCompileThreshold);
 
     /// <summary>Entries into a block before it is compiled: compiling costs far more than interpreting a few times.</summary>
     public const int DefaultCompileThreshold = 16;
