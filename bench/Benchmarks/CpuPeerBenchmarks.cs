@@ -50,9 +50,7 @@ public class CpuPeerBenchmarks
     private static ulong SymbolOf(string exe, string name)
     {
         // nm is part of binutils, which gcc brings.
-        var psi = new System.Diagnostics.ProcessStartInfo("nm", [exe]) { RedirectStandardOutput = true };
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        foreach (var line in p.StandardOutput.ReadToEnd().Split('\n'))
+        foreach (var line in Peers.Output("nm", exe).Split('\n'))
         {
             var f = line.Split(' ');
             if (f.Length == 3 && f[2] == name) return Convert.ToUInt64(f[0], 16);

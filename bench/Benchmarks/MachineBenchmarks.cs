@@ -23,7 +23,7 @@ public class MachineBenchmarks
     private PagedMemoryBus _bus = null!;
     private ulong _start;
 
-    private static byte[] Assemble(ulong at, Action<Assembler> code)
+    internal static byte[] Assemble(ulong at, Action<Assembler> code)
     {
         var a = new Assembler(64);
         code(a);

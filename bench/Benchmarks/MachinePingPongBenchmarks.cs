@@ -43,8 +43,8 @@ public class MachinePingPongBenchmarks
         root.CreateGate(2 << 12, 0x120UL << 12, 0x101UL << 12, 0x40);
         root.TaskMap(0x110UL << 12, 1 << 12, Fpage.Obj(0x120UL << 12, 0, CapRights.RW), (GateInClient << 12) | 8);
         // The code pages come from sigma0's 1:1 memory, mapped RX into each task.
-        _k.Physical!.Write(0x300_0000, Assemble(ServerCode));
-        _k.Physical!.Write(0x300_1000, Assemble(ClientCode));
+        _k.Physical!.Write(0x300_0000, MachineBenchmarks.Assemble(Code, ServerCode));
+        _k.Physical!.Write(0x300_1000, MachineBenchmarks.Assemble(Code, ClientCode));
         _k.MapMemory(boot.Sigma0, Fpage.Memory(0x300_0000, 12, MemRights.RX), serverTask, Code, grant: false, cache: 0);
         _k.MapMemory(boot.Sigma0, Fpage.Memory(0x300_1000, 12, MemRights.RX), clientTask, Code, grant: false, cache: 0);
         _k.StartMachine(server, Machine(serverTask));
@@ -67,15 +67,6 @@ public class MachinePingPongBenchmarks
         root.ExRegs((slot + 1) << 12, 0, 0);
         var space = root.Self.Task!.Space;
         return ((KTask)space[slot]!.Object, (KThread)space[slot + 1]!.Object);
-    }
-
-    private static byte[] Assemble(Action<Assembler> code)
-    {
-        var a = new Assembler(64);
-        code(a);
-        var s = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(s), Code);
-        return s.ToArray();
     }
 
     /// <summary>l4_ipc_wait once, then l4_ipc_reply_and_wait for ever with MR0 + 1 and ~MR1.</summary>

@@ -29,10 +29,14 @@ public static class Peers
         ?? throw new InvalidOperationException("qemu-x86_64 is not installed (Debian package qemu-user; .ci/run installs it)");
 
     /// <summary>Runs a program to its end; a non-zero exit is an error (the peers check their own results).</summary>
-    public static void Run(string exe, params string[] args)
+    public static void Run(string exe, params string[] args) => Output(exe, args);
+
+    /// <summary>Runs a program to its end and returns what it printed; a non-zero exit is an error.</summary>
+    public static string Output(string exe, params string[] args)
     {
         var (code, output) = Exec(exe, args);
         if (code != 0) throw new InvalidOperationException($"{Path.GetFileName(exe)} {string.Join(' ', args)} exited with {code}: {output}");
+        return output;
     }
 
     private static (int, string) Exec(string exe, string[] args)

@@ -46,14 +46,7 @@ public sealed class BlockCompilerTests(ITestOutputHelper output)
         }
     }
 
-    private static byte[] Assemble(Action<Assembler> code)
-    {
-        var a = new Assembler(64);
-        code(a);
-        var s = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(s), Code);
-        return s.ToArray();
-    }
+    private static byte[] Assemble(Action<Assembler> code) => CpuTests.Assemble(code, Code, out _);
 
     /// <summary>Runs both engines with the budget; asserts equal outcomes; returns blocks compiled.</summary>
     private static int Same(byte[] code, long budget, Action<CpuState>? init = null, string what = "")

@@ -114,7 +114,7 @@ public sealed partial class CpuTests
         public ulong Flags => S.Rflags & Arith;
     }
 
-    private static byte[] Assemble(Action<Assembler> body, ulong at, out AssemblerResult result)
+    internal static byte[] Assemble(Action<Assembler> body, ulong at, out AssemblerResult result)
     {
         var a = new Assembler(64);
         body(a);
