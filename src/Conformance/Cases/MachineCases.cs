@@ -329,6 +329,38 @@ public static class MachineCases
             c.Equal(42UL, exc.Mrs[ExcRegs.Rbx], "the reply word landed in the UTCB");
             c.Equal((ulong)new MsgTag(5, 1, 0).Raw, exc.Mrs[ExcRegs.Rax], "RAX = the reply tag");
         });
+        yield return Case("machine/utcb-untouched-words", "an IPC writes only the words it transfers into the receiver's UTCB: MR40, changed by the receiver's task while it waited in a call, keeps the new value",
+            ["IPC-MSG-2"], c =>
+        {
+            var f2 = new MachineFixture();
+            f2.OnMessage = (fx, ev) =>
+            {
+                if (ev.Label != 0x77) return null;
+                // Another thread of the app's task writes MR40 while the app is blocked in its call.
+                var bus = fx.W.K.BusOf(fx.App.Task);
+                c.True(bus.Write(fx.App.Thread.UtcbAddress + 40 * 8, BitConverter.GetBytes(0x2222UL), out _), "MR40 written in user memory");
+                fx.Handler.Thread.Utcb.SetMr(0, 7);
+                return new MsgTag(0, 1, 0);
+            };
+            f2.Start(a =>
+            {
+                a.xor(ecx, ecx);
+                a.mov(rdi, __qword_ptr.gs[rcx]);
+                a.mov(__qword_ptr[rdi + 40 * 8], 0x1111);
+                a.mov(rax, (0x77L << 16) | 0);
+                a.mov(rdx, (long)((MachineFixture.HandlerCap << 12) | 3));
+                a.xor(esi, esi);
+                a.xor(r8d, r8d);
+                a.syscall();
+                a.mov(rbx, __qword_ptr[rdi + 40 * 8]);
+                a.mov(rbp, __qword_ptr[rdi]);
+                a.ud2();
+            });
+            f2.W.K.Run();
+            var exc = f2.Seen[1];
+            c.Equal(7UL, exc.Mrs[ExcRegs.Rbp], "MR0 is the reply's word");
+            c.Equal(0x2222UL, exc.Mrs[ExcRegs.Rbx], "MR40 keeps what the task wrote while the thread waited (the old model wrote back its stale copy 0x1111)");
+        });
         yield return Case("machine/pf-trampoline-resume", "an armed thread's fault runs its trampoline handler (RDI = state, RSI = fault word) instead of page-fault IPC; PF-tramp::resume retries the instruction",
             ["PF-TRAMP-1", "PF-TRAMP-2"], c =>
         {

@@ -97,6 +97,7 @@ public sealed class Thread : KObject
         Task = task;
         UtcbAddress = utcb;
         Utcb.W[63] = utcb;    // the kernel keeps the UTCB's own address in word 63
+        Utcb.Touch(63, 1);
         _gsBase = utcb + Utcb.OwnAddressOffset;
         task.Threads.Add(this);
     }

@@ -13,12 +13,31 @@ public sealed class Utcb
     public const int Words = 128, MrCount = 63, BdrIndex = 64, BrBase = 65, BrCount = 58, ErrorIndex = 123;
     /// <summary>Byte offset of word 63, the UTCB's own address: user code reads it through GS (captured gs_base = UTCB + 0x1f8).</summary>
     public const ulong OwnAddressOffset = 63 * 8;
+    /// <summary>The kernel's view of the words. Writes that bypass the setters below must call <see cref="Touch"/>.</summary>
     public readonly ulong[] W = new ulong[Words];
 
+    /// <summary>
+    /// The words the kernel wrote since its view was last synchronised with user memory, one bit each: a system call's
+    /// completion writes back only these, as the real kernel writes only the words it sets (a word the thread changed
+    /// meanwhile, another thread of its task for instance, is not overwritten).
+    /// </summary>
+    public UInt128 Dirty { get; private set; }
+
     public ulong Mr(int i) => (uint)i < MrCount ? W[i] : 0;
-    public void SetMr(int i, ulong v) { if ((uint)i < MrCount) W[i] = v; }
-    public ulong Bdr { get => W[BdrIndex]; set => W[BdrIndex] = value; }
+    public void SetMr(int i, ulong v) { if ((uint)i < MrCount) { W[i] = v; Dirty |= UInt128.One << i; } }
+    public ulong Bdr { get => W[BdrIndex]; set { W[BdrIndex] = value; Dirty |= UInt128.One << BdrIndex; } }
     public ulong Br(int i) => (uint)i < BrCount ? W[BrBase + i] : 0;
-    public void SetBr(int i, ulong v) { if ((uint)i < BrCount) W[BrBase + i] = v; }
-    public IpcErr Error { get => (IpcErr)W[ErrorIndex]; set => W[ErrorIndex] = (ulong)value; }
+    public void SetBr(int i, ulong v) { if ((uint)i < BrCount) { W[BrBase + i] = v; Dirty |= UInt128.One << (BrBase + i); } }
+    public IpcErr Error { get => (IpcErr)W[ErrorIndex]; set { W[ErrorIndex] = (ulong)value; Dirty |= UInt128.One << ErrorIndex; } }
+
+    /// <summary>Marks <paramref name="count"/> words from <paramref name="first"/> as written by the kernel.</summary>
+    public void Touch(int first, int count)
+    {
+        if (count <= 0) return;
+        UInt128 run = count >= Words ? UInt128.MaxValue : (UInt128.One << count) - 1;
+        Dirty |= run << first;
+    }
+
+    /// <summary>The view and user memory agree again (after a load or a store of every word).</summary>
+    public void Synchronised() => Dirty = UInt128.Zero;
 }

@@ -156,7 +156,7 @@ public sealed partial class Kernel
         {
             case KernelIpcKind.Syscall:
                 if (FinishTrampolineReturn(t)) break;                       // resume/reflect do not return to the caller (it stores the UTCB)
-                StoreUtcb(t);
+                StoreUtcbWritten(t);
                 m.Regs.Rax = unchecked((ulong)t.ResultTag.Raw);
                 m.Regs.Rsi = t.ResultLabel;
                 break;
@@ -193,6 +193,7 @@ public sealed partial class Kernel
     {
         if (t.Machine is not { } m || t.UtcbAddress == 0) return;
         m.Memory.Read(t.UtcbAddress, MemoryMarshal.AsBytes(t.Utcb.W.AsSpan()), AccessKind.Read, out _);
+        t.Utcb.Synchronised();
     }
 
     /// <summary>Writes the kernel's view of the UTCB back to user memory before the thread runs again (one block copy).</summary>
@@ -200,6 +201,27 @@ public sealed partial class Kernel
     {
         if (t.Machine is not { } m || t.UtcbAddress == 0) return;
         m.Memory.Write(t.UtcbAddress, MemoryMarshal.AsBytes(t.Utcb.W.AsSpan()), out _);
+        t.Utcb.Synchronised();
+    }
+
+    /// <summary>
+    /// A system call's completion: only the words the kernel wrote go back to user memory (the message words, the
+    /// error word, ...), one block copy per run of them, as the real kernel stores only what it sets.
+    /// </summary>
+    private static void StoreUtcbWritten(Thread t)
+    {
+        if (t.Machine is not { } m || t.UtcbAddress == 0) return;
+        var u = t.Utcb;
+        UInt128 dirty = u.Dirty;
+        var bytes = MemoryMarshal.AsBytes(u.W.AsSpan());
+        while (dirty != UInt128.Zero)
+        {
+            int first = (int)UInt128.TrailingZeroCount(dirty);
+            int count = (int)UInt128.TrailingZeroCount(~(dirty >> first));
+            m.Memory.Write(t.UtcbAddress + (ulong)first * 8, bytes.Slice(first * 8, count * 8), out _);
+            dirty &= count + first >= Utcb.Words ? UInt128.Zero : UInt128.MaxValue << (first + count);
+        }
+        u.Synchronised();
     }
 
     /// <summary>Starts a thread on machine code with the given registers in the given address space; from then on ex_regs reads and sets them.</summary>

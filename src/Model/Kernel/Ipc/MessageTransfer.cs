@@ -16,6 +16,7 @@ internal static class MessageTransfer
         int words = Math.Min(tag.Words, Utcb.MrCount);
         int items = tag.Items;
         Array.Copy(from.Utcb.W, 0, to.Utcb.W, 0, words);
+        to.Utcb.Touch(0, words);
         var err = IpcErr.None;
         ReceiveBuffers? buffers = null;   // made only when a message carries items
         for (int i = 0; i < items && err == IpcErr.None; i++)
