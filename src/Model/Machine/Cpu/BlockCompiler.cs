@@ -97,6 +97,9 @@ internal static class BlockCompiler
             status = Variable(typeof(int), "status"), v = Variable(typeof(ulong), "v"), a = Variable(typeof(ulong), "a"),
             b = Variable(typeof(ulong), "b"), res = Variable(typeof(ulong), "res"), ea = Variable(typeof(ulong), "ea"),
             cond = Variable(typeof(bool), "cond"), carry = Variable(typeof(bool), "carry"), stored = Variable(typeof(int), "stored");
+        /// <summary>The block's code page in a local: a constant object is a closure-array load and a type check at each use.</summary>
+        private ParameterExpression? pageVar;
+        private ParameterExpression PageVar() => pageVar ??= Variable(typeof(CodePage), "page");
         private readonly LabelTarget exit = Label("exit");
         private readonly List<Expression> body = [];
         /// <summary>The latest flag-setting instruction of the block so far (null: the state came in with the block).</summary>
@@ -136,6 +139,7 @@ internal static class BlockCompiler
             if (flagsTouched)
                 all.AddRange([Assign(fOp, Field(c, FlOp)), Assign(fA, Field(c, FlA)), Assign(fB, Field(c, FlB)),
                     Assign(fRes, Field(c, FlRes)), Assign(fMask, Field(c, FlMask)), Assign(fCin, Field(c, FlCin))]);
+            if (pageVar is not null) all.Add(Assign(pageVar, Constant(page)));
             all.Add(Assign(done, Constant(0)));
             all.Add(Label(top));
             all.AddRange(body);
@@ -145,7 +149,7 @@ internal static class BlockCompiler
             all.Add(Assign(Field(c, BlockNext), next));
             all.Add(Assign(Field(c, BlockStatus), status));
             all.Add(count);
-            var vars = r.Where(x => x is not null).Select(x => x!).Concat([fOp, fA, fB, fRes, fMask, fCin, next, count, status, done, v, a, b, res, ea, cond, carry, stored]);
+            var vars = r.Where(x => x is not null).Select(x => x!).Concat([fOp, fA, fB, fRes, fMask, fCin, next, count, status, done, v, a, b, res, ea, cond, carry, stored]).Concat(pageVar is null ? [] : [pageVar]);
             return Lambda<BlockFn>(Block(typeof(int), vars, all), $"block_{list[0].Rip:x}", [c, regs, budget]).Compile();
         }
 
@@ -215,7 +219,7 @@ internal static class BlockCompiler
 
         /// <summary>The store (a fault leaves the block); `stored` says whether it changed the code being run.</summary>
         private Expression Store(Expression address, int size, bool ss, Expression value, int j, ulong rip) =>
-            Block(Assign(stored, Call(c, StoreM, address, Constant(size), Constant(ss), value, Constant(page))),
+            Block(Assign(stored, Call(c, StoreM, address, Constant(size), Constant(ss), value, PageVar())),
                 IfThen(Equal(stored, Constant(1)), FaultExit(j, rip)));
 
         /// <summary>After the instruction that stored is complete: stop after it if the code being run changed.</summary>

@@ -79,6 +79,7 @@ public sealed partial class Cpu
 
     // Entry points for compiled code, with the interpreter's semantics (a failed access changes nothing and leaves
     // the trap in `trap`; an SS-segment access that is not canonical is #SS).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal bool BlockLoad(ulong ea, int size, bool ss, out ulong v)
     {
         if (pagedBus is { } p && p.TryReadTlb(ea, forWrite: false, out v)) return true;
@@ -87,6 +88,7 @@ public sealed partial class Cpu
     }
 
     /// <summary>The first access of a read-modify-write operand: with write intent, as <see cref="LoadForWrite"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal bool BlockLoadForWrite(ulong ea, int size, bool ss, out ulong v)
     {
         if (pagedBus is { } p && p.TryReadTlb(ea, forWrite: true, out v)) return true;
@@ -99,6 +101,7 @@ public sealed partial class Cpu
     /// code unchanged; 1 = the store faulted (nothing written); 2 = stored, and the running page must be refetched.
     /// A store through the TLB into another frame than the page's own cannot change it, so that needs no lookup.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal int BlockStore(ulong ea, int size, bool ss, ulong v, CodePage page)
     {
         if (pagedBus is { } p && p.TryWriteTlb(ea, size, v, out object? frame))

@@ -121,6 +121,7 @@ public sealed class PagedMemoryBus : IMemoryBus
     internal object? TlbFrame(ulong va) => Cached(va >> PhysicalMemory.FrameShift, AccessKind.Read);
 
     /// <inheritdoc cref="TryReadTlb"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryWriteTlb(ulong va, int size, ulong v, out object? frame)
     {
         int off = (int)(va & (PhysicalMemory.FrameSize - 1));
