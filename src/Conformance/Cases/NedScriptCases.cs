@@ -48,6 +48,36 @@ public static class NedScriptCases
             c.True(out_.Contains("RANGE true true nil"), "\"x1-3\" is CPUs 1..3");
             c.True(out_.Contains("AND false nil true"), "all & {2} is a new set with 2; adding 5 to it leaves {2} alone");
         });
+        yield return Case("ned/method-checks-and-path-walk", "App_env's setters and create_sched_proxy check their object, create_sched_proxy needs its props, fill_namespace checks nothing, and a path through a plain value is an index error",
+            ["RT-NED-2"], c =>
+        {
+            var out_ = Run(c, """
+                local L4 = require("L4")
+                local function try(f) local ok, e = pcall(f) print(tostring(ok) .. " " .. tostring(e)) end
+                io.write("NS ") try(function() L4.App_env.set_ns({}, {}) end)
+                io.write("FAB ") try(function() L4.App_env.set_loader_fab({}, nil) end)
+                io.write("MEM ") try(function() L4.App_env.set_mem_alloc({}, nil) end)
+                io.write("SCHED ") try(function() L4.Loader.create_sched_proxy({}, {}) end)
+                io.write("PROPS ") try(function() L4.default_loader:create_sched_proxy(nil) end)
+                io.write("ENVNS ") try(function() local e = L4.App_env.new({}) e:set_ns({}) end)
+                io.write("FILL ") try(function() L4.Loader.fill_namespace({}, L4.Env.names or {}, {}) end)
+                L4.Env.plain = 5
+                local ns = L4.default_loader:create_namespace({})
+                io.write("WALK ") try(function() ns:r("k", "plain/x") end)
+                io.write("MISS ") try(function() ns:r("k", "nothing/x") end)
+                """);
+            // ned.lua@b6f7495: 261-276 (Class.check in set_ns, set_loader_fab, set_mem_alloc), 263 (the global
+            // Namespace, which does not exist), 309-312 (create_sched_proxy: check, then props.fab), 181-189
+            // (fill_namespace checks nothing), 146-157 (a non-nil intermediate is asked res:query(i)).
+            const string incompatible = "method called with incompatible object";
+            foreach (var what in new[] { "NS", "FAB", "MEM", "SCHED" })
+                c.True(out_.Contains($"{what} false") && Line(out_, what).Contains(incompatible), $"{what}: {incompatible}");
+            c.True(Line(out_, "PROPS").Contains("ned.lua:312: attempt to index a nil value (local 'props')"), "create_sched_proxy(nil) is real Ned's index error at ned.lua:312");
+            c.True(Line(out_, "ENVNS").Contains("ned.lua:263: attempt to index a nil value (global 'Namespace')"), "set_ns on an App_env reaches the missing global Namespace");
+            c.True(Line(out_, "FILL").StartsWith("FILL true", StringComparison.Ordinal), "fill_namespace on a plain table does not check its object");
+            c.True(Line(out_, "WALK").Contains("ned.lua:151: attempt to index a number value (local 'res')"), "a path through a number is an index error at ned.lua:151");
+            c.True(Line(out_, "MISS").Contains("Could not resolve: 'nothing/x'"), "a path that ends in nil cannot be resolved");
+        });
         yield return Case("ned/startv-default-caps", "startv fills the default caps into a caps table, replacing a false entry too", ["RT-NED-2"], c =>
         {
             if (Reference.Programs.MachinePrograms.Unavailable is { } why) c.Skip(why);
@@ -130,6 +160,10 @@ public static class NedScriptCases
         c.Note(console.Contains("SCRIPT DONE") ? "the script ran to its end" : "the script did not end:\n" + console[Math.Max(0, console.Length - 1500)..]);
         return console;
     }
+
+    /// <summary>The console line that starts with `TAG ` (empty when there is none).</summary>
+    private static string Line(string console, string tag) =>
+        console.Split('\n').FirstOrDefault(l => l.Contains(tag + " ", StringComparison.Ordinal) && l.TrimStart().StartsWith(tag + " ", StringComparison.Ordinal)) ?? "";
 
     /// <summary>The capability index of the cap a line `TAG L4::Cap&lt;...&gt;[0x...]` printed.</summary>
     private static ulong Slot(CaseContext c, string console, string tag)

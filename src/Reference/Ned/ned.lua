@@ -139,81 +139,85 @@ end
 
 
 
-local Namespace = get_cap_class("L4Re::Namespace")
-if Namespace then
-  -- register(key, value[, fab]): a path string is looked up from L4.Env, a function is called,
-  -- a table becomes a name space made by fab, anything else is registered as it is
-  function Namespace.register(self, key, value, fab)
+local ns_class = get_cap_class("L4Re::Namespace")
+if ns_class then
+  function ns_class.register(self, key, value, fab)
     if type(value) == "string" then
-      local res = Env
+      local res = Env                      -- a path, walked from L4.Env
       for part in string.gmatch(value, "[^/]+") do
         if type(res) == "table" then
           res = res[part]
-        elseif type(res) == "userdata" then
+        elseif res then                    -- any other value is asked as a name space
           res = res:query(part)()
         else
-          res = nil
+          break
         end
-        if res == nil then break end
       end
       if res == nil then
         error("Could not resolve: '" .. value .. "'", 5)
       end
       value = res
     end
+    -- a function gives the value
     if type(value) == "function" then
       value = value(self, key)
     end
+    -- a table becomes a name space made by fab (none: skipped); anything else is registered as it is
     if value ~= nil and type(value) ~= "table" then
       self:__register(key, value)
-    elseif type(value) == "table" and fab then
+    elseif value ~= nil and fab then
       self:__register(key, fab(value))
     end
   end
-  Namespace.r = Namespace.register
+  ns_class.r = ns_class.register
 else
   error("Could not find type information for L4Re::Namespace")
 end
-
-
+-- Only the class keeps the methods: no global Namespace comes of it (App_env:set_ns finds none).
+ns_class = nil
 
 
 function Loader:fill_namespace(ns, tmpl, fab)
-  Class.check(self, Loader)
   local cns = function(v) return self:create_namespace(v, fab) end
   for k, v in pairs(tmpl) do
     ns:r(k, v, cns)
   end
 end
 
+
+
 function Loader:create_namespace(n, fab)
   Class.check(self, Loader)
   if type(n) ~= "table" then
     return n
   end
-  local ns = (fab or self.ns_fab):create(Proto.Namespace)
-  self:fill_namespace(ns, n, fab)
+
+
+
+
+  -- nested tables are made by the factory resolved here
+  local ns_fab = fab or self.ns_fab
+  local ns = ns_fab:create(Proto.Namespace)
+  self:fill_namespace(ns, n, ns_fab)
   return ns
 end
+
+
 
 App_env = {}
 App_env.__index = App_env
 
-
-
-
-
-
-
-
-
 function App_env.new(proto)
   local f = proto or {}
+
   f.loader = f.loader or default_loader
   f.rm_fab = f.rm_fab or f.loader.rm_fab
   f.factory = f.factory or f.loader.factory or Env.factory
   f.dbg_events = f.dbg_events or f.loader.dbg_events or Env.dbg_events
+  -- no scheduler default: the loader's sched_fab serves
+
   f.mem = f.mem or f.loader.mem
+  -- log = {tag, color, ...} or a function returning the log cap
   if type(f.log) == "table" then
     f.log_args = f.log
     f.log = nil
@@ -223,25 +227,21 @@ function App_env.new(proto)
   else
     f.log_args = {}
   end
+
   setmetatable(f, App_env)
+
   if type(f.ns) == "table" then
     f.ns = f.loader:create_namespace(f.ns, f.ns_fab)
   end
+
   return f
 end
 
 function App_env:log()
   Class.check(self, App_env)
-  if not self.loader.log_fab or not self.loader.log_fab.create then
+  if self.loader.log_fab == nil or self.loader.log_fab.create == nil then
     error("Starting an application without valid log factory", 4)
   end
-
-
-
-
-
-
-
   return self.loader.log_fab:create(Proto.Log, table.unpack(self.log_args))
 end
 
@@ -259,37 +259,41 @@ function App_env:start(...)
 end
 
 function App_env:set_ns(tmpl)
-  self.ns = Namespace.new(tmpl)
+  Class.check(self, App_env)
+  self.ns = Namespace.new(tmpl, self.ns_fab)
 end
 
 function App_env:set_loader_fab(fab)
+  Class.check(self, App_env)
   self.log_fab = fab
   self.ns_fab = fab
   self.rm_fab = fab
 end
 
 function App_env:set_mem_alloc(mem)
+  Class.check(self, App_env)
   self.mem = mem
 end
 
 function Loader:startv(env, ...)
   Class.check(self, Loader)
 
-
-
-
   local caps = env.caps or {}
+  -- plain tables become name spaces; a caps value that is no table is passed as it is, without defaults
   if type(caps) == "table" then
     for k, v in pairs(caps) do
       if type(v) == "table" and getmetatable(v) == nil then
         caps[k] = self:create_namespace(v)
       end
     end
+
     local defaults = self.default_caps or { rom = Env.rom:m("r") }
+
     for k, v in pairs(defaults) do
       caps[k] = caps[k] or v
     end
   end
+
   env.loader = self
   env.caps = caps
   env.l4re_dbg = env.l4re_dbg or Dbg.Warn
@@ -297,30 +301,26 @@ function Loader:startv(env, ...)
   return e:start(...)
 end
 
+-- an IPC gate for a client-server connection
 function Loader:new_channel()
   return self.factory:create(Proto.Ipc_gate)
 end
 
 function Loader:create_sched_proxy(props)
-  local p = props or {}
-  local fab = p.fab or self.sched_fab
-  local cpus = p.cpus or Cpu_set:new()
-  local offset = p.prio_offset or 0
-  local limit = p.prio_limit or (offset + 10)
-  return fab:create(Proto.Scheduler, limit, offset, cpus:factory_args())
+  Class.check(self, Loader)
+  -- props is required (nil: an index error, as in real Ned)
+  local sched_fab = props.fab or self.sched_fab
+  local cpus = props.cpus or Cpu_set:new()
+
+  local prio_offset = props.prio_offset or 0
+  local prio_limit = props.prio_limit or prio_offset + 10
+  return sched_fab:create(Proto.Scheduler, prio_limit,
+                          prio_offset, cpus:factory_args())
 end
 
 function Loader.split_args(cmd, posix_env)
   local a = {}
   local i = 1
-
-
-
-
-
-
-
-
   for w in string.gmatch(cmd, "[^%s]+") do
     a[i] = w
     i = i + 1
