@@ -20,6 +20,7 @@ public static class CaseSets
             .Concat(FileServerCase.Cases())
             .Concat(TraceCases.Cases())
             .Concat(MemCases.Cases())
+            .Concat(MemCases.SuperpageLimits())
             .Concat(MachineCases.Cases())
             .Concat(MmuCases.Cases())
             .Concat(RuntimeCases.Cases())

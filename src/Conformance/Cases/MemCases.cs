@@ -373,6 +373,43 @@ public static class MemCases
         });
     }
 
+    /// <summary>The receiver's page tables limit a superpage (MEM-SUPER-1, memory.md D13).</summary>
+    public static IEnumerable<ConformanceCase> SuperpageLimits()
+    {
+        yield return Case("mem/no-gigabyte-pages", "1 GiB from sigma0 maps as 512 pages of 2 MiB (the captured CPU has no 1 GiB pages): unmapping one 2 MiB piece with the self bit leaves the other 511", ["MEM-SUPER-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            var a = w.NewTask("a");
+            var r = w.K.MapMemory(w.Boot.Sigma0!, Fpage.Memory(0x4000_0000, 30, MemRights.RWX), a.Task, 0x4000_0000, grant: false, cache: 0);
+            c.Equal(512, r.Mapped, "pieces mapped");
+            c.Equal(21, w.K.FindMem(a.Task, 0x4000_0000)?.Order ?? -1, "each piece is 2 MiB");
+            w.Check(w.Map(a.TaskSel, 0x20 << 12, CapRights.RWS, 0, a.TaskSel), "a's own task cap");
+            w.Check(a.Sys, a.Sys.TaskUnmap(0x20 << 12, Fpage.Memory(0x4000_0000, 21, MemRights.RWX), UnmapMask.AllSpaces), "a unmaps its first 2 MiB with the self bit");
+            c.True(w.K.FindMem(a.Task, 0x4000_0000) == null, "the first 2 MiB is gone");
+            c.True(w.K.FindMem(a.Task, 0x4020_0000) is { Order: 21 }, "the next 2 MiB is still mapped (the old model mapped one 1 GiB page and removed it whole)");
+            c.Equal(511, a.Task.Memory.Count(), "511 pieces stay");
+        });
+        yield return Case("mem/superpage-into-page-table", "where the receiver has a page table, even an emptied one, a 2 MiB page is mapped in 4 KiB pieces: unmapping one with the self bit leaves the rest", ["MEM-SUPER-1"], c =>
+        {
+            var w = new World(sigma0: true);
+            c.Equal(0L, w.Root.Error(w.Sigma0Call(w.Root, World.PagerCap, Any, Fpage.Memory(0, 21, MemRights.None), Win(0x2000_0000, 21))), "FPAGE_ANY order 21");
+            var a = w.NewTask("a");
+            w.Check(w.Map(a.TaskSel, 0x20 << 12, CapRights.RWS, 0, a.TaskSel), "a's own task cap");
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x2000_0000, 12, MemRights.RW), 0x20_0000), "4 KiB to a at 0x200000");
+            w.Check(a.Sys, a.Sys.TaskUnmap(0x20 << 12, Fpage.Memory(0x20_0000, 12, MemRights.RWX), UnmapMask.AllSpaces), "a unmaps it again");
+            c.True(w.K.FindMem(a.Task, 0x20_0000) == null, "nothing mapped at 0x200000");
+            w.Check(w.Root.TaskMap(a.TaskSel, World.TaskCap, Fpage.Memory(0x2000_0000, 21, MemRights.RW), 0x20_0000), "the 2 MiB page to a at 0x200000");
+            c.Equal(12, w.K.FindMem(a.Task, 0x20_0000)?.Order ?? -1, "mapped as 4 KiB pages: the page table stayed (the old model mapped 2 MiB)");
+            c.Equal(512, a.Task.Memory.Count(), "512 pieces");
+            w.Check(a.Sys, a.Sys.TaskUnmap(0x20 << 12, Fpage.Memory(0x20_1000, 12, MemRights.RWX), UnmapMask.AllSpaces), "a unmaps 4 KiB at 0x201000");
+            c.True(w.K.FindMem(a.Task, 0x20_0000) != null, "0x200000 is still mapped");
+            c.True(w.K.FindMem(a.Task, 0x20_1000) == null, "0x201000 is not");
+            var b = w.NewTask("b");
+            w.Check(w.Root.TaskMap(b.TaskSel, World.TaskCap, Fpage.Memory(0x2000_0000, 21, MemRights.RW), 0x20_0000), "the same page to b, which has no page table there");
+            c.Equal(21, w.K.FindMem(b.Task, 0x20_0000)?.Order ?? -1, "b gets one 2 MiB page");
+        });
+    }
+
     /// <summary>Root gets a page from sigma0 at 0x10000000, maps it RWX to a at 0x400000, a maps it to b at 0x500000.</summary>
     private static (World, UserTask A, UserTask B) Chain(bool machine = false)
     {

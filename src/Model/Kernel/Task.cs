@@ -39,6 +39,17 @@ public class Task : KObject
     /// <summary>Memory mappings by virtual start address (the mapping database's view of this task).</summary>
     internal readonly Dictionary<ulong, Mem.MemMapping> MemMappings = new();
     public IEnumerable<Mem.MemMapping> Memory => MemMappings.Values;
+    /// <summary>
+    /// The 2 MiB slots (va &gt;&gt; 21) whose page-directory entry points to a page table: made by the first 4 KiB page
+    /// there and kept when its pages go (Fiasco frees page tables only with the address space).
+    /// </summary>
+    internal readonly HashSet<ulong> PageTableSlots = new();
+
+    /// <summary>Whether the walk for <paramref name="va"/> reaches a page table (kernel-user memory is mapped in 4 KiB pages too).</summary>
+    internal bool HasPageTable(ulong va) =>
+        PageTableSlots.Contains(va >> 21)
+        || KuMem.Append(UtcbArea).Any(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order < 64
+            && (f.Address & ~((1UL << 21) - 1)) <= va && va < ((f.Address + (1UL << f.Order) + (1UL << 21) - 1) & ~((1UL << 21) - 1)));
     /// <summary>The hardware address space (page tables), when the machine model is attached.</summary>
     public Mem.IMemSpace? MemSpace { get; set; }
     internal readonly List<Thread> Threads = new();

@@ -11,10 +11,11 @@ namespace L4Conf.Model.Kernel;
 /// </summary>
 public sealed partial class Kernel
 {
-    public const int PageOrder = 12, SuperOrder = 21, HugeOrder = 30;
+    public const int PageOrder = 12, SuperOrder = 21;
     /// <summary>Mem_space::largest_page_size() of the captured CPU: 2 MiB pages, no 1 GiB pages (mem_space-ia32.cpp:507-517).</summary>
     public const int LargestPageOrder = SuperOrder;
-    private static readonly int[] Orders = [HugeOrder, SuperOrder, PageOrder];
+    /// <summary>The page sizes of every space, largest first: the captured CPU has no 1 GiB pages (boot_hello.log; MEM-SUPER-1).</summary>
+    private static readonly int[] Orders = [SuperOrder, PageOrder];
 
     /// <summary>sigma0's task: the owner of all physical memory (set at boot).</summary>
     public Task? Sigma0 { get; internal set; }
@@ -64,6 +65,7 @@ public sealed partial class Kernel
     private void AddMem(MemMapping m, (bool A, bool D) ad = default)
     {
         m.Space.MemMappings[m.Va] = m;
+        if (m.Order == PageOrder) m.Space.PageTableSlots.Add(m.Va >> SuperOrder);
         m.Parent?.Children.Add(m);
         m.Space.MemSpace?.Insert(m.Va, m.Pa, m.Order, m.Rights, m.Cache, ad.A, ad.D);
     }
@@ -123,7 +125,10 @@ public sealed partial class Kernel
             for (ulong sva = lo; sva < hi; )
             {
                 ulong dva = dstBase + (sva - srcBase);
-                int order = Orders.First(o => o <= m.Order && (sva & ((1UL << o) - 1)) == 0 && (dva & ((1UL << o) - 1)) == 0 && sva + (1UL << o) <= hi);
+                // The largest size that fits both sides and the receiver's walk: where the receiver has a page table
+                // (even an empty one), a superpage goes in 4 KiB pieces (map_util.cpp:594-606; MEM-SUPER-1).
+                int order = Orders.First(o => o <= m.Order && (sva & ((1UL << o) - 1)) == 0 && (dva & ((1UL << o) - 1)) == 0 && sva + (1UL << o) <= hi
+                    && (o == PageOrder || !dst.HasPageTable(dva)));
                 if (grant && order < m.Order)
                 {
                     // Less than the source's whole page: the grant becomes a map for the rest of the call (map_util.cpp:598-617).
