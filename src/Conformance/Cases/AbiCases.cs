@@ -59,6 +59,9 @@ public static class AbiCases
                 ("L4_IPC_TIMEOUT_0", 0x400), ("L4_IPC_TIMEOUT_NEVER", 0), ("L4_TIMEOUT_US_NEVER", -1), ("L4_TIMEOUT_US_MAX", (1L << 41) - 1),
                 ("L4_EIPC_LO", 2000), ("L4_EIPC_HI", 2031), ("L4_PROTO_PF_EXCEPTION", 1), ("L4_MAP_ITEM_MAP", 0),
                 ("L4_SCHEDULER_CLASS_WFQ", 4), ("L4_VCON_READ_SIZE_MASK", 0x3FFF_FFFF), ("L4_VCON_READ_STAT_BREAK", 1L << 30),
+                // The vCPU state (ARCH-amd64/__vcpu-arch.h:24-27, vcpu.h:114-142).
+                ("L4_VCPU_STATE_VERSION", 0x26), ("L4_VCPU_STATE_SIZE", 0x200), ("L4_VCPU_STATE_EXT_SIZE", 0x1000),
+                ("L4_VCPU_F_IRQ", 1), ("L4_VCPU_F_PAGE_FAULTS", 2), ("L4_VCPU_F_EXCEPTIONS", 4),
             ];
             var all = AbiCatalog.All.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.First().Value);
             foreach (var (name, value) in expect)

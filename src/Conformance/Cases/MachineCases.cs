@@ -329,6 +329,55 @@ public static class MachineCases
             c.Equal(42UL, exc.Mrs[ExcRegs.Rbx], "the reply word landed in the UTCB");
             c.Equal((ulong)new MsgTag(5, 1, 0).Raw, exc.Mrs[ExcRegs.Rax], "RAX = the reply tag");
         });
+        yield return Case("machine/vcpu-control", "vcpu_control checks its words, the area's alignment and kernel-user memory, offers the extended state (SVM), answers 0 words and writes the state's version and host registers; the upcalls the state enables are reported as not modelled",
+            ["THR-VCPU-1", "INV-5"], c =>
+        {
+            var f2 = new MachineFixture { OnMessage = (_, _) => null };   // no reply: the thread stays in its exception IPC
+            var w = f2.W;
+            var app = f2.App;
+            var u = w.Boot.RootThread.Utcb;
+            MsgTag Op(params ulong[] mrs)
+            {
+                for (int i = 0; i < mrs.Length; i++) u.SetMr(i, mrs[i]);
+                return w.Root.Call(app.ThreadSel, new MsgTag((long)Protocol.Thread, mrs.Length, 0));
+            }
+            ulong area = app.Task.UtcbArea.Address;        // one page of kernel-user memory; the thread's UTCB is its first 1 KiB
+            const ulong ctl = (ulong)ThreadOp.VcpuControl, ext = (ulong)ThreadOp.VcpuControlExt;
+            long inval = -(long)L4Err.Inval;
+            c.Equal(inval, Op(ctl).Label, "1 word: no state address");
+            c.Equal(inval, Op(ctl, 0).Label, "MR1 = 0");
+            c.Equal(inval, Op(ctl, area + 0x404).Label, "not 8-byte aligned");
+            c.Equal(inval, Op(ctl, area + 0xE70).Label, "0x198 bytes from 0xe70 leave the kernel-user page");
+            c.Equal(inval, Op(ctl, 0x1000_0000).Label, "not kernel-user memory");
+            c.Equal(inval, Op(ext, area + 0x400).Label, "the extended state is a page: it does not fit from 0x400");
+            c.Equal(0L, app.Thread.VcpuStateAddress == 0 ? 0L : 1L, "no failed call turned vCPU mode on");
+            var started = f2.Start(a => { a.int3(); a.ud2(); });
+            var ok = Op(ctl, area + 0x400);
+            c.Equal(new MsgTag(0, 0, 0).Raw, ok.Raw, "enabled: label 0, 0 words (commit_result(0); the old model answered -ENOSYS)");
+            var bus = w.K.BusOf(app.Task);
+            ulong U64(ulong at) { var b = new byte[8]; bus.Read(at, b, L4Conf.Model.Machine.AccessKind.Read, out _); return BitConverter.ToUInt64(b); }
+            ushort U16(ulong at) => (ushort)U64(at);
+            ulong st = area + 0x400;
+            c.Equal(0x26UL, U64(st), "version L4_VCPU_STATE_VERSION");
+            c.Equal(app.Thread.GsBase, U64(st + 0x180), "host GS base: the thread's");
+            c.Equal(0UL, U64(st + 0x188), "host ds, es, fs, gs = 0");
+            c.Equal((0x23, 0x2b, 0x1b), ((int)U16(st + 0x190), (int)U16(st + 0x192), (int)U16(st + 0x194)), "user_ds32, user_cs64, user_cs32");
+            // State flags 0: the int3 is an ordinary exception IPC.
+            w.K.Run();
+            c.Equal(1, f2.Seen.Count, "with no flags in the state the trap is exception IPC");
+            // F_exceptions in the state: the next trap would be an upcall.
+            bus.Write(st + 0x150, BitConverter.GetBytes((ushort)0x4), out _);
+            var stopped = w.K.Console.ToString().Length;
+            var f3 = f2.Seen.Count;
+            started.Regs.Rip = MachineFixture.CodeVa + 1;   // the ud2
+            w.K.CancelIpc(app.Thread);
+            w.K.StartMachine(app.Thread, started);
+            w.K.Run();
+            c.Equal(f3, f2.Seen.Count, "no exception IPC for the ud2");
+            c.True(w.K.Console.ToString()[stopped..].Contains("vCPU upcall for trap 6"), "the model says the vCPU upcall is not modelled");
+            c.Equal(0L, Op(ext, area).Label, "the extended state in the whole page: 0 (the captured CPU has SVM)");
+            c.True(app.Thread.ExtendedVcpu, "the extended state is on");
+        });
         yield return Case("machine/utcb-untouched-words", "an IPC writes only the words it transfers into the receiver's UTCB: MR40, changed by the receiver's task while it waited in a call, keeps the new value",
             ["IPC-MSG-2"], c =>
         {

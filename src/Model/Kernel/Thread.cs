@@ -10,7 +10,7 @@ public enum ThreadState { Dead, Ready, Sending, Receiving }
 /// A thread: protocol L4_PROTO_THREAD, opcode = MR0 &amp; 0xFFFF (fiasco src/kern/thread_object.cpp; abi-facts §7.2).
 /// Control and binding only here; any other label is IPC to the thread, which the IPC model adds.
 /// </summary>
-public sealed class Thread : KObject
+public sealed partial class Thread : KObject
 {
     /// <summary>Thread control blocks are 8 KiB-aligned blocks in the real dump (…e230, …c230); size charged: 8 KiB (UNCONFIRMED).</summary>
     public const ulong ObjectSize = 0x2000;
@@ -130,7 +130,8 @@ public sealed class Thread : KObject
             ThreadOp.Stats => Stats(inv),
             ThreadOp.PfTrampControl => Kernel.PfTrampControl(this, inv),
             ThreadOp.RegisterDeleteIrq => RegisterDeleteIrq(inv),
-            ThreadOp.VcpuResume => InvokeResult.Err(L4Err.Inval),   // only a vCPU-enabled thread on itself; the model has no vCPU mode
+            ThreadOp.VcpuResume => VcpuResume(inv),
+            ThreadOp.VcpuControl => VcpuControl(inv),
             ThreadOp.X86Gdt => Gdt(inv),
             ThreadOp.ModifySender => ModifySenders(inv),
             ThreadOp.Amd64SetSegmentBase => SetSegmentBase(inv),

@@ -64,6 +64,7 @@ public sealed partial class Kernel
     /// <summary>A trap of a machine thread: a page fault goes to the trampoline or the pager, anything else to the exception handler.</summary>
     private void TakeTrap(Thread t, Trap trap, string? detail)
     {
+        if (t.VcpuStateAddress != 0 && StopsForVcpuUpcall(t, trap)) return;
         if (trap.Vector == Vector.PageFault)
         {
             Cr2 = trap.Cr2;

@@ -75,6 +75,9 @@ public sealed partial class Kernel
             var err = Rendezvous(op, receiver);
             return AfterSend(op, err);
         }
+        // A vCPU receiver outside IPC with IRQs enabled in its state takes the message as an upcall (receiver.cpp:585-588, 607-616).
+        if (receiver.Ipc == null && (VcpuFlags(receiver) & (ulong)VcpuStateAbi.FIrq) != 0)
+            return InvokeResult.Unmodelled($"IPC to vCPU thread D:{receiver.DbgId:x} with IRQs enabled in its state: the vCPU upcall is not modelled");
         if (IpcTimeout.Snd(op.Timeouts).IsZero) return InvokeResult.Ipc(IpcErr.SeTimeout);        // IPC-TO-2
         EnqueueSender(receiver, caller);
         op.SendTo = receiver;
