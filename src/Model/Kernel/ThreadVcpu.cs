@@ -28,7 +28,8 @@ public sealed partial class Thread
         bool ext = (inv.Mr(0) & VcpuStateOffsets.ExtendedFlag) != 0;
         if (ext)
         {
-            if (!Kernel.HardwareVirtualization) return InvokeResult.Err(L4Err.NoSys);
+            // SVM or VMX (arch_ext_vcpu_enabled, thread-ia32.cpp:492-497): the captured CPU has SVM (boot_hello.log:71).
+            if (!Kernel.Config.HasVm) return InvokeResult.Err(L4Err.NoSys);
             size = (ulong)VcpuStateAbi.ExtSize;
         }
         // An unbound thread has no space to look in (the real kernel would dereference none): -EINVAL here.

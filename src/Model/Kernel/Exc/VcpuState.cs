@@ -7,9 +7,6 @@ namespace L4Conf.Model.Kernel;
 /// <summary>The kernel's side of a vCPU thread's state area: its initial contents, and the flags that would divert a fault or an IPC.</summary>
 public sealed partial class Kernel
 {
-    /// <summary>The captured CPU has SVM (boot_hello.log: "CPU0: SVM enabled"), so the extended vCPU state is offered (thread-ia32.cpp:492-497).</summary>
-    public static bool HardwareVirtualization { get; } = true;
-
     /// <summary>
     /// arch_init_vcpu_state for amd64 (thread-ia32.cpp:515-530): the version, the thread's FS/GS bases, zero data
     /// selectors and the user code/data selectors. Written to user-visible memory when the machine model backs it.
