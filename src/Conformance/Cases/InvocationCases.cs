@@ -60,6 +60,42 @@ public static class InvocationCases
             var badSched = new MsgTag(0x4000, 1, 0);
             c.Equal(badSched.Raw, w.Root.Send(World.SchedCap, badSched).Raw, "send-only wrong protocol on the scheduler");
         });
+        yield return Case("invoke/op-bits-and-no-reply", "without a receive phase an object writes its words into a scratch UTCB; Task acts without a send phase, a thread on op bits 0, other objects then do nothing; a \"no reply\" answer with a receive phase waits",
+            ["INV-3"], c =>
+        {
+            var w = new World();
+            var u = w.Boot.RootThread.Utcb;
+            var t = w.NewTask("t");
+            // thread_object.cpp:163: a send-only ex_regs writes the old IP/SP into the scratch UTCB; the caller's MRs stay.
+            u.SetMr(0, (ulong)ThreadOp.ExRegs); u.SetMr(1, 0x4321); u.SetMr(2, 0x8765);
+            w.Root.Send(t.ThreadSel, new MsgTag((long)Protocol.Thread, 3, 0));
+            c.Equal(((ulong)ThreadOp.ExRegs, 0x4321UL, 0x8765UL), (u.Mr(0), u.Mr(1), u.Mr(2)), "MR0-2 keep the caller's op, IP and SP (the old model wrote the old values)");
+            // task.cpp:970-1004: Task runs its op for any op bits: a receive-only cap_info is answered at once.
+            u.SetMr(0, 2); u.SetMr(1, World.TaskCap);
+            var info = w.Root.Ipc(World.TaskCap | (ulong)SysFlags.Recv, new MsgTag((long)Protocol.Task, 2, 0), timeouts: 0x0400_0400);
+            c.Equal(1L, info.Label, "receive-only cap_info on the task cap answers 1 (the old model waited)");
+            // thread_object.cpp:135-138: op bits 0 on a thread cap run the thread op (send-only rules: -EMSGTOOSHORT is written).
+            c.Equal(-(long)L4Err.MsgTooShort, w.Root.Ipc(t.ThreadSel, new MsgTag((long)Protocol.Thread, 0, 0)).Label, "op bits 0 on a thread run its op");
+            // thread.cpp:739-752: op bits 0 with another label on a thread, or on a bound gate, find no IPC to do.
+            var none = w.Root.Ipc(t.ThreadSel, new MsgTag(0, 0, 0));
+            c.True(none.HasError && u.Error == IpcErr.NotExistent, "op bits 0 and label 0 on a thread cap: ENOT_EXISTENT");
+            ulong gate = w.Create(0);
+            w.Check(w.Root.GateBind(gate, t.ThreadSel, 0x10), "gate bound to t");
+            var noneGate = w.Root.Ipc(gate, new MsgTag(0, 0, 0));
+            c.True(noneGate.HasError && u.Error == IpcErr.NotExistent, "op bits 0 on a bound gate: ENOT_EXISTENT");
+            // kobject_helper.cpp:50-75: any other object without send or receive phase does nothing; the input tag comes back.
+            var logTag = new MsgTag((long)Protocol.Log, 1, 0);
+            c.Equal(logTag.Raw, w.Root.Ipc(World.LogCap, logTag, timeouts: 0).Raw, "op bits 0 on the log cap return at once (the old model blocked)");
+            // irq.cpp:336-339: trigger answers "no reply"; with a receive phase the caller then waits for this IRQ.
+            var irq = w.Create((long)Protocol.IrqSender);
+            var trig = w.Root.Ipc(irq | (ulong)SysFlags.Call, new MsgTag((long)Protocol.Irq, 0, 0), timeouts: 0x0400_0400);
+            c.True(trig.HasError && u.Error == IpcErr.ReTimeout, $"a trigger with a receive phase waits (zero timeout: receive timeout), got 0x{(ulong)trig.Raw:x} err {u.Error} (the old model answered 0)");
+            // vlog.cpp:211-213: a write is "no reply" too: a call waits on the caller itself.
+            u.SetMr(0, 0); u.SetMr(1, 2); u.SetMr(2, 0x0a41);
+            var wr = w.Root.Ipc(World.LogCap | (ulong)SysFlags.Call, new MsgTag((long)Protocol.Log, 3, 0), timeouts: 0x0400_0400);
+            c.True(wr.HasError && u.Error == IpcErr.ReTimeout, "a Vlog write with a receive phase waits (zero timeout: receive timeout)");
+            c.True(w.K.Console.ToString().EndsWith("A\n", StringComparison.Ordinal), "the write still printed");
+        });
         yield return Case("invoke/bad-protocol", "a wrong protocol label is -EBADPROTO for Task, Factory, Scheduler, Log, Irq, Semaphore", ["INV-4"], c =>
         {
             var w = new World();

@@ -43,7 +43,9 @@ public sealed class Icu(Kernel k) : KObject(k, 0x80)
                 inv.Utcb.SetMr(1, (ulong)cfg.IcuLines);
                 inv.Utcb.SetMr(2, (ulong)cfg.IcuMsis);
                 return InvokeResult.Ok(3);
-            case IcuOp.Unmask or IcuOp.Mask or IcuOp.SetMode:
+            case IcuOp.Unmask or IcuOp.Mask:
+                return InvokeResult.NoReply;                            // icu_helper.cpp:288-294
+            case IcuOp.SetMode:
                 return InvokeResult.Ok();
             default:
                 return InvokeResult.Err(L4Err.NoSys);

@@ -82,11 +82,18 @@ public readonly record struct InvokeResult(MsgTag Tag, IpcErr Error = IpcErr.Non
     /// -EMSGTOOSHORT: INV-3), not only with a receive phase or the error flag.
     /// </summary>
     public bool WrittenAlways { get; init; }
+    /// <summary>
+    /// "No reply" (Kobject_h::no_reply(), the Schedule flag: IRQ trigger and EOI, a Vlog write, ICU mask/unmask): a
+    /// receive phase then waits, closed on the object if it is an IPC sender (an Irq_sender), else on the caller, open
+    /// with flag 4 (kobject_helper.cpp:62-72); without one the caller's input tag comes back.
+    /// </summary>
+    public bool IsNoReply { get; init; }
 
     public static InvokeResult Ok(int words = 0, int items = 0) => new(MsgTag.Result(0, words, items));
     public static InvokeResult Value(long label, int words = 0) => new(MsgTag.Result(label, words));
     public static InvokeResult Err(L4Err e) => new(MsgTag.Result(-(long)e));
     public static InvokeResult Ipc(IpcErr e) => new(MsgTag.IpcError, e);
+    public static InvokeResult NoReply => new(new MsgTag(0, 0, 0, MsgTagFlags.Schedule)) { IsNoReply = true };
     /// <summary>The caller waits; a rendezvous, timeout, cancel or abort completes it later.</summary>
     public static InvokeResult Blocked => new(default) { IsBlocked = true };
     /// <summary>A receiver's completion: the tag and label its message transfer left on the thread.</summary>

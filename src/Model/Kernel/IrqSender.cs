@@ -38,14 +38,10 @@ public sealed class IrqSender : KObject, IIrq
         switch (inv.Tag.Label)
         {
             case (long)Protocol.Irq:
-                if (op == (ulong)IrqOp.Trigger) { Trigger(); return InvokeResult.Ok(); }
-                if (op == (ulong)IrqOp.Eoi)
-                {
-                    // Unmask, "no reply"; a receive phase then waits: open with flag 4 (l4_irq_wait), else for this IRQ
-                    // (l4_irq_receive) (kobject_helper.cpp:62-72, IRQ-UNMASK-1).
-                    Unmask();
-                    return inv.HasRecv ? Kernel.ReceiveOnly(inv.Caller, inv.Selector, this, inv.Timeouts, inv.Tag) : InvokeResult.Ok();
-                }
+                // Trigger and EOI answer "no reply": a receive phase then waits, open with flag 4 (l4_irq_wait), else for
+                // this IRQ (l4_irq_receive) (irq.cpp:328-339, 1158-1163; IRQ-UNMASK-1, INV-3).
+                if (op == (ulong)IrqOp.Trigger) { Trigger(); return InvokeResult.NoReply; }
+                if (op == (ulong)IrqOp.Eoi) { Unmask(); return InvokeResult.NoReply; }
                 return InvokeResult.Err(L4Err.NoSys);
             case (long)Protocol.IrqSender:
                 return (IrqSenderOp)op switch

@@ -139,20 +139,34 @@ public sealed partial class Kernel
             rights = entry.UserRights;
         }
 
-        // Without a send phase nothing is invoked: it is a receive (open wait, or closed wait on the object). A closed
-        // wait on a bound gate waits for its thread (ipc_gate.cpp:496, thread.cpp:742-745: the sender is the thread).
-        // A semaphore is no sender: the closed wait is on the caller itself (kobject_helper.cpp:32-33, 62-72; SEM-2).
-        if ((sel.Op & SysFlags.Send) == 0)
+        // Without a send phase most objects invoke nothing: with a receive phase it is a receive (open wait, or closed
+        // wait on the object), without one the caller's tag comes back at once (kobject_helper.cpp:50-75). A closed wait
+        // on a bound gate waits for its thread (ipc_gate.cpp:496, thread.cpp:742-745: the sender is the thread); a
+        // semaphore is no sender, so the closed wait is on the caller itself (kobject_helper.cpp:32-33; SEM-2). Task
+        // acts for any op bits (task.cpp:970-1004), a thread on op bits 0 too (thread_object.cpp:135-138; INV-3).
+        if ((sel.Op & SysFlags.Send) == 0 && !ActsWithoutSend(target, sel, tag))
+        {
+            // Neither phase: a thread or a gate finds no IPC to do, ENOT_EXISTENT (an unbound gate first waits to be
+            // bound, thread.cpp:739-752, ipc_gate.cpp:478-511); any other object just returns the input tag.
+            if ((sel.Op & SysFlags.Recv) == 0 && target is not IpcGate)
+                return target is Thread ? InvokeResult.Ipc(IpcErr.NotExistent) : new InvokeResult(tag);
             return target is IpcGate gate ? ReceiveThroughGate(caller, sel, gate, r8, tag)
                 : ReceiveOnly(caller, sel, target is Semaphore ? caller : target, r8, tag);
+        }
 
         var inv = new Invocation
         {
             Kernel = this, Caller = caller, Selector = sel, Entry = entry, Rights = rights,
             Tag = tag, Label = rsi, Timeouts = r8,
         };
+        // Without a receive phase a Kobject_h object or a thread op writes its output words into a scratch UTCB: the
+        // caller's MRs stay as they were (kobject_helper.cpp:52-54, thread_object.cpp:163). Task writes in place.
+        ulong[]? kept = inv.HasRecv || target is Task ? null : caller.Utcb.W[..Utcb.MrCount];
         var result = target.Invoke(inv);
         if (result.IsBlocked) return result;
+        if (kept != null) Array.Copy(kept, caller.Utcb.W, kept.Length);
+        if (result.IsNoReply && inv.HasRecv)
+            return ReceiveOnly(caller, sel, target is IrqSender ? target : caller, r8, tag);
 
         // Kobject_h: the result tag goes back only with a receive phase or with the error flag 0x8000; a negative
         // label alone (commit_result(-E...)) is no error flag. Task's -EBADPROTO and a thread op's -EMSGTOOSHORT are
@@ -161,6 +175,9 @@ public sealed partial class Kernel
             return new InvokeResult(tag);
         return result;
     }
+    private static bool ActsWithoutSend(KObject target, CapSelector sel, MsgTag tag) =>
+        target is Task || (target is Thread && (sel.Op & (SysFlags)0xF) == 0 && tag.Label == (long)Protocol.Thread);
+
     /// <summary>Appends console output of the kernel log.</summary>
     internal void Print(KObject log, string text)
     {

@@ -104,7 +104,9 @@ internal static class OnePinIcu
             case IcuOp.Unbind:
                 if (inv.RpcTooShort(2, takesCap: true)) return InvokeResult.Err(L4Err.MsgTooShort);
                 return inv.CapArg(0) is not { Entry.Object: IIrq } ? inv.CapArgError(0) : InvokeResult.Ok();
-            case IcuOp.Unmask or IcuOp.Mask or IcuOp.SetMode:
+            case IcuOp.Unmask or IcuOp.Mask:
+                return InvokeResult.NoReply;                            // icu_helper.cpp:288-294
+            case IcuOp.SetMode:
                 return InvokeResult.Ok();
             default:
                 return InvokeResult.Err(L4Err.NoSys);

@@ -43,9 +43,11 @@ public sealed class Semaphore : KObject, IIrq
                 if (op == (ulong)IrqOp.Trigger)
                 {
                     if (!Kernel.WakeSemaphoreWaiter(this) && Count < long.MaxValue) Count++;   // SEM-UP-1 (saturating)
-                    return InvokeResult.Ok();
+                    return InvokeResult.NoReply;
                 }
-                return op == (ulong)IrqOp.Eoi ? InvokeResult.Ok() : InvokeResult.Err(L4Err.NoSys);
+                // Both are dispatch_irq_proto's "no reply" (irq.cpp:328-339); a semaphore is no sender, so a receive
+                // phase waits on the caller (INV-3).
+                return op == (ulong)IrqOp.Eoi ? InvokeResult.NoReply : InvokeResult.Err(L4Err.NoSys);
             case (long)Protocol.Semaphore:
                 if (op != (ulong)SemaphoreOp.Down) return InvokeResult.Err(L4Err.NoSys);
                 if (!inv.Has(CapRights.S)) return InvokeResult.Err(L4Err.Perm);                // SEM-DOWN-1

@@ -37,7 +37,7 @@ public sealed class Vlog(Kernel k) : KObject(k, 0x80)
     private InvokeResult Write(Invocation inv)
     {
         uint n = (uint)inv.Mr(1);
-        if (n > (ulong)KernelLimits.VconWriteSize) return InvokeResult.Ok();
+        if (n > (ulong)KernelLimits.VconWriteSize) return InvokeResult.NoReply;
         var bytes = new List<byte>((int)n);
         for (int i = 0; i < (int)n; i++)
         {
@@ -47,7 +47,7 @@ public sealed class Vlog(Kernel k) : KObject(k, 0x80)
             bytes.Add(b);
         }
         Kernel.Print(this, Encoding.Latin1.GetString(bytes.ToArray()));
-        return InvokeResult.Ok();
+        return InvokeResult.NoReply;                                  // vlog.cpp:211-213
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed partial class Kernel
     {
         var op = new IpcOperation
         {
-            Caller = me, Selector = sel, Tag = tag, Timeouts = r8, SendTo = g, HasRecv = true, OpenWait = IsOpenWait(sel.Op),
+            Caller = me, Selector = sel, Tag = tag, Timeouts = r8, SendTo = g, HasRecv = (sel.Op & SysFlags.Recv) != 0, OpenWait = IsOpenWait(sel.Op),
             ExplicitReplySlot = IsOpenWait(sel.Op) && sel.ExplicitReply ? sel.Index : null,
         };
         return StartSend(op, g.BoundThread);
@@ -69,6 +69,7 @@ public sealed partial class Kernel
         if (op.Gate is { } g) op.FromSpec = Config.GateLabel(g.GateLabel, op.SendRights, op.DeliverLabel);
         // A closed receive waits for the thread the message goes to, known only now for a gate bound late.
         if (op.HasRecv && !op.OpenWait) op.ReceiveFrom = receiver;
+        if (!op.HasSend && !op.HasRecv) return InvokeResult.Ipc(IpcErr.NotExistent);   // no phase at all (check_sys_ipc)
         if (!op.HasSend) return StartReceive(op);                  // a receive through a gate, now bound
         if (ReadyToReceive(receiver, caller))
         {
