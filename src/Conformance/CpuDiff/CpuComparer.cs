@@ -3,7 +3,7 @@ namespace L4Conf.Conformance.CpuDiff;
 /// <summary>
 /// Compares the model's outcome of a case with the host CPU's, field by field, over what is architecturally defined
 /// and what Linux reports faithfully (see <see cref="NativeRunner"/>): status, vector, error code (#PF: with P
-/// ignored for kernel-half addresses, where Linux forces it), CR2 for #PF only, RIP, the 16 GPRs, CF PF AF ZF SF OF DF
+/// ignored for kernel-half addresses, where Linux forces it), CR2 for #PF only, RIP, the 16 GPRs, XMM0-15 and MXCSR, CF PF AF ZF SF OF DF
 /// except the flags the SDM leaves undefined after the instruction (only when it completed), and every changed byte,
 /// except a destination the SDM leaves undefined for the operands (<see cref="ResultRules"/>; only when it completed).
 /// </summary>
@@ -44,6 +44,9 @@ public static class CpuComparer
         if (model.Rip != host.Rip) d.Add($"rip: model 0x{model.Rip:x}, host 0x{host.Rip:x}");
         for (int k = 0; k < 16; k++)
             if ((model.Regs[k] & RegCompared(rule, k)) != (host.Regs[k] & RegCompared(rule, k))) d.Add($"{CpuCaseJson.RegNames[k]}: model 0x{model.Regs[k]:x}, host 0x{host.Regs[k]:x}");
+        for (int k = 0; k < 16; k++)
+            if (model.Xmm[k] != host.Xmm[k]) d.Add($"xmm{k}: model 0x{model.Xmm[k]:x32}, host 0x{host.Xmm[k]:x32}");
+        if (model.Mxcsr != host.Mxcsr) d.Add($"mxcsr: model 0x{model.Mxcsr:x}, host 0x{host.Mxcsr:x}");
         ulong mask = FlagRules.Compared & ~(Completed(host) ? undefinedFlags : 0);
         if ((model.Rflags & mask) != (host.Rflags & mask))
             d.Add($"rflags: model {FlagRules.Names(model.Rflags & mask)} (0x{model.Rflags & mask:x}), host {FlagRules.Names(host.Rflags & mask)} (0x{host.Rflags & mask:x}) (compared 0x{mask:x})");

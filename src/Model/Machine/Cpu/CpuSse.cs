@@ -120,6 +120,7 @@ public sealed partial class Cpu
                 return r;
             }
             case XmmAlu.Punpcklqdq: return (UInt128)(ulong)a | ((UInt128)(ulong)b << 64);
+            case >= XmmAlu.Punpckhbw: return XmmMerge(op, a, b); // CpuSseFloat.cs
             default:
             {
                 int w = op switch { XmmAlu.Punpcklbw => 8, XmmAlu.Punpcklwd => 16, _ => 32 };

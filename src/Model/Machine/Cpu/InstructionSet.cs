@@ -65,6 +65,20 @@ public static class InstructionSet
         "pxor", "pcmpeqb", // xmm, xmm/m128 (m128 aligned)
         "pmovmskb",     // r32/r64, xmm
         "por", "pand", "pandn", "pminub", "punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "pshufd", // xmm, xmm/m128 (aligned)
+        // SSE/SSE2 floating point (CpuSseFloat.cs; exact IEEE arithmetic under MXCSR: rounding, DAZ, FTZ, sticky flags, #XM when unmasked)
+        "addss", "addsd", "addps", "addpd", "subss", "subsd", "subps", "subpd",
+        "mulss", "mulsd", "mulps", "mulpd", "divss", "divsd", "divps", "divpd",
+        "minss", "minsd", "minps", "minpd", "maxss", "maxsd", "maxps", "maxpd",
+        "sqrtss", "sqrtsd", "sqrtps", "sqrtpd",
+        "cmpss", "cmpps", "cmppd", // and cmpsd xmm, xmm/m64, imm8 (listed above with the string cmpsd): predicates imm8[2:0]
+        "comiss", "ucomiss", "comisd", "ucomisd",
+        "cvtsi2ss", "cvtsi2sd", "cvtss2si", "cvtsd2si", "cvttss2si", "cvttsd2si", "cvtss2sd", "cvtsd2ss",
+        "cvtps2pd", "cvtpd2ps", "cvtdq2ps", "cvtdq2pd", "cvtps2dq", "cvttps2dq", "cvtpd2dq", "cvttpd2dq",
+        "andps", "andnps", "orps", "xorps", "andpd", "andnpd", "orpd", "xorpd",
+        "movss", // and movsd xmm, xmm/m64 (listed above with the string movsd): register forms keep the upper part, loads zero it
+        "movhps", "movlps", "movhpd", "movlpd", "movhlps", "movlhps", "movmskps", "movmskpd",
+        "shufps", "shufpd", "unpcklps", "unpckhps", "unpcklpd", "unpckhpd",
+        "ldmxcsr", "stmxcsr", // m32; ldmxcsr with a reserved bit (16-31) set: #GP(0)
     ];
 
     /// <summary>
