@@ -209,6 +209,35 @@ public static class MachineCases
             c.Equal(0x4_0000UL, m.Regs.R[3] & 0x4_0000, "AC stays set in RFLAGS");
             c.Equal(0x4455_6677UL, m.Regs.Rax & 0xFFFF_FFFF, "the misaligned load read bytes 1..4 (77 66 55 44)");
         });
+        yield return Case("machine/simd-exception", "divss with the precision exception unmasked stops with #XM: trapno 19, error 0, RIP at the divss, the destination unchanged and PE set in MXCSR (Fiasco sets CR4.OSXMMEXCPT); with it masked the same code runs on",
+            ["MACH-XM-1"], c =>
+        {
+            (HandlerEvent ev, CpuState regs) Run(uint mxcsr)
+            {
+                var f = new MachineFixture();
+                f.OnMessage = (fx, ev) => null;
+                var m = f.Start(a =>
+                {
+                    a.push((int)mxcsr); a.ldmxcsr(__dword_ptr[rsp]);
+                    a.mov(eax, 0x3F80_0000); a.movd(xmm0, eax);      // 1.0f
+                    a.mov(eax, 0x4040_0000); a.movd(xmm1, eax);      // 3.0f
+                    a.divss(xmm0, xmm1);                               // inexact: PE
+                    a.stmxcsr(__dword_ptr[rsp]); a.pop(rbx);
+                    a.int3();
+                }, budget: 100);
+                f.W.K.Run();
+                return (f.Seen[0], m.Regs);
+            }
+            var (xm, r) = Run(0x0F80);   // PM (bit 12) clear: precision unmasked
+            c.Equal(19UL, xm.Mrs[ExcRegs.Trapno], "trapno 19 (#XM), not 6 (#UD): CR4.OSXMMEXCPT is set");
+            c.Equal(0UL, xm.Mrs[ExcRegs.Err], "no error code");
+            c.Equal((UInt128)0x3F80_0000, r.Xmm[0], "xmm0 keeps 1.0f");
+            c.Equal(0x0FA0u, r.Mxcsr, "MXCSR: PE set");
+            var (bp, q) = Run(Mxcsr.Reset);
+            c.Equal(3UL, bp.Mrs[ExcRegs.Trapno], "masked: the code runs to its int3");
+            c.Equal(0x1FA0UL, q.R[3] & 0xFFFF_FFFF, "stmxcsr: 0x1f80 with PE");
+            c.Equal((UInt128)0x3EAA_AAAB, q.Xmm[0], "1/3 rounded to nearest (0x3eaaaaab on the host)");
+        });
         yield return Case("machine/fpu-transfer", "an IPC with Transfer_fpu to a receiver whose BDR inherits the FPU, through a cap with S, replaces the receiver's XMM state with the sender's; missing any of the three keeps it; an exception reply with the flag does the same",
             ["IPC-MSG-3"], c =>
         {
