@@ -165,6 +165,28 @@ public sealed partial class CpuTests
         Assert.Equal(X128("3f8000003f8000003f8000007f800001"), m.S.Xmm[0]);
     }
 
+    /// <summary>
+    /// Rules `l4conf cpu diff` found on the host (values from the host, with a SIGFPE handler reading MXCSR from the signal
+    /// frame): a denormal divided by zero raises ZE without DE; an unmasked overflow or underflow sets its flag, and PE
+    /// only when the result rounded with an unbounded exponent is inexact.
+    /// </summary>
+    [Theory]
+    [InlineData("denormal / 0", "divss", 0x1f80u, 0x00000001u, 0x0u, false, 0x1f84u)]
+    [InlineData("overflow unmasked, exact", "mulss", 0x1b80u, 0x7f7fffffu, 0x40000000u, true, 0x1b88u)]
+    [InlineData("overflow unmasked, inexact", "mulss", 0x1b80u, 0x7f7fffffu, 0x3fc00001u, true, 0x1ba8u)]
+    [InlineData("underflow unmasked, exact", "mulss", 0x1780u, 0x00800000u, 0x3f000000u, true, 0x1790u)]
+    [InlineData("underflow unmasked, exact at 24 bits", "mulss", 0x1780u, 0x00800001u, 0x3f000000u, true, 0x1790u)]
+    [InlineData("underflow unmasked, inexact", "mulss", 0x1780u, 0x00800001u, 0x3f000001u, true, 0x17b0u)]
+    public void Sse_exception_flags_found_by_cpu_diff(string why, string op, uint mxcsr, uint a, uint b, bool xm, uint mxcsrAfter)
+    {
+        var method = typeof(Assembler).GetMethod(op, [typeof(AssemblerRegisterXMM), typeof(AssemblerRegisterXMM)])!;
+        var m = Build(asm => { method.Invoke(asm, [xmm0, xmm1]); asm.int3(); }, init: s => { s.Xmm[0] = a; s.Xmm[1] = b; s.Mxcsr = mxcsr; });
+        var r = m.Run();
+        if (xm) { AssertTrap(r, Vector.SimdFloatingPoint, 0); Assert.Equal((UInt128)a, m.S.Xmm[0]); }
+        else AssertEnd(r);
+        Assert.True(mxcsrAfter == m.S.Mxcsr, $"{why}: MXCSR 0x{m.S.Mxcsr:x}, the host 0x{mxcsrAfter:x}");
+    }
+
     [Fact]
     public void Ldmxcsr_with_a_reserved_bit_is_GP_and_stmxcsr_stores_mxcsr()
     {
