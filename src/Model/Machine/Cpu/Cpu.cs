@@ -313,7 +313,7 @@ public sealed partial class Cpu
                     SseRegister(ref i); break;
                 case Op.XmmLoad: case Op.XmmStore: case Op.PxorRM: case Op.PcmpeqbRM: case Op.XmmAluRM: case Op.PshufdRM:
                     if (!SseMemory(ref i)) goto Fault; break;
-                case >= Op.SseFpRR and <= Op.Stmxcsr: if (!SseMore(ref i)) goto Fault; break;
+                case >= Op.SseFpRR and <= Op.PinsrwRM: if (!SseMore(ref i)) goto Fault; break;
                 case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;

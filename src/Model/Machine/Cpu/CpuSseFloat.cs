@@ -72,7 +72,8 @@ public sealed partial class Cpu
                 mxcsr = (uint)v;
                 return true;
             }
-            default: return Store(Ea(ref i), 4, mxcsr); // stmxcsr
+            case Op.Stmxcsr: return Store(Ea(ref i), 4, mxcsr);
+            default: return SseInteger(ref i); // CpuSseInteger.cs
         }
     }
 

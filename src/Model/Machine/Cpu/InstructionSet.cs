@@ -79,6 +79,16 @@ public static class InstructionSet
         "movhps", "movlps", "movhpd", "movlpd", "movhlps", "movlhps", "movmskps", "movmskpd",
         "shufps", "shufpd", "unpcklps", "unpckhps", "unpcklpd", "unpckhpd",
         "ldmxcsr", "stmxcsr", // m32; ldmxcsr with a reserved bit (16-31) set: #GP(0)
+        // SSE2 integer on XMM registers (CpuSseInteger.cs; the MMX forms are #UD)
+        "paddb", "paddw", "paddd", "paddq", "psubb", "psubw", "psubd", "psubq",
+        "paddsb", "paddsw", "paddusb", "paddusw", "psubsb", "psubsw", "psubusb", "psubusw",
+        "pmullw", "pmulhw", "pmulhuw", "pmuludq", "pmaddwd", "pavgb", "pavgw", "pmaxsw", "pmaxub", "pminsw", "psadbw",
+        "pcmpeqw", "pcmpeqd", "pcmpgtb", "pcmpgtw", "pcmpgtd",
+        "psllw", "pslld", "psllq", "psrlw", "psrld", "psrlq", "psraw", "psrad", // imm8 and xmm/m128 counts
+        "pslldq", "psrldq", "packsswb", "packssdw", "packuswb", "punpckhbw", "punpckhwd", "punpckhdq", "punpckhqdq",
+        "pshuflw", "pshufhw", "pextrw", "pinsrw", // pextrw r32/r64, xmm, imm8 (the SSE4.1 m16 form is #UD: no SSE4.1)
+        "movnti", "movntdq", "movntps", "movntpd", // plain stores; movntdq/ps/pd m128 aligned
+        "lfence", "mfence", "sfence", // no-ops: one CPU
     ];
 
     /// <summary>

@@ -90,6 +90,23 @@ internal enum Op : byte
     XmmLoadHigh, XmmLoadLow, XmmStoreHigh, // movhps/movhpd xmm, m64; movlps/movlpd xmm, m64; movhps/movhpd m64, xmm
     Movmsk,               // movmskps (Cc 0) / movmskpd (Cc 1): D = GPR slot, S = XMM
     Ldmxcsr, Stmxcsr,     // m32
+
+    // SSE2 integer arithmetic, compares, shifts and packs (CpuSseInteger.cs): Cc = XmmInt.
+    XmmIntRR, XmmIntRM,   // xmm, xmm/m128 (shifts: the count is the source's low quadword)
+    XmmShiftImm,          // psllw/d/q, psrlw/d/q, psraw/d, pslldq, psrldq xmm, imm8 (Imm)
+    Pextrw,               // r32/r64 (D), xmm (S), imm8
+    PinsrwRR, PinsrwRM,   // xmm (D), r32/m16, imm8
+}
+
+/// <summary>The SSE2 integer operations of <see cref="Op.XmmIntRR"/> (lanes of 8, 16, 32, 64 bits as the name says).</summary>
+internal enum XmmInt : byte
+{
+    Paddb, Paddw, Paddd, Paddq, Psubb, Psubw, Psubd, Psubq,
+    Paddsb, Paddsw, Paddusb, Paddusw, Psubsb, Psubsw, Psubusb, Psubusw,
+    Pmullw, Pmulhw, Pmulhuw, Pmuludq, Pmaddwd, Pavgb, Pavgw, Pmaxsw, Pmaxub, Pminsw, Psadbw,
+    Pcmpeqw, Pcmpeqd, Pcmpgtb, Pcmpgtw, Pcmpgtd,
+    Psllw, Pslld, Psllq, Psrlw, Psrld, Psrlq, Psraw, Psrad, Pslldq, Psrldq,
+    Packsswb, Packssdw, Packuswb,
 }
 
 /// <summary>The operations of <see cref="Op.SseFpRR"/> and its forms.</summary>

@@ -40,6 +40,8 @@ internal static partial class Translator
         if (sse) return false;
         if (SseFloat(in ins, ref d, out sse)) return true; // Translator.SseFloat.cs
         if (sse) return false;
+        if (SseInteger(in ins, ref d, out sse)) return true; // Translator.SseInteger.cs
+        if (sse) return false;
         // Everything handled below uses only general-purpose registers; anything else (mov to/from CR, DR or a
         // segment register, push fs, ...) is privileged or unsupported.
         for (int k = 0; k < ins.OpCount; k++)
