@@ -269,7 +269,7 @@ public static class MachineCases
             c.Equal(pattern, Send(true, false, true), "no L4_UTCB_INHERIT_FPU in the receiver's BDR: kept");
             c.Equal(pattern, Send(true, true, false), "cap without S: kept");
             // The handler answers the ud2 with the thread's registers (IP past it), with or without the flag.
-            ulong Reply(bool flag)
+            (ulong Xmm0, ulong Mxcsr) Reply(bool flag)
             {
                 var f = new MachineFixture();
                 f.OnMessage = (fx, ev) =>
@@ -280,12 +280,19 @@ public static class MachineCases
                     u.SetMr(ExcRegs.Ip, ev.Mrs[ExcRegs.Ip] + 2);
                     return new MsgTag(0, ExcRegs.Words, 0, flag ? MsgTagFlags.TransferFpu : 0);
                 };
-                f.Start(a => { a.mov(rax, pattern); a.movq(xmm0, rax); a.ud2(); a.movq(rbx, xmm0); a.int3(); }, budget: 1000);
+                f.Start(a =>
+                {
+                    a.mov(rax, pattern); a.movq(xmm0, rax);
+                    a.push(0x3F80); a.ldmxcsr(__dword_ptr[rsp]);      // MXCSR: round down
+                    a.ud2();
+                    a.movq(rbx, xmm0); a.stmxcsr(__dword_ptr[rsp]); a.pop(rdx);
+                    a.int3();
+                }, budget: 1000);
                 f.W.K.Run();
-                return f.Seen[1].Mrs[ExcRegs.Rbx];
+                return (f.Seen[1].Mrs[ExcRegs.Rbx], f.Seen[1].Mrs[ExcRegs.Rdx] & 0xFFFF_FFFF);
             }
-            c.Equal(0UL, Reply(true), "exception reply with Transfer_fpu: the handler's state (xmm0 = 0) replaces the thread's");
-            c.Equal(pattern, Reply(false), "exception reply without it: the thread keeps xmm0");
+            c.Equal((0UL, 0x1F80UL), Reply(true), "exception reply with Transfer_fpu: the handler's state (xmm0 = 0, MXCSR 0x1f80) replaces the thread's");
+            c.Equal((pattern, 0x3F80UL), Reply(false), "exception reply without it: the thread keeps xmm0 and MXCSR");
         });
         yield return Case("machine/segment-base-op", "set_segment_base moves the FS or GS base of a machine thread (fs:/gs: operands use it), with -EMSGTOOSHORT, -EINVAL for a non-canonical base or another segment; segment_info answers the user selectors",
             ["THR-SEG-1"], c =>
