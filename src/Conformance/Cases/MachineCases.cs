@@ -209,6 +209,35 @@ public static class MachineCases
             c.Equal(0x4_0000UL, m.Regs.R[3] & 0x4_0000, "AC stays set in RFLAGS");
             c.Equal(0x4455_6677UL, m.Regs.Rax & 0xFFFF_FFFF, "the misaligned load read bytes 1..4 (77 66 55 44)");
         });
+        yield return Case("machine/simd-exception", "divss with the precision exception unmasked stops with #XM: trapno 19, error 0, RIP at the divss, the destination unchanged and PE set in MXCSR (Fiasco sets CR4.OSXMMEXCPT); with it masked the same code runs on",
+            ["MACH-XM-1"], c =>
+        {
+            (HandlerEvent ev, CpuState regs) Run(uint mxcsr)
+            {
+                var f = new MachineFixture();
+                f.OnMessage = (fx, ev) => null;
+                var m = f.Start(a =>
+                {
+                    a.push((int)mxcsr); a.ldmxcsr(__dword_ptr[rsp]);
+                    a.mov(eax, 0x3F80_0000); a.movd(xmm0, eax);      // 1.0f
+                    a.mov(eax, 0x4040_0000); a.movd(xmm1, eax);      // 3.0f
+                    a.divss(xmm0, xmm1);                               // inexact: PE
+                    a.stmxcsr(__dword_ptr[rsp]); a.pop(rbx);
+                    a.int3();
+                }, budget: 100);
+                f.W.K.Run();
+                return (f.Seen[0], m.Regs);
+            }
+            var (xm, r) = Run(0x0F80);   // PM (bit 12) clear: precision unmasked
+            c.Equal(19UL, xm.Mrs[ExcRegs.Trapno], "trapno 19 (#XM), not 6 (#UD): CR4.OSXMMEXCPT is set");
+            c.Equal(0UL, xm.Mrs[ExcRegs.Err], "no error code");
+            c.Equal((UInt128)0x3F80_0000, r.Xmm[0], "xmm0 keeps 1.0f");
+            c.Equal(0x0FA0u, r.Mxcsr, "MXCSR: PE set");
+            var (bp, q) = Run(Mxcsr.Reset);
+            c.Equal(3UL, bp.Mrs[ExcRegs.Trapno], "masked: the code runs to its int3");
+            c.Equal(0x1FA0UL, q.R[3] & 0xFFFF_FFFF, "stmxcsr: 0x1f80 with PE");
+            c.Equal((UInt128)0x3EAA_AAAB, q.Xmm[0], "1/3 rounded to nearest (0x3eaaaaab on the host)");
+        });
         yield return Case("machine/fpu-transfer", "an IPC with Transfer_fpu to a receiver whose BDR inherits the FPU, through a cap with S, replaces the receiver's XMM state with the sender's; missing any of the three keeps it; an exception reply with the flag does the same",
             ["IPC-MSG-3"], c =>
         {
@@ -240,7 +269,7 @@ public static class MachineCases
             c.Equal(pattern, Send(true, false, true), "no L4_UTCB_INHERIT_FPU in the receiver's BDR: kept");
             c.Equal(pattern, Send(true, true, false), "cap without S: kept");
             // The handler answers the ud2 with the thread's registers (IP past it), with or without the flag.
-            ulong Reply(bool flag)
+            (ulong Xmm0, ulong Mxcsr) Reply(bool flag)
             {
                 var f = new MachineFixture();
                 f.OnMessage = (fx, ev) =>
@@ -251,12 +280,19 @@ public static class MachineCases
                     u.SetMr(ExcRegs.Ip, ev.Mrs[ExcRegs.Ip] + 2);
                     return new MsgTag(0, ExcRegs.Words, 0, flag ? MsgTagFlags.TransferFpu : 0);
                 };
-                f.Start(a => { a.mov(rax, pattern); a.movq(xmm0, rax); a.ud2(); a.movq(rbx, xmm0); a.int3(); }, budget: 1000);
+                f.Start(a =>
+                {
+                    a.mov(rax, pattern); a.movq(xmm0, rax);
+                    a.push(0x3F80); a.ldmxcsr(__dword_ptr[rsp]);      // MXCSR: round down
+                    a.ud2();
+                    a.movq(rbx, xmm0); a.stmxcsr(__dword_ptr[rsp]); a.pop(rdx);
+                    a.int3();
+                }, budget: 1000);
                 f.W.K.Run();
-                return f.Seen[1].Mrs[ExcRegs.Rbx];
+                return (f.Seen[1].Mrs[ExcRegs.Rbx], f.Seen[1].Mrs[ExcRegs.Rdx] & 0xFFFF_FFFF);
             }
-            c.Equal(0UL, Reply(true), "exception reply with Transfer_fpu: the handler's state (xmm0 = 0) replaces the thread's");
-            c.Equal(pattern, Reply(false), "exception reply without it: the thread keeps xmm0");
+            c.Equal((0UL, 0x1F80UL), Reply(true), "exception reply with Transfer_fpu: the handler's state (xmm0 = 0, MXCSR 0x1f80) replaces the thread's");
+            c.Equal((pattern, 0x3F80UL), Reply(false), "exception reply without it: the thread keeps xmm0 and MXCSR");
         });
         yield return Case("machine/segment-base-op", "set_segment_base moves the FS or GS base of a machine thread (fs:/gs: operands use it), with -EMSGTOOSHORT, -EINVAL for a non-canonical base or another segment; segment_info answers the user selectors",
             ["THR-SEG-1"], c =>

@@ -80,7 +80,8 @@ public sealed partial class CaseGenerator
             for (int k = 0; k < info.OpCount; k++)
             {
                 var kind = info.GetOpKind(k);
-                if (kind is OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r64_or_mem) hasRm = true;
+                if (kind is OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r64_or_mem
+                    or OpCodeOperandKind.xmm_or_mem) hasRm = true;
                 else if (!Generatable(kind)) { ok = false; skipped.Add((code, $"operand {kind}")); break; }
             }
             if (!ok) continue;
@@ -108,8 +109,8 @@ public sealed partial class CaseGenerator
         NotGenerated = supported.Where(m => !withForm.Contains(m) && !NotNative.Contains(m)).Order(StringComparer.Ordinal).ToDictionary(m => m, m =>
         {
             var why = skipped.Where(x => x.Item1.Mnemonic().ToString().Equals(m, StringComparison.OrdinalIgnoreCase)).Select(x => x.Item2).Distinct().ToList();
-            bool vector = why.Count > 0 && why.All(w => w.Contains("mm_", StringComparison.Ordinal)); // xmm_* and mm_* operand kinds
-            return vector ? "XMM operands (the MMX forms are not in the model): a case carries only the 16 GPRs and RFLAGS (case format, native_cpu.c)"
+            bool vector = why.Count > 0 && why.All(w => w.Contains("mm_", StringComparison.Ordinal)); // mm_* operand kinds
+            return vector ? "MMX operands only (the MMX forms are not in the model)"
                 : why.Count > 0 ? string.Join("; ", why) : "no 64-bit legacy encoding";
         });
     }
@@ -127,6 +128,7 @@ public sealed partial class CaseGenerator
         OpCodeOperandKind.imm8sex16 or OpCodeOperandKind.imm8sex32 or OpCodeOperandKind.imm8sex64 or OpCodeOperandKind.imm32sex64 => true,
         OpCodeOperandKind.br64_1 or OpCodeOperandKind.br64_4 => true,
         OpCodeOperandKind.seg_rSI or OpCodeOperandKind.es_rDI => true,
+        OpCodeOperandKind.xmm_reg or OpCodeOperandKind.xmm_rm => true,
         _ => false,
     };
 
@@ -180,6 +182,9 @@ public sealed partial class CaseGenerator
         public readonly List<(ulong, ulong)> Words = [];
         public ulong Fs, Gs, Rflags;
         public ResultRule? Rule;
+        /// <summary>Vector state: set for forms with XMM operands or MXCSR accesses (else the case has none).</summary>
+        public UInt128[]? Xmm;
+        public uint? Mxcsr;
     }
 
     private static Draft NewDraft(Random rng)
@@ -197,7 +202,7 @@ public sealed partial class CaseGenerator
     private static GeneratedCase Case(string form, string mnemonic, Random rng, Draft d, byte[] bytes, ulong undefined, int instructions = 2) => new(new CpuCase
     {
         Name = form, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = d.Regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
-        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = instructions + 2,
+        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = instructions + 2, Xmm = d.Xmm, Mxcsr = d.Mxcsr,
     }, form, mnemonic, undefined, Result: d.Rule);
 
     /// <summary>A case of <paramref name="f"/>, or null when this draw cannot be encoded (e.g. AH with a REX register).</summary>
@@ -206,7 +211,8 @@ public sealed partial class CaseGenerator
         if (f.Custom != null) return f.Custom(rng);
         var d = NewDraft(rng);
         var mn = f.Code.ToOpCode().Mnemonic;
-        if (mn is Mnemonic.Movsb or Mnemonic.Movsw or Mnemonic.Movsd or Mnemonic.Movsq or Mnemonic.Stosb or Mnemonic.Stosw or Mnemonic.Stosd or Mnemonic.Stosq
+        if (UsesVectorState(f.Code.ToOpCode())) { } // movsd/cmpsd xmm forms share their mnemonics with the string instructions
+        else if (mn is Mnemonic.Movsb or Mnemonic.Movsw or Mnemonic.Movsd or Mnemonic.Movsq or Mnemonic.Stosb or Mnemonic.Stosw or Mnemonic.Stosd or Mnemonic.Stosq
             or Mnemonic.Lodsb or Mnemonic.Lodsw or Mnemonic.Lodsd or Mnemonic.Lodsq or Mnemonic.Scasb or Mnemonic.Scasw or Mnemonic.Scasd or Mnemonic.Scasq
             or Mnemonic.Cmpsb or Mnemonic.Cmpsw or Mnemonic.Cmpsd or Mnemonic.Cmpsq)
             return StringCase(f, rng, d.Regs, d.Rflags);
@@ -234,6 +240,7 @@ public sealed partial class CaseGenerator
         int bits = 0, count = 1;
         var ins = new Instruction { Code = f.Code };
         int countReg = -1;
+        if (UsesVectorState(info)) VectorState(rng, d);
 
         for (int k = 0; k < info.OpCount; k++)
         {
@@ -241,6 +248,7 @@ public sealed partial class CaseGenerator
             switch (kind)
             {
                 case OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r64_or_mem when f.Memory:
+                case OpCodeOperandKind.xmm_or_mem when f.Memory:
                 case OpCodeOperandKind.mem:
                 case OpCodeOperandKind.mem_offs:
                 {
@@ -251,8 +259,13 @@ public sealed partial class CaseGenerator
                     var seg = Memory(rng, ref ins, k, kind == OpCodeOperandKind.mem_offs, size, regs, ref fs, ref gs, out ulong target);
                     _ = seg;
                     if (content is ulong t && target >= CaseLayout.Data0 && target < CaseLayout.Data0 + CaseLayout.HotBytes - 8) words.Add((target, t));
+                    if (d.Mxcsr != null) VectorMemory(rng, f.Mnemonic, target, size, words);
                     break;
                 }
+                case OpCodeOperandKind.xmm_or_mem or OpCodeOperandKind.xmm_reg or OpCodeOperandKind.xmm_rm:
+                    ins.SetOpKind(k, OpKind.Register);
+                    ins.SetOpRegister(k, Register.XMM0 + rng.Next(16));
+                    break;
                 case OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r64_or_mem:
                 case OpCodeOperandKind.r8_reg or OpCodeOperandKind.r16_reg or OpCodeOperandKind.r32_reg or OpCodeOperandKind.r64_reg:
                 case OpCodeOperandKind.r8_opcode or OpCodeOperandKind.r16_opcode or OpCodeOperandKind.r32_opcode or OpCodeOperandKind.r64_opcode:
@@ -394,6 +407,7 @@ public sealed partial class CaseGenerator
             < 88 => CaseLayout.KernelHalf + (ulong)rng.Next(0, 4096),                       // #PF, canonical kernel half
             _ => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - size + 1),
         };
+        if (size == 16 && rng.Next(4) != 0) target &= ~15UL; // legacy SSE m128 operands: mostly aligned, sometimes not (#GP)
         if (moffs)
         {
             ins.MemoryBase = Register.None; ins.MemoryIndex = Register.None; ins.MemoryDisplSize = 8; ins.MemoryDisplacement64 = target;
@@ -518,6 +532,98 @@ public sealed partial class CaseGenerator
         if (a32) bytes.Add(0x67);
         bytes.Add(0xD7);
         return Case(Code.Xlat_m8.ToString(), "xlatb", rng, d, [.. bytes], 0);
+    }
+
+    // ------------------------------------------------------------------ vector state
+
+    /// <summary>Whether a form reads or writes XMM registers or MXCSR: then its cases carry XMM0-15 and MXCSR.</summary>
+    private static bool UsesVectorState(OpCodeInfo info)
+    {
+        if (info.Mnemonic is Mnemonic.Ldmxcsr or Mnemonic.Stmxcsr) return true;
+        for (int k = 0; k < info.OpCount; k++)
+            if (info.GetOpKind(k) is OpCodeOperandKind.xmm_reg or OpCodeOperandKind.xmm_rm or OpCodeOperandKind.xmm_or_mem) return true;
+        return false;
+    }
+
+    /// <summary>Singles worth testing: zeros, infinities, quiet and signalling NaNs, denormals, the extreme normals, integer-conversion edges.</summary>
+    private static readonly uint[] SingleEdges =
+    [
+        0, 0x8000_0000, 0x7F80_0000, 0xFF80_0000, 0x7FC0_0000, 0xFFC0_0000, 0x7FC0_0001, 0xFFE0_1234, 0x7F80_0001, 0x7FA0_0000, 0xFF90_0000,
+        0x0000_0001, 0x007F_FFFF, 0x8040_0000, 0x0080_0000, 0x8080_0000, 0x7F7F_FFFF, 0xFF7F_FFFF, 0x3F80_0000, 0xBF80_0000,
+        0x3FC0_0000, 0x3DCC_CCCD, 0x3F00_0000, 0xBF00_0000, 0x4040_0000, 0x4F00_0000, 0xCF00_0000, 0x4EFF_FFFF, 0xCF00_0001,
+        0x5F00_0000, 0xDF00_0000, 0x5EFF_FFFF, 0x0D00_0000, 0x1F80_0000, 0x7E80_0000, 0x0080_0001, 0x3400_0000,
+    ];
+
+    /// <summary>Doubles worth testing, as <see cref="SingleEdges"/>, plus the singles' limits as doubles.</summary>
+    private static readonly ulong[] DoubleEdges =
+    [
+        0, 0x8000_0000_0000_0000, 0x7FF0_0000_0000_0000, 0xFFF0_0000_0000_0000, 0x7FF8_0000_0000_0000, 0xFFF8_0000_0000_0000,
+        0x7FF8_0000_0000_0001, 0xFFFC_0000_1234_5678, 0x7FF0_0000_0000_0001, 0x7FF4_0000_0000_0000, 0xFFF0_0000_0000_0002,
+        0x0000_0000_0000_0001, 0x000F_FFFF_FFFF_FFFF, 0x8008_0000_0000_0000, 0x0010_0000_0000_0000, 0x8010_0000_0000_0000,
+        0x7FEF_FFFF_FFFF_FFFF, 0xFFEF_FFFF_FFFF_FFFF, 0x3FF0_0000_0000_0000, 0xBFF0_0000_0000_0000, 0x3FF8_0000_0000_0000,
+        0x3FB9_9999_9999_999A, 0x3FE0_0000_0000_0000, 0x4008_0000_0000_0000, 0x41E0_0000_0000_0000, 0xC1E0_0000_0000_0000,
+        0x41DF_FFFF_FFE0_0000, 0x41DF_FFFF_FFC0_0000, 0xC1E0_0000_0020_0000, 0xC1E0_0000_0010_0000, 0x43E0_0000_0000_0000,
+        0xC3E0_0000_0000_0000, 0x43DF_FFFF_FFFF_FFFF, 0x47EF_FFFF_E000_0000, 0x47EF_FFFF_F000_0000, 0x47F0_0000_0000_0000,
+        0x3810_0000_0000_0000, 0x380F_FFFF_FFFF_FFFF, 0x36A0_0000_0000_0000, 0x3690_0000_0000_0000, 0x36A8_0000_0000_0000,
+        0x2000_0000_0000_0000, 0x5FF0_0000_0000_0000,
+    ];
+
+    /// <summary>A single: an edge (half the draws) or a random sign, exponent near 1.0 (or anywhere) and fraction.</summary>
+    public static uint SingleValue(Random rng) => rng.Next(4) switch
+    {
+        < 2 => SingleEdges[rng.Next(SingleEdges.Length)],
+        2 => ((uint)rng.Next(2) << 31) | ((uint)rng.Next(112, 160) << 23) | (uint)rng.Next(0, 1 << 23),
+        _ => (uint)rng.NextInt64(),
+    };
+
+    public static ulong DoubleValue(Random rng) => rng.Next(4) switch
+    {
+        < 2 => DoubleEdges[rng.Next(DoubleEdges.Length)],
+        2 => ((ulong)rng.Next(2) << 63) | ((ulong)rng.Next(960, 1090) << 52) | ((ulong)rng.NextInt64() & 0x000F_FFFF_FFFF_FFFF),
+        _ => (ulong)rng.NextInt64() ^ ((ulong)rng.Next(2) << 63),
+    };
+
+    /// <summary>64 bits of an XMM register or memory operand: two singles, a double, or an integer edge or random value.</summary>
+    private static ulong VectorWord(Random rng) => rng.Next(4) switch
+    {
+        0 => SingleValue(rng) | ((ulong)SingleValue(rng) << 32),
+        1 => DoubleValue(rng),
+        2 => (uint)Value(rng) | (Value(rng) << 32),
+        _ => DoubleValue(rng),
+    };
+
+    /// <summary>
+    /// An MXCSR a case starts with: a random rounding mode (half of them round-to-nearest), all exceptions masked or a
+    /// random mask set, some sticky flags, DAZ and FTZ sometimes.
+    /// </summary>
+    public static uint MxcsrValue(Random rng)
+    {
+        uint rc = rng.Next(2) == 0 ? 0u : (uint)rng.Next(4);
+        uint masks = rng.Next(5) < 3 ? 0x3Fu : (uint)rng.Next(64);
+        uint flags = rng.Next(2) == 0 ? 0u : (uint)rng.Next(64);
+        uint daz = rng.Next(4) == 0 ? Mxcsr.Daz : 0, ftz = rng.Next(4) == 0 ? Mxcsr.Ftz : 0;
+        return flags | daz | (masks << Mxcsr.MaskShift) | (rc << Mxcsr.RcShift) | ftz;
+    }
+
+    private static void VectorState(Random rng, Draft d)
+    {
+        d.Xmm = new UInt128[16];
+        for (int k = 0; k < 16; k++) d.Xmm[k] = new UInt128(VectorWord(rng), VectorWord(rng));
+        d.Mxcsr = MxcsrValue(rng);
+    }
+
+    /// <summary>Floating-point (or MXCSR) values at a memory operand in the data page's random bytes.</summary>
+    private static void VectorMemory(Random rng, string mnemonic, ulong target, int size, List<(ulong, ulong)> words)
+    {
+        for (int off = 0; off < size; off += 8)
+        {
+            ulong va = target + (ulong)off;
+            if (va < CaseLayout.Data0 || va >= CaseLayout.Data0 + CaseLayout.HotBytes - 8) continue;
+            ulong w = VectorWord(rng);
+            if (mnemonic == "ldmxcsr")
+                w = (w & ~0xFFFF_FFFFUL) | MxcsrValue(rng) | (rng.Next(8) == 0 ? 1UL << rng.Next(16, 32) : 0);
+            words.Add((va, w));
+        }
     }
 
     /// <summary>Encode at the case's RIP with Iced's Assembler (branches kept in their form: no fixing).</summary>

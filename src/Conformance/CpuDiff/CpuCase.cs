@@ -24,6 +24,16 @@ public sealed class CpuCase
     public ulong GsBase { get; init; }
     public IReadOnlyList<CasePage> Pages { get; init; } = [];
     public long Budget { get; init; } = 1000;
+    /// <summary>XMM0..XMM15 before the run; null: the case has no vector state (all zero).</summary>
+    public UInt128[]? Xmm { get; init; }
+    /// <summary>MXCSR before the run; null: the reset value 0x1f80.</summary>
+    public uint? Mxcsr { get; init; }
+    /// <summary>Whether the case names any vector state (then its outcome lists XMM and MXCSR too).</summary>
+    public bool HasVectorState => Xmm != null || Mxcsr != null;
+    /// <summary>The XMM registers the run starts with (zero when the case has none).</summary>
+    public UInt128[] XmmOrZero => Xmm ?? new UInt128[16];
+    /// <summary>The MXCSR the run starts with.</summary>
+    public uint MxcsrOrReset => Mxcsr ?? L4Conf.Model.Machine.Mxcsr.Reset;
 
     /// <summary>
     /// The address space as both runners build it: the listed pages, with the code written at RIP over their contents;
@@ -66,8 +76,18 @@ public sealed class CpuOutcome
     /// <summary>Instructions retired (the model only).</summary>
     public long? Retired { get; init; }
     public IReadOnlyList<ByteRun> Memory { get; init; } = [];
+    /// <summary>XMM0..XMM15 after the run.</summary>
+    public UInt128[] Xmm { get; init; } = new UInt128[16];
+    /// <summary>MXCSR after the run.</summary>
+    public uint Mxcsr { get; init; } = L4Conf.Model.Machine.Mxcsr.Reset;
+    /// <summary>Whether the outcome line lists XMM and MXCSR: the case named vector state, or the run changed it.</summary>
+    public bool VectorState { get; init; }
     /// <summary>The model's message for #UD/#GP (what was not executed and why).</summary>
     public string? Detail { get; init; }
+
+    /// <summary>Whether an outcome of <paramref name="c"/> with these registers lists its vector state.</summary>
+    public static bool ShowsVectorState(CpuCase c, UInt128[] xmm, uint mxcsr) =>
+        c.HasVectorState || mxcsr != L4Conf.Model.Machine.Mxcsr.Reset || xmm.Any(x => x != 0);
 
     /// <summary>Runs of changed bytes: compare each page's contents before and after.</summary>
     public static List<ByteRun> Changes(ulong page, ReadOnlySpan<byte> before, ReadOnlySpan<byte> after)

@@ -24,7 +24,7 @@ public static class CpuCaseJson
     public const ulong UserEnd = 0x0000_8000_0000_0000;
     public const long MaxBudget = 1_000_000_000;
 
-    private static readonly HashSet<string> Fields = ["name", "note", "code", "rip", "regs", "rflags", "fsBase", "gsBase", "pages", "budget"];
+    private static readonly HashSet<string> Fields = ["name", "note", "code", "rip", "regs", "rflags", "fsBase", "gsBase", "pages", "budget", "xmm", "mxcsr"];
 
     /// <summary>Parse one non-blank line; <paramref name="where"/> is "FILE line N" for messages.</summary>
     public static CpuCase Parse(string line, string where)
@@ -81,7 +81,26 @@ public static class CpuCaseJson
                 if (b.ValueKind != JsonValueKind.Number || !b.TryGetInt64(out budget) || budget < 1 || budget > MaxBudget)
                     throw new CpuCaseFormatException($"{where}: budget: {InputErrors.Quote(b.GetRawText())}; a whole number of instructions, 1 to {MaxBudget}");
             if (o.TryGetProperty("note", out var note)) Str(note, where, "note");
-            return new CpuCase { Name = name, Code = code, Rip = rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs, Pages = pages, Budget = budget };
+            UInt128[]? xmm = null;
+            if (o.TryGetProperty("xmm", out var x))
+            {
+                if (x.ValueKind != JsonValueKind.Object) throw new CpuCaseFormatException($"{where}: xmm: an object of register names (xmm0 .. xmm15) to 128-bit hex strings");
+                xmm = new UInt128[16];
+                foreach (var p in x.EnumerateObject())
+                {
+                    int k = Array.IndexOf(XmmNames, p.Name);
+                    if (k < 0) throw new CpuCaseFormatException($"{where}: xmm.{p.Name}: not an XMM register (xmm0 .. xmm15)");
+                    xmm[k] = Hex128(p.Value, where, "xmm." + p.Name);
+                }
+            }
+            uint? mxcsr = null;
+            if (o.TryGetProperty("mxcsr", out var mx))
+            {
+                ulong m = Hex(mx, where, "mxcsr");
+                if (m > 0xFFFF) throw new CpuCaseFormatException($"{where}: mxcsr: 0x{m:x} sets reserved bits (only bits 0-15 exist; ldmxcsr would #GP)");
+                mxcsr = (uint)m;
+            }
+            return new CpuCase { Name = name, Code = code, Rip = rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs, Pages = pages, Budget = budget, Xmm = xmm, Mxcsr = mxcsr };
         }
     }
 
@@ -115,6 +134,16 @@ public static class CpuCaseJson
         throw new CpuCaseFormatException($"{where}: {field}: {InputErrors.Quote(e.GetRawText())} is not a 64-bit hex string such as \"0x1f\"");
     }
 
+    /// <summary>A 128-bit value: a "0x..." hex string of up to 32 digits.</summary>
+    private static UInt128 Hex128(JsonElement e, string where, string field)
+    {
+        string s = e.ValueKind == JsonValueKind.String ? e.GetString()! : "";
+        if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && s.Length is > 2 and <= 34
+            && UInt128.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out UInt128 v))
+            return v;
+        throw new CpuCaseFormatException($"{where}: {field}: {InputErrors.Quote(e.GetRawText())} is not a 128-bit hex string such as \"0x3f800000\"");
+    }
+
     private static byte[] Bytes(JsonElement e, string where, string field)
     {
         string s = e.ValueKind == JsonValueKind.String ? e.GetString()! : "?";
@@ -135,7 +164,18 @@ public static class CpuCaseJson
         }
     }
 
+    public static readonly string[] XmmNames = [.. Enumerable.Range(0, 16).Select(k => $"xmm{k}")];
+
     private static string H(ulong v) => $"0x{v:x}";
+    private static string H(UInt128 v) => $"0x{v:x}";
+
+    private static void WriteVector(Utf8JsonWriter w, UInt128[] xmm, uint mxcsr)
+    {
+        w.WriteString("mxcsr", H(mxcsr));
+        w.WriteStartObject("xmm");
+        for (int k = 0; k < 16; k++) w.WriteString(XmmNames[k], H(xmm[k]));
+        w.WriteEndObject();
+    }
 
     /// <summary>The case as one JSON line that <see cref="Parse"/> reads back to the same case.</summary>
     public static string Write(CpuCase c, string? note = null)
@@ -167,6 +207,13 @@ public static class CpuCaseJson
             }
             w.WriteEndArray();
             w.WriteNumber("budget", c.Budget);
+            if (c.Mxcsr is uint m) w.WriteString("mxcsr", H(m));
+            if (c.Xmm is { } x)
+            {
+                w.WriteStartObject("xmm");
+                for (int k = 0; k < 16; k++) w.WriteString(XmmNames[k], H(x[k]));
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
@@ -200,6 +247,7 @@ public static class CpuCaseJson
             w.WriteStartObject("regs");
             for (int k = 0; k < 16; k++) w.WriteString(RegNames[k], H(o.Regs[k]));
             w.WriteEndObject();
+            if (o.VectorState) WriteVector(w, o.Xmm, o.Mxcsr);
             if (o.Retired is long r) w.WriteNumber("retired", r);
             w.WriteStartArray("memory");
             foreach (var m in o.Memory)

@@ -3,7 +3,7 @@ namespace L4Conf.Conformance.CpuDiff;
 /// <summary>
 /// Compares the model's outcome of a case with the host CPU's, field by field, over what is architecturally defined
 /// and what Linux reports faithfully (see <see cref="NativeRunner"/>): status, vector, error code (#PF: with P
-/// ignored for kernel-half addresses, where Linux forces it), CR2 for #PF only, RIP, the 16 GPRs, CF PF AF ZF SF OF DF
+/// ignored for kernel-half addresses, where Linux forces it), CR2 for #PF only, RIP, the 16 GPRs, XMM0-15 and MXCSR, CF PF AF ZF SF OF DF
 /// except the flags the SDM leaves undefined after the instruction (only when it completed), and every changed byte,
 /// except a destination the SDM leaves undefined for the operands (<see cref="ResultRules"/>; only when it completed).
 /// </summary>
@@ -19,14 +19,27 @@ public static class CpuComparer
     public const ulong LinuxTaskSizeMax = 0x7FFF_FFFF_F000;
 
     /// <summary>
-    /// A known way the host reports something other than the CPU architecture says, not a model error: int1 (icebp)
+    /// A known way the host differs from the captured CPU or reports something other than the architecture says, not a
+    /// model error. ldmxcsr with MXCSR bit 17 set: the development host (AMD EPYC) has MisAlignSse and takes it as the MM
+    /// mask bit; the captured qemu64 CPU has no MisAlignSse, so it is reserved and the model raises #GP(0). int1 (icebp)
     /// is a trap (#DB with RIP after it, SDM Vol. 3A §17.3.1), but the host this was built on (an AMD EPYC guest in a
     /// Firecracker VM) reported RIP at the instruction, every time; most likely the hypervisor's handling of an
     /// intercepted icebp (UNCONFIRMED). Null when <paramref name="fields"/> are not exactly that.
     /// </summary>
-    public static string? HostQuirk(CpuOutcome model, CpuOutcome host, List<string> fields) =>
-        fields.Count == 1 && model.Vector == DebugVector && host.Vector == DebugVector && model.Rip == host.Rip + 1
-            ? "int1: the host reported RIP at the instruction (a trap leaves it after)" : null;
+    public static string? HostQuirk(CpuOutcome model, CpuOutcome host, List<string> fields)
+    {
+        if (fields.Count == 1 && model.Vector == DebugVector && host.Vector == DebugVector && model.Rip == host.Rip + 1)
+            return "int1: the host reported RIP at the instruction (a trap leaves it after)";
+        if (model.Vector == GeneralProtectionVector && model.Detail?.StartsWith("ldmxcsr", StringComparison.Ordinal) == true
+            && Completed(host) && (host.Mxcsr & MisalignedSseMask) != 0 && (host.Mxcsr & ~(0xFFFFu | MisalignedSseMask)) == 0)
+            return "ldmxcsr: the host (AMD, CPUID MisAlignSse) accepts MXCSR bit 17 (MM); the captured qemu64 CPU has no MisAlignSse, so bit 17 is reserved there (#GP(0))";
+        return null;
+    }
+
+    public const int GeneralProtectionVector = 13;
+
+    /// <summary>MXCSR.MM (bit 17), AMD's misaligned-SSE exception mask: writable only on CPUs with MisAlignSse (CPUID 0x80000001 ECX[7]).</summary>
+    public const uint MisalignedSseMask = 1u << 17;
 
     /// <summary>The differing fields as "field: model X, host Y"; empty when the outcomes agree.</summary>
     public static List<string> Compare(CpuOutcome model, CpuOutcome host, ulong undefinedFlags, ResultRule? undefinedResult = null)
@@ -44,6 +57,9 @@ public static class CpuComparer
         if (model.Rip != host.Rip) d.Add($"rip: model 0x{model.Rip:x}, host 0x{host.Rip:x}");
         for (int k = 0; k < 16; k++)
             if ((model.Regs[k] & RegCompared(rule, k)) != (host.Regs[k] & RegCompared(rule, k))) d.Add($"{CpuCaseJson.RegNames[k]}: model 0x{model.Regs[k]:x}, host 0x{host.Regs[k]:x}");
+        for (int k = 0; k < 16; k++)
+            if (model.Xmm[k] != host.Xmm[k]) d.Add($"xmm{k}: model 0x{model.Xmm[k]:x32}, host 0x{host.Xmm[k]:x32}");
+        if (model.Mxcsr != host.Mxcsr) d.Add($"mxcsr: model 0x{model.Mxcsr:x}, host 0x{host.Mxcsr:x}");
         ulong mask = FlagRules.Compared & ~(Completed(host) ? undefinedFlags : 0);
         if ((model.Rflags & mask) != (host.Rflags & mask))
             d.Add($"rflags: model {FlagRules.Names(model.Rflags & mask)} (0x{model.Rflags & mask:x}), host {FlagRules.Names(host.Rflags & mask)} (0x{host.Rflags & mask:x}) (compared 0x{mask:x})");

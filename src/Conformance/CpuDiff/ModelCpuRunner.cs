@@ -25,6 +25,8 @@ public sealed class ModelCpuRunner
         }
         var s = new CpuState { Rip = c.Rip, Rflags = c.Rflags, FsBase = c.FsBase, GsBase = c.GsBase };
         Array.Copy(c.Regs, s.R, 16);
+        Array.Copy(c.XmmOrZero, s.Xmm, 16);
+        s.Mxcsr = c.MxcsrOrReset;
         var stop = cpu.Run(s, new PagedMemoryBus(pt), c.Budget);
         var changes = new List<ByteRun>();
         var after = new byte[CpuCase.PageSize];
@@ -45,6 +47,9 @@ public sealed class ModelCpuRunner
             Retired = stop.Retired,
             Memory = changes,
             Detail = stop.Detail,
+            Xmm = (UInt128[])s.Xmm.Clone(),
+            Mxcsr = s.Mxcsr,
+            VectorState = CpuOutcome.ShowsVectorState(c, s.Xmm, s.Mxcsr),
         };
     }
 }

@@ -92,7 +92,11 @@ public sealed class NativeRunner : IDisposable
             throw new IOException($"page 0x{outside.Address:x} lies outside the native window [0x{WindowStart:x}, 0x{WindowEnd:x})");
         var sb = new StringBuilder("C");
         foreach (var v in new[] { c.Rip, c.Rflags, c.FsBase, c.GsBase }.Concat(c.Regs)) sb.Append(' ').Append(v.ToString("x", CultureInfo.InvariantCulture));
-        sb.Append(' ').Append(pages.Count.ToString("x", CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append(' ').Append(pages.Count.ToString("x", CultureInfo.InvariantCulture));
+        sb.Append(' ').Append(c.MxcsrOrReset.ToString("x", CultureInfo.InvariantCulture));
+        foreach (var x in c.XmmOrZero)
+            sb.Append(' ').Append(((ulong)x).ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(((ulong)(x >> 64)).ToString("x", CultureInfo.InvariantCulture));
+        sb.Append('\n');
         foreach (var p in pages)
         {
             int len = p.Contents.Length;
@@ -105,11 +109,14 @@ public sealed class NativeRunner : IDisposable
         string line = stdout.ReadLine() ?? throw new IOException($"the native helper ended (exit {(proc.HasExited ? proc.ExitCode : -1)})");
         if (line.StartsWith("E ", StringComparison.Ordinal)) throw new IOException($"native: {line[2..]}");
         var f = line.Split(' ');
-        if (f.Length != 24 || f[0] != "R") throw new IOException($"the native helper answered '{line}'");
+        if (f.Length != 57 || f[0] != "R") throw new IOException($"the native helper answered '{line}'");
         ulong X(int k) => ulong.Parse(f[k], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
         var regs = new ulong[16];
         for (int k = 0; k < 16; k++) regs[k] = X(7 + k);
-        int runs = (int)X(23);
+        uint mxcsr = (uint)X(23);
+        var xmm = new UInt128[16];
+        for (int k = 0; k < 16; k++) xmm[k] = new UInt128(X(25 + 2 * k), X(24 + 2 * k));
+        int runs = (int)X(56);
         var mem = new List<ByteRun>();
         for (int k = 0; k < runs; k++)
         {
@@ -128,6 +135,9 @@ public sealed class NativeRunner : IDisposable
             Rflags = X(6),
             Regs = regs,
             Memory = mem,
+            Xmm = xmm,
+            Mxcsr = mxcsr,
+            VectorState = CpuOutcome.ShowsVectorState(c, xmm, mxcsr),
         };
     }
 

@@ -4,16 +4,19 @@
  * Compiled by l4conf with the host gcc at run time (gcc -O1 -fno-stack-protector). Reads cases on stdin and
  * writes one result per case on stdout, both in a line format of hex numbers without 0x (NativeRunner.cs):
  *
- *   in:  C rip rflags fsbase gsbase r0 .. r15 npages      then npages lines   P addr prot hexcontents|-
- *   out: R status trapno err cr2 rip rflags r0 .. r15 nruns   then nruns lines   M page offset hexbytes
+ *   in:  C rip rflags fsbase gsbase r0 .. r15 npages mxcsr x0lo x0hi .. x15lo x15hi
+ *        then npages lines   P addr prot hexcontents|-
+ *   out: R status trapno err cr2 rip rflags r0 .. r15 mxcsr x0lo x0hi .. x15lo x15hi nruns
+ *        then nruns lines   M page offset hexbytes
  *        status T = stopped by a signal (trapno/err/cr2 from the signal frame), A = the 2 s alarm expired,
  *        or   E message   when the case could not be set up (e.g. its page is taken in this process).
  *
  * Each case's pages are mapped at their own addresses (MAP_FIXED_NOREPLACE, so a case can never overwrite this
- * process), filled, and given their protection; then an assembly trampoline loads all 16 GPRs and RFLAGS and
- * jumps to the case's RIP. The case ends with a signal: int3 (SIGTRAP, #BP) at its end, or a fault. The handler
+ * process), filled, and given their protection; then an assembly trampoline loads XMM0-15 and MXCSR, all 16 GPRs
+ * and RFLAGS and jumps to the case's RIP. The case ends with a signal: int3 (SIGTRAP, #BP) at its end, or a fault. The handler
  * runs on a sigaltstack (the case's RSP may be anything), copies trapno/err/cr2 and the registers out of the
- * ucontext, and returns through sigreturn to the trampoline's exit with the host's RSP. The FS base (glibc's
+ * ucontext (XMM and MXCSR from its fpregs: the kernel saved the case's FPU state in the signal frame), puts the
+ * helper's MXCSR into that frame, and returns through sigreturn to the trampoline's exit with the host's RSP. The FS base (glibc's
  * TLS) is swapped with raw arch_prctl system calls only, and nothing here uses TLS in between (no stack
  * protector, no errno).
  */
@@ -38,13 +41,15 @@
 #define MAX_PAGES 64
 
 /* The register image the trampoline loads: r[0..15] in hardware order (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
-   R8..R15), then RFLAGS and RIP. Offsets are used by the assembly below. */
-struct image { uint64_t r[16]; uint64_t rflags; uint64_t rip; };
+   R8..R15), then RFLAGS, RIP, MXCSR (offset 144) and XMM0..15 as low/high quadwords (offset 152). Offsets are used
+   by the assembly below. */
+struct image { uint64_t r[16]; uint64_t rflags; uint64_t rip; uint64_t mxcsr; uint64_t xmm[32]; };
 
 struct image in_img;      /* read by the trampoline */
 uint64_t host_rsp;        /* the trampoline's RSP, restored at its exit */
 static volatile uint64_t host_fs, case_fs;
-static struct { uint64_t trapno, err, cr2, rip, rflags, r[16]; int alarm; } out;
+static struct { uint64_t trapno, err, cr2, rip, rflags, r[16], mxcsr, xmm[32]; int alarm; } out;
+static uint32_t host_mxcsr;
 
 void run_case(void);      /* assembly: load in_img, jump; returns when the handler sends it to case_exit */
 void case_exit(void);
@@ -56,6 +61,23 @@ __asm__(
     "  push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
     "  mov %rsp, host_rsp(%rip)\n"
     "  lea in_img(%rip), %rax\n"
+    "  movdqu 152(%rax), %xmm0\n"
+    "  movdqu 168(%rax), %xmm1\n"
+    "  movdqu 184(%rax), %xmm2\n"
+    "  movdqu 200(%rax), %xmm3\n"
+    "  movdqu 216(%rax), %xmm4\n"
+    "  movdqu 232(%rax), %xmm5\n"
+    "  movdqu 248(%rax), %xmm6\n"
+    "  movdqu 264(%rax), %xmm7\n"
+    "  movdqu 280(%rax), %xmm8\n"
+    "  movdqu 296(%rax), %xmm9\n"
+    "  movdqu 312(%rax), %xmm10\n"
+    "  movdqu 328(%rax), %xmm11\n"
+    "  movdqu 344(%rax), %xmm12\n"
+    "  movdqu 360(%rax), %xmm13\n"
+    "  movdqu 376(%rax), %xmm14\n"
+    "  movdqu 392(%rax), %xmm15\n"
+    "  ldmxcsr 144(%rax)\n"
     "  pushq 128(%rax)\n"          /* rflags */
     "  popfq\n"                    /* before the loads: mov changes no flags */
     "  mov 8(%rax), %rcx\n  mov 16(%rax), %rdx\n  mov 24(%rax), %rbx\n  mov 32(%rax), %rsp\n"
@@ -91,6 +113,12 @@ static void handler(int sig, siginfo_t *si, void *ctx)
     out.err = (uint64_t)g[REG_ERR];
     out.cr2 = (uint64_t)g[REG_CR2];
     out.alarm = sig == SIGALRM;
+    struct _libc_fpstate *fp = ((ucontext_t *)ctx)->uc_mcontext.fpregs;
+    if (fp) {
+        out.mxcsr = fp->mxcsr;
+        memcpy(out.xmm, fp->_xmm, sizeof out.xmm);
+        fp->mxcsr = host_mxcsr;   /* MXCSR's control bits are callee-saved: the helper goes on with its own */
+    }
     g[REG_RIP] = (greg_t)(uintptr_t)case_exit;
     g[REG_RSP] = (greg_t)host_rsp;
     g[REG_EFL] = 0x202;
@@ -122,6 +150,7 @@ int main(void)
     int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM };
     for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
         if (sigaction(sigs[k], &sa, NULL) != 0) { perror("sigaction"); return 2; }
+    __asm__ volatile("stmxcsr %0" : "=m"(host_mxcsr));
     host_fs = 0;
     uint64_t fs;
     if (raw_arch_prctl(ARCH_GET_FS, (uint64_t)(uintptr_t)&fs) != 0) { fprintf(stderr, "arch_prctl(ARCH_GET_FS) failed\n"); return 2; }
@@ -135,6 +164,8 @@ int main(void)
         char *p = line + 1;
         for (int k = 0; k < 20; k++) v[k] = strtoull(p, &p, 16);
         np = (int)strtol(p, &p, 16);
+        in_img.mxcsr = strtoull(p, &p, 16);
+        for (int k = 0; k < 32; k++) in_img.xmm[k] = strtoull(p, &p, 16);
         const char *error = NULL;
         int mapped = 0;
         for (int k = 0; k < np; k++) {
@@ -198,6 +229,8 @@ int main(void)
             printf("R %c %llx %llx %llx %llx %llx", out.alarm ? 'A' : 'T', (unsigned long long)out.trapno, (unsigned long long)out.err,
                    (unsigned long long)out.cr2, (unsigned long long)out.rip, (unsigned long long)out.rflags);
             for (int k = 0; k < 16; k++) printf(" %llx", (unsigned long long)out.r[k]);
+            printf(" %llx", (unsigned long long)out.mxcsr);
+            for (int k = 0; k < 32; k++) printf(" %llx", (unsigned long long)out.xmm[k]);
             printf(" %x\n", runs);
             fwrite(buf, 1, len, stdout);
         } else {

@@ -21,6 +21,11 @@ public sealed class CpuState
     public ulong FsBase, GsBase;
     /// <summary>XMM0..XMM15 (SSE/SSE2 state the model CPU's vector moves use; little-endian lanes).</summary>
     public readonly UInt128[] Xmm = new UInt128[16];
+    /// <summary>
+    /// MXCSR: SSE rounding control, exception masks and sticky flags, DAZ, FTZ. Reset value 0x1f80 (all masked, round to
+    /// nearest): Fiasco's initial FPU state (fpu-ia32.cpp:241-242, <c>sse-&gt;mxcsr = 0x1f80</c>).
+    /// </summary>
+    public uint Mxcsr = Machine.Mxcsr.Reset;
     /// <summary>User selectors: fs and gs are 0, their bases come from the MSRs (faults_plain.log: "fs =    0   gs =    0").</summary>
     public ushort Cs = 0x2B, Ss = 0x23, Ds = 0x23, Es = 0x23, Fs = 0, Gs = 0;
 
@@ -37,7 +42,7 @@ public sealed class CpuState
     /// <summary>A deep copy: the register array is copied, not shared.</summary>
     public CpuState Clone()
     {
-        var c = new CpuState { Rip = Rip, Rflags = Rflags, FsBase = FsBase, GsBase = GsBase, Cs = Cs, Ss = Ss, Ds = Ds, Es = Es, Fs = Fs, Gs = Gs };
+        var c = new CpuState { Rip = Rip, Rflags = Rflags, FsBase = FsBase, GsBase = GsBase, Cs = Cs, Ss = Ss, Ds = Ds, Es = Es, Fs = Fs, Gs = Gs, Mxcsr = Mxcsr };
         Array.Copy(R, c.R, 16);
         Array.Copy(Xmm, c.Xmm, 16);
         return c;

@@ -24,7 +24,14 @@ namespace L4Conf.Model.Machine;
 /// ud0/ud1/ud2, hlt, syscall. SSE/SSE2 (CpuSse.cs, XMM0-15 in <see cref="CpuState.Xmm"/>): movd, movq, movdqa,
 /// movdqu, movaps, movups, movapd, movupd, pxor, pcmpeqb, pmovmskb, por, pand, pandn, pminub, punpcklbw/wd/dq/qdq,
 /// pshufd (#GP(0) for a misaligned 16-byte operand where
-/// legacy SSE requires alignment). All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
+/// legacy SSE requires alignment). SSE/SSE2 floating point (CpuSseFloat.cs, exact arithmetic in SseRounding.cs, MXCSR in
+/// <see cref="CpuState.Mxcsr"/>): add/sub/mul/div/min/max/sqrt ss/sd/ps/pd, cmpss/sd/ps/pd, (u)comiss/sd, cvtsi2ss/sd,
+/// cvt(t)ss2si, cvt(t)sd2si, cvtss2sd, cvtsd2ss, cvtps2pd, cvtpd2ps, cvtdq2ps/pd, cvt(t)ps2dq, cvt(t)pd2dq, and/andn/or/xor
+/// ps/pd, movss, movsd (xmm), movh/movl ps/pd, movhlps, movlhps, movmskps/pd, shufps/pd, unpckl/h ps/pd, ldmxcsr, stmxcsr;
+/// an unmasked exception is #XM (MACH-XM-1). SSE2 integer on XMM (CpuSseInteger.cs): padd/psub b/w/d/q, saturating
+/// padds/paddus/psubs/psubus, pmullw, pmulhw, pmulhuw, pmuludq, pmaddwd, pavgb/w, pmaxsw, pmaxub, pminsw, psadbw,
+/// pcmpeqw/d, pcmpgtb/w/d, the shifts psll/psrl w/d/q, psraw/d, pslldq/psrldq, packsswb/packssdw/packuswb, punpckh*,
+/// pshuflw/pshufhw, pextrw, pinsrw; movnti/movntdq/movntps/movntpd (plain stores), lfence/mfence/sfence (no-ops). All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
 /// 8/16-bit writes merge, AH..BH without REX), base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS
 /// overrides using FsBase/GsBase.</para>
 /// <para>Stops: a fault (#DE, #UD, #GP, #PF) leaves the instruction without effect and RIP at it (rep string
@@ -82,6 +89,7 @@ public sealed partial class Cpu
         regs[FsSlot] = s.FsBase;
         regs[GsSlot] = s.GsBase;
         xmm = s.Xmm; // used in place: SSE handlers write only after every access succeeded
+        mxcsr = s.Mxcsr;
         rip = s.Rip;
         rflags = s.Rflags;
         flOp = FlagOp.None;
@@ -98,6 +106,7 @@ public sealed partial class Cpu
         Array.Copy(regs, s.R, 16);
         s.Rip = rip;
         s.Rflags = Flags;
+        s.Mxcsr = mxcsr;
         mem = null!;
     }
 
@@ -311,6 +320,7 @@ public sealed partial class Cpu
                     SseRegister(ref i); break;
                 case Op.XmmLoad: case Op.XmmStore: case Op.PxorRM: case Op.PcmpeqbRM: case Op.XmmAluRM: case Op.PshufdRM:
                     if (!SseMemory(ref i)) goto Fault; break;
+                case >= Op.SseFpRR and <= Op.PinsrwRM: if (!SseMore(ref i)) goto Fault; break;
                 case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;

@@ -33,7 +33,7 @@ public sealed partial class Cpu
             case Op.PxorRR: xmm[i.D] ^= xmm[i.S]; break;
             case Op.PcmpeqbRR: xmm[i.D] = CompareEqualBytes(xmm[i.D], xmm[i.S]); break;
             case Op.XmmAluRR: xmm[i.D] = XmmOp((XmmAlu)i.Cc, xmm[i.D], xmm[i.S]); break;
-            case Op.PshufdRR: xmm[i.D] = Pshufd(xmm[i.S], (int)i.Imm); break;
+            case Op.PshufdRR: xmm[i.D] = Pshuf(i.Cc, xmm[i.S], (int)i.Imm); break;
             default: WriteDst(ref i, ByteSignMask(xmm[i.S])); break; // pmovmskb
         }
     }
@@ -48,7 +48,7 @@ public sealed partial class Cpu
             case Op.XmmLoad: xmm[i.D] = x; break;
             case Op.PxorRM: xmm[i.D] ^= x; break;
             case Op.XmmAluRM: xmm[i.D] = XmmOp((XmmAlu)i.Cc, xmm[i.D], x); break;
-            case Op.PshufdRM: xmm[i.D] = Pshufd(x, (int)i.Imm); break;
+            case Op.PshufdRM: xmm[i.D] = Pshuf(i.Cc, x, (int)i.Imm); break;
             default: xmm[i.D] = CompareEqualBytes(xmm[i.D], x); break; // pcmpeqb
         }
         return true;
@@ -74,6 +74,7 @@ public sealed partial class Cpu
         {
             16 => BinaryPrimitives.ReadUInt128LittleEndian(b),
             8 => BinaryPrimitives.ReadUInt64LittleEndian(b),
+            2 => BinaryPrimitives.ReadUInt16LittleEndian(b),
             _ => BinaryPrimitives.ReadUInt32LittleEndian(b),
         };
         return true;
@@ -120,6 +121,7 @@ public sealed partial class Cpu
                 return r;
             }
             case XmmAlu.Punpcklqdq: return (UInt128)(ulong)a | ((UInt128)(ulong)b << 64);
+            case >= XmmAlu.Punpckhbw: return XmmMerge(op, a, b); // CpuSseFloat.cs
             default:
             {
                 int w = op switch { XmmAlu.Punpcklbw => 8, XmmAlu.Punpcklwd => 16, _ => 32 };

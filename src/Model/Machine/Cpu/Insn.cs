@@ -28,6 +28,8 @@ internal struct Insn
     public byte Base, Index, Scale, Seg;
     /// <summary>Per-handler extra: shift kind, source size for movzx/movsx, rep flag for string instructions.</summary>
     public byte Aux;
+    /// <summary>SSE floating point: the lane shape (<see cref="SseShape"/>).</summary>
+    public byte Vec;
     /// <summary>Operand-size mask (0xFF, 0xFFFF, 0xFFFF_FFFF, ~0).</summary>
     public ulong Mask;
     /// <summary>Bits of the destination register a write preserves: ~(Mask &lt;&lt; DSh) for 8/16-bit, 0 for 32/64-bit (zero-extension).</summary>

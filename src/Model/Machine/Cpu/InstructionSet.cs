@@ -65,6 +65,30 @@ public static class InstructionSet
         "pxor", "pcmpeqb", // xmm, xmm/m128 (m128 aligned)
         "pmovmskb",     // r32/r64, xmm
         "por", "pand", "pandn", "pminub", "punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "pshufd", // xmm, xmm/m128 (aligned)
+        // SSE/SSE2 floating point (CpuSseFloat.cs; exact IEEE arithmetic under MXCSR: rounding, DAZ, FTZ, sticky flags, #XM when unmasked)
+        "addss", "addsd", "addps", "addpd", "subss", "subsd", "subps", "subpd",
+        "mulss", "mulsd", "mulps", "mulpd", "divss", "divsd", "divps", "divpd",
+        "minss", "minsd", "minps", "minpd", "maxss", "maxsd", "maxps", "maxpd",
+        "sqrtss", "sqrtsd", "sqrtps", "sqrtpd",
+        "cmpss", "cmpps", "cmppd", // and cmpsd xmm, xmm/m64, imm8 (listed above with the string cmpsd): predicates imm8[2:0]
+        "comiss", "ucomiss", "comisd", "ucomisd",
+        "cvtsi2ss", "cvtsi2sd", "cvtss2si", "cvtsd2si", "cvttss2si", "cvttsd2si", "cvtss2sd", "cvtsd2ss",
+        "cvtps2pd", "cvtpd2ps", "cvtdq2ps", "cvtdq2pd", "cvtps2dq", "cvttps2dq", "cvtpd2dq", "cvttpd2dq",
+        "andps", "andnps", "orps", "xorps", "andpd", "andnpd", "orpd", "xorpd",
+        "movss", // and movsd xmm, xmm/m64 (listed above with the string movsd): register forms keep the upper part, loads zero it
+        "movhps", "movlps", "movhpd", "movlpd", "movhlps", "movlhps", "movmskps", "movmskpd",
+        "shufps", "shufpd", "unpcklps", "unpckhps", "unpcklpd", "unpckhpd",
+        "ldmxcsr", "stmxcsr", // m32; ldmxcsr with a reserved bit (16-31) set: #GP(0)
+        // SSE2 integer on XMM registers (CpuSseInteger.cs; the MMX forms are #UD)
+        "paddb", "paddw", "paddd", "paddq", "psubb", "psubw", "psubd", "psubq",
+        "paddsb", "paddsw", "paddusb", "paddusw", "psubsb", "psubsw", "psubusb", "psubusw",
+        "pmullw", "pmulhw", "pmulhuw", "pmuludq", "pmaddwd", "pavgb", "pavgw", "pmaxsw", "pmaxub", "pminsw", "psadbw",
+        "pcmpeqw", "pcmpeqd", "pcmpgtb", "pcmpgtw", "pcmpgtd",
+        "psllw", "pslld", "psllq", "psrlw", "psrld", "psrlq", "psraw", "psrad", // imm8 and xmm/m128 counts
+        "pslldq", "psrldq", "packsswb", "packssdw", "packuswb", "punpckhbw", "punpckhwd", "punpckhdq", "punpckhqdq",
+        "pshuflw", "pshufhw", "pextrw", "pinsrw", // pextrw r32/r64, xmm, imm8 (the SSE4.1 m16 form is #UD: no SSE4.1)
+        "movnti", "movntdq", "movntps", "movntpd", // plain stores; movntdq/ps/pd m128 aligned
+        "lfence", "mfence", "sfence", // no-ops: one CPU
     ];
 
     /// <summary>

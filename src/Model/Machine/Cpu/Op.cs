@@ -81,10 +81,57 @@ internal enum Op : byte
     XmmAluRR, XmmAluRM,   // Cc = XmmAlu: por, pand, pandn, pminub, punpckl{bw,wd,dq,qdq}
     PshufdRR, PshufdRM,   // Imm = the order byte
     Pmovmskb,     // D = GPR slot, S = XMM
+
+    // SSE/SSE2 floating point (CpuSseFloat.cs): Cc = SseFloatOp, Vec = SseShape, Imm = predicate or conversion options.
+    SseFpRR, SseFpRM,     // xmm, xmm/m (comis/ucomis: no destination, flags)
+    SseFpRG,              // xmm, r32/r64 (cvtsi2ss/sd; S = GPR slot)
+    SseFpGR, SseFpGM,     // r32/r64, xmm/m (cvt(t)ss2si, cvt(t)sd2si; D = GPR slot)
+    XmmShufRR, XmmShufRM, // shufps (Cc 0) / shufpd (Cc 1) xmm, xmm/m128, imm8
+    XmmLoadHigh, XmmLoadLow, XmmStoreHigh, // movhps/movhpd xmm, m64; movlps/movlpd xmm, m64; movhps/movhpd m64, xmm
+    Movmsk,               // movmskps (Cc 0) / movmskpd (Cc 1): D = GPR slot, S = XMM
+    Ldmxcsr, Stmxcsr,     // m32
+
+    // SSE2 integer arithmetic, compares, shifts and packs (CpuSseInteger.cs): Cc = XmmInt.
+    XmmIntRR, XmmIntRM,   // xmm, xmm/m128 (shifts: the count is the source's low quadword)
+    XmmShiftImm,          // psllw/d/q, psrlw/d/q, psraw/d, pslldq, psrldq xmm, imm8 (Imm)
+    Pextrw,               // r32/r64 (D), xmm (S), imm8
+    PinsrwRR, PinsrwRM,   // xmm (D), r32/m16, imm8
 }
 
+/// <summary>The SSE2 integer operations of <see cref="Op.XmmIntRR"/> (lanes of 8, 16, 32, 64 bits as the name says).</summary>
+internal enum XmmInt : byte
+{
+    Paddb, Paddw, Paddd, Paddq, Psubb, Psubw, Psubd, Psubq,
+    Paddsb, Paddsw, Paddusb, Paddusw, Psubsb, Psubsw, Psubusb, Psubusw,
+    Pmullw, Pmulhw, Pmulhuw, Pmuludq, Pmaddwd, Pavgb, Pavgw, Pmaxsw, Pmaxub, Pminsw, Psadbw,
+    Pcmpeqw, Pcmpeqd, Pcmpgtb, Pcmpgtw, Pcmpgtd,
+    Psllw, Pslld, Psllq, Psrlw, Psrld, Psrlq, Psraw, Psrad, Pslldq, Psrldq,
+    Packsswb, Packssdw, Packuswb,
+}
+
+/// <summary>The operations of <see cref="Op.SseFpRR"/> and its forms.</summary>
+internal enum SseFloatOp : byte
+{
+    Add, Sub, Mul, Div, Min, Max, Sqrt,
+    Cmp,        // Imm = predicate (imm8 bits 2:0)
+    Comi, Ucomi,
+    FromInt,    // cvtsi2ss/sd: Vec = the destination's shape, Imm = the integer's size (4, 8)
+    ToInt,      // cvt(t)ss2si/cvt(t)sd2si: Vec = the source's shape, Imm bit 0 = truncate, bit 1 = 64-bit result
+    CvtFloat,   // cvtss2sd, cvtsd2ss, cvtps2pd, cvtpd2ps: Vec = the source's shape
+    FromDq,     // cvtdq2ps, cvtdq2pd: Vec = the destination's shape
+    ToDq,       // cvt(t)ps2dq, cvt(t)pd2dq: Vec = the source's shape, Imm bit 0 = truncate
+}
+
+/// <summary>Lanes of an SSE floating-point operand: one single or double (the rest of the destination kept), four singles, two doubles.</summary>
+internal enum SseShape : byte { Ss, Sd, Ps, Pd }
+
 /// <summary>The SSE2 integer operations of <see cref="Op.XmmAluRR"/>/<see cref="Op.XmmAluRM"/>.</summary>
-internal enum XmmAlu : byte { Por, Pand, Pandn, Pminub, Punpcklbw, Punpcklwd, Punpckldq, Punpcklqdq }
+internal enum XmmAlu : byte
+{
+    Por, Pand, Pandn, Pminub, Punpcklbw, Punpcklwd, Punpckldq, Punpcklqdq,
+    Punpckhbw, Punpckhwd, Punpckhdq, Punpckhqdq,
+    Movss, Movsd, Movhlps, Movlhps, // register forms only: merge into the destination
+}
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>
 internal enum ShiftKind : byte { Rol = 0, Ror = 1, Rcl = 2, Rcr = 3, Shl = 4, Shr = 5, Sar = 7 }

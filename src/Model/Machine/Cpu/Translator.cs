@@ -8,7 +8,7 @@ namespace L4Conf.Model.Machine;
 /// the modelled subset becomes <see cref="Op.Unsupported"/> (#UD with a message) and the CPL-0/IOPL
 /// instructions <see cref="Op.Privileged"/> (#GP(0)): the model never executes something it does not implement.
 /// </summary>
-internal static class Translator
+internal static partial class Translator
 {
     private enum Form { RR, RI, RM, MR, MI, None }
 
@@ -37,6 +37,10 @@ internal static class Translator
     {
         Mnemonic mn = ins.Mnemonic;
         if (Sse(in ins, ref d, out bool sse)) return true;
+        if (sse) return false;
+        if (SseFloat(in ins, ref d, out sse)) return true; // Translator.SseFloat.cs
+        if (sse) return false;
+        if (SseInteger(in ins, ref d, out sse)) return true; // Translator.SseInteger.cs
         if (sse) return false;
         // Everything handled below uses only general-purpose registers; anything else (mov to/from CR, DR or a
         // segment register, push fs, ...) is privileged or unsupported.
