@@ -21,6 +21,8 @@ public sealed class CpuState
     public ulong FsBase, GsBase;
     /// <summary>XMM0..XMM15 (SSE/SSE2 state the model CPU's vector moves use; little-endian lanes).</summary>
     public readonly UInt128[] Xmm = new UInt128[16];
+    /// <summary>The x87 FPU (stack, control and status words, tags, last-instruction pointers); travels with the XMM state.</summary>
+    public readonly X87State X87 = new();
     /// <summary>User selectors: fs and gs are 0, their bases come from the MSRs (faults_plain.log: "fs =    0   gs =    0").</summary>
     public ushort Cs = 0x2B, Ss = 0x23, Ds = 0x23, Es = 0x23, Fs = 0, Gs = 0;
 
@@ -40,6 +42,7 @@ public sealed class CpuState
         var c = new CpuState { Rip = Rip, Rflags = Rflags, FsBase = FsBase, GsBase = GsBase, Cs = Cs, Ss = Ss, Ds = Ds, Es = Es, Fs = Fs, Gs = Gs };
         Array.Copy(R, c.R, 16);
         Array.Copy(Xmm, c.Xmm, 16);
+        c.X87.CopyFrom(X87);
         return c;
     }
 }

@@ -82,6 +82,7 @@ public sealed partial class Cpu
         regs[FsSlot] = s.FsBase;
         regs[GsSlot] = s.GsBase;
         xmm = s.Xmm; // used in place: SSE handlers write only after every access succeeded
+        x87 = s.X87; // used in place: an x87 handler that faults restores it (CpuX87.cs)
         rip = s.Rip;
         rflags = s.Rflags;
         flOp = FlagOp.None;
@@ -311,6 +312,7 @@ public sealed partial class Cpu
                     SseRegister(ref i); break;
                 case Op.XmmLoad: case Op.XmmStore: case Op.PxorRM: case Op.PcmpeqbRM: case Op.XmmAluRM: case Op.PshufdRM:
                     if (!SseMemory(ref i)) goto Fault; break;
+                case Op.X87: if (!X87(ref i, rip)) goto Fault; break;
                 case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;

@@ -81,6 +81,8 @@ internal enum Op : byte
     XmmAluRR, XmmAluRM,   // Cc = XmmAlu: por, pand, pandn, pminub, punpckl{bw,wd,dq,qdq}
     PshufdRR, PshufdRM,   // Imm = the order byte
     Pmovmskb,     // D = GPR slot, S = XMM
+
+    X87,          // every x87 form (CpuX87.cs): Imm = Iced code, D/S = st(i), Aux = 1 with memory, SMask = FOP
 }
 
 /// <summary>The SSE2 integer operations of <see cref="Op.XmmAluRR"/>/<see cref="Op.XmmAluRM"/>.</summary>

@@ -8,7 +8,7 @@ namespace L4Conf.Model.Machine;
 /// the modelled subset becomes <see cref="Op.Unsupported"/> (#UD with a message) and the CPL-0/IOPL
 /// instructions <see cref="Op.Privileged"/> (#GP(0)): the model never executes something it does not implement.
 /// </summary>
-internal static class Translator
+internal static partial class Translator
 {
     private enum Form { RR, RI, RM, MR, MI, None }
 
@@ -30,6 +30,7 @@ internal static class Translator
             d.Len = (byte)ins.Length;
             d.Op = InstructionSet.IsPrivileged(in ins) ? Op.Privileged : Op.Unsupported;
         }
+        if (d.Op == Op.X87) d.SMask = X87Opcode(bytes);
         if (d.Op is Op.Unsupported or Op.Privileged or Op.Ud) d.Text = $"'{ins}' [{ins.Mnemonic}]";
     }
 
@@ -38,6 +39,8 @@ internal static class Translator
         Mnemonic mn = ins.Mnemonic;
         if (Sse(in ins, ref d, out bool sse)) return true;
         if (sse) return false;
+        if (X87(in ins, ref d, out bool x87)) return true;
+        if (x87) return false;
         // Everything handled below uses only general-purpose registers; anything else (mov to/from CR, DR or a
         // segment register, push fs, ...) is privileged or unsupported.
         for (int k = 0; k < ins.OpCount; k++)
