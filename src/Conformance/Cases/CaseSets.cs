@@ -21,6 +21,7 @@ public static class CaseSets
             .Concat(TraceCases.Cases())
             .Concat(MemCases.Cases())
             .Concat(MachineCases.Cases())
+            .Concat(X87Cases.Cases())
             .Concat(MmuCases.Cases())
             .Concat(RuntimeCases.Cases())
             .Concat(RuntimeObjectCases.Cases())

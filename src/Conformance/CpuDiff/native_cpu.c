@@ -11,7 +11,8 @@
  *
  * Each case's pages are mapped at their own addresses (MAP_FIXED_NOREPLACE, so a case can never overwrite this
  * process), filled, and given their protection; then an assembly trampoline loads all 16 GPRs and RFLAGS and
- * jumps to the case's RIP. The case ends with a signal: int3 (SIGTRAP, #BP) at its end, or a fault. The handler
+ * jumps to the case's RIP (after fninit: every case starts with the x87 as a fresh model CpuState has it). The case ends
+ * with a signal: int3 (SIGTRAP, #BP) at its end, or a fault. The handler
  * runs on a sigaltstack (the case's RSP may be anything), copies trapno/err/cr2 and the registers out of the
  * ucontext, and returns through sigreturn to the trampoline's exit with the host's RSP. The FS base (glibc's
  * TLS) is swapped with raw arch_prctl system calls only, and nothing here uses TLS in between (no stack
@@ -55,6 +56,9 @@ __asm__(
     "run_case:\n"
     "  push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
     "  mov %rsp, host_rsp(%rip)\n"
+    "  fninit\n"                   /* x87 cases start from the fninit state, with every register zero (8 x fldz) */
+    "  fldz; fldz; fldz; fldz; fldz; fldz; fldz; fldz\n"
+    "  fninit\n"
     "  lea in_img(%rip), %rax\n"
     "  pushq 128(%rax)\n"          /* rflags */
     "  popfq\n"                    /* before the loads: mov changes no flags */

@@ -3,7 +3,8 @@ namespace L4Conf.Model.Machine;
 /// <summary>
 /// The x87 FPU state of a thread (Intel SDM Vol. 1 §8.1): the eight 80-bit data registers R0..R7 (physical order;
 /// ST(i) is R((TOP + i) mod 8)), the control word, the status word (with TOP in bits 11..13), which registers are empty,
-/// and the last-instruction pointers fnstenv/fnsave/fxsave store. Reset state as after fninit (FCW 0x037F).
+/// and the last-instruction pointers fnstenv/fnsave/fxsave store. A new state is Fiasco's initial FPU state: FCW 0x037F,
+/// everything else zero, all registers empty (fiasco src/kern/ia32/fpu-ia32.cpp:230-246, Fpu::init_state).
 /// </summary>
 public sealed class X87State
 {

@@ -124,7 +124,7 @@ public sealed partial class Cpu
         else
         {
             Signal(e);
-            if (X87Math.Suppresses(e, x87.Fcw)) return;
+            if (X87Math.Suppresses(e & ~X87Exc.DE, x87.Fcw)) return;   // a load completes with DE unmasked (host); IE stops it
         }
         SetTop(x87.Top - 1);
         StWrite(0, v);
@@ -214,7 +214,7 @@ public sealed partial class Cpu
                 Signal(e);
                 return true;
             }
-            case Code.Fst_sti: case Code.Fstp_sti: case Code.Fstp_sti_DFD0: case Code.Fstp_sti_DFD8: case Code.Fstpnce_sti:
+            case Code.Fst_sti: case Code.Fstp_sti: case Code.Fstp_sti_DFD0: case Code.Fstp_sti_DFD8:
             {
                 bool pop = c != Code.Fst_sti;
                 if (StEmpty(0)) { e = StackFaultExc; if (!Masked(X87Exc.IE)) { Signal(e); return true; } v = Float80.Indefinite; }
@@ -295,6 +295,7 @@ public sealed partial class Cpu
             {
                 bool integer = c is Code.Ficom_m16int or Code.Ficom_m32int or Code.Ficomp_m16int or Code.Ficomp_m32int;
                 if (!MemOperand(ea, i.Size, integer, out v, ref e)) return false;
+                e = MemDenormal(e);
                 bool pops = c is Code.Fcomp_m32fp or Code.Fcomp_m64fp or Code.Ficomp_m16int or Code.Ficomp_m32int;
                 CompareSt(v, false, e, pops ? 1 : 0, eflags: false, valid: !StEmpty(0));
                 return true;
@@ -404,10 +405,23 @@ public sealed partial class Cpu
         return new Float80(se, up ? sig + 1 : sig);
     }
 
+    /// <summary>
+    /// DE for a denormal m32/m64 operand counts only when ST(0) is a valid number: next to an empty register, a NaN or an
+    /// unsupported encoding the host reports no DE (NaN and invalid handling come first), nor when it divides by zero.
+    /// </summary>
+    private X87Exc MemDenormal(X87Exc e, FpOp op = FpOp.Add)
+    {
+        if ((e & X87Exc.DE) == 0) return e;
+        if (StEmpty(0) || St(0).IsNaN || St(0).Class == Float80Class.Unsupported) return e & ~X87Exc.DE;
+        if (op == FpOp.Divr && St(0).Class == Float80Class.Zero) return e & ~X87Exc.DE;   // m / 0: ZE alone (host)
+        return e;
+    }
+
     private bool ArithMem(ulong ea, int size, bool integer, FpOp op)
     {
         X87Exc e = 0;
         if (!MemOperand(ea, size, integer, out Float80 m, ref e)) return false;
+        e = MemDenormal(e, op);
         if (StEmpty(0)) { Arith(op, 0, Float80.Indefinite, m, e | StackFaultExc, true, false); return true; }
         Arith(op, 0, St(0), m, e, false, false);
         return true;
@@ -465,7 +479,7 @@ public sealed partial class Cpu
     /// <summary>
     /// Compares ST(0) with <paramref name="b"/> (or, when <paramref name="valid"/> is false, raises the stack underflow):
     /// C3/C2/C0 or ZF/PF/CF = 000 greater, 001 less, 100 equal, 111 unordered; C1 = 0; then <paramref name="pops"/> pops.
-    /// An unmasked IE or DE still sets C3/C2/C0 (host) but leaves the flags and the stack as they were.
+    /// An unmasked IE or DE still sets C3/C2/C0 or the flags (host) but pops nothing.
     /// </summary>
     private void CompareSt(Float80 b, bool quiet, X87Exc e, int pops, bool eflags, bool valid)
     {
@@ -473,8 +487,7 @@ public sealed partial class Cpu
         if (!valid) { e |= StackFaultExc; o = X87Math.Order.Unordered; }
         else o = X87Math.Compare(St(0), b, quiet, ref e);
         Signal(e);
-        bool suppressed = X87Math.Suppresses(e, x87.Fcw);
-        if (suppressed && eflags) return;
+        bool suppressed = X87Math.Suppresses(e, x87.Fcw);     // the codes and flags are set all the same (host)
         int bits = o switch { X87Math.Order.Greater => 0, X87Math.Order.Less => 1, X87Math.Order.Equal => 4, _ => 7 };
         if (eflags)
         {
@@ -483,6 +496,7 @@ public sealed partial class Cpu
             if ((bits & 2) != 0) f |= PF;
             if ((bits & 4) != 0) f |= ZF;
             rflags = f;
+            if (suppressed) return;
         }
         else
         {

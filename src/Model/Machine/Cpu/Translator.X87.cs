@@ -11,7 +11,7 @@ internal static partial class Translator
         Code.Fld_m32fp, Code.Fld_m64fp, Code.Fld_m80fp, Code.Fild_m16int, Code.Fild_m32int, Code.Fild_m64int, Code.Fld_sti,
         Code.Fld1, Code.Fldz, Code.Fldpi, Code.Fldl2e, Code.Fldl2t, Code.Fldlg2, Code.Fldln2,
         Code.Fst_m32fp, Code.Fstp_m32fp, Code.Fst_m64fp, Code.Fstp_m64fp, Code.Fstp_m80fp,
-        Code.Fst_sti, Code.Fstp_sti, Code.Fstp_sti_DFD0, Code.Fstp_sti_DFD8, Code.Fstpnce_sti,
+        Code.Fst_sti, Code.Fstp_sti, Code.Fstp_sti_DFD0, Code.Fstp_sti_DFD8,
         Code.Fist_m16int, Code.Fist_m32int, Code.Fistp_m16int, Code.Fistp_m32int, Code.Fistp_m64int,
         Code.Fisttp_m16int, Code.Fisttp_m32int, Code.Fisttp_m64int,
         Code.Fadd_m32fp, Code.Fadd_m64fp, Code.Fmul_m32fp, Code.Fmul_m64fp, Code.Fsub_m32fp, Code.Fsub_m64fp,
