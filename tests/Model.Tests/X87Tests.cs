@@ -173,6 +173,20 @@ public sealed partial class CpuTests
     }
 
     [Fact]
+    public void An_SNaN_memory_operand_competes_as_an_SNaN_with_an_SNaN_on_the_stack()
+    {
+        // Host (cpu diff seed 14): ST(0) = ffff:a7c79ac63812cb7f (SNaN), fdivr m32 0xff8f7132 (SNaN): both SNaNs, so the larger
+        // significand wins: ST(0) quieted, ffff:e7c79ac63812cb7f; IE.
+        var m = RunX87(a => { a.fld(__tword_ptr[rdi + 0x10]); a.fdivr(__dword_ptr[rdi]); a.fnstsw(ax); }, mm =>
+        {
+            mm.Bus.Poke(DataVa, BitConverter.GetBytes(0xFF8F_7132u));
+            PokeF80(mm, DataVa + 0x10, F(0xFFFF, 0xA7C7_9AC6_3812_CB7F));
+        });
+        Assert.Equal(F(0xFFFF, 0xE7C7_9AC6_3812_CB7F), St(m, 0));
+        Assert.Equal(0x3801UL, m.S.Rax & 0xFFFF);
+    }
+
+    [Fact]
     public void Compares_with_IE_unmasked_still_set_codes_and_flags_but_do_not_pop()
     {
         // Host: SNaN vs 1.0 with IM clear: fucomi and fcomip set ZF PF CF, FSW 0xB081, no pop; fcomp: FSW 0xF581 (C3 C2 C0), no pop.

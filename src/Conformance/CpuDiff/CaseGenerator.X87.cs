@@ -23,7 +23,7 @@ public sealed partial class CaseGenerator
     };
 
     private const string X87Env16 = "the 16-bit environment forms (0x66) are not modelled (#UD); gcc never emits them";
-    private const string X87Xmm = "the image holds XMM0-15 and MXCSR, which a case does not set up on the host (XMM state is not part of a case yet)";
+    private const string X87Xmm = "XMM operands in memory: the fxsave image holds XMM0-15 and MXCSR, which a case does not set up on the host (XMM state is not part of a case yet); X87Tests cover them";
 
     /// <summary>
     /// KNOWN DIFFERENCE, not generated: fscale with an unmasked overflow or underflow. The SDM wraps the exponent by
@@ -77,6 +77,7 @@ public sealed partial class CaseGenerator
         yield return new("fst st1", Code.Fst_sti, a => a.fst(st1));
         yield return new("fstp st1", Code.Fstp_sti, a => a.fstp(st1));
         yield return new("ffree", Code.Ffree_sti, a => a.ffree(st1));
+        yield return new("ffreep", Code.Ffreep_sti, a => a.ffreep(st1));
         yield return new("fincstp", Code.Fincstp, a => a.fincstp());
         yield return new("fdecstp", Code.Fdecstp, a => a.fdecstp());
         yield return new("fnop", Code.Fnop, a => a.fnop());

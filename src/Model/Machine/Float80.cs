@@ -407,8 +407,12 @@ public static class X87Math
     /// <summary>fild: exact.</summary>
     public static Float80 FromInt64(long v) => FromInteger(v < 0, v < 0 ? -(BigInteger)v : v);
 
-    /// <summary>fld m32/m64: exact widening; an SNaN raises IE and is quieted, a denormal raises DE.</summary>
-    public static Float80 FromBinary(ulong bits, Format f, ref X87Exc exc)
+    /// <summary>
+    /// fld m32/m64: exact widening; an SNaN raises IE and is quieted, a denormal raises DE. With
+    /// <paramref name="quiet"/> false (an arithmetic operand) an SNaN stays signalling and raises nothing yet: the
+    /// operation's NaN rules see it as the SNaN it is.
+    /// </summary>
+    public static Float80 FromBinary(ulong bits, Format f, ref X87Exc exc, bool quiet = true)
     {
         int fracBits = f.P - 1, expBits = f.P == 24 ? 8 : 11, bias = f.Emax;
         bool neg = (bits >> (fracBits + expBits)) != 0;
@@ -419,6 +423,7 @@ public static class X87Math
         {
             if (frac == 0) return Float80.Infinity(neg);
             bool snan = (frac >> (fracBits - 1)) == 0;
+            if (snan && !quiet) return new Float80((ushort)(sign | 0x7FFF), Float80.IntBit | (frac << (63 - fracBits)));
             if (snan) exc |= X87Exc.IE;
             return new Float80((ushort)(sign | 0x7FFF), Float80.IntBit | Float80.QuietBit | (frac << (63 - fracBits)));
         }

@@ -144,8 +144,12 @@ public sealed partial class Cpu
         return mem.Write(ea, fpBuf.AsSpan(0, n), out trap) || StackFault();
     }
 
-    /// <summary>A memory source operand as an extended value (m32/m64 real, m16/m32/m64 integer).</summary>
-    private bool MemOperand(ulong ea, int size, bool integer, out Float80 v, ref X87Exc e)
+    /// <summary>
+    /// A memory source operand as an extended value (m32/m64 real, m16/m32/m64 integer); an arithmetic or compare
+    /// operand (<paramref name="operand"/>) keeps an SNaN signalling for the operation's NaN rules (host: two SNaNs, the
+    /// larger significand wins even when it is the register's).
+    /// </summary>
+    private bool MemOperand(ulong ea, int size, bool integer, out Float80 v, ref X87Exc e, bool operand = false)
     {
         v = default;
         if (!FpRead(ea, size)) return false;
@@ -154,7 +158,7 @@ public sealed partial class Cpu
             v = X87Math.FromInt64(size switch { 2 => BinaryPrimitives.ReadInt16LittleEndian(b), 4 => BinaryPrimitives.ReadInt32LittleEndian(b), _ => BinaryPrimitives.ReadInt64LittleEndian(b) });
         else if (size == 10) v = Float80.Read(b);
         else v = X87Math.FromBinary(size == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(b) : BinaryPrimitives.ReadUInt64LittleEndian(b),
-            size == 4 ? X87Math.Format.Single : X87Math.Format.Double, ref e);
+            size == 4 ? X87Math.Format.Single : X87Math.Format.Double, ref e, quiet: !operand);
         return true;
     }
 
@@ -294,7 +298,7 @@ public sealed partial class Cpu
             case Code.Ficom_m16int: case Code.Ficom_m32int: case Code.Ficomp_m16int: case Code.Ficomp_m32int:
             {
                 bool integer = c is Code.Ficom_m16int or Code.Ficom_m32int or Code.Ficomp_m16int or Code.Ficomp_m32int;
-                if (!MemOperand(ea, i.Size, integer, out v, ref e)) return false;
+                if (!MemOperand(ea, i.Size, integer, out v, ref e, operand: true)) return false;
                 e = MemDenormal(e);
                 bool pops = c is Code.Fcomp_m32fp or Code.Fcomp_m64fp or Code.Ficomp_m16int or Code.Ficomp_m32int;
                 CompareSt(v, false, e, pops ? 1 : 0, eflags: false, valid: !StEmpty(0));
@@ -420,7 +424,7 @@ public sealed partial class Cpu
     private bool ArithMem(ulong ea, int size, bool integer, FpOp op)
     {
         X87Exc e = 0;
-        if (!MemOperand(ea, size, integer, out Float80 m, ref e)) return false;
+        if (!MemOperand(ea, size, integer, out Float80 m, ref e, operand: true)) return false;
         e = MemDenormal(e, op);
         if (StEmpty(0)) { Arith(op, 0, Float80.Indefinite, m, e | StackFaultExc, true, false); return true; }
         Arith(op, 0, St(0), m, e, false, false);
