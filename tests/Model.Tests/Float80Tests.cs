@@ -97,6 +97,30 @@ public sealed class Float80Tests
     }
 
     [Fact]
+    public void Fprem_reduces_by_at_most_63_bits_a_step_and_fprem1_rounds_the_quotient_to_nearest()
+    {
+        // Host: a = ffff..ff * 2^(200-63), b = 1.5: fprem -> 409d:fffffc0000000000 with C2 (N = 32 + 200 mod 32);
+        // 7 / 2: fprem 1 (q = 3), fprem1 -1 (q = 4).
+        X87Exc e = 0;
+        var b = F(0x3FFF, 0xC000_0000_0000_0000);
+        Assert.Equal(F(0x409D, 0xFFFF_FC00_0000_0000), X87Math.Remainder(F(0x3FFF + 200, ulong.MaxValue), b, false, Cw, ref e, out _, out bool partial));
+        Assert.True(partial);
+        Assert.Equal(F(0x401D, 0xFFFF_FFFC_0000_0000), X87Math.Remainder(F(0x3FFF + 64, ulong.MaxValue), b, false, Cw, ref e, out _, out partial));
+        Assert.True(partial);
+        Assert.Equal(F(0x3FFD, 0xC000_0000_0000_0000), X87Math.Remainder(F(0x3FFF + 60, ulong.MaxValue), b, false, Cw, ref e, out _, out partial));
+        Assert.False(partial);
+        var seven = F(0x4001, 0xE000_0000_0000_0000); var two = F(0x4000, 0x8000_0000_0000_0000);
+        Assert.Equal(One, X87Math.Remainder(seven, two, false, Cw, ref e, out ulong q, out _));
+        Assert.Equal(3UL, q);
+        Assert.Equal(One.Negate(), X87Math.Remainder(seven, two, true, Cw, ref e, out q, out _));
+        Assert.Equal(4UL, q);
+        Assert.Equal(X87Exc.None, e);
+        // Host (cpu diff seed 18): fprem1 of a pseudo-denormal by infinity gives it back with exponent 1, and DE.
+        Assert.Equal(F(0x8001, 0xA97A_49F6_BB52_8CE4), X87Math.Remainder(F(0x8000, 0xA97A_49F6_BB52_8CE4), Float80.Infinity(false), true, Cw, ref e, out _, out _));
+        Assert.Equal(X87Exc.DE, e);
+    }
+
+    [Fact]
     public void Conversions_to_and_from_memory_formats()
     {
         X87Exc e = 0;

@@ -40,6 +40,8 @@ public sealed partial class CpuTests
             case "fistp_m64": a.fistp(__qword_ptr[store]); break;
             case "fisttp_m32": a.fisttp(__dword_ptr[store]); break;
             case "fistp_m16": a.fistp(__word_ptr[store]); break;
+            case "fprem": a.fprem(); break;
+            case "fprem1": a.fprem1(); break;
             default: throw new ArgumentException(op);
         }
     }

@@ -68,6 +68,8 @@ public sealed partial class CaseGenerator
         yield return new("fsqrt", Code.Fsqrt, a => a.fsqrt());
         yield return new("frndint", Code.Frndint, a => a.frndint());
         yield return new("fscale", Code.Fscale, a => a.fscale());
+        yield return new("fprem", Code.Fprem, a => a.fprem());
+        yield return new("fprem1", Code.Fprem1, a => a.fprem1());
         yield return new("fxam", Code.Fxam, a => a.fxam());
         yield return new("fxam empty", Code.Fxam, a => { a.ffree(st0); a.fxam(); });
         yield return new("ftst", Code.Ftst, a => a.ftst());

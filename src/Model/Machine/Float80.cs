@@ -354,6 +354,45 @@ public static class X87Math
         return Round(new Exact(x.Sign, x.M, x.E + k), (ushort)(fcw | 0x300), ref exc);  // exact scaling: PC does not apply (host)
     }
 
+    /// <summary>
+    /// fprem (<paramref name="nearest"/> false: quotient truncated) and fprem1 (quotient rounded to nearest even): the exact
+    /// remainder a - q*b. With exponents D = exp(a) - exp(b) apart, D &lt; 64 completes (<paramref name="partial"/> false,
+    /// <paramref name="q"/> the quotient's low bits); otherwise one step reduces a by b*QQ*2^(D-N) with N = 32 + D mod 32
+    /// and QQ truncated, and <paramref name="partial"/> is true (the host CPU: D = 64..70 and 200 agree with that N).
+    /// </summary>
+    public static Float80 Remainder(Float80 a, Float80 b, bool nearest, ushort fcw, ref X87Exc exc, out ulong q, out bool partial)
+    {
+        q = 0; partial = false;
+        if (Special2(a, b, ref exc) is Float80 s) return s;
+        var ca = a.Class; var cb = b.Class;
+        if (ca == Float80Class.Infinity || cb == Float80Class.Zero) return Invalid(ref exc);
+        Denormals(a, b, ref exc);
+        if (Suppresses(exc, fcw)) return a;
+        if (cb == Float80Class.Infinity || ca == Float80Class.Zero)   // a itself; a pseudo-denormal comes back with exponent 1 (host)
+            return ca == Float80Class.PseudoDenormal ? new Float80((ushort)(a.Se | 1), a.Sig) : a;
+        Exact x = Unpack(a), y = Unpack(b);
+        int d = TopExp(x.M, x.E) - TopExp(y.M, y.E);
+        int e = Math.Min(x.E, y.E);
+        BigInteger mx = x.M << (x.E - e), my = y.M << (y.E - e);
+        BigInteger quotient, rem;
+        if (d >= 64)
+        {
+            int shift = d - (32 + d % 32);
+            BigInteger step = my << shift;
+            quotient = BigInteger.DivRem(mx, step, out rem);
+            partial = true;
+        }
+        else
+        {
+            quotient = BigInteger.DivRem(mx, my, out rem);
+            if (nearest && (rem * 2 > my || (rem * 2 == my && !quotient.IsEven))) { quotient += 1; rem -= my; }
+            q = (ulong)(quotient & 7);
+        }
+        if (rem.IsZero) return Float80.SignedZero(a.Sign);
+        bool neg = a.Sign ^ (rem.Sign < 0);
+        return Round(new Exact(neg, BigInteger.Abs(rem), e), (ushort)(fcw | 0x300), ref exc);
+    }
+
     // ------------------------------------------------------------------ compare
 
     /// <summary>Comparison outcome: less, equal, greater or unordered.</summary>

@@ -26,7 +26,8 @@ namespace L4Conf.Model.Machine;
 /// pshufd (#GP(0) for a misaligned 16-byte operand where
 /// legacy SSE requires alignment). x87 (CpuX87.cs, X87State in <see cref="CpuState.X87"/>, arithmetic in
 /// <see cref="X87Math"/>): fld, fild, fst, fstp, fist, fistp, fisttp, fld1, fldz, fldpi, fldl2e, fldl2t, fldlg2, fldln2,
-/// fxch, fcmovcc, fadd/fsub/fsubr/fmul/fdiv/fdivr with their p and fi forms, fchs, fabs, fsqrt, frndint, fscale, fcom,
+/// fxch, fcmovcc, fadd/fsub/fsubr/fmul/fdiv/fdivr with their p and fi forms, fchs, fabs, fsqrt, frndint, fscale, fprem,
+/// fprem1, fcom,
 /// fcomp, fcompp, fucom, fucomp, fucompp, ficom, ficomp, ftst, fxam, fcomi, fcomip, fucomi, fucomip, fnstsw, fnstcw,
 /// fldcw, fninit, fnclex, fwait, ffree, ffreep, fincstp, fdecstp, fnop, fnstenv, fldenv, fnsave, frstor, fxsave,
 /// fxrstor (and the 64 forms); an unmasked x87 exception is #MF at the next waiting x87 instruction (MACH-MF-1).

@@ -16,7 +16,7 @@ namespace L4Conf.Model.Machine;
 /// fcompp, fucom, fucomp, fucompp, ficom, ficomp, ftst (C0, C2, C3), fcomi, fcomip, fucomi, fucomip (ZF, PF, CF;
 /// OF, SF, AF cleared), fxam. Control: fnstsw (ax, m16), fnstcw, fldcw, fninit, fnclex, fwait, ffree, ffreep,
 /// fincstp, fdecstp, fnop, fnstenv/fldenv (m28), fnsave/frstor (m108), fxsave/fxrstor and fxsave64/fxrstor64
-/// (m512, #GP(0) unless 16-byte aligned). The 16-bit environment forms (0x66), fbld/fbstp, fprem/fprem1, fxtract
+/// (m512, #GP(0) unless 16-byte aligned), fprem, fprem1. The 16-bit environment forms (0x66), fbld/fbstp, fxtract
 /// and the transcendentals (fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1) are #UD (not modelled).</para>
 /// <para>Stack faults: pushing onto a full register is IE with SF and C1 = 1, reading an empty one IE with SF and
 /// C1 = 0; masked, the operation goes on with the real indefinite (a push pushes it, a store stores the format's
@@ -292,6 +292,19 @@ public sealed partial class Cpu
                 v = X87Math.Scale(St(0), St(1), x87.Fcw, ref e);
                 Unary(e, v);
                 return true;
+
+            case Code.Fprem: case Code.Fprem1:
+            {
+                if (StEmpty(0) || StEmpty(1)) { Unary(StackFaultExc, Float80.Indefinite); return true; }
+                v = X87Math.Remainder(St(0), St(1), c == Code.Fprem1, x87.Fcw, ref e, out ulong q, out bool partial);
+                Signal(e & ~X87Exc.C1);
+                if (X87Math.Suppresses(e, x87.Fcw)) return true;
+                StWrite(0, v);
+                // C2: incomplete; complete: C0, C3, C1 = quotient bits 2, 1, 0; incomplete: all three 0 (host)
+                ushort cc = (ushort)((partial ? FswC2 : 0) | ((q & 4) != 0 ? FswC0 : 0) | ((q & 2) != 0 ? FswC3 : 0) | ((q & 1) != 0 ? FswC1 : 0));
+                x87.Fsw = (ushort)((x87.Fsw & ~FswCc) | cc);
+                return true;
+            }
 
             // ---- compares
             case Code.Fcom_m32fp: case Code.Fcom_m64fp: case Code.Fcomp_m32fp: case Code.Fcomp_m64fp:

@@ -65,12 +65,12 @@ public static class InstructionSet
         "pxor", "pcmpeqb", // xmm, xmm/m128 (m128 aligned)
         "pmovmskb",     // r32/r64, xmm
         "por", "pand", "pandn", "pminub", "punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "pshufd", // xmm, xmm/m128 (aligned)
-        // x87 (CpuX87.cs): not the 16-bit environment forms (0x66), fbld/fbstp, fprem/fprem1, fxtract or the transcendentals
+        // x87 (CpuX87.cs): not the 16-bit environment forms (0x66), fbld/fbstp, fxtract or the transcendentals
         "fld", "fild", "fst", "fstp", "fist", "fistp", "fisttp", // m32/m64/m80/st(i); m16/m32/m64 integers
         "fld1", "fldz", "fldpi", "fldl2e", "fldl2t", "fldlg2", "fldln2",
         "fadd", "faddp", "fiadd", "fsub", "fsubp", "fisub", "fsubr", "fsubrp", "fisubr",
         "fmul", "fmulp", "fimul", "fdiv", "fdivp", "fidiv", "fdivr", "fdivrp", "fidivr",
-        "fchs", "fabs", "fsqrt", "frndint", "fscale",
+        "fchs", "fabs", "fsqrt", "frndint", "fscale", "fprem", "fprem1",
         "fcom", "fcomp", "fcompp", "fucom", "fucomp", "fucompp", "ficom", "ficomp", "fcomi", "fcomip", "fucomi", "fucomip", "ftst", "fxam",
         "fxch", "fcmovb", "fcmove", "fcmovbe", "fcmovu", "fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu",
         "fnstsw", "fnstcw", "fldcw", "fninit", "fnclex", "wait", "ffree", "ffreep", "fincstp", "fdecstp", "fnop",
