@@ -17,7 +17,8 @@ namespace L4Conf.Model.Machine;
 /// OF, SF, AF cleared), fxam. Control: fnstsw (ax, m16), fnstcw, fldcw, fninit, fnclex, fwait, ffree, ffreep,
 /// fincstp, fdecstp, fnop, fnstenv/fldenv (m28), fnsave/frstor (m108), fxsave/fxrstor and fxsave64/fxrstor64
 /// (m512, #GP(0) unless 16-byte aligned), fprem, fprem1. The 16-bit environment forms (0x66), fbld/fbstp, fxtract
-/// and the transcendentals (fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1) are #UD (not modelled).</para>
+/// and the transcendentals (fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1) are #UD (not modelled). The
+/// captured CPU has them all: CPUID.1:EDX FPU, CMOV (fcmovcc, fcomi), FXSR; ECX SSE3 (fisttp) (<see cref="CapturedCpuid"/>).</para>
 /// <para>Stack faults: pushing onto a full register is IE with SF and C1 = 1, reading an empty one IE with SF and
 /// C1 = 0; masked, the operation goes on with the real indefinite (a push pushes it, a store stores the format's
 /// indefinite). An unmasked IE, DE or ZE leaves the destination and TOP unchanged (no pop); an unmasked OE/UE
