@@ -58,7 +58,16 @@ public sealed class Float80Tests
         Assert.Equal(X87Exc.UE, e);
         e = 0;
         Assert.Equal(MinNormal, X87Math.Mul(F(1, 0xFFFF_FFFF_FFFF_FFFF), Half, Cw, ref e));      // rounds up to the smallest normal
-        Assert.Equal(X87Exc.UE | X87Exc.PE | X87Exc.C1, e);                                     // tininess before rounding (host 0x3A30)
+        Assert.Equal(X87Exc.UE | X87Exc.PE | X87Exc.C1, e);                                     // host 0x3A30: tiny even after rounding
+        e = 0;
+        // (1 - 2^-66) * 2^-16382 is tiny before rounding but not after (64 bits, unbounded exponent: 2^-16382): the host
+        // reports PE and C1 without UE (FSW 0x3A20), so tininess is detected after rounding.
+        Assert.Equal(MinNormal, X87Math.Mul(F(1, 0xFFFF_FFFF_8000_0000), F(0x3FFE, 0x8000_0000_4000_0000), Cw, ref e));
+        Assert.Equal(X87Exc.PE | X87Exc.C1, e);
+        e = 0;
+        // The same for a store: fstp m64 of (1 - 2^-60) * 2^-1022 gives 2^-1022 with FSW 0x0220 (host).
+        Assert.Equal(0x0010_0000_0000_0000UL, X87Math.ToBinary(F(0x3FFF - 1023, 0xFFFF_FFFF_FFFF_FFF0), X87Math.Format.Double, Cw, ref e, out _));
+        Assert.Equal(X87Exc.PE | X87Exc.C1, e);
     }
 
     [Fact]

@@ -78,8 +78,8 @@ public readonly record struct Float80(ushort Se, ulong Sig)
 /// <see cref="X87Exc.C1"/> when an inexact result was rounded up in magnitude). An unmasked IE, DE or ZE means the
 /// destination must not be written: the caller checks <see cref="Suppresses"/>. An unmasked OE or UE gives the result
 /// with its exponent wrapped by 24576 (SDM §8.5.4.2, §8.5.5.2).</para>
-/// <para>Rules taken from the host CPU (AMD EPYC, probes written in C with inline asm): tininess is detected before
-/// rounding; a masked underflow sets UE only with an inexact result, an unmasked one always; with two NaN operands the
+/// <para>Rules taken from the host CPU (AMD EPYC, probes written in C with inline asm): tininess is detected after
+/// rounding (to the precision, with an unbounded exponent); a masked underflow sets UE only with an inexact result, an unmasked one always; with two NaN operands the
 /// QNaN beats an SNaN, else the larger significand wins and equal significands give the positive one; a pseudo-denormal
 /// operand is valued with exponent 1 and raises DE; unnormals, pseudo-NaNs and pseudo-infinities are invalid (IE,
 /// real indefinite); with precision control below 64 a tiny result keeps its bits from the same position as the
@@ -142,8 +142,14 @@ public static class X87Math
     {
         special = false;
         int top = TopExp(x.M, x.E);
-        bool tiny = top < f.Emin;
         bool um = (fcw & (ushort)X87Exc.UE) != 0, om = (fcw & (ushort)X87Exc.OE) != 0;
+        // Tininess after rounding (host): rounded to P bits with an unbounded exponent, the value is still below 2^Emin.
+        bool tiny = false;
+        if (top < f.Emin)
+        {
+            var u = RoundAt(x.Sign, x.M, x.E, top - f.P + 1, rc);
+            tiny = TopExp(u.Q, u.Lsb) < f.Emin;
+        }
         int lsb = Math.Max(top - f.P + 1, f.Emin - f.P + 1);
         if (tiny && !um) lsb = top - f.P + 1;                     // unmasked underflow: rounded as a normal, wrapped later
         var r = RoundAt(x.Sign, x.M, x.E, lsb, rc);
