@@ -22,6 +22,7 @@ public static class CaseSets
             .Concat(MemCases.Cases())
             .Concat(MemCases.SuperpageLimits())
             .Concat(MachineCases.Cases())
+            .Concat(X87Cases.Cases())
             .Concat(MmuCases.Cases())
             .Concat(RuntimeCases.Cases())
             .Concat(RuntimeObjectCases.Cases())

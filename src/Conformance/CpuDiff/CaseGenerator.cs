@@ -75,6 +75,7 @@ public sealed partial class CaseGenerator
             if (!supported.Contains(mn)) continue;
             if (NotNative.Contains(mn)) { skipped.Add((code, "not run natively (a real system call)")); continue; }
             if (KnownDifferent.TryGetValue(code, out var known)) { skipped.Add((code, known)); continue; }
+            if (X87Excluded.TryGetValue(code, out var x87Why)) { skipped.Add((code, x87Why)); continue; }
             if (!info.IntelDecoder64 || !info.AmdDecoder64 || info.DecoderOption != DecoderOptions.None) { skipped.Add((code, "decodes differently on Intel and AMD")); continue; }
             bool hasRm = false, ok = true;
             for (int k = 0; k < info.OpCount; k++)
@@ -103,6 +104,7 @@ public sealed partial class CaseGenerator
         forms.AddRange(SequenceForms(forms));
         forms.AddRange(ChainForms(forms));
         forms.AddRange(FaultForms.All(this));
+        forms.AddRange(X87Forms());
         Forms = forms;
         Skipped = skipped;
         var withForm = forms.Select(f => f.Mnemonic).ToHashSet();

@@ -41,6 +41,26 @@ public static class CpuComparer
     /// <summary>MXCSR.MM (bit 17), AMD's misaligned-SSE exception mask: writable only on CPUs with MisAlignSse (CPUID 0x80000001 ECX[7]).</summary>
     public const uint MisalignedSseMask = 1u << 17;
 
+    /// <summary>
+    /// A known host difference: an x87 memory image longer than 8 bytes (m80, the 28-byte environment, the 108-byte save
+    /// area) that crosses into an unmapped page or past the canonical boundary faults on both, but the host reports the
+    /// piece its microcode happened to access first: #GP for one image, #PF for the next, CR2 16 or 27 bytes into the
+    /// image (seeds 11 and 12, 40000 cases). The SDM does not order the pieces; the model checks the whole image and
+    /// reports the first faulting page (#GP when it is not canonical). Null unless only the vector or CR2 differ.
+    /// </summary>
+    public static string? X87ImageQuirk(string mnemonic, CpuOutcome model, CpuOutcome host, List<string> fields) =>
+        mnemonic is "fld" or "fstp" or "fldenv" or "fnstenv" or "frstor" or "fnsave" && fields.Count > 0
+            && model.Vector is 12 or 13 or 14 && host.Vector is 12 or 13 or 14
+            && fields.All(f => f.StartsWith("vector:", StringComparison.Ordinal) || f.StartsWith("cr2:", StringComparison.Ordinal) || f.StartsWith("errorCode:", StringComparison.Ordinal))
+            ? "x87 image across a page or the canonical boundary: the host reports the piece its microcode accessed first" : null;
+
+    /// <summary>
+    /// Why x87 cases clear the selector words of an fnstenv/fnsave image before comparing (CaseGenerator.X87.cs): FCS and
+    /// FDS hold the user CS and DS of the operating system, 0x33 and 0 under Linux on the host, 0x2B and 0x23 under Fiasco
+    /// (the model stores those; UNCONFIRMED which of FDS/DS the captured CPU stores). Seen by `cpu diff --seed 20261201`.
+    /// </summary>
+    public const string X87SelectorReason = "FCS/FDS in an x87 environment image are the OS's user selectors (Linux CS 0x33, Fiasco 0x2B)";
+
     /// <summary>The differing fields as "field: model X, host Y"; empty when the outcomes agree.</summary>
     public static List<string> Compare(CpuOutcome model, CpuOutcome host, ulong undefinedFlags, ResultRule? undefinedResult = null)
     {

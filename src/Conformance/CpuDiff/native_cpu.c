@@ -12,8 +12,9 @@
  *        or   E message   when the case could not be set up (e.g. its page is taken in this process).
  *
  * Each case's pages are mapped at their own addresses (MAP_FIXED_NOREPLACE, so a case can never overwrite this
- * process), filled, and given their protection; then an assembly trampoline loads XMM0-15 and MXCSR, all 16 GPRs
- * and RFLAGS and jumps to the case's RIP. The case ends with a signal: int3 (SIGTRAP, #BP) at its end, or a fault. The handler
+ * process), filled, and given their protection; then an assembly trampoline runs fninit (every case starts with the
+ * x87 as a fresh model CpuState has it), loads XMM0-15 and MXCSR, all 16 GPRs and RFLAGS and jumps to the case's
+ * RIP. The case ends with a signal: int3 (SIGTRAP, #BP) at its end, or a fault. The handler
  * runs on a sigaltstack (the case's RSP may be anything), copies trapno/err/cr2 and the registers out of the
  * ucontext (XMM and MXCSR from its fpregs: the kernel saved the case's FPU state in the signal frame), puts the
  * helper's MXCSR into that frame, and returns through sigreturn to the trampoline's exit with the host's RSP. The FS base (glibc's
@@ -60,6 +61,9 @@ __asm__(
     "run_case:\n"
     "  push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
     "  mov %rsp, host_rsp(%rip)\n"
+    "  fninit\n"                   /* x87 cases start from the fninit state, with every register zero (8 x fldz) */
+    "  fldz; fldz; fldz; fldz; fldz; fldz; fldz; fldz\n"
+    "  fninit\n"
     "  lea in_img(%rip), %rax\n"
     "  movdqu 152(%rax), %xmm0\n"
     "  movdqu 168(%rax), %xmm1\n"

@@ -26,6 +26,8 @@ public sealed class CpuState
     /// nearest): Fiasco's initial FPU state (fpu-ia32.cpp:241-242, <c>sse-&gt;mxcsr = 0x1f80</c>).
     /// </summary>
     public uint Mxcsr = Machine.Mxcsr.Reset;
+    /// <summary>The x87 FPU (stack, control and status words, tags, last-instruction pointers); travels with the XMM state.</summary>
+    public readonly X87State X87 = new();
     /// <summary>User selectors: fs and gs are 0, their bases come from the MSRs (faults_plain.log: "fs =    0   gs =    0").</summary>
     public ushort Cs = 0x2B, Ss = 0x23, Ds = 0x23, Es = 0x23, Fs = 0, Gs = 0;
 
@@ -45,6 +47,7 @@ public sealed class CpuState
         var c = new CpuState { Rip = Rip, Rflags = Rflags, FsBase = FsBase, GsBase = GsBase, Cs = Cs, Ss = Ss, Ds = Ds, Es = Es, Fs = Fs, Gs = Gs, Mxcsr = Mxcsr };
         Array.Copy(R, c.R, 16);
         Array.Copy(Xmm, c.Xmm, 16);
+        c.X87.CopyFrom(X87);
         return c;
     }
 }

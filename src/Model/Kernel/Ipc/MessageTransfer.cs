@@ -45,13 +45,13 @@ internal static class MessageTransfer
     /// <summary>
     /// IPC-MSG-3: the receiver's FPU/SSE state becomes a copy of the sender's (the default amd64 kernel switches the
     /// FPU eagerly, so the sender keeps its own: thread.cpp:1003-1015). A thread that runs no machine code has the
-    /// initial state (all XMM registers zero, MXCSR 0x1f80); a receiver without machine code has nothing to receive it into.
+    /// initial state (all XMM registers zero, MXCSR 0x1f80, the x87 as after fninit); a receiver without machine code has nothing to receive it into.
     /// </summary>
     private static void TransferFpu(Thread from, Thread to)
     {
         if (to.Machine is not { } m) return;
-        if (from.Machine is { } s) { Array.Copy(s.Regs.Xmm, m.Regs.Xmm, m.Regs.Xmm.Length); m.Regs.Mxcsr = s.Regs.Mxcsr; }
-        else { Array.Clear(m.Regs.Xmm); m.Regs.Mxcsr = global::L4Conf.Model.Machine.Mxcsr.Reset; }
+        if (from.Machine is { } s) { Array.Copy(s.Regs.Xmm, m.Regs.Xmm, m.Regs.Xmm.Length); m.Regs.Mxcsr = s.Regs.Mxcsr; m.Regs.X87.CopyFrom(s.Regs.X87); }
+        else { Array.Clear(m.Regs.Xmm); m.Regs.Mxcsr = global::L4Conf.Model.Machine.Mxcsr.Reset; m.Regs.X87.CopyFrom(new L4Conf.Model.Machine.X87State()); }
     }
 
     private static IpcErr MapItem(Kernel k, IpcOperation op, Thread from, Thread to, ulong ctl, Fpage fp, ReceiveBuffers buffers, int mr)

@@ -31,7 +31,15 @@ namespace L4Conf.Model.Machine;
 /// an unmasked exception is #XM (MACH-XM-1). SSE2 integer on XMM (CpuSseInteger.cs): padd/psub b/w/d/q, saturating
 /// padds/paddus/psubs/psubus, pmullw, pmulhw, pmulhuw, pmuludq, pmaddwd, pavgb/w, pmaxsw, pmaxub, pminsw, psadbw,
 /// pcmpeqw/d, pcmpgtb/w/d, the shifts psll/psrl w/d/q, psraw/d, pslldq/psrldq, packsswb/packssdw/packuswb, punpckh*,
-/// pshuflw/pshufhw, pextrw, pinsrw; movnti/movntdq/movntps/movntpd (plain stores), lfence/mfence/sfence (no-ops). All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
+/// pshuflw/pshufhw, pextrw, pinsrw; movnti/movntdq/movntps/movntpd (plain stores), lfence/mfence/sfence (no-ops).
+/// x87 (CpuX87.cs, X87State in <see cref="CpuState.X87"/>, arithmetic in
+/// <see cref="X87Math"/>): fld, fild, fst, fstp, fist, fistp, fisttp, fld1, fldz, fldpi, fldl2e, fldl2t, fldlg2, fldln2,
+/// fxch, fcmovcc, fadd/fsub/fsubr/fmul/fdiv/fdivr with their p and fi forms, fchs, fabs, fsqrt, frndint, fscale, fprem,
+/// fprem1, fcom,
+/// fcomp, fcompp, fucom, fucomp, fucompp, ficom, ficomp, ftst, fxam, fcomi, fcomip, fucomi, fucomip, fnstsw, fnstcw,
+/// fldcw, fninit, fnclex, fwait, ffree, ffreep, fincstp, fdecstp, fnop, fnstenv, fldenv, fnsave, frstor, fxsave,
+/// fxrstor (and the 64 forms); an unmasked x87 exception is #MF at the next waiting x87 instruction (MACH-MF-1).
+/// All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
 /// 8/16-bit writes merge, AH..BH without REX), base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS
 /// overrides using FsBase/GsBase.</para>
 /// <para>Stops: a fault (#DE, #UD, #GP, #PF) leaves the instruction without effect and RIP at it (rep string
@@ -90,6 +98,7 @@ public sealed partial class Cpu
         regs[GsSlot] = s.GsBase;
         xmm = s.Xmm; // used in place: SSE handlers write only after every access succeeded
         mxcsr = s.Mxcsr;
+        x87 = s.X87; // used in place: an x87 handler that faults restores it (CpuX87.cs)
         rip = s.Rip;
         rflags = s.Rflags;
         flOp = FlagOp.None;
@@ -321,6 +330,7 @@ public sealed partial class Cpu
                 case Op.XmmLoad: case Op.XmmStore: case Op.PxorRM: case Op.PcmpeqbRM: case Op.XmmAluRM: case Op.PshufdRM:
                     if (!SseMemory(ref i)) goto Fault; break;
                 case >= Op.SseFpRR and <= Op.PinsrwRM: if (!SseMore(ref i)) goto Fault; break;
+                case Op.X87: if (!X87(ref i, rip)) goto Fault; break;
                 case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;

@@ -89,6 +89,17 @@ public static class InstructionSet
         "pshuflw", "pshufhw", "pextrw", "pinsrw", // pextrw r32/r64, xmm, imm8 (the SSE4.1 m16 form is #UD: no SSE4.1)
         "movnti", "movntdq", "movntps", "movntpd", // plain stores; movntdq/ps/pd m128 aligned
         "lfence", "mfence", "sfence", // no-ops: one CPU
+        // x87 (CpuX87.cs): not the 16-bit environment forms (0x66), fbld/fbstp, fxtract or the transcendentals
+        "fld", "fild", "fst", "fstp", "fist", "fistp", "fisttp", // m32/m64/m80/st(i); m16/m32/m64 integers
+        "fld1", "fldz", "fldpi", "fldl2e", "fldl2t", "fldlg2", "fldln2",
+        "fadd", "faddp", "fiadd", "fsub", "fsubp", "fisub", "fsubr", "fsubrp", "fisubr",
+        "fmul", "fmulp", "fimul", "fdiv", "fdivp", "fidiv", "fdivr", "fdivrp", "fidivr",
+        "fchs", "fabs", "fsqrt", "frndint", "fscale", "fprem", "fprem1",
+        "fcom", "fcomp", "fcompp", "fucom", "fucomp", "fucompp", "ficom", "ficomp", "fcomi", "fcomip", "fucomi", "fucomip", "ftst", "fxam",
+        "fxch", "fcmovb", "fcmove", "fcmovbe", "fcmovu", "fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu",
+        "fnstsw", "fnstcw", "fldcw", "fninit", "fnclex", "wait", "ffree", "ffreep", "fincstp", "fdecstp", "fnop",
+        "fnstenv", "fldenv", "fnsave", "frstor", // m28 / m108 (32-bit operand size)
+        "fxsave", "fxsave64", "fxrstor", "fxrstor64", // m512, 16-byte aligned, else #GP(0)
     ];
 
     /// <summary>

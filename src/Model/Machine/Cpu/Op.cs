@@ -96,6 +96,7 @@ internal enum Op : byte
     XmmShiftImm,          // psllw/d/q, psrlw/d/q, psraw/d, pslldq, psrldq xmm, imm8 (Imm)
     Pextrw,               // r32/r64 (D), xmm (S), imm8
     PinsrwRR, PinsrwRM,   // xmm (D), r32/m16, imm8
+    X87,          // every x87 form (CpuX87.cs): Imm = Iced code, D/S = st(i), Aux = 1 with memory, SMask = FOP
 }
 
 /// <summary>The SSE2 integer operations of <see cref="Op.XmmIntRR"/> (lanes of 8, 16, 32, 64 bits as the name says).</summary>

@@ -30,6 +30,7 @@ internal static partial class Translator
             d.Len = (byte)ins.Length;
             d.Op = InstructionSet.IsPrivileged(in ins) ? Op.Privileged : Op.Unsupported;
         }
+        if (d.Op == Op.X87) d.SMask = X87Opcode(bytes);
         if (d.Op is Op.Unsupported or Op.Privileged or Op.Ud) d.Text = $"'{ins}' [{ins.Mnemonic}]";
     }
 
@@ -42,6 +43,8 @@ internal static partial class Translator
         if (sse) return false;
         if (SseInteger(in ins, ref d, out sse)) return true; // Translator.SseInteger.cs
         if (sse) return false;
+        if (X87(in ins, ref d, out bool x87)) return true;
+        if (x87) return false;
         // Everything handled below uses only general-purpose registers; anything else (mov to/from CR, DR or a
         // segment register, push fs, ...) is privileged or unsupported.
         for (int k = 0; k < ins.OpCount; k++)
