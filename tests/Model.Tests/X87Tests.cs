@@ -129,6 +129,31 @@ public sealed partial class CpuTests
     }
 
     [Fact]
+    public void Fnstenv_masks_everything_so_nothing_is_pending_until_fldenv_brings_the_old_environment_back()
+    {
+        // Host (cpu diff seed 2, x87:fldenv): after fnstenv the pending exception is gone (fldenv does not fault); the
+        // environment fldenv loads has ES and the unmasked flag again, so the next waiting instruction faults.
+        var m = Build(a =>
+        {
+            a.mov(rdi, DataVa);
+            a.fldcw(__word_ptr[rdi]);        // ZE unmasked
+            a.fld1(); a.fldz(); a.fdivp(st1, st0);
+            a.fnstenv(__[rdi + 0x10]);       // stores FSW with ES, then masks all: ES and B clear
+            a.fnstsw(ax);
+            a.fldenv(__[rdi + 0x10]);        // waiting, but nothing is pending: no #MF
+            a.fnstsw(__word_ptr[rdi + 4]);
+            a.wait();                        // #MF here
+            a.int3();
+        });
+        m.Bus.Poke(DataVa, BitConverter.GetBytes((ushort)(Fcw & ~4)));
+        var r = m.Run();
+        AssertTrap(r, Vector.FloatingPoint, 0);
+        Assert.Equal(0x9B, m.Bus.Peek(m.S.Rip, 1)[0]);            // at the fwait, not at the fldenv
+        Assert.Equal(0x3004UL, m.S.Rax & 0xFFFF);                 // after fnstenv: ZE kept, ES and B clear
+        Assert.Equal(0xB084, BitConverter.ToUInt16(m.Bus.Peek(DataVa + 4, 2)));
+    }
+
+    [Fact]
     public void Fldcw_that_unmasks_a_raised_flag_makes_the_next_waiting_instruction_fault()
     {
         // Host: fld1; fldz; fdivp (gas fdivrp; masked: ZE, infinity); fldcw 0x37b -> FSW 0xB884.
@@ -280,7 +305,7 @@ public sealed partial class CpuTests
     {
         // fxsave's bytes 24..27 are MXCSR as it stands (round down, DAZ: 0x3fc0 after the ldmxcsr), 28..31 MXCSR_MASK
         // 0xffff; fxrstor takes MXCSR back from the image (SDM Vol. 1 §10.5.1).
-        var m = RunX87(a => { a.ldmxcsr(__dword_ptr[rdi + 512]); a.fxsave(__[rdi]); a.mov(__dword_ptr[rdi + 24], 0x7f80); a.fxrstor(__[rdi]); },
+        var m = RunX87(a => { a.ldmxcsr(__dword_ptr[rdi + 512]); a.fxsave(__[rdi]); a.fxsave(__[rdi + 1024]); a.mov(__dword_ptr[rdi + 1024 + 24], 0x7f80); a.fxrstor(__[rdi + 1024]); },
             mm => mm.Bus.Poke(DataVa + 512, BitConverter.GetBytes(0x3FC0u)));
         var b = m.Bus.Peek(DataVa, 32);
         Assert.Equal(0x3FC0u, BitConverter.ToUInt32(b, 24));

@@ -19,11 +19,11 @@ public sealed partial class CaseGenerator
     private static readonly Dictionary<Code, string> X87Excluded = new()
     {
         [Code.Fnstenv_m14byte] = X87Env16, [Code.Fldenv_m14byte] = X87Env16, [Code.Fnsave_m94byte] = X87Env16, [Code.Frstor_m94byte] = X87Env16,
-        [Code.Fxsave_m512byte] = X87Xmm, [Code.Fxsave64_m512byte] = X87Xmm, [Code.Fxrstor_m512byte] = X87Xmm, [Code.Fxrstor64_m512byte] = X87Xmm,
+        [Code.Fxsave_m512byte] = X87Image, [Code.Fxsave64_m512byte] = X87Image, [Code.Fxrstor_m512byte] = X87Image, [Code.Fxrstor64_m512byte] = X87Image,
     };
 
+    private const string X87Image = "as x87: forms only (a 512-byte image at a fixed aligned place, with the case's XMM0-15 and MXCSR)";
     private const string X87Env16 = "the 16-bit environment forms (0x66) are not modelled (#UD); gcc never emits them";
-    private const string X87Xmm = "XMM operands in memory: the fxsave image holds XMM0-15 and MXCSR, which a case does not set up on the host (XMM state is not part of a case yet); X87Tests cover them";
 
     /// <summary>
     /// KNOWN DIFFERENCE, not generated: fscale with an unmasked overflow or underflow. The SDM wraps the exponent by
@@ -35,7 +35,8 @@ public sealed partial class CaseGenerator
     /// <summary>Where a case's x87 data lives: RSI points here (operands at +0/+0x10, the memory operand at +0x30, FCW at +0x40, results from +0x60).</summary>
     private const ulong X87Base = CaseLayout.Data1 + 0x100;
 
-    private sealed record X87Test(string Name, Code Code, Action<Assembler> Emit, int Loads = 2);
+    /// <summary>An x87 test; <paramref name="Vector"/>: the case also carries random XMM0-15 and MXCSR (the fxsave image holds them).</summary>
+    private sealed record X87Test(string Name, Code Code, Action<Assembler> Emit, int Loads = 2, bool Vector = false);
 
     private static AssemblerMemoryOperand X87Mem => __[rsi + 0x30];
 
@@ -134,6 +135,12 @@ public sealed partial class CaseGenerator
         yield return new("fnstenv", Code.Fnstenv_m28byte, a => { a.fninit(); a.fnstenv(__[rsi + 0xA0]); });
         yield return new("fldenv", Code.Fldenv_m28byte, a => { a.fnstenv(__[rsi + 0xA0]); X87ClearSelectors(a); a.fldenv(__[rsi + 0xA0]); });
         yield return new("frstor", Code.Frstor_m108byte, a => { a.fnsave(__[rsi + 0xA0]); X87ClearSelectors(a); a.frstor(__[rsi + 0xA0]); });
+        // fxsave images at RSI+0x200 (16-byte aligned): x87, MXCSR and XMM0-15 from the case; the 32-bit format's FCS/FDS words
+        // (the OS's selectors, stored only while ES is set) are cleared as for fnstenv. fxrstor takes back an edited image.
+        yield return new("fxsave", Code.Fxsave_m512byte, a => { a.fxsave(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: true); }, Vector: true);
+        yield return new("fxsave64", Code.Fxsave64_m512byte, a => { a.fxsave64(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: false); }, Vector: true);
+        yield return new("fxrstor", Code.Fxrstor_m512byte, a => { a.fxsave(__[rsi + 0x200]); a.fldpi(); a.fxrstor(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: true); a.stmxcsr(__dword_ptr[rsi + 0x90]); }, Vector: true);
+        yield return new("fxrstor64", Code.Fxrstor64_m512byte, a => { a.fxsave64(__[rsi + 0x200]); a.fninit(); a.fxrstor64(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: false); a.stmxcsr(__dword_ptr[rsi + 0x90]); }, Vector: true);
     }
 
     /// <summary>
@@ -144,6 +151,21 @@ public sealed partial class CaseGenerator
     {
         a.mov(__word_ptr[rsi + 0xB0], 0);
         a.mov(__word_ptr[rsi + 0xB8], 0);
+    }
+
+    /// <summary>
+    /// The words of the fxsave image at RSI+0x200 that describe the host, not the case: in the 32-bit format the FCS and
+    /// FDS words (bytes 12 and 20, as <see cref="X87ClearSelectors"/>), and in both the high half of MXCSR_MASK (bytes
+    /// 30-31): the AMD host sets bit 17 (MisAlignSse), which the captured qemu64 CPU lacks (its fxsave stores 0xffff).
+    /// </summary>
+    private static void X87ClearFxHostWords(Assembler a, bool selectors)
+    {
+        if (selectors)
+        {
+            a.mov(__word_ptr[rsi + 0x20C], 0);
+            a.mov(__word_ptr[rsi + 0x214], 0);
+        }
+        a.mov(__word_ptr[rsi + 0x21E], 0);
     }
 
     private static string Cap(string s) => char.ToUpperInvariant(s[0]) + s[1..];
@@ -163,6 +185,7 @@ public sealed partial class CaseGenerator
     {
         var d = NewDraft(rng);
         d.Regs[(int)Reg.Rsi] = X87Base;
+        if (t.Vector) VectorState(rng, d);
         var words = new List<(ulong, ulong)>();
         var a = X87Value(rng, null);
         var b = X87Value(rng, rng.Next(4) == 0 ? a : null);

@@ -380,7 +380,8 @@ public sealed partial class Cpu
             case Code.Fnstenv_m28byte:
                 WriteEnv(fpBuf);
                 if (!FpWrite(ea, 28)) return false;
-                x87.Fcw |= 0x3F;                                     // fnstenv then masks every exception
+                x87.Fcw |= 0x3F;                                     // fnstenv then masks every exception,
+                UpdateEs();                                          // so nothing is pending (the host: cpu diff seed 2)
                 return true;
             case Code.Fldenv_m28byte:
                 if (!FpRead(ea, 28)) return false;
