@@ -14,6 +14,19 @@ public sealed class Float80Tests
     private static readonly Float80 One = Float80.One, MinNormal = F(1, 0x8000_0000_0000_0000), Half = F(0x3FFE, 0x8000_0000_0000_0000);
 
     [Fact]
+    public void Fscale_flags_a_denormal_operand_even_when_the_scale_is_infinite()
+    {
+        // Host (cpu diff seed 1, x87:fscale): ST0 = -pseudo-denormal 0xcead601af234f072, ST1 = -infinity: -0 with DE.
+        X87Exc e = 0;
+        var r = X87Math.Scale(new Float80(0x8000, 0xCEAD601AF234F072), Float80.Infinity(true), 0x037F, ref e);
+        Assert.Equal(X87Exc.DE, e);
+        Assert.Equal(Float80.SignedZero(true), r);
+        e = 0;
+        Assert.Equal(Float80.SignedZero(false), X87Math.Scale(new Float80(0, 0x1234), Float80.Infinity(true), 0x037F, ref e));
+        Assert.Equal(X87Exc.DE, e);
+    }
+
+    [Fact]
     public void Two_NaNs_the_larger_significand_wins_and_equal_ones_give_the_positive()
     {
         X87Exc e = 0;

@@ -1,3 +1,5 @@
+using Iced.Intel;
+
 namespace L4Conf.Conformance.CpuDiff;
 
 /// <summary>
@@ -37,6 +39,54 @@ public static class CpuComparer
     }
 
     public const int GeneralProtectionVector = 13;
+
+    /// <summary>
+    /// A known host difference: an FS/GS-relative access whose offset (the effective address before the segment base) is
+    /// not canonical while base + offset is. The AMD host raises #GP(0) for the offset (checked on the host with mov,
+    /// xlatb and a GS base set by arch_prctl); the architecture checks the linear address (SDM Vol. 3A §3.3.7.1), as the
+    /// captured CPU, QEMU's TCG, does in its page walk, and the model gives the access to the MMU (#PF for the unmapped
+    /// kernel half). Null unless the model faulted with #PF at such an instruction and the host with #GP(0).
+    /// </summary>
+    public static string? SegmentOffsetQuirk(CpuCase c, CpuOutcome model, CpuOutcome host, List<string> fields)
+    {
+        if (model.Vector != PageFaultVector || host.Vector != GeneralProtectionVector || host.ErrorCode != 0) return null;
+        if (!fields.All(f => f.StartsWith("vector:", StringComparison.Ordinal) || f.StartsWith("cr2:", StringComparison.Ordinal) || f.StartsWith("errorCode:", StringComparison.Ordinal)))
+            return null;
+        long at = (long)(model.Rip - c.Rip);
+        if (at < 0 || at >= c.Code.Length) return null;
+        var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(c.Code, (int)at, c.Code.Length - (int)at), model.Rip);
+        var ins = decoder.Decode();
+        if (ins.IsInvalid || ins.SegmentPrefix is not (Iced.Intel.Register.FS or Iced.Intel.Register.GS)) return null;
+        ulong baseOf = ins.SegmentPrefix == Iced.Intel.Register.FS ? c.FsBase : c.GsBase;
+        for (int k = 0; k < ins.OpCount; k++)
+        {
+            if (ins.GetOpKind(k) is not (Iced.Intel.OpKind.Memory or Iced.Intel.OpKind.MemorySegRSI or Iced.Intel.OpKind.MemorySegDI
+                or Iced.Intel.OpKind.MemorySegEDI or Iced.Intel.OpKind.MemorySegRDI or Iced.Intel.OpKind.MemorySegESI)) continue;
+            // The offset alone: the segment register's base counts as 0 here.
+            ulong next = ins.NextIP;
+            bool Value(Register reg, int element, int size, out ulong v)
+            {
+                v = reg is Register.FS or Register.GS ? 0 : reg == Register.RIP ? next : RegValue(model, reg);
+                return true;
+            }
+            if (!ins.TryGetVirtualAddress(k, 0, out ulong offset, Value)) continue;
+            if (!L4Conf.Model.Machine.Mmu.IsCanonical(offset) && L4Conf.Model.Machine.Mmu.IsCanonical(offset + baseOf))
+                return "fs:/gs: with an offset that is not canonical and a canonical sum: the AMD host raises #GP for the offset; the architecture (and QEMU's TCG) checks the linear address";
+        }
+        return null;
+    }
+
+    /// <summary>A register's value in an outcome (the state before a faulting instruction), for address arithmetic.</summary>
+    private static ulong RegValue(CpuOutcome o, Iced.Intel.Register reg)
+    {
+        var full = reg.GetFullRegister();
+        if (full is >= Iced.Intel.Register.RAX and <= Iced.Intel.Register.R15)
+        {
+            ulong v = o.Regs[full - Iced.Intel.Register.RAX];
+            return reg.GetSize() switch { 1 => reg is >= Iced.Intel.Register.AH and <= Iced.Intel.Register.BH ? (v >> 8) & 0xFF : v & 0xFF, 2 => v & 0xFFFF, 4 => v & 0xFFFF_FFFF, _ => v };
+        }
+        return 0;
+    }
 
     /// <summary>MXCSR.MM (bit 17), AMD's misaligned-SSE exception mask: writable only on CPUs with MisAlignSse (CPUID 0x80000001 ECX[7]).</summary>
     public const uint MisalignedSseMask = 1u << 17;

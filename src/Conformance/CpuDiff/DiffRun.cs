@@ -93,7 +93,8 @@ public static class DiffRun
                 report.Cases++;
                 report.Covered.Add(form.Id);
                 var fields = CpuComparer.Compare(m, h, g.Undefined, g.Result);
-                if ((CpuComparer.HostQuirk(m, h, fields) ?? CpuComparer.X87ImageQuirk(g.Mnemonic, m, h, fields)) is string quirk)
+                if ((CpuComparer.HostQuirk(m, h, fields) ?? CpuComparer.X87ImageQuirk(g.Mnemonic, m, h, fields)
+                     ?? CpuComparer.SegmentOffsetQuirk(g.Case, m, h, fields)) is string quirk)
                 {
                     report.HostQuirks[quirk] = report.HostQuirks.GetValueOrDefault(quirk) + 1;
                     fields.Clear();

@@ -345,13 +345,15 @@ public static class X87Math
     {
         if (Special2(a, b, ref exc) is Float80 s) return s;
         var ca = a.Class; var cb = b.Class;
+        // A denormal operand is flagged before an infinite scale decides the result (host: a pseudo-denormal scaled by
+        // -infinity gives -0 with DE; cpu diff seed 1).
+        Denormals(a, b, ref exc);
+        if (Suppresses(exc, fcw)) return a;
         if (cb == Float80Class.Infinity)
         {
             if (b.Sign) return ca == Float80Class.Infinity ? Invalid(ref exc) : ca == Float80Class.Zero ? a : Float80.SignedZero(a.Sign);
             return ca == Float80Class.Zero ? Invalid(ref exc) : Float80.Infinity(a.Sign);
         }
-        Denormals(a, b, ref exc);
-        if (Suppresses(exc, fcw)) return a;
         if (ca is Float80Class.Zero or Float80Class.Infinity) return a;
         Exact y = Unpack(b);
         BigInteger n = y.E >= 0 ? y.M << y.E : y.M >> -y.E;
