@@ -28,9 +28,10 @@ internal static class BlockCompiler
         Op.Nop or Op.MovRR or Op.MovRI or Op.MovRM or Op.MovMR or Op.MovMI
             or Op.MovzxRR or Op.MovzxRM or Op.MovsxRR or Op.MovsxRM or Op.Lea
             or Op.NotR or Op.NegR or Op.IncR or Op.DecR
-            or Op.PushR or Op.PopR or Op.Jcc or Op.JmpRel or Op.SetccR or Op.CmovRR or Op.Syscall => true,
-        >= Op.AddRR and <= Op.TestMI => AluKind(op) is not null,
-        _ => false,
+            or Op.PushR or Op.PopR or Op.Jcc or Op.JmpRel or Op.SetccR or Op.CmovRR or Op.Syscall
+            or Op.CallRel or Op.Ret => true,
+        >= Op.AddRR and <= Op.TestMI when AluKind(op) is not null => true,
+        _ => Cpu.IsRegisterOnly(op),   // called out to the interpreter's handler, registers and flags written back around it
     };
 
     /// <summary>The lazy-flag kind of a two-operand ALU handler; adc/sbb stay with the interpreter (their carry-in).</summary>
@@ -48,7 +49,7 @@ internal static class BlockCompiler
     /// <summary>Compiles the block at <paramref name="off"/>; null when its first instruction is not taken.</summary>
     public static Block? Compile(CodePage page, int off)
     {
-        var list = new List<(Insn Insn, ulong Rip)>();
+        var list = new List<(Insn Insn, ulong Rip, int Idx)>();
         int o = off;
         while (list.Count < MaxInstructions && o < CodePage.Size)
         {
@@ -57,10 +58,10 @@ internal static class BlockCompiler
             if (idx == CodePage.Straddle) break;
             Insn i = page.Insns[idx];
             if (!Takes(i.Op)) break;
-            if (i.Op is Op.Jcc or Op.JmpRel && !Mmu.IsCanonical(i.Imm)) break; // the interpreter raises the #GP
-            list.Add((i, page.Va + (ulong)o));
+            if (i.Op is Op.Jcc or Op.JmpRel or Op.CallRel && !Mmu.IsCanonical(i.Imm)) break; // the interpreter raises the #GP
+            list.Add((i, page.Va + (ulong)o, idx));
             o += i.Len;
-            if (i.Op is Op.Jcc or Op.JmpRel or Op.Syscall) break;
+            if (i.Op is Op.Jcc or Op.JmpRel or Op.Syscall or Op.CallRel or Op.Ret) break;
         }
         if (list.Count == 0) return null;
         var fn = new Emitter(page).Emit(list);
@@ -74,6 +75,8 @@ internal static class BlockCompiler
     {
         private static readonly FieldInfo FlOp = CpuField("flOp"), FlA = CpuField("flA"), FlB = CpuField("flB"), FlRes = CpuField("flRes"),
             FlMask = CpuField("flMask"), FlCin = CpuField("flCin"), BlockNext = CpuField("blockNext"), BlockStatus = CpuField("blockStatus");
+        private static readonly MethodInfo RegisterOnlyM = CpuMethod(nameof(Cpu.BlockRegisterOnly)), BranchFaultM = CpuMethod(nameof(Cpu.BlockBranchFault)),
+            CanonicalM = typeof(Mmu).GetMethod(nameof(Mmu.IsCanonical))!;
         private static readonly MethodInfo LoadM = CpuMethod(nameof(Cpu.BlockLoad)), LoadWM = CpuMethod(nameof(Cpu.BlockLoadForWrite)), StoreM = CpuMethod(nameof(Cpu.BlockStore)),
             SyscallFlagsM = CpuMethod(nameof(Cpu.BlockSyscallFlags)), CondM = CpuMethod(nameof(Cpu.BlockCond)), CarryM = CpuMethod(nameof(Cpu.BlockCarry)),
             ParityM = typeof(BlockCompiler).GetMethod(nameof(Parity))!;
@@ -109,16 +112,16 @@ internal static class BlockCompiler
         /// <summary>Something read the flags before the block's first producer, straight from the CPU's fields.</summary>
         private bool readsIncomingFlags;
 
-        public BlockFn Emit(List<(Insn Insn, ulong Rip)> list)
+        public BlockFn Emit(List<(Insn Insn, ulong Rip, int Idx)> list)
         {
             ulong end = 0;
             bool branched = false;
             for (int j = 0; j < list.Count; j++)
             {
-                var (i, rip) = list[j];
+                var (i, rip, idx) = list[j];
                 ulong after = rip + i.Len;
                 end = after;
-                branched = Instruction(ref i, j, rip, after);
+                branched = Cpu.IsRegisterOnly(i.Op) ? CallOut(idx, j, rip) : Instruction(ref i, j, rip, after);
             }
             if (!branched) body.Add(Assign(next, Constant(end)));
             body.Add(Assign(done, Add(done, Constant(list.Count))));
@@ -380,6 +383,28 @@ internal static class BlockCompiler
                 case Op.JmpRel:
                     body.Add(Assign(next, Constant(i.Imm)));
                     return true;
+                case Op.CallRel:
+                {
+                    // The push first (its fault leaves the call undone), then the target; the block ends at it.
+                    var sp = RegVar((int)Reg.Rsp);
+                    body.Add(Assign(b, Subtract(sp, Constant(8UL))));
+                    body.Add(Store(b, 8, true, Constant(after), j, rip));
+                    body.Add(Assign(sp, b));
+                    body.Add(Assign(next, Constant(i.Imm)));
+                    body.Add(IfThen(Equal(stored, Constant(2)),
+                        Block(Assign(count, Add(done, Constant(j + 1))), Assign(status, Constant(Block.CodeChanged)), Goto(exit))));
+                    return true;
+                }
+                case Op.Ret:
+                {
+                    // The return address, #GP(0) at the ret when it is not canonical (nothing popped), then RSP += 8 + imm16.
+                    var sp = RegVar((int)Reg.Rsp);
+                    body.Add(Load(sp, 8, true, j, rip));
+                    body.Add(IfThen(Not(Call(CanonicalM, v)), Block(Call(c, BranchFaultM, Constant(rip)), FaultExit(j, rip))));
+                    body.Add(Assign(sp, Add(sp, Constant(8 + i.Imm))));
+                    body.Add(Assign(next, v));
+                    return true;
+                }
                 case Op.Syscall:
                 {
                     // RCX = the next RIP, R11 = RFLAGS without RF, as the interpreter (and hardware) leave them; then the
@@ -403,6 +428,26 @@ internal static class BlockCompiler
                     return false;
             }
             Alu(ref i, j, rip, after, ss);
+            return false;
+        }
+
+        /// <summary>
+        /// An instruction the compiler leaves to the interpreter's <see cref="Cpu.RegisterOnly"/> without ending the block:
+        /// every GPR and the lazy flags are written back, the handler runs on them, and they are read again (a #DE leaves
+        /// them untouched and the block with the state before the instruction).
+        /// </summary>
+        private bool CallOut(int idx, int j, ulong rip)
+        {
+            flagsTouched = true;
+            var steps = new List<Expression>();
+            for (int k = 0; k < 16; k++) steps.Add(Assign(ArrayAccess(regs, Constant(k)), RegVar(k)));
+            steps.AddRange(FlushFlags());
+            steps.Add(IfThen(Not(Call(c, RegisterOnlyM, PageVar(), Constant(idx))), FaultExit(j, rip)));
+            for (int k = 0; k < 16; k++) steps.Add(Assign(RegVar(k), ArrayIndex(regs, Constant(k))));
+            steps.AddRange(ReloadFlags());
+            body.Add(Block(steps));
+            producer = null;                 // the flags are the CPU's fields again
+            readsIncomingFlags = true;       // (a loop pass must leave them current)
             return false;
         }
 

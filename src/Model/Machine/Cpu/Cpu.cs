@@ -180,13 +180,6 @@ public sealed partial class Cpu
                 case Op.MovsxRR: WriteDst(ref i, SignExtend((Gpr(i.S) >> i.SSh) & i.SMask, i.SMask)); break;
                 case Op.MovsxRM: if (!Load(Ea(ref i), i.Aux, out v)) goto Fault; WriteDst(ref i, SignExtend(v & i.SMask, i.SMask)); break;
                 case Op.Lea: WriteDst(ref i, (Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp) & i.AMask); break;
-                case Op.XchgRR:
-                {
-                    ulong a = ReadReg(i.D, i.DSh, i.Mask), b = ReadReg(i.S, i.SSh, i.Mask);
-                    WriteDst(ref i, b);
-                    WriteReg(i.S, i.SSh, i.Mask, a);
-                    break;
-                }
                 case Op.XchgMR:
                 {
                     ulong ea = Ea(ref i);
@@ -194,15 +187,6 @@ public sealed partial class Cpu
                     WriteReg(i.S, i.SSh, i.Mask, v);
                     break;
                 }
-                case Op.SignExtendAcc:
-                {
-                    ulong half = i.Mask >> (i.Size * 4);
-                    WriteDst(ref i, SignExtend(Gpr((int)Reg.Rax) & half, half));
-                    break;
-                }
-                case Op.SignSplitAcc:
-                    WriteReg((int)Reg.Rdx, 0, i.Mask, (Gpr((int)Reg.Rax) & (i.Mask ^ (i.Mask >> 1))) != 0 ? ulong.MaxValue : 0);
-                    break;
 
                 case Op.AddRR: AluRR<AddOp>(ref i); break;
                 case Op.AddRI: AluRI<AddOp>(ref i); break;
@@ -214,13 +198,9 @@ public sealed partial class Cpu
                 case Op.OrRM: if (!AluRM<OrOp>(ref i)) goto Fault; break;
                 case Op.OrMR: if (!AluMR<OrOp>(ref i)) goto Fault; break;
                 case Op.OrMI: if (!AluMI<OrOp>(ref i)) goto Fault; break;
-                case Op.AdcRR: AluRR<AdcOp>(ref i); break;
-                case Op.AdcRI: AluRI<AdcOp>(ref i); break;
                 case Op.AdcRM: if (!AluRM<AdcOp>(ref i)) goto Fault; break;
                 case Op.AdcMR: if (!AluMR<AdcOp>(ref i)) goto Fault; break;
                 case Op.AdcMI: if (!AluMI<AdcOp>(ref i)) goto Fault; break;
-                case Op.SbbRR: AluRR<SbbOp>(ref i); break;
-                case Op.SbbRI: AluRI<SbbOp>(ref i); break;
                 case Op.SbbRM: if (!AluRM<SbbOp>(ref i)) goto Fault; break;
                 case Op.SbbMR: if (!AluMR<SbbOp>(ref i)) goto Fault; break;
                 case Op.SbbMI: if (!AluMI<SbbOp>(ref i)) goto Fault; break;
@@ -252,22 +232,14 @@ public sealed partial class Cpu
 
                 case Op.NotR: case Op.NegR: case Op.IncR: case Op.DecR: UnaryR(ref i, i.Op); break;
                 case Op.NotM: case Op.NegM: case Op.IncM: case Op.DecM: if (!UnaryM(ref i, i.Op - 1)) goto Fault; break;
-                case Op.ShiftRI: ShiftR(ref i, (int)i.Imm); break;
-                case Op.ShiftRC: ShiftR(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF)); break;
                 case Op.ShiftMI: if (!ShiftM(ref i, (int)i.Imm)) goto Fault; break;
                 case Op.ShiftMC: if (!ShiftM(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF))) goto Fault; break;
 
-                case Op.MulR: MulAcc(i.Size, ReadReg(i.D, i.DSh, i.Mask), signed: false); break;
                 case Op.MulM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; MulAcc(i.Size, v, signed: false); break;
-                case Op.Imul1R: MulAcc(i.Size, ReadReg(i.D, i.DSh, i.Mask), signed: true); break;
                 case Op.Imul1M: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; MulAcc(i.Size, v, signed: true); break;
-                case Op.DivR: if (!Divide(i.Size, ReadReg(i.D, i.DSh, i.Mask), signed: false)) goto Fault; break;
                 case Op.DivM: if (!Load(Ea(ref i), i.Size, out v) || !Divide(i.Size, v, signed: false)) goto Fault; break;
-                case Op.IdivR: if (!Divide(i.Size, ReadReg(i.D, i.DSh, i.Mask), signed: true)) goto Fault; break;
                 case Op.IdivM: if (!Load(Ea(ref i), i.Size, out v) || !Divide(i.Size, v, signed: true)) goto Fault; break;
-                case Op.Imul2RR: WriteDst(ref i, Imul(ReadReg(i.D, i.DSh, i.Mask), ReadReg(i.S, i.SSh, i.Mask), i.Mask)); break;
                 case Op.Imul2RM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; WriteDst(ref i, Imul(ReadReg(i.D, i.DSh, i.Mask), v & i.Mask, i.Mask)); break;
-                case Op.Imul3RR: WriteDst(ref i, Imul(ReadReg(i.S, i.SSh, i.Mask), i.Imm, i.Mask)); break;
                 case Op.Imul3RM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; WriteDst(ref i, Imul(v & i.Mask, i.Imm, i.Mask)); break;
 
                 case Op.PushR: if (!Push(ReadReg(i.D, i.DSh, i.Mask), i.Size)) goto Fault; break;
@@ -343,28 +315,24 @@ public sealed partial class Cpu
                 case Op.Scas: if (!StringCompare(ref i, cmps: false)) goto Fault; break;
                 case Op.Cmps: if (!StringCompare(ref i, cmps: true)) goto Fault; break;
 
-                case Op.BtRR: BitTestR(ref i, imm: false); break;
-                case Op.BtRI: BitTestR(ref i, imm: true); break;
                 case Op.BtMR: if (!BitTestM(ref i, imm: false)) goto Fault; break;
                 case Op.BtMI: if (!BitTestM(ref i, imm: true)) goto Fault; break;
-                case Op.BsfRR: BitScan(ref i, Gpr(i.S) >> i.SSh); break;
                 case Op.BsfRM: if (!Load(Ea(ref i), i.Size, out v)) goto Fault; BitScan(ref i, v); break;
-                case Op.Bswap: Bswap(ref i); break;
-                case Op.XaddRR: XaddRR(ref i); break;
                 case Op.XaddMR: if (!XaddMR(ref i)) goto Fault; break;
-                case Op.CmpxchgRR: CmpxchgRR(ref i); break;
                 case Op.CmpxchgMR: if (!CmpxchgMR(ref i)) goto Fault; break;
                 case Op.CmpxchgWide: if (!CmpxchgWide(ref i)) goto Fault; break;
-                case Op.ShiftDRI: ShiftDoubleR(ref i, (int)i.Imm); break;
-                case Op.ShiftDRC: ShiftDoubleR(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF)); break;
                 case Op.ShiftDMI: if (!ShiftDoubleM(ref i, (int)i.Imm)) goto Fault; break;
-                case Op.Lahf: Lahf(); break;
-                case Op.Sahf: Sahf(); break;
                 case Op.Pushf: if (!Pushf(i.Size)) goto Fault; break;
                 case Op.Popf: if (!Popf(i.Size)) goto Fault; break;
                 case Op.Cpuid: Cpuid(); break;
                 case Op.Rdtsc: if (!Rdtsc(n)) goto Fault; break;
                 case Op.ShiftDMC: if (!ShiftDoubleM(ref i, (int)(Gpr((int)Reg.Rcx) & 0xFF))) goto Fault; break;
+
+                case Op.XchgRR: case Op.SignExtendAcc: case Op.SignSplitAcc: case Op.AdcRR: case Op.AdcRI: case Op.SbbRR: case Op.SbbRI:
+                case Op.ShiftRI: case Op.ShiftRC: case Op.MulR: case Op.Imul1R: case Op.DivR: case Op.IdivR: case Op.Imul2RR: case Op.Imul3RR:
+                case Op.BtRR: case Op.BtRI: case Op.BsfRR: case Op.Bswap: case Op.XaddRR: case Op.CmpxchgRR: case Op.ShiftDRI: case Op.ShiftDRC:
+                case Op.Lahf: case Op.Sahf:
+                    if (!RegisterOnly(ref i)) goto Fault; break;
 
                 case Op.Syscall:
                     Gpr((int)Reg.Rcx) = next;
