@@ -78,4 +78,26 @@ public sealed partial class CpuTests
         var mis = Build(asm => { asm.mov(rbx, DataVa + 8); asm.movntdq(__xmmword_ptr[rbx], xmm1); asm.int3(); });
         AssertTrap(mis.Run(), Vector.GeneralProtection, 0);
     }
+    [Fact]
+    public void Maskmovdqu_writes_the_selected_bytes_and_touches_only_their_span()
+    {
+        // Mask bytes 0, 2 and 15 set: those bytes of xmm1 go to [rdi]; the rest of the 16 bytes keep 0xAA.
+        var m = RunToEnd(asm =>
+        {
+            asm.mov(rdi, DataVa);
+            asm.mov(rax, 0xAAAA_AAAA_AAAA_AAAAUL); asm.mov(__qword_ptr[rdi], rax); asm.mov(__qword_ptr[rdi + 8], rax);
+            asm.maskmovdqu(xmm1, xmm2);
+            asm.int3();
+        }, s => { s.Xmm[1] = X128("f0e0d0c0b0a090807060504030201000"); s.Xmm[2] = X128("80000000000000000000000000ff0080"); });
+        Assert.Equal(0xAAAA_AAAA_AA20_AA00UL, m.Bus.U64(DataVa));
+        Assert.Equal(0xF0AA_AAAA_AAAA_AAAAUL, m.Bus.U64(DataVa + 8));
+        // Selected bytes in an unmapped page fault (#PF, write); an empty mask accesses nothing; an unselected byte past
+        // the canonical boundary does not fault (the host CPU, cpu diff seed 20261201).
+        var pf = Build(asm => { asm.mov(rdi, 0x7FFF_FFFF_FFF1UL); asm.maskmovdqu(xmm1, xmm2); asm.int3(); }, init: s => s.Xmm[2] = X128("7fffffffffffffffffffffffffffffff"));
+        var r = pf.Run();
+        Assert.Equal(Vector.PageFault, r.Trap.Vector);
+        Assert.Equal(0x7FFF_FFFF_FFF1UL, r.Trap.Cr2);
+        var none = Build(asm => { asm.mov(rdi, 0x8000_0000_0000_0000UL); asm.maskmovdqu(xmm1, xmm2); asm.int3(); }, init: s => s.Xmm[2] = 0);
+        Assert.Equal(Vector.Breakpoint, none.Run().Trap.Vector);
+    }
 }

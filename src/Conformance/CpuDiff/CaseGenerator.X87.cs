@@ -139,8 +139,9 @@ public sealed partial class CaseGenerator
         // (the OS's selectors, stored only while ES is set) are cleared as for fnstenv. fxrstor takes back an edited image.
         yield return new("fxsave", Code.Fxsave_m512byte, a => { a.fxsave(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: true); }, Vector: true);
         yield return new("fxsave64", Code.Fxsave64_m512byte, a => { a.fxsave64(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: false); }, Vector: true);
-        yield return new("fxrstor", Code.Fxrstor_m512byte, a => { a.fxsave(__[rsi + 0x200]); a.fldpi(); a.fxrstor(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: true); a.stmxcsr(__dword_ptr[rsi + 0x90]); }, Vector: true);
-        yield return new("fxrstor64", Code.Fxrstor64_m512byte, a => { a.fxsave64(__[rsi + 0x200]); a.fninit(); a.fxrstor64(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: false); a.stmxcsr(__dword_ptr[rsi + 0x90]); }, Vector: true);
+        // (the image's host words are cleared at once: a pending #MF may stop the case at the next waiting instruction)
+        yield return new("fxrstor", Code.Fxrstor_m512byte, a => { a.fxsave(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: true); a.fldpi(); a.fxrstor(__[rsi + 0x200]); a.stmxcsr(__dword_ptr[rsi + 0x90]); }, Vector: true);
+        yield return new("fxrstor64", Code.Fxrstor64_m512byte, a => { a.fxsave64(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: false); a.fninit(); a.fxrstor64(__[rsi + 0x200]); a.stmxcsr(__dword_ptr[rsi + 0x90]); }, Vector: true);
     }
 
     /// <summary>

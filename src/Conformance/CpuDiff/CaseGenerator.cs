@@ -101,6 +101,11 @@ public sealed partial class CaseGenerator
             forms.Add(new Form(Code.Xlat_m8.ToString(), "xlatb", Code.Xlat_m8, true, XlatCase));
             skipped.RemoveAll(x => x.Item1 == Code.Xlat_m8);
         }
+        if (supported.Contains("maskmovdqu"))
+        {
+            forms.Add(new Form(Code.Maskmovdqu_rDI_xmm_xmm.ToString(), "maskmovdqu", Code.Maskmovdqu_rDI_xmm_xmm, true, MaskmovdquCase));
+            skipped.RemoveAll(s => s.Item1 == Code.Maskmovdqu_rDI_xmm_xmm);
+        }
         forms.AddRange(SequenceForms(forms));
         forms.AddRange(ChainForms(forms));
         forms.AddRange(FaultForms.All(this));
@@ -534,6 +539,41 @@ public sealed partial class CaseGenerator
         if (a32) bytes.Add(0x67);
         bytes.Add(0xD7);
         return Case(Code.Xlat_m8.ToString(), "xlatb", rng, d, [.. bytes], 0);
+    }
+
+    /// <summary>
+    /// maskmovdqu xmm, xmm (66 0F F7 /r) storing to [RDI] (EDI with 0x67; FS/GS prefixes sometimes): an empty, full or
+    /// random mask, a target in the data page, across into it, read-only, unmapped or not canonical.
+    /// </summary>
+    private static GeneratedCase? MaskmovdquCase(Random rng)
+    {
+        var d = NewDraft(rng);
+        VectorState(rng, d);
+        int x = rng.Next(8), y = rng.Next(8);
+        ulong mask = rng.Next(6) switch { 0 => 0, 1 => ulong.MaxValue, _ => (ulong)rng.NextInt64() };
+        d.Xmm![y] = new UInt128(mask ^ ((ulong)rng.Next(2) << 63), mask);
+        int seg = rng.Next(6);
+        ulong target = rng.Next(10) switch
+        {
+            0 => CaseLayout.ReadOnly + (ulong)rng.Next(0, 64),
+            1 => CaseLayout.Unmapped - (ulong)rng.Next(1, 16),
+            2 => CaseLayout.NonCanonical - (ulong)rng.Next(0, 16),
+            3 => CaseLayout.Data1 - (ulong)rng.Next(1, 16),
+            _ => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - 16),
+        };
+        ulong segBase = 0;
+        if (seg == 0) segBase = d.Fs = CaseLayout.FsPage - CaseLayout.Data0;
+        if (seg == 1) segBase = d.Gs = CaseLayout.GsPage - CaseLayout.Data0;
+        if (seg <= 1) target = CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - 16);
+        bool a32 = seg > 1 && rng.Next(4) == 0 && target < 0x1_0000_0000;
+        d.Regs[(int)Reg.Rdi] = a32 ? (Value(rng) << 32) | (uint)target : target - segBase;
+        var bytes = new List<byte>();
+        if (seg == 0) bytes.Add(0x64);
+        if (seg == 1) bytes.Add(0x65);
+        bytes.Add(0x66);
+        if (a32) bytes.Add(0x67);
+        bytes.AddRange([0x0F, 0xF7, (byte)(0xC0 | x << 3 | y)]);
+        return Case(Code.Maskmovdqu_rDI_xmm_xmm.ToString(), "maskmovdqu", rng, d, [.. bytes], 0);
     }
 
     // ------------------------------------------------------------------ vector state

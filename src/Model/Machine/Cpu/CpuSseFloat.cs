@@ -50,6 +50,7 @@ public sealed partial class Cpu
                 wrote = true;
                 return mem.Write(ea, b, out trap) || StackFault();
             }
+            case Op.Maskmovdqu: return MaskedStore(ref i);
             case Op.Movmsk:
             {
                 UInt128 v = xmm[i.S];

@@ -170,4 +170,24 @@ public sealed partial class Cpu
         }
         return r;
     }
+    /// <summary>
+    /// maskmovdqu: the bytes of xmm D whose byte in xmm S has its top bit set go to DS:[RDI]; the others stay. Only the
+    /// span from the first to the last selected byte is accessed, checked for writing before any byte is written (the
+    /// host: an unselected byte past the canonical boundary does not fault, the selected ones' page does); an empty mask
+    /// accesses nothing (the SDM lets an implementation fault or not there).
+    /// </summary>
+    private bool MaskedStore(ref Insn i)
+    {
+        ulong ea = Ea(ref i);
+        uint select = ByteSignMask(xmm[i.S]);
+        if (select == 0) return true;
+        int first = System.Numerics.BitOperations.TrailingZeroCount(select), last = 31 - System.Numerics.BitOperations.LeadingZeroCount(select);
+        Span<byte> b = io16.AsSpan(0, last - first + 1);
+        if (!mem.Read(ea + (ulong)first, b, AccessKind.Write, out trap)) return StackFault();
+        UInt128 data = xmm[i.D];
+        for (int k = first; k <= last; k++)
+            if ((select >> k & 1) != 0) b[k - first] = (byte)(data >> (8 * k));
+        wrote = true;
+        return mem.Write(ea + (ulong)first, b, out trap) || StackFault();
+    }
 }

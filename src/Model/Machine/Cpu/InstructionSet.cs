@@ -88,6 +88,7 @@ public static class InstructionSet
         "pslldq", "psrldq", "packsswb", "packssdw", "packuswb", "punpckhbw", "punpckhwd", "punpckhdq", "punpckhqdq",
         "pshuflw", "pshufhw", "pextrw", "pinsrw", // pextrw r32/r64, xmm, imm8 (the SSE4.1 m16 form is #UD: no SSE4.1)
         "movnti", "movntdq", "movntps", "movntpd", // plain stores; movntdq/ps/pd m128 aligned
+        "maskmovdqu", // DS:[RDI], the bytes whose mask byte has its top bit set; an empty mask accesses nothing
         "lfence", "mfence", "sfence", // no-ops: one CPU
         // x87 (CpuX87.cs): not the 16-bit environment forms (0x66), fbld/fbstp, fxtract or the transcendentals
         "fld", "fild", "fst", "fstp", "fist", "fistp", "fisttp", // m32/m64/m80/st(i); m16/m32/m64 integers

@@ -66,6 +66,13 @@ internal static partial class Translator
                 return true;
             case Code.Movntdq_m128_xmm: case Code.Movntps_m128_xmm: case Code.Movntpd_m128_xmm:
                 return XmmStoreOrMove(in ins, ref d, 16, aligned: true);
+            case Code.Maskmovdqu_rDI_xmm_xmm:
+                // The implicit DS:RDI (EDI with 0x67), an FS/GS override applies; no alignment requirement.
+                d.Op = Op.Maskmovdqu; d.D = XmmNumber(ins.Op1Register); d.S = XmmNumber(ins.Op2Register);
+                d.Base = (byte)Register.RDI.GetNumber();
+                d.AMask = ins.Op0Kind == OpKind.MemorySegEDI ? 0xFFFF_FFFFUL : ulong.MaxValue;
+                d.Seg = SegSlot(ins.SegmentPrefix);
+                return true;
         }
         if (ins.Mnemonic is Mnemonic.Lfence or Mnemonic.Mfence or Mnemonic.Sfence) { d.Op = Op.Nop; return true; } // one CPU: nothing to order
         isSse = false;
