@@ -365,6 +365,40 @@ public static class MachineCases
             c.Equal(42UL, exc.Mrs[ExcRegs.Rbx], "the reply word landed in the UTCB");
             c.Equal((ulong)new MsgTag(5, 1, 0).Raw, exc.Mrs[ExcRegs.Rax], "RAX = the reply tag");
         });
+        yield return Case("machine/receive-buffers-read-at-transfer", "the kernel reads a receiver's buffer registers when the message arrives: BR0 changed in user memory while the thread waited in its call decides where the mapped capability goes",
+            ["IPC-ITEM-1"], c =>
+        {
+            var f2 = new MachineFixture();
+            f2.OnMessage = (fx, ev) =>
+            {
+                if (ev.Label != 0x77) return null;
+                // Another thread of the app's task points BR0 at slot 0x41 while the app waits for the reply.
+                var bus = fx.W.K.BusOf(fx.App.Task);
+                c.True(bus.Write(fx.App.Thread.UtcbAddress + 65 * 8, BitConverter.GetBytes((0x41UL << 12) | (ulong)ItemBits.RcvSingleCap), out _), "BR0 rewritten in user memory");
+                var hu = fx.Handler.Thread.Utcb;
+                hu.SetMr(0, (ulong)ItemBits.Map);
+                hu.SetMr(1, Fpage.Obj(World.TaskCap, 0, CapRights.RW).Raw);
+                return new MsgTag(0, 0, 1);
+            };
+            f2.Start(a =>
+            {
+                a.xor(ecx, ecx);
+                a.mov(rdi, __qword_ptr.gs[rcx]);
+                a.mov(__qword_ptr[rdi + 64 * 8], 0);                                   // BDR: buffers from BR0
+                a.mov(rax, (long)((0x40UL << 12) | (ulong)ItemBits.RcvSingleCap));
+                a.mov(__qword_ptr[rdi + 65 * 8], rax);                                 // BR0: one cap into slot 0x40
+                a.mov(rax, 0x77L << 16);
+                a.mov(rdx, (long)((MachineFixture.HandlerCap << 12) | 3));
+                a.xor(esi, esi);
+                a.xor(r8d, r8d);
+                a.syscall();
+                a.ud2();
+            });
+            f2.W.K.Run();
+            var space = f2.App.Task.Space;
+            c.True(space[0x41] != null, "the capability is in slot 0x41, where BR0 pointed when the reply came");
+            c.True(space[0x40] == null, "slot 0x40, where BR0 pointed at the call, stays empty (the old model used it)");
+        });
         yield return Case("machine/vcpu-control", "vcpu_control checks its words, the area's alignment and kernel-user memory, offers the extended state (SVM), answers 0 words and writes the state's version and host registers; the upcalls the state enables are reported as not modelled",
             ["THR-VCPU-1", "INV-5"], c =>
         {

@@ -25,9 +25,28 @@ public sealed class Utcb
 
     public ulong Mr(int i) => (uint)i < MrCount ? W[i] : 0;
     public void SetMr(int i, ulong v) { if ((uint)i < MrCount) { W[i] = v; Dirty |= UInt128.One << i; } }
-    public ulong Bdr { get => W[BdrIndex]; set { W[BdrIndex] = value; Dirty |= UInt128.One << BdrIndex; } }
-    public ulong Br(int i) => (uint)i < BrCount ? W[BrBase + i] : 0;
-    public void SetBr(int i, ulong v) { if ((uint)i < BrCount) { W[BrBase + i] = v; Dirty |= UInt128.One << (BrBase + i); } }
+    public ulong Bdr { get { LoadBuffers(); return W[BdrIndex]; } set { LoadBuffers(); W[BdrIndex] = value; Dirty |= UInt128.One << BdrIndex; } }
+    public ulong Br(int i) { LoadBuffers(); return (uint)i < BrCount ? W[BrBase + i] : 0; }
+    public void SetBr(int i, ulong v) { LoadBuffers(); if ((uint)i < BrCount) { W[BrBase + i] = v; Dirty |= UInt128.One << (BrBase + i); } }
+
+    /// <summary>
+    /// Where the BDR and buffer registers still are when a system call entered with the message words only: the kernel
+    /// reads them from user memory when it first needs them (a receive with items, an absolute timeout, ...), as the real
+    /// kernel reads the UTCB where it is. Null when the view holds them.
+    /// </summary>
+    private Machine.IMemoryBus? _buffersIn;
+    private ulong _buffersAt;
+
+    /// <summary>The buffer registers stay in user memory at <paramref name="utcb"/> until they are first used.</summary>
+    internal void DeferBuffers(Machine.IMemoryBus bus, ulong utcb) { _buffersIn = bus; _buffersAt = utcb; }
+
+    /// <summary>Brings the BDR and buffer registers into the view if they were deferred (before a whole-view copy, too).</summary>
+    internal void LoadBuffers()
+    {
+        if (_buffersIn is not { } bus) return;
+        _buffersIn = null;
+        bus.Read(_buffersAt + BdrIndex * 8, System.Runtime.InteropServices.MemoryMarshal.AsBytes(W.AsSpan(BdrIndex, 1 + BrCount)), Machine.AccessKind.Read, out _);
+    }
     public IpcErr Error { get => (IpcErr)W[ErrorIndex]; set { W[ErrorIndex] = (ulong)value; Dirty |= UInt128.One << ErrorIndex; } }
 
     /// <summary>Marks <paramref name="count"/> words from <paramref name="first"/> as written by the kernel.</summary>
@@ -39,5 +58,5 @@ public sealed class Utcb
     }
 
     /// <summary>The view and user memory agree again (after a load or a store of every word).</summary>
-    public void Synchronised() => Dirty = UInt128.Zero;
+    public void Synchronised() { Dirty = UInt128.Zero; _buffersIn = null; }
 }

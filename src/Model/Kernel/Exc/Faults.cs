@@ -50,7 +50,7 @@ public sealed partial class Kernel
             case StopKind.Budget:
                 break;
             case StopKind.Syscall:
-                LoadUtcb(t);
+                LoadUtcbForSyscall(t);
                 t.KernelIpc = KernelIpcKind.Syscall;
                 if (Syscall(t, m.Regs.Rdx, new MsgTag(unchecked((long)m.Regs.Rax)), m.Regs.Rsi, m.Regs.R8)) FinishKernelIpc(t);
                 break;
@@ -156,7 +156,7 @@ public sealed partial class Kernel
         switch (kind)
         {
             case KernelIpcKind.Syscall:
-                if (FinishTrampolineReturn(t)) break;                       // resume/reflect do not return to the caller (it stores the UTCB)
+                if (FinishTrampolineReturn(t, fromSyscall: true)) break;    // resume/reflect do not return to the caller (it stores the UTCB)
                 StoreUtcbWritten(t);
                 m.Regs.Rax = unchecked((ulong)t.ResultTag.Raw);
                 m.Regs.Rsi = t.ResultLabel;
@@ -197,10 +197,23 @@ public sealed partial class Kernel
         t.Utcb.Synchronised();
     }
 
+    /// <summary>
+    /// A system call's entry: the message words (MR0-62 and word 63) now, the BDR and buffer registers when the kernel
+    /// first uses them (<see cref="Utcb.LoadBuffers"/>); the rest (the error word, the user words) the kernel never reads.
+    /// </summary>
+    private static void LoadUtcbForSyscall(Thread t)
+    {
+        if (t.Machine is not { } m || t.UtcbAddress == 0) return;
+        t.Utcb.Synchronised();
+        m.Memory.Read(t.UtcbAddress, MemoryMarshal.AsBytes(t.Utcb.W.AsSpan(0, Utcb.BdrIndex)), AccessKind.Read, out _);
+        t.Utcb.DeferBuffers(m.Memory, t.UtcbAddress);
+    }
+
     /// <summary>Writes the kernel's view of the UTCB back to user memory before the thread runs again (one block copy).</summary>
     private static void StoreUtcb(Thread t)
     {
         if (t.Machine is not { } m || t.UtcbAddress == 0) return;
+        t.Utcb.LoadBuffers();                // a deferred part is current in memory only
         m.Memory.Write(t.UtcbAddress, MemoryMarshal.AsBytes(t.Utcb.W.AsSpan()), out _);
         t.Utcb.Synchronised();
     }

@@ -102,14 +102,17 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>After PF-tramp::resume or ::reflect: the thread continues from the saved state, or raises the exception.</summary>
-    private bool FinishTrampolineReturn(Thread t)
+    /// <summary>
+    /// After PF-tramp::resume or ::reflect: the thread continues from the saved state, or raises the exception. From a
+    /// system call only the words the kernel wrote go back (<paramref name="fromSyscall"/>); modelled code's whole view does.
+    /// </summary>
+    private bool FinishTrampolineReturn(Thread t, bool fromSyscall = false)
     {
         if (t.PfTrampReturn is not { } r || t.Machine is not { } m) return false;
         t.PfTrampReturn = null;
         // MR0 as it was when the fault happened (saved_mr0; the handler's own IPC overwrote it). DERIVED.
         t.Utcb.SetMr(0, ReadU64(m.Memory, t.PfTrampAddress + TrampSavedMr0));
-        StoreUtcb(t);
+        if (fromSyscall) StoreUtcbWritten(t); else StoreUtcb(t);
         var regs = m.Regs;
         var s = r.Regs;
         Array.Copy(s.R, regs.R, 16);
