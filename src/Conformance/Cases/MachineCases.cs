@@ -350,11 +350,7 @@ public static class MachineCases
                 a.mov(rdi, __qword_ptr.gs[rcx]);
                 a.mov(__qword_ptr[rdi], 40);
                 a.mov(__qword_ptr[rdi + 8], 2);
-                a.mov(rax, (0x77L << 16) | 2);
-                a.mov(rdx, (long)((MachineFixture.HandlerCap << 12) | 3));
-                a.xor(esi, esi);
-                a.xor(r8d, r8d);
-                a.syscall();
+                MachineFixture.CallHandler(a, 0x77, 2);
                 a.mov(rbx, __qword_ptr[rdi]);
                 a.ud2();
             });
@@ -373,8 +369,7 @@ public static class MachineCases
             {
                 if (ev.Label != 0x77) return null;
                 // Another thread of the app's task points BR0 at slot 0x41 while the app waits for the reply.
-                var bus = fx.W.K.BusOf(fx.App.Task);
-                c.True(bus.Write(fx.App.Thread.UtcbAddress + 65 * 8, BitConverter.GetBytes((0x41UL << 12) | (ulong)ItemBits.RcvSingleCap), out _), "BR0 rewritten in user memory");
+                c.True(fx.WriteAppUtcbWord(65, (0x41UL << 12) | (ulong)ItemBits.RcvSingleCap), "BR0 rewritten in user memory");
                 var hu = fx.Handler.Thread.Utcb;
                 hu.SetMr(0, (ulong)ItemBits.Map);
                 hu.SetMr(1, Fpage.Obj(World.TaskCap, 0, CapRights.RW).Raw);
@@ -387,11 +382,7 @@ public static class MachineCases
                 a.mov(__qword_ptr[rdi + 64 * 8], 0);                                   // BDR: buffers from BR0
                 a.mov(rax, (long)((0x40UL << 12) | (ulong)ItemBits.RcvSingleCap));
                 a.mov(__qword_ptr[rdi + 65 * 8], rax);                                 // BR0: one cap into slot 0x40
-                a.mov(rax, 0x77L << 16);
-                a.mov(rdx, (long)((MachineFixture.HandlerCap << 12) | 3));
-                a.xor(esi, esi);
-                a.xor(r8d, r8d);
-                a.syscall();
+                MachineFixture.CallHandler(a, 0x77, 0);
                 a.ud2();
             });
             f2.W.K.Run();
@@ -456,8 +447,7 @@ public static class MachineCases
             {
                 if (ev.Label != 0x77) return null;
                 // Another thread of the app's task writes MR40 while the app is blocked in its call.
-                var bus = fx.W.K.BusOf(fx.App.Task);
-                c.True(bus.Write(fx.App.Thread.UtcbAddress + 40 * 8, BitConverter.GetBytes(0x2222UL), out _), "MR40 written in user memory");
+                c.True(fx.WriteAppUtcbWord(40, 0x2222), "MR40 written in user memory");
                 fx.Handler.Thread.Utcb.SetMr(0, 7);
                 return new MsgTag(0, 1, 0);
             };
@@ -466,11 +456,7 @@ public static class MachineCases
                 a.xor(ecx, ecx);
                 a.mov(rdi, __qword_ptr.gs[rcx]);
                 a.mov(__qword_ptr[rdi + 40 * 8], 0x1111);
-                a.mov(rax, (0x77L << 16) | 0);
-                a.mov(rdx, (long)((MachineFixture.HandlerCap << 12) | 3));
-                a.xor(esi, esi);
-                a.xor(r8d, r8d);
-                a.syscall();
+                MachineFixture.CallHandler(a, 0x77, 0);
                 a.mov(rbx, __qword_ptr[rdi + 40 * 8]);
                 a.mov(rbp, __qword_ptr[rdi]);
                 a.ud2();

@@ -81,6 +81,23 @@ public sealed class MachineFixture
         }
     }
 
+    /// <summary>
+    /// Machine code for a call to the handler thread (cap <see cref="HandlerCap"/>) with a tag of <paramref name="label"/>
+    /// and <paramref name="words"/> words, the MRs as the UTCB holds them: RAX tag, RDX selector | call, RSI and R8 zero.
+    /// </summary>
+    public static void CallHandler(Assembler a, long label, int words)
+    {
+        a.mov(Iced.Intel.AssemblerRegisters.rax, (label << 16) | (long)words);
+        a.mov(Iced.Intel.AssemblerRegisters.rdx, (long)((HandlerCap << 12) | 3));
+        a.xor(Iced.Intel.AssemblerRegisters.esi, Iced.Intel.AssemblerRegisters.esi);
+        a.xor(Iced.Intel.AssemblerRegisters.r8d, Iced.Intel.AssemblerRegisters.r8d);
+        a.syscall();
+    }
+
+    /// <summary>Writes word <paramref name="word"/> of the app thread's UTCB in user memory, as another thread of its task would.</summary>
+    public bool WriteAppUtcbWord(int word, ulong value) =>
+        W.K.BusOf(App.Task).Write(App.Thread.UtcbAddress + (ulong)word * 8, BitConverter.GetBytes(value), out _);
+
     /// <summary>Answers a page fault by mapping a page of the handler's (at <paramref name="handlerVa"/>) to the faulting page, RW.</summary>
     public MsgTag MapReply(ulong handlerVa, ulong faultVa, MemRights rights = MemRights.RW)
     {
