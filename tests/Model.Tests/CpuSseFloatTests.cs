@@ -71,6 +71,28 @@ public sealed partial class CpuTests
         Assert.True(mxcsrAfter == m.S.Mxcsr, $"{why}: {op} left MXCSR 0x{m.S.Mxcsr:x}, the host 0x{mxcsrAfter:x}");
     }
 
+    /// <summary>
+    /// SSE3 (the captured CPU has it): horizontal add/sub take the lower element of a pair as the first operand (its NaN
+    /// wins), the low half of the result from the destination's pairs; addsub subtracts in the even lanes.
+    /// </summary>
+    [Theory]
+    [InlineData("haddps", "ff8000007fc00001402000003f800000", "4080000000000001ffc0000240400000", "40800000ffc000027fc0000140600000", 0x1fa2u)]
+    [InlineData("hsubps", "ff8000007fc00001402000003f800000", "4080000000000001ffc0000240400000", "c0800000ffc000027fc00001bfc00000", 0x1fa2u)]
+    [InlineData("addsubps", "ff8000007fc00001402000003f800000", "4080000000000001ffc0000240400000", "ff8000007fc00001ffc00002c0000000", 0x1f80u)]
+    [InlineData("movshdup", "ff8000007fc00001402000003f800000", "4080000000000001ffc0000240400000", "4080000040800000ffc00002ffc00002", 0x1f80u)]
+    [InlineData("movsldup", "ff8000007fc00001402000003f800000", "4080000000000001ffc0000240400000", "00000001000000014040000040400000", 0x1f80u)]
+    [InlineData("movddup", "ff8000007fc00001402000003f800000", "4080000000000001ffc0000240400000", "ffc0000240400000ffc0000240400000", 0x1f80u)]
+    [InlineData("haddpd", "fff80000000000027ff8000000000001", "80000000000000003ff8000000000000", "3ff80000000000007ff8000000000001", 0x1f80u)]
+    [InlineData("hsubpd", "80000000000000003ff8000000000000", "fff80000000000027ff8000000000001", "7ff80000000000013ff8000000000000", 0x1f80u)]
+    [InlineData("addsubpd", "80000000000000003ff8000000000000", "fff80000000000027ff8000000000001", "fff80000000000027ff8000000000001", 0x1f80u)]
+    public void Sse3_results_and_flags_match_the_host(string op, string a, string b, string expected, uint mxcsrAfter)
+    {
+        var method = typeof(Assembler).GetMethod(op, [typeof(AssemblerRegisterXMM), typeof(AssemblerRegisterXMM)])!;
+        var m = RunToEnd(asm => { method.Invoke(asm, [xmm0, xmm1]); asm.int3(); }, s => { s.Xmm[0] = X128(a); s.Xmm[1] = X128(b); });
+        Assert.True(X128(expected) == m.S.Xmm[0], $"{op} gave {m.S.Xmm[0]:x32}, the host {expected}");
+        Assert.Equal(mxcsrAfter, m.S.Mxcsr);
+    }
+
     /// <summary>comiss/ucomiss: ZF PF CF from the comparison, OF SF AF cleared (they start set); comiss signals IE on a QNaN, ucomiss does not.</summary>
     [Theory]
     [InlineData(false, 0x7fc00000u, 0x3f800000u, 0x45ul, 0x1f81u)]

@@ -91,13 +91,16 @@ public sealed partial class CpuTests
         }, s => { s.Xmm[1] = X128("f0e0d0c0b0a090807060504030201000"); s.Xmm[2] = X128("80000000000000000000000000ff0080"); });
         Assert.Equal(0xAAAA_AAAA_AA20_AA00UL, m.Bus.U64(DataVa));
         Assert.Equal(0xF0AA_AAAA_AAAA_AAAAUL, m.Bus.U64(DataVa + 8));
-        // Selected bytes in an unmapped page fault (#PF, write); an empty mask accesses nothing; an unselected byte past
-        // the canonical boundary does not fault (the host CPU, cpu diff seed 20261201).
+        // Selected bytes in an unmapped page fault (#PF, write); an unselected byte past the canonical boundary does not
+        // fault; an empty mask writes nothing but still faults on a target it may not write (the host CPU, cpu diff seed 20261201).
         var pf = Build(asm => { asm.mov(rdi, 0x7FFF_FFFF_FFF1UL); asm.maskmovdqu(xmm1, xmm2); asm.int3(); }, init: s => s.Xmm[2] = X128("7fffffffffffffffffffffffffffffff"));
         var r = pf.Run();
         Assert.Equal(Vector.PageFault, r.Trap.Vector);
         Assert.Equal(0x7FFF_FFFF_FFF1UL, r.Trap.Cr2);
-        var none = Build(asm => { asm.mov(rdi, 0x8000_0000_0000_0000UL); asm.maskmovdqu(xmm1, xmm2); asm.int3(); }, init: s => s.Xmm[2] = 0);
+        var none = Build(asm => { asm.mov(rdi, DataVa); asm.maskmovdqu(xmm1, xmm2); asm.int3(); }, init: s => { s.Xmm[1] = ~UInt128.Zero; s.Xmm[2] = 0; });
         Assert.Equal(Vector.Breakpoint, none.Run().Trap.Vector);
+        Assert.Equal(0UL, none.Bus.U64(DataVa));
+        var ro = Build(asm => { asm.mov(rdi, CodeVa); asm.maskmovdqu(xmm1, xmm2); asm.int3(); }, init: s => s.Xmm[2] = 0);
+        Assert.Equal(Vector.PageFault, ro.Run().Trap.Vector);
     }
 }

@@ -4,7 +4,7 @@ namespace L4Conf.Model.Machine;
 /// The CPUID of the captured machine (QEMU 7.2 TCG, CPU model qemu64: "QEMU Virtual CPU version 2.5+",
 /// AuthenticAMD), leaf for leaf as JDB printed it in <c>traces/real/jdb_session.log</c> ("Raw CPUID features:").
 /// The model's feature decisions are read from here (no POPCNT, MOVBE, BMI1, ABM, UMIP, RDTSCP; CX8, CX16,
-/// LAHF/SAHF, SSE, SSE2 present).
+/// LAHF/SAHF, SSE, SSE2, SSE3 present).
 /// </summary>
 public static class CapturedCpuid
 {

@@ -142,10 +142,25 @@ public sealed partial class Cpu
             case SseFloatOp.FromDq:
                 for (int k = 0; k < lanes; k++) r = WithLane(r, k, d, SoftFloat.FromInt((int)Lane(src, k, false), d, ref env));
                 break;
-            default: // ToDq
+            case SseFloatOp.ToDq:
                 for (int k = 0; k < lanes; k++)
                     r = WithLane(r, k, false, SoftFloat.ToInt(Lane(src, k, d), d, is64: false, truncate: (i.Imm & 1) != 0, ref env));
                 break;
+            case SseFloatOp.AddSub:
+                for (int k = 0; k < lanes; k++)
+                    r = WithLane(r, k, d, SoftFloat.Add(Lane(dst, k, d), Lane(src, k, d), d, subtract: k % 2 == 0, ref env));
+                break;
+            default: // HAdd, HSub: the low half of the result from the destination's pairs, the high half from the source's
+            {
+                int half = lanes / 2;
+                for (int k = 0; k < lanes; k++)
+                {
+                    UInt128 from = k < half ? dst : src;
+                    int j = 2 * (k % half);
+                    r = WithLane(r, k, d, SoftFloat.Add(Lane(from, j, d), Lane(from, j + 1, d), d, subtract: op == SseFloatOp.HSub, ref env));
+                }
+                break;
+            }
         }
         if (!RaiseSimd(env)) return false;
         if (op is SseFloatOp.Comi or SseFloatOp.Ucomi)
@@ -188,6 +203,18 @@ public sealed partial class Cpu
             case XmmAlu.Movsd: return (a & ~(UInt128)ulong.MaxValue) | (b & ulong.MaxValue);
             case XmmAlu.Movhlps: return ((a >> 64) << 64) | (b >> 64);
             case XmmAlu.Movlhps: return (UInt128)(ulong)a | ((UInt128)(ulong)b << 64);
+            case XmmAlu.Movddup: return (UInt128)(ulong)b | ((UInt128)(ulong)b << 64);
+            case XmmAlu.Movshdup: case XmmAlu.Movsldup:
+            {
+                int from = op == XmmAlu.Movshdup ? 1 : 0;
+                UInt128 r = 0;
+                for (int k = 0; k < 4; k += 2)
+                {
+                    UInt128 s = (b >> (32 * (k + from))) & uint.MaxValue;
+                    r |= s << (32 * k) | s << (32 * (k + 1));
+                }
+                return r;
+            }
             case XmmAlu.Punpckhqdq: return (a >> 64) | ((b >> 64) << 64);
             default:
             {

@@ -173,14 +173,15 @@ public sealed partial class Cpu
     /// <summary>
     /// maskmovdqu: the bytes of xmm D whose byte in xmm S has its top bit set go to DS:[RDI]; the others stay. Only the
     /// span from the first to the last selected byte is accessed, checked for writing before any byte is written (the
-    /// host: an unselected byte past the canonical boundary does not fault, the selected ones' page does); an empty mask
-    /// accesses nothing (the SDM lets an implementation fault or not there).
+    /// host: an unselected byte past the canonical boundary does not fault, the selected ones' page does). An empty mask
+    /// still checks the first byte for writing and writes nothing (the host faults on a read-only or unmapped target;
+    /// the SDM lets an implementation do either).
     /// </summary>
     private bool MaskedStore(ref Insn i)
     {
         ulong ea = Ea(ref i);
         uint select = ByteSignMask(xmm[i.S]);
-        if (select == 0) return true;
+        if (select == 0) return mem.Read(ea, io16.AsSpan(0, 1), AccessKind.Write, out trap) || StackFault();
         int first = System.Numerics.BitOperations.TrailingZeroCount(select), last = 31 - System.Numerics.BitOperations.LeadingZeroCount(select);
         Span<byte> b = io16.AsSpan(0, last - first + 1);
         if (!mem.Read(ea + (ulong)first, b, AccessKind.Write, out trap)) return StackFault();

@@ -79,6 +79,8 @@ public static class InstructionSet
         "movhps", "movlps", "movhpd", "movlpd", "movhlps", "movlhps", "movmskps", "movmskpd",
         "shufps", "shufpd", "unpcklps", "unpckhps", "unpcklpd", "unpckhpd",
         "ldmxcsr", "stmxcsr", // m32; ldmxcsr with a reserved bit (16-31) set: #GP(0)
+        // SSE3 (the captured CPU has it: CPUID.1:ECX[0]); fisttp is with the x87
+        "addsubps", "addsubpd", "haddps", "haddpd", "hsubps", "hsubpd", "movddup", "movshdup", "movsldup", "lddqu",
         // SSE2 integer on XMM registers (CpuSseInteger.cs; the MMX forms are #UD)
         "paddb", "paddw", "paddd", "paddq", "psubb", "psubw", "psubd", "psubq",
         "paddsb", "paddsw", "paddusb", "paddusw", "psubsb", "psubsw", "psubusb", "psubusw",

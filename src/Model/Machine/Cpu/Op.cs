@@ -122,6 +122,8 @@ internal enum SseFloatOp : byte
     CvtFloat,   // cvtss2sd, cvtsd2ss, cvtps2pd, cvtpd2ps: Vec = the source's shape
     FromDq,     // cvtdq2ps, cvtdq2pd: Vec = the destination's shape
     ToDq,       // cvt(t)ps2dq, cvt(t)pd2dq: Vec = the source's shape, Imm bit 0 = truncate
+    AddSub,     // SSE3 addsubps/pd: even lanes subtract, odd lanes add
+    HAdd, HSub, // SSE3 haddps/pd, hsubps/pd: pairs of the destination, then pairs of the source
 }
 
 /// <summary>Lanes of an SSE floating-point operand: one single or double (the rest of the destination kept), four singles, two doubles.</summary>
@@ -133,6 +135,7 @@ internal enum XmmAlu : byte
     Por, Pand, Pandn, Pminub, Punpcklbw, Punpcklwd, Punpckldq, Punpcklqdq,
     Punpckhbw, Punpckhwd, Punpckhdq, Punpckhqdq,
     Movss, Movsd, Movhlps, Movlhps, // register forms only: merge into the destination
+    Movddup, Movshdup, Movsldup,    // SSE3: duplicate the low quadword, the odd or the even singles of the source
 }
 
 /// <summary>Shift/rotate kinds, numbered as the ModRM reg field of opcodes C0/C1/D0-D3 (sal = 6 is shl).</summary>

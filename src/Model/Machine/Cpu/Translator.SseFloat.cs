@@ -28,6 +28,18 @@ internal static partial class Translator
                 d.Imm = ins.Immediate8 & 7u; // legacy SSE uses imm8[2:0]
                 return Fp(in ins, ref d, SseFloatOp.Cmp);
             case Code.Comiss_xmm_xmmm32: case Code.Comisd_xmm_xmmm64: return Fp(in ins, ref d, SseFloatOp.Comi);
+            // SSE3 (CPUID.1:ECX[0] on the captured CPU): 128-bit memory operands aligned, movddup's m64 and lddqu not.
+            case Code.Addsubps_xmm_xmmm128: case Code.Addsubpd_xmm_xmmm128: return Fp(in ins, ref d, SseFloatOp.AddSub);
+            case Code.Haddps_xmm_xmmm128: case Code.Haddpd_xmm_xmmm128: return Fp(in ins, ref d, SseFloatOp.HAdd);
+            case Code.Hsubps_xmm_xmmm128: case Code.Hsubpd_xmm_xmmm128: return Fp(in ins, ref d, SseFloatOp.HSub);
+            case Code.Movshdup_xmm_xmmm128: d.Cc = (byte)XmmAlu.Movshdup; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Movsldup_xmm_xmmm128: d.Cc = (byte)XmmAlu.Movsldup; return XmmOp(in ins, ref d, Op.XmmAluRR);
+            case Code.Movddup_xmm_xmmm64:
+                d.Cc = (byte)XmmAlu.Movddup;
+                XmmOp(in ins, ref d, Op.XmmAluRR);
+                if (d.Op == Op.XmmAluRM) { d.Size = 8; d.Aux = 0; }
+                return true;
+            case Code.Lddqu_xmm_m128: return XmmLoadOrMove(in ins, ref d, 16, aligned: false);
             case Code.Ucomiss_xmm_xmmm32: case Code.Ucomisd_xmm_xmmm64: return Fp(in ins, ref d, SseFloatOp.Ucomi);
 
             case Code.Cvtsi2ss_xmm_rm32: case Code.Cvtsi2ss_xmm_rm64: case Code.Cvtsi2sd_xmm_rm32: case Code.Cvtsi2sd_xmm_rm64:
