@@ -103,4 +103,14 @@ public sealed partial class CpuTests
         var ro = Build(asm => { asm.mov(rdi, CodeVa); asm.maskmovdqu(xmm1, xmm2); asm.int3(); }, init: s => s.Xmm[2] = 0);
         Assert.Equal(Vector.PageFault, ro.Run().Trap.Vector);
     }
+    [Fact]
+    public void Clflush_faults_as_a_byte_read_and_prefetch_never_faults()
+    {
+        // clflush on read-only code is fine (a read), on an unmapped page it is #PF with W = 0; prefetcht0/nta there are
+        // hints and complete (the host CPU agrees: cpu diff).
+        var ok = Build(asm => { asm.mov(rbx, CodeVa); asm.clflush(__byte_ptr[rbx]); asm.prefetcht0(__byte_ptr[rbx + 0x10_0000]); asm.prefetchnta(__byte_ptr[rbx + 0x10_0000]); asm.int3(); });
+        Assert.Equal(Vector.Breakpoint, ok.Run().Trap.Vector);
+        var pf = Build(asm => { asm.mov(rbx, 0x7FFF_FFFF_0000UL); asm.clflush(__byte_ptr[rbx]); asm.int3(); });
+        AssertTrap(pf.Run(), Vector.PageFault, (ulong)PfErr.User, 0x7FFF_FFFF_0000UL);
+    }
 }

@@ -51,6 +51,7 @@ public sealed partial class Cpu
                 return mem.Write(ea, b, out trap) || StackFault();
             }
             case Op.Maskmovdqu: return MaskedStore(ref i);
+            case Op.Clflush: return Load(Ea(ref i), 1, out _);
             case Op.Movmsk:
             {
                 UInt128 v = xmm[i.S];

@@ -92,6 +92,8 @@ public static class InstructionSet
         "movnti", "movntdq", "movntps", "movntpd", // plain stores; movntdq/ps/pd m128 aligned
         "maskmovdqu", // DS:[RDI], the bytes whose mask byte has its top bit set; an empty mask accesses nothing
         "lfence", "mfence", "sfence", // no-ops: one CPU
+        "prefetcht0", "prefetcht1", "prefetcht2", "prefetchnta", // hints: no access, no fault
+        "clflush", // CPUID.1:EDX[19]: faults as a byte read, changes nothing
         // x87 (CpuX87.cs): not the 16-bit environment forms (0x66), fbld/fbstp, fxtract or the transcendentals
         "fld", "fild", "fst", "fstp", "fist", "fistp", "fisttp", // m32/m64/m80/st(i); m16/m32/m64 integers
         "fld1", "fldz", "fldpi", "fldl2e", "fldl2t", "fldlg2", "fldln2",

@@ -96,6 +96,7 @@ internal enum Op : byte
     XmmShiftImm,          // psllw/d/q, psrlw/d/q, psraw/d, pslldq, psrldq xmm, imm8 (Imm)
     Pextrw,               // r32/r64 (D), xmm (S), imm8
     Maskmovdqu,           // DS:[RDI] (Base, AMask, Seg) <- the bytes of xmm D whose byte in xmm S has its top bit set
+    Clflush,              // m8: checked as a one-byte read, nothing changes (no caches in the model)
     PinsrwRR, PinsrwRM,   // xmm (D), r32/m16, imm8
     X87,          // every x87 form (CpuX87.cs): Imm = Iced code, D/S = st(i), Aux = 1 with memory, SMask = FOP
 }

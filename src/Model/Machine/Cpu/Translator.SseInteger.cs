@@ -75,6 +75,9 @@ internal static partial class Translator
                 return true;
         }
         if (ins.Mnemonic is Mnemonic.Lfence or Mnemonic.Mfence or Mnemonic.Sfence) { d.Op = Op.Nop; return true; } // one CPU: nothing to order
+        // prefetcht0/t1/t2/nta (SSE) are hints that never fault; clflush (CPUID.1:EDX[19]) faults as a byte read would.
+        if (ins.Mnemonic is Mnemonic.Prefetcht0 or Mnemonic.Prefetcht1 or Mnemonic.Prefetcht2 or Mnemonic.Prefetchnta) { d.Op = Op.Nop; return true; }
+        if (ins.Code == Code.Clflush_m8) { d.Op = Op.Clflush; MemOp(in ins, ref d); d.Size = 1; return true; }
         isSse = false;
         return false;
     }
