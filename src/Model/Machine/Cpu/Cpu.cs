@@ -32,6 +32,12 @@ namespace L4Conf.Model.Machine;
 /// padds/paddus/psubs/psubus, pmullw, pmulhw, pmulhuw, pmuludq, pmaddwd, pavgb/w, pmaxsw, pmaxub, pminsw, psadbw,
 /// pcmpeqw/d, pcmpgtb/w/d, the shifts psll/psrl w/d/q, psraw/d, pslldq/psrldq, packsswb/packssdw/packuswb, punpckh*,
 /// pshuflw/pshufhw, pextrw, pinsrw; movnti/movntdq/movntps/movntpd (plain stores), lfence/mfence/sfence (no-ops).
+/// MMX (CpuMmx.cs, MM0-7 are the significands of the x87 physical registers R0-R7): movd, movq, the integer
+/// arithmetic, logic, compares, shifts, packs and unpacks on mm, pmaddwd, pmulhw, pmullw, emms; the SSE additions
+/// pavgb/w, pextrw, pinsrw, pmaxsw, pmaxub, pminsw, pminub, pmovmskb, pmulhuw, psadbw, pshufw, maskmovq, movntq; the
+/// SSE2 paddq, psubq, pmuludq on mm, movq2dq, movdq2q; cvtpi2ps, cvtps2pi, cvttps2pi, cvtpi2pd, cvtpd2pi, cvttpd2pi.
+/// Every one but cvtpi2ps/cvtpi2pd with a memory source raises #MF with an x87 exception pending, sets TOP = 0 and
+/// all tags valid; emms empties them.
 /// x87 (CpuX87.cs, X87State in <see cref="CpuState.X87"/>, arithmetic in
 /// <see cref="X87Math"/>): fld, fild, fst, fstp, fist, fistp, fisttp, fld1, fldz, fldpi, fldl2e, fldl2t, fldlg2, fldln2,
 /// fxch, fcmovcc, fadd/fsub/fsubr/fmul/fdiv/fdivr with their p and fi forms, fchs, fabs, fsqrt, frndint, fscale, fprem,
@@ -303,6 +309,7 @@ public sealed partial class Cpu
                     if (!SseMemory(ref i)) goto Fault; break;
                 case >= Op.SseFpRR and <= Op.PinsrwRM: if (!SseMore(ref i)) goto Fault; break;
                 case Op.X87: if (!X87(ref i, rip)) goto Fault; break;
+                case Op.Mmx: if (!Mmx(ref i, rip)) goto Fault; break;
                 case Op.Xlat: if (!Xlat(ref i, out v)) goto Fault; WriteReg((int)Reg.Rax, 0, 0xFF, v); break;
                 case Op.SetccR: WriteDst(ref i, Cond(i.Cc) ? 1UL : 0); break;
                 case Op.SetccM: if (!Store(Ea(ref i), 1, Cond(i.Cc) ? 1UL : 0)) goto Fault; break;

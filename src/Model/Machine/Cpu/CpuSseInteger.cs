@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace L4Conf.Model.Machine;
 
 /// <summary>
-/// SSE2 integer arithmetic and shuffles on XMM registers (legacy encodings; the MMX forms are not modelled): paddb/w/d/q,
+/// SSE2 integer arithmetic and shuffles on XMM registers (legacy encodings; the MMX forms reuse these helpers on 64-bit values, CpuMmx.cs): paddb/w/d/q,
 /// psubb/w/d/q, padds/paddus/psubs/psubus (b, w), pmullw, pmulhw, pmulhuw, pmuludq, pmaddwd, pavgb/w, pmaxsw, pmaxub,
 /// pminsw, psadbw, pcmpeqw/d, pcmpgtb/w/d, psllw/d/q, psrlw/d/q, psraw/d (imm8 and xmm/m128 counts), pslldq/psrldq,
 /// packsswb/packssdw/packuswb, punpckh*, pshuflw/pshufhw, pextrw, pinsrw. None changes a flag or MXCSR. m128 operands
@@ -177,15 +177,16 @@ public sealed partial class Cpu
     /// still checks the first byte for writing and writes nothing (the host faults on a read-only or unmapped target;
     /// the SDM lets an implementation do either).
     /// </summary>
-    private bool MaskedStore(ref Insn i)
+    private bool MaskedStore(ref Insn i) => MaskedStore(ref i, xmm[i.D], ByteSignMask(xmm[i.S]));
+
+    /// <summary>The masked store of maskmovdqu and maskmovq (CpuMmx.cs): byte k of <paramref name="data"/> where bit k of <paramref name="select"/> is set.</summary>
+    private bool MaskedStore(ref Insn i, UInt128 data, uint select)
     {
         ulong ea = Ea(ref i);
-        uint select = ByteSignMask(xmm[i.S]);
         if (select == 0) return mem.Read(ea, io16.AsSpan(0, 1), AccessKind.Write, out trap) || StackFault();
         int first = System.Numerics.BitOperations.TrailingZeroCount(select), last = 31 - System.Numerics.BitOperations.LeadingZeroCount(select);
         Span<byte> b = io16.AsSpan(0, last - first + 1);
         if (!mem.Read(ea + (ulong)first, b, AccessKind.Write, out trap)) return StackFault();
-        UInt128 data = xmm[i.D];
         for (int k = first; k <= last; k++)
             if ((select >> k & 1) != 0) b[k - first] = (byte)(data >> (8 * k));
         wrote = true;

@@ -58,12 +58,12 @@ public static class InstructionSet
         "ud0", "ud1", "ud2", // #UD
         "hlt",          // #GP(0) at CPL 3
         "syscall",
-        // SSE/SSE2 (legacy encodings, XMM registers; not the MMX forms): 16-byte-aligned forms #GP(0) when misaligned
-        "movd", "movq", // xmm <-> r32/r64/m32/m64; movq xmm, xmm/m64 and m64, xmm
+        // SSE/SSE2 (legacy encodings, XMM registers): 16-byte-aligned forms #GP(0) when misaligned
+        "movd", "movq", // xmm <-> r32/r64/m32/m64; movq xmm, xmm/m64 and m64, xmm; the MMX forms below
         "movdqa", "movaps", "movapd", // aligned
         "movdqu", "movups", "movupd",
         "pxor", "pcmpeqb", // xmm, xmm/m128 (m128 aligned)
-        "pmovmskb",     // r32/r64, xmm
+        "pmovmskb",     // r32/r64, xmm or mm
         "por", "pand", "pandn", "pminub", "punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "pshufd", // xmm, xmm/m128 (aligned)
         // SSE/SSE2 floating point (CpuSseFloat.cs; exact IEEE arithmetic under MXCSR: rounding, DAZ, FTZ, sticky flags, #XM when unmasked)
         "addss", "addsd", "addps", "addpd", "subss", "subsd", "subps", "subpd",
@@ -81,7 +81,7 @@ public static class InstructionSet
         "ldmxcsr", "stmxcsr", // m32; ldmxcsr with a reserved bit (16-31) set: #GP(0)
         // SSE3 (the captured CPU has it: CPUID.1:ECX[0]); fisttp is with the x87
         "addsubps", "addsubpd", "haddps", "haddpd", "hsubps", "hsubpd", "movddup", "movshdup", "movsldup", "lddqu",
-        // SSE2 integer on XMM registers (CpuSseInteger.cs; the MMX forms are #UD)
+        // SSE2 integer on XMM registers (CpuSseInteger.cs) and, where the SDM has one, on MMX registers (CpuMmx.cs)
         "paddb", "paddw", "paddd", "paddq", "psubb", "psubw", "psubd", "psubq",
         "paddsb", "paddsw", "paddusb", "paddusw", "psubsb", "psubsw", "psubusb", "psubusw",
         "pmullw", "pmulhw", "pmulhuw", "pmuludq", "pmaddwd", "pavgb", "pavgw", "pmaxsw", "pmaxub", "pminsw", "psadbw",
@@ -94,6 +94,11 @@ public static class InstructionSet
         "lfence", "mfence", "sfence", // no-ops: one CPU
         "prefetcht0", "prefetcht1", "prefetcht2", "prefetchnta", // hints: no access, no fault
         "clflush", // CPUID.1:EDX[19]: faults as a byte read, changes nothing
+        // MMX (CpuMmx.cs; MM0-7 alias the x87 R0-R7): movd/movq mm <-> r/m32, r/m64, mm/m64; the integer ops above on mm
+        // (padd*, psub*, pmul*, pmaddwd, pcmp*, shifts, packs, punpck{l,h}{bw,wd,dq}, pand, pandn, por, pxor, pavg*, pmax*,
+        // pmin*, psadbw, pextrw, pinsrw, pmovmskb); #MF with an x87 exception pending; TOP 0, tags valid; emms: tags empty
+        "emms", "pshufw", "maskmovq", "movntq", "movq2dq", "movdq2q",
+        "cvtpi2ps", "cvtps2pi", "cvttps2pi", "cvtpi2pd", "cvtpd2pi", "cvttpd2pi", // MXCSR rounding and exceptions (#XM)
         // x87 (CpuX87.cs): not the 16-bit environment forms (0x66), fbld/fbstp, fxtract or the transcendentals
         "fld", "fild", "fst", "fstp", "fist", "fistp", "fisttp", // m32/m64/m80/st(i); m16/m32/m64 integers
         "fld1", "fldz", "fldpi", "fldl2e", "fldl2t", "fldlg2", "fldln2",

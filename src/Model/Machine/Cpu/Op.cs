@@ -99,7 +99,32 @@ internal enum Op : byte
     Clflush,              // m8: checked as a one-byte read, nothing changes (no caches in the model)
     PinsrwRR, PinsrwRM,   // xmm (D), r32/m16, imm8
     X87,          // every x87 form (CpuX87.cs): Imm = Iced code, D/S = st(i), Aux = 1 with memory, SMask = FOP
+    Mmx,          // every MMX form and SSE form with an MMX operand (CpuMmx.cs): Vec = MmxKind, Cc = XmmInt/XmmAlu, Aux = MmxSource, Imm = imm8
 }
+
+/// <summary>What an <see cref="Op.Mmx"/> instruction does (Translator.Mmx.cs, CpuMmx.cs).</summary>
+internal enum MmxKind : byte
+{
+    Int,        // mm (D) = XmmInt op (Cc) of mm and the source (packs: both operands' lanes into one quadword)
+    Alu,        // mm (D) = XmmAlu op (Cc): por, pand, pandn, pminub, punpckl*, punpckh*
+    Pxor, Pcmpeqb,
+    ShiftImm,   // mm (D) shifted by Imm (Cc = XmmInt)
+    Pshufw,     // mm (D) = the source's words in the order Imm
+    Pextrw,     // r32/r64 (D, a GPR destination) = word Imm & 3 of mm S
+    Pinsrw,     // word Imm & 3 of mm D = r32 (S) or m16
+    Pmovmskb,   // r32/r64 (D) = the byte signs of mm S
+    Load,       // mm (D) = the source (mm, r/m32, r/m64, m64), zero-extended
+    Store,      // r/m32, r/m64, mm/m64 (D; a register destination is a GPR or, with Aux Mm, mm D) = mm S
+    Emms,
+    Maskmovq,   // DS:[RDI] <- the bytes of mm D whose byte in mm S has its top bit set
+    Movq2dq,    // xmm D = mm S, zero-extended
+    Movdq2q,    // mm D = the low quadword of xmm S
+    Cvtpi2ps, Cvtpi2pd, // xmm D <- two int32 of mm/m64
+    Cvtps2pi, Cvtpd2pi, // mm D <- xmm/m64 (ps) or xmm/m128 (pd); Imm = 1: truncate
+}
+
+/// <summary>Where an <see cref="Op.Mmx"/> source (or a store's destination) is: an MMX register, memory (Size bytes), a GPR, an XMM register.</summary>
+internal enum MmxSource : byte { Mm, Memory, Gpr, Xmm }
 
 /// <summary>The SSE2 integer operations of <see cref="Op.XmmIntRR"/> (lanes of 8, 16, 32, 64 bits as the name says).</summary>
 internal enum XmmInt : byte

@@ -37,6 +37,7 @@ internal static partial class Translator
     private static bool TranslateSupported(in Instruction ins, ref Insn d)
     {
         Mnemonic mn = ins.Mnemonic;
+        if (Mmx(in ins, ref d)) return true; // Translator.Mmx.cs
         if (Sse(in ins, ref d, out bool sse)) return true;
         if (sse) return false;
         if (SseFloat(in ins, ref d, out sse)) return true; // Translator.SseFloat.cs
