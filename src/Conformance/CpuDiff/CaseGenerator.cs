@@ -77,6 +77,7 @@ public sealed partial class CaseGenerator
             if (KnownDifferent.TryGetValue(code, out var known)) { skipped.Add((code, known)); continue; }
             if (X87Excluded.TryGetValue(code, out var x87Why)) { skipped.Add((code, x87Why)); continue; }
             if (!info.IntelDecoder64 || !info.AmdDecoder64 || info.DecoderOption != DecoderOptions.None) { skipped.Add((code, "decodes differently on Intel and AMD")); continue; }
+            if (IsMmx(info)) { forms.AddRange(MmxForms(code, mn)); continue; } // CaseGenerator.Mmx.cs
             bool hasRm = false, ok = true;
             for (int k = 0; k < info.OpCount; k++)
             {
@@ -116,9 +117,7 @@ public sealed partial class CaseGenerator
         NotGenerated = supported.Where(m => !withForm.Contains(m) && !NotNative.Contains(m)).Order(StringComparer.Ordinal).ToDictionary(m => m, m =>
         {
             var why = skipped.Where(x => x.Item1.Mnemonic().ToString().Equals(m, StringComparison.OrdinalIgnoreCase)).Select(x => x.Item2).Distinct().ToList();
-            bool vector = why.Count > 0 && why.All(w => w.Contains("mm_", StringComparison.Ordinal)); // mm_* operand kinds
-            return vector ? "MMX operands only (the MMX forms are not in the model)"
-                : why.Count > 0 ? string.Join("; ", why) : "no 64-bit legacy encoding";
+            return why.Count > 0 ? string.Join("; ", why) : "no 64-bit legacy encoding";
         });
     }
 
@@ -192,6 +191,8 @@ public sealed partial class CaseGenerator
         /// <summary>Vector state: set for forms with XMM operands or MXCSR accesses (else the case has none).</summary>
         public UInt128[]? Xmm;
         public uint? Mxcsr;
+        /// <summary>An MMX form (CaseGenerator.Mmx.cs): MM registers and memory operands get MMX values.</summary>
+        public bool Mmx;
     }
 
     private static Draft NewDraft(Random rng)
@@ -256,6 +257,7 @@ public sealed partial class CaseGenerator
             {
                 case OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r64_or_mem when f.Memory:
                 case OpCodeOperandKind.xmm_or_mem when f.Memory:
+                case OpCodeOperandKind.mm_or_mem when f.Memory:
                 case OpCodeOperandKind.mem:
                 case OpCodeOperandKind.mem_offs:
                 {
@@ -267,8 +269,13 @@ public sealed partial class CaseGenerator
                     _ = seg;
                     if (content is ulong t && target >= CaseLayout.Data0 && target < CaseLayout.Data0 + CaseLayout.HotBytes - 8) words.Add((target, t));
                     if (d.Mxcsr != null) VectorMemory(rng, f.Mnemonic, target, size, words);
+                    else if (d.Mmx && target >= CaseLayout.Data0 && target < CaseLayout.Data0 + CaseLayout.HotBytes - 8) words.Add((target, MmxWord(rng)));
                     break;
                 }
+                case OpCodeOperandKind.mm_or_mem or OpCodeOperandKind.mm_reg or OpCodeOperandKind.mm_rm:
+                    ins.SetOpKind(k, OpKind.Register);
+                    ins.SetOpRegister(k, Register.MM0 + rng.Next(8));
+                    break;
                 case OpCodeOperandKind.xmm_or_mem or OpCodeOperandKind.xmm_reg or OpCodeOperandKind.xmm_rm:
                     ins.SetOpKind(k, OpKind.Register);
                     ins.SetOpRegister(k, Register.XMM0 + rng.Next(16));
@@ -304,7 +311,8 @@ public sealed partial class CaseGenerator
                     ins.SetOpKind(k, OpKind.Immediate8); ins.Immediate8 = 1; count = 1; break;
                 case OpCodeOperandKind.imm8:
                 {
-                    int v = IsShift(f.Mnemonic) ? Count(rng, Math.Max(8, bits)) : (int)(Value(rng) & 0xFF);
+                    int v = IsShift(f.Mnemonic) || (d.Mmx && f.Mnemonic.StartsWith("ps", StringComparison.Ordinal) && f.Mnemonic != "pshufw")
+                        ? Count(rng, Math.Max(8, bits)) : (int)(Value(rng) & 0xFF);
                     if (f.Mnemonic == "int") v = IntVector(rng);
                     if (f.Mnemonic == "enter" && k == 1) { ins.SetOpKind(k, OpKind.Immediate8_2nd); ins.Immediate8_2nd = (byte)v; break; } // nesting level
                     ins.SetOpKind(k, OpKind.Immediate8); ins.Immediate8 = (byte)v; count = v; break;
