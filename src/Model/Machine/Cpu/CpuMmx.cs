@@ -5,7 +5,8 @@ namespace L4Conf.Model.Machine;
 /// <summary>
 /// MMX (SDM Vol. 1 ch. 9) and the SSE/SSE2 forms with MMX operands: MM0-7 are bits 0-63 of the x87 physical registers
 /// R0-R7 (not ST(i)), in <see cref="CpuState.X87"/>. The captured CPU has MMX (CPUID.1:EDX[23]); Fiasco runs user code
-/// with CR0.EM = 0 and switches the FPU eagerly (no #NM), so they execute.
+/// with CR0.EM = 0 (fpu-ia32.cpp: <c>set_cr0((get_cr0() &amp; ~CR0_EM) | CR0_NE | CR0_MP)</c>) and gives every thread its
+/// FPU state eagerly (thread-ia32.cpp <c>alloc_eager_fpu_state</c>), so no #UD or #NM: they execute.
 /// </summary>
 /// <remarks>
 /// <para>x87 state (SDM Vol. 3A table "Effects of MMX Instructions on x87 FPU State"; checked on the host with

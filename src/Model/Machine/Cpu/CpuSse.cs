@@ -14,8 +14,8 @@ namespace L4Conf.Model.Machine;
 /// before any access; movdqu/movups/movupd and the 32/64-bit accesses of movd/movq have no requirement.</para>
 /// <para>Widths: movd/movq into an XMM register zero the rest of it (bits 32/64..127); movq xmm, xmm copies the low
 /// quadword and zeroes the high one; movd/movq to a GPR write 32 (zero-extended) or 64 bits. pmovmskb writes the
-/// 16 byte-sign bits zero-extended into the 32- or 64-bit register. The MMX (mm) forms and all VEX/EVEX forms are
-/// not modelled: #UD naming the instruction.</para>
+/// 16 byte-sign bits zero-extended into the 32- or 64-bit register. The MMX (mm) forms are in CpuMmx.cs; all VEX/EVEX
+/// forms are not modelled: #UD naming the instruction.</para>
 /// </remarks>
 public sealed partial class Cpu
 {
