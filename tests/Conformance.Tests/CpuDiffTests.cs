@@ -85,19 +85,6 @@ public class CpuDiffTests
     }
 
     [Fact]
-    public void An_empty_mask_at_a_faulting_address_is_the_hosts_quirk_and_a_selecting_one_is_not()
-    {
-        // maskmovdqu xmm0, xmm1 (66 0f f7 c1) at RIP; the host faulted there (#PF), the model completed.
-        var c = new CpuCase { Name = "t", Code = [0x66, 0x0F, 0xF7, 0xC1, 0xCC], Rip = 0x1000_0000, Xmm = new UInt128[16], Mxcsr = Mxcsr.Reset };
-        var model = new CpuOutcome { Status = "trap", Vector = 3, Rip = c.Rip + 5 };
-        CpuOutcome Host(UInt128 mask) { var x = new UInt128[16]; x[1] = mask; return new CpuOutcome { Status = "trap", Vector = 14, Rip = c.Rip, Xmm = x, VectorState = true }; }
-        Assert.NotNull(CpuComparer.EmptyMaskQuirk(c, model, Host(0x7F7F_7F7F)));
-        Assert.Null(CpuComparer.EmptyMaskQuirk(c, model, Host((UInt128)0x80 << 64)));
-        var faulted = new CpuOutcome { Status = "trap", Vector = 14, Rip = c.Rip };
-        Assert.Null(CpuComparer.EmptyMaskQuirk(c, faulted, Host(0)));   // both faulted: MaskedStoreQuirk's business
-    }
-
-    [Fact]
     public void A_non_canonical_fs_gs_offset_with_a_canonical_sum_is_the_hosts_quirk_and_nothing_else_is()
     {
         // gs: mov rax, [rbx] with GS base 0x2000000: RBX = 0xffff7ffffe000e48 is not canonical, the sum 0xffff800000000e48 is.

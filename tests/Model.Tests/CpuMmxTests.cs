@@ -245,4 +245,14 @@ public sealed partial class CpuTests
         }
         Assert.NotEqual(0, m.S.X87.Fsw & 0x80);                                           // ES stays set
     }
+
+    [Fact]
+    public void Maskmovq_stores_the_selected_bytes_and_an_empty_mask_still_checks_the_first()
+    {
+        var m = RunMmx(0x1122334455667788, 0x0080_0000_0000_8000, asm => { asm.mov(rdi, DataVa + 0x20); asm.maskmovq(mm0, mm1); });
+        Assert.Equal(0x0022_0000_0000_7700UL, m.Bus.U64(DataVa + 0x20));   // bytes 1 and 6; the rest stays zero
+        // An empty mask at the (read-only) code page: a write fault at RDI, as maskmovdqu on the host.
+        var e = Build(asm => { asm.mov(rdi, CodeVa); asm.pxor(mm1, mm1); asm.maskmovq(mm0, mm1); asm.int3(); });
+        AssertTrap(e.Run(), Vector.PageFault, (ulong)(PfErr.User | PfErr.Present | PfErr.Write), CodeVa);
+    }
 }

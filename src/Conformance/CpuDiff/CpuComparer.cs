@@ -105,7 +105,7 @@ public static class CpuComparer
             ? "x87 image across a page or the canonical boundary: the host reports the piece its microcode accessed first" : null;
 
     /// <summary>
-    /// A known host difference: maskmovdqu faults on the bytes it selects, but which address the host reports (CR2 a
+    /// A known host difference: maskmovdqu (and maskmovq) faults on the bytes it selects, but which address the host reports (CR2 a
     /// byte or two below the first selected byte, or in the next page) and so the fault kind is its own: the SDM leaves
     /// the access pattern of a masked store to the implementation ("exceptions may be signaled for bytes not selected").
     /// The model checks the span from the first to the last selected byte. Null unless both faulted and only the vector,
@@ -115,32 +115,6 @@ public static class CpuComparer
         mnemonic is "maskmovdqu" or "maskmovq" && fields.Count > 0 && model.Vector is 12 or 13 or 14 && host.Vector is 12 or 13 or 14
             && fields.All(f => f.StartsWith("vector:", StringComparison.Ordinal) || f.StartsWith("cr2:", StringComparison.Ordinal) || f.StartsWith("errorCode:", StringComparison.Ordinal))
             ? "maskmovdqu/maskmovq: the host reports its own fault address within the masked store (implementation-defined)" : null;
-
-    /// <summary>
-    /// A known host difference: maskmovdqu or maskmovq with an all-zero mask at an address that would fault. The SDM leaves it
-    /// to the implementation ("if the mask is all 0s, ... exceptions associated with addressing memory and page faults may still
-    /// be signaled (implementation dependent)"); the AMD host signals them (#PF, #GP; seeds 1, 2, 3 with --seconds 20), the
-    /// model does as the captured CPU, QEMU's TCG, whose helper stores the selected bytes one by one and so accesses nothing
-    /// (UNCONFIRMED on the captured machine itself). Null unless the model completed and the host faulted at a masked store
-    /// whose mask (the host's XMM register, or the MMX input the case loaded) selects no byte.
-    /// </summary>
-    public static string? EmptyMaskQuirk(CpuCase c, CpuOutcome model, CpuOutcome host)
-    {
-        if (!Completed(model) || host.Vector is not (12 or 13 or 14)) return null;
-        long at = (long)(host.Rip - c.Rip);
-        if (at < 0 || at >= c.Code.Length) return null;
-        var ins = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(c.Code, (int)at, c.Code.Length - (int)at), host.Rip).Decode();
-        ulong lo, hi = 0;
-        if (ins.Mnemonic == Iced.Intel.Mnemonic.Maskmovdqu && host.VectorState)
-        {
-            var m = host.Xmm[ins.Op2Register - Iced.Intel.Register.XMM0];
-            lo = (ulong)m; hi = (ulong)(m >> 64);
-        }
-        else if (ins.Mnemonic == Iced.Intel.Mnemonic.Maskmovq && CaseGenerator.MmxInput(c, ins.Op2Register - Iced.Intel.Register.MM0) is ulong mm) lo = mm;
-        else return null;
-        return ((lo | hi) & 0x8080_8080_8080_8080) == 0
-            ? "maskmovdqu/maskmovq with an empty mask: the AMD host signals the address's fault, the model (as QEMU's TCG) accesses nothing (implementation-defined)" : null;
-    }
 
     /// <summary>
     /// Why x87 cases clear the selector words of an fnstenv/fnsave image before comparing (CaseGenerator.X87.cs): FCS and

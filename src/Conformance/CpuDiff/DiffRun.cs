@@ -94,8 +94,7 @@ public static class DiffRun
                 report.Covered.Add(form.Id);
                 var fields = CpuComparer.Compare(m, h, g.Undefined, g.Result);
                 if ((CpuComparer.HostQuirk(m, h, fields) ?? CpuComparer.X87ImageQuirk(g.Mnemonic, m, h, fields)
-                     ?? CpuComparer.SegmentOffsetQuirk(g.Case, m, h, fields) ?? CpuComparer.MaskedStoreQuirk(g.Mnemonic, m, h, fields)
-                     ?? (fields.Count > 0 ? CpuComparer.EmptyMaskQuirk(g.Case, m, h) : null)) is string quirk)
+                     ?? CpuComparer.SegmentOffsetQuirk(g.Case, m, h, fields) ?? CpuComparer.MaskedStoreQuirk(g.Mnemonic, m, h, fields)) is string quirk)
                 {
                     report.HostQuirks[quirk] = report.HostQuirks.GetValueOrDefault(quirk) + 1;
                     fields.Clear();
