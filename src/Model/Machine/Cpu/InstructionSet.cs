@@ -90,7 +90,7 @@ public static class InstructionSet
         "pslldq", "psrldq", "packsswb", "packssdw", "packuswb", "punpckhbw", "punpckhwd", "punpckhdq", "punpckhqdq",
         "pshuflw", "pshufhw", "pextrw", "pinsrw", // pextrw r32/r64, xmm, imm8 (the SSE4.1 m16 form is #UD: no SSE4.1)
         "movnti", "movntdq", "movntps", "movntpd", // plain stores; movntdq/ps/pd m128 aligned
-        "maskmovdqu", // DS:[RDI], the bytes whose mask byte has its top bit set; an empty mask accesses nothing
+        "maskmovdqu", // DS:[RDI], the bytes whose mask byte has its top bit set; an empty mask checks its first byte
         "lfence", "mfence", "sfence", // no-ops: one CPU
         "prefetcht0", "prefetcht1", "prefetcht2", "prefetchnta", // hints: no access, no fault
         "clflush", // CPUID.1:EDX[19]: faults as a byte read, changes nothing
