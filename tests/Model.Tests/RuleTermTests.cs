@@ -29,6 +29,9 @@ public class RuleTermTests
         Assert.Contains(RightsRules.UnmapAttrRule.DefineFun() + "\n", text);
         Assert.Equal("(define-fun unmap-attr ((old (_ BitVec 8)) (fp (_ BitVec 8))) (_ BitVec 8)\n" +
             "  (ite (= (bvand fp #x04) #x00) (bvand old (bvnot (bvand fp #x0b))) #x00))", RightsRules.UnmapAttrRule.DefineFun());
+        // ModelRules puts the model's define-fun in place of the obligation's by name: the two masks as written.
+        Assert.Contains(RightsRules.TaskMapMaskRule.DefineFun() + "\n", Obligation("obl-map-4.smt2").Replace("\r\n", "\n"));
+        Assert.Contains(RightsRules.IpcMapMaskRule.DefineFun() + "\n", Obligation("obl-map-5.smt2").Replace("\r\n", "\n"));
         Assert.Equal("map-attr", RightsRules.MapAttrRule.Name);
         Assert.Equal(new[] { "src", "fp", "item", "mask" }, RightsRules.MapAttrRule.Params);
     }
