@@ -198,7 +198,9 @@ public class MemMapDbTests
         Assert.Equal(21, k.FindMem(b.Root, 0x4000_0000)!.Order);
         int before = k.Console.Length;
         Map(k, b.Root, 0x4000_1000, 12, MemRights.RW, t, 0x5000_0000, grant: true);
-        Assert.Contains("Warning: XXX Can't GRANT page from superpage", k.Console.ToString()[before..]);
+        // map_util.cpp:610-615: WARN with both spaces and the page numbers (L4_PTR_FMT).
+        Assert.Equal($"\n\x1b[31mKERNEL\x1b[m: Warning: XXX Can't GRANT page from superpage (0x{b.Root.Address + Kernel.SpaceOffset:x}: " +
+            $"{0x40001UL:x16} -> 0x{t.Address + Kernel.SpaceOffset:x}: {0x50000UL:x16}), demoting to MAP\n", k.Console.ToString()[before..]);
         Assert.NotNull(k.FindMem(b.Root, 0x4000_0000));
         Assert.Equal(0x60_1000UL, k.FindMem(t, 0x5000_0000)!.Pa);
         Assert.Equal("map", ((MemMapped)k.Trace.Events[^1] with { Seq = 0 }).Cause);
@@ -249,5 +251,72 @@ public class MemMapDbTests
         Assert.NotNull(k.FindMem(t, 0x1000_1000));
         k.UnmapMemory(t, new Fpage(Fpage.All.Raw | 4), UnmapMask.AllSpaces);
         Assert.Empty(t.Memory);
+    }
+    [Fact]
+    public void Sigma0_fabricates_no_root_below_the_request_nor_a_superpage_over_an_existing_root()
+    {
+        var (b, k, t) = Boot();
+        Map(k, b.Sigma0, 0x40_5000, 12, MemRights.RW, t, 0x40_5000);
+        Map(k, b.Sigma0, 0x40_0000, 21, MemRights.RW, t, 0x100_0000);
+        Assert.Equal(12, k.FindMem(b.Sigma0, 0x40_0000)!.Order);           // 2 MiB would cover the root at 0x40_5000
+        Assert.Null(k.FindMem(b.Sigma0, 0));
+        Assert.Null(k.FindMem(b.Sigma0, 0x3F_F000));
+        Assert.Equal(512, b.Sigma0.Memory.Count(m => m.Va >= 0x40_0000 && m.Va < 0x60_0000));
+    }
+
+    [Fact]
+    public void A_sub_range_of_a_superpage_maps_4KiB_and_an_upgrade_ors_the_rights()
+    {
+        var (b, k, t) = Boot();
+        Map(k, b.Sigma0, 0x20_0000, 21, MemRights.RWX, b.Root, 0x4000_0000);
+        Assert.Equal(new Kernel.MapOutcome(false, 1), Map(k, b.Root, 0x4000_0000, 12, MemRights.R, t, 0x6000_0000));
+        Assert.Equal(12, k.FindMem(t, 0x6000_0000)!.Order);
+        Assert.Null(k.FindMem(t, 0x6000_1000));
+        Map(k, b.Root, 0x4000_0000, 12, MemRights.RW, t, 0x6000_0000);
+        Assert.Equal(MemRights.RW, k.FindMem(t, 0x6000_0000)!.Rights);
+        // Sigma0's own leaves give no accessed/dirty bits to what is mapped from them.
+        var s0 = new Leaves();
+        b.Sigma0.MemSpace = s0;
+        Map(k, b.Sigma0, 0x70_0000, 12, MemRights.RW, b.Root, 0x5000_0000);
+        s0.Touch(0x70_0000, true, true);
+        var lt = new Leaves();
+        t.MemSpace = lt;
+        Map(k, b.Sigma0, 0x70_0000, 12, MemRights.RW, t, 0x5000_0000);
+        Assert.Equal((false, false), (lt.At[0x5000_0000].A, lt.At[0x5000_0000].D));
+    }
+
+    [Fact]
+    public void Unmapping_a_sub_range_revokes_only_the_children_in_it_and_collects_every_childs_bits()
+    {
+        var (b, k, t) = Boot();
+        var u = new KTask(k, null, Fpage.Invalid);
+        var lt = new Leaves();
+        var lu = new Leaves();
+        t.MemSpace = lt;
+        u.MemSpace = lu;
+        Map(k, b.Sigma0, 0x20_0000, 21, MemRights.RWX, t, 0x4000_0000);    // t: one 2 MiB page
+        Map(k, t, 0x4000_1000, 12, MemRights.RWX, u, 0x7000_1000);
+        Map(k, t, 0x4000_2000, 12, MemRights.RWX, u, 0x7000_2000);
+        Map(k, t, 0x4000_3000, 12, MemRights.RWX, u, 0x7000_3000);
+        lu.Touch(0x7000_1000, true, false);
+        lu.Touch(0x7000_2000, true, true);
+        lu.Touch(0x7000_3000, false, true);
+        // W from the children in [0x4000_2000, 0x4000_3000) only.
+        Assert.Equal(3UL, k.UnmapMemory(t, Fpage.Memory(0x4000_2000, 12, MemRights.W), UnmapMask.OtherSpaces));
+        Assert.Equal(new[] { MemRights.RWX, MemRights.RX, MemRights.RWX }, new ulong[] { 0x7000_1000, 0x7000_2000, 0x7000_3000 }.Select(v => k.FindMem(u, v)!.Rights));
+        // Both bits of two children each: OR, not XOR; only A of one child: A alone goes into t's page.
+        lu.Touch(0x7000_2000, true, true);
+        Assert.Equal(3UL, k.UnmapMemory(t, Fpage.Memory(0x4000_0000, 21, MemRights.None), UnmapMask.OtherSpaces));
+        Assert.Equal((true, true), (lt.At[0x4000_0000].A, lt.At[0x4000_0000].D));
+        lt.Touch(0x4000_0000, false, false);
+        lu.Touch(0x7000_1000, true, false);
+        Assert.Equal(1UL, k.UnmapMemory(t, Fpage.Memory(0x4000_0000, 21, MemRights.R), UnmapMask.OtherSpaces));
+        Assert.Empty(u.Memory);
+        Assert.Equal((true, false), (lt.At[0x4000_0000].A, lt.At[0x4000_0000].D));
+        // The self bit with W: t's own page loses W and keeps X; its own bits come back.
+        lt.Touch(0x4000_0000, true, true);
+        Assert.Equal(3UL, k.UnmapMemory(t, Fpage.Memory(0x4000_0000, 21, MemRights.W), UnmapMask.AllSpaces));
+        Assert.Equal(MemRights.RX, k.FindMem(t, 0x4000_0000)!.Rights);
+        Assert.Equal(MemRights.RX, lt.At[0x4000_0000].Rights);
     }
 }

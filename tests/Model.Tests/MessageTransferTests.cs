@@ -224,4 +224,73 @@ public class MessageTransferTests
         f.Send(new MsgTag(0, 0, 1), u => { u.Bdr = 0; u.SetBr(0, SmallBuf(0x50)); });
         Assert.Equal(IpcErr.SeMsgCut, f.Cli.Error);
     }
+    [Fact]
+    public void Buffers_need_their_map_bit_and_windows_their_own_type()
+    {
+        MsgTag One(Fixture f, Fpage fp, ulong ctl = (ulong)ItemBits.Map)
+        {
+            f.Cli.SetMr(0, ctl);
+            f.Cli.SetMr(1, fp.Raw);
+            return new MsgTag(0, 0, 1);
+        }
+        var log = Fpage.Obj((ulong)InitialCap.Log << 12, 0, CapRights.RWS);
+        var mem = Fpage.Memory(0x1000_0000, 12, MemRights.RW);
+        // An object buffer word without L4_ITEM_MAP is no buffer.
+        var f = new Fixture();
+        f.Send(One(f, log), u => { u.Bdr = 0; u.SetBr(0, (0x50UL << 12) | 0x2); });
+        Assert.Equal(IpcErr.SeMsgCut, f.Cli.Error);
+        Assert.Null(f.B.Sigma0.Space[0x50]);
+        // A memory buffer needs the map bit and no small/forward bits; its window must be a memory fpage.
+        foreach (var (br0, br1) in new[] { (0UL, Fpage.Memory(0x4000_0000, 12, MemRights.RWX).Raw), ((ulong)ItemBits.Map | 0x2, Fpage.Memory(0x4000_0000, 12, MemRights.RWX).Raw), ((ulong)ItemBits.Map, Fpage.Obj(0x4000_0000, 12, CapRights.RWS).Raw) })
+        {
+            f = new Fixture();
+            f.K.MapMemory(f.B.Sigma0, Fpage.Memory(0x30_0000, 12, MemRights.RW), f.B.Root, 0x1000_0000, false, 0);
+            f.Send(One(f, mem), u => { u.Bdr = 0; u.SetBr(0, br0); u.SetBr(1, br1); });
+            Assert.Equal(IpcErr.SeMsgCut, f.Cli.Error);
+            Assert.DoesNotContain(f.B.Sigma0.Memory, m => m.Va >= 0x4000_0000);
+        }
+        // An all-spaces object window is the 2^16 slots: the hot spot is taken modulo 65536.
+        f = new Fixture();
+        f.Send(One(f, log, (0x1_1234UL << 12) | (ulong)ItemBits.Map), u => { u.Bdr = 0; u.SetBr(0, (ulong)ItemBits.Map); u.SetBr(1, Fpage.All.Raw); });
+        Assert.Same(f.B.Log, f.B.Sigma0.Space[0x1234]!.Object);
+        // A window buffer never takes the local-id path, a small buffer without the bit neither: the gate is mapped.
+        foreach (var (br0, br1) in new[] { ((ulong)ItemBits.Map, Fpage.Obj(0x50 << 12, 0, CapRights.RWSD).Raw), (SmallBuf(0x50), 0UL) })
+        {
+            f = new Fixture();
+            f.Send(One(f, Fpage.Obj(Gate, 0, CapRights.RWS)), u => { u.Bdr = 0; u.SetBr(0, br0); u.SetBr(1, br1); });
+            Assert.Same(f.B.RootPagerGate, f.B.Sigma0.Space[0x50]!.Object);
+            Assert.Equal(0x38UL, f.Srv.Mr(0));
+        }
+    }
+
+    [Fact]
+    public void An_item_at_MR63_is_cut_and_an_IO_item_maps_nothing()
+    {
+        var f = new Fixture();
+        f.Send(new MsgTag(0, 63, 1), u => { u.Bdr = 0; u.SetBr(0, SmallBuf(0x50)); });
+        Assert.Equal(IpcErr.SeMsgCut, f.Cli.Error);
+        // I/O spaces are not modelled: the return item says map nothing, no error.
+        f = new Fixture();
+        var io = Fpage.Io(0x3F8, 3);
+        f.Cli.SetMr(0, (ulong)ItemBits.Map);
+        f.Cli.SetMr(1, io.Raw);
+        f.Send(new MsgTag(0, 0, 1), u => { u.Bdr = 0; });
+        Assert.Equal(IpcErr.None, f.Cli.Error);
+        Assert.Equal(8UL | (io.Raw & 0xFF0) | 2, f.Srv.Mr(0));
+        Assert.Contains(f.K.Trace.Events, e => e is L4Conf.Model.Trace.ModelNote { Text: "I/O-port map item in IPC: I/O spaces are not modelled yet; nothing mapped" });
+    }
+
+    [Fact]
+    public void A_memory_item_takes_its_hot_spot_grant_bit_and_cache_bits_from_the_control_word()
+    {
+        var f = new Fixture();
+        f.K.MapMemory(f.B.Sigma0, Fpage.Memory(0x30_0000, 12, MemRights.RW), f.B.Root, 0x1000_0000, false, 0);
+        f.Cli.SetMr(0, 0x2000_0000UL | 0x20 | (ulong)ItemBits.Grant | (ulong)ItemBits.Map);   // cache 0x20: no set bit
+        f.Cli.SetMr(1, Fpage.Memory(0x1000_0000, 12, MemRights.RW).Raw);
+        f.Send(new MsgTag(0, 0, 1), u => { u.Bdr = 0; u.SetBr(0, (ulong)ItemBits.Map); u.SetBr(1, Fpage.Memory(0x4000_0000, 30, MemRights.RWX).Raw); });
+        Assert.Equal(IpcErr.None, f.Cli.Error);
+        var m = f.K.FindMem(f.B.Sigma0, 0x6000_0000)!;                         // window base + hot spot mod 2^30
+        Assert.Equal((0x30_0000UL, (byte)0), (m.Pa, m.Cache));
+        Assert.Null(f.K.FindMem(f.B.Root, 0x1000_0000));                      // granted away
+    }
 }

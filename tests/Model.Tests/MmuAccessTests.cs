@@ -38,4 +38,20 @@ public class MmuAccessTests
         Assert.True(Mmu.Translate(mem, pt.Root, Va, AccessKind.Read, true, out _, out _));
         Assert.Equal(A | D, pt.Lookup(Va)!.Value.Entry & (A | D));
     }
+    [Fact]
+    public void A_reserved_bit_faults_with_RSVD_and_XD_in_two_levels_still_forbids_a_fetch()
+    {
+        // SDM Vol. 3 §4.7: a reserved bit gives P=1 and RSVD=1 (user read: 0xd); XD anywhere on the path denies a fetch (0x15).
+        var mem = new PhysicalMemory();
+        var pt = new PageTables(mem);
+        pt.Map(Va, Pa, PageSize.Size4K, writable: true, executable: false);
+        ulong pml4e = pt.Root + (ulong)Pte.Index(Va, 4) * 8;
+        ulong e = mem.ReadU64(pml4e);
+        mem.WriteU64(pml4e, e | (ulong)PteBits.XD);
+        Assert.False(Mmu.Translate(mem, pt.Root, Va, AccessKind.Execute, true, out _, out var trap));
+        Assert.Equal(0x15UL, trap.ErrorCode);
+        mem.WriteU64(pml4e, e | (ulong)PteBits.Pse_bit);
+        Assert.False(Mmu.Translate(mem, pt.Root, Va, AccessKind.Read, true, out _, out trap));
+        Assert.Equal(0xDUL, trap.ErrorCode);
+    }
 }

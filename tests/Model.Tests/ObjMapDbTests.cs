@@ -292,4 +292,93 @@ public class ObjMapDbTests
         k.UnmapObjects(b.Root, Fpage.Obj(0x40 << 12, 0, CapRights.R), UnmapMask.AllSpaces);
         Assert.False(last.Alive);                                           // the last counted slot
     }
+    [Fact]
+    public void A_missing_cap_table_page_the_quota_cannot_pay_for_fails_the_map()
+    {
+        // CAP-QUOTA-5 / map/task-map-answers-0-unless-a-page-is-missing: a cap-table page that cannot be had is Map_failed.
+        var (b, k) = Boot();
+        var s = Sem(k, b.Root, 0x20);
+        var poor = new KTask(k, new RamQuota(null, 100), Fpage.Invalid);
+        Assert.Equal(new Kernel.MapOutcome(true, 0), Map(k, b.Root, 0x20, 0, CapRights.RWS, poor, 0x30));
+        Assert.Equal(new Kernel.MapOutcome(true, 0), Map(k, b.Root, 0x20, 0, CapRights.RWS, poor, 0x30, grant: true));
+        Assert.Same(s, b.Root.Space[0x20]!.Object);                         // the grant left the source alone
+        Assert.Equal(0, poor.Space.Count);
+        Assert.Equal(1L, s.RefCnt);
+        var rich = new KTask(k, new RamQuota(null, 4096), Fpage.Invalid);
+        Assert.Equal(new Kernel.MapOutcome(false, 1), Map(k, b.Root, 0x20, 0, CapRights.RWS, rich, 0x30));
+        Assert.Equal(new Kernel.MapOutcome(true, 0), Map(k, b.Root, 0x20, 0, CapRights.RWS, rich, 0x80));   // a second page
+        Assert.Equal(4096UL, rich.Quota!.Used);
+    }
+
+    [Theory]
+    [InlineData(false, CapRights.RWS, (byte)0, true, true)]      // a counted slot that dies with the task: others keep the object
+    [InlineData(true, CapRights.RWS, (byte)0, false, false)]     // granted away: the only counted reference is gone
+    [InlineData(false, CapRights.RWSD, (byte)0, false, false)]   // D: the later flush deletes the object everywhere
+    [InlineData(true, CapRights.RWS, (byte)0x10, false, false)]  // granted as weak: still the source's counted reference goes
+    public void Mapping_into_a_task_the_flush_destroyed_applies_the_net_effect(bool grant, CapRights fp, byte item, bool alive, bool sourceKept)
+    {
+        // The destination slot held the destination task's own cap with D: the overwrite flush destroys the task,
+        // the real kernel inserts anyway and Task::destroy flushes the new slot (kobject.cpp:288-294, task.cpp:681-696).
+        var (b, k) = Boot();
+        var s = Sem(k, b.Root, 0x20);
+        var t = new KTask(k, null, Fpage.Invalid);
+        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(t, 0x30, t, CapRights.Full, "self"));
+        Assert.Equal(new Kernel.MapOutcome(false, 1), Map(k, b.Root, 0x20, 0, fp, t, 0x30, item: item, grant: grant));
+        Assert.False(t.Alive);
+        Assert.Equal(alive, s.Alive);
+        Assert.Equal(sourceKept, b.Root.Space[0x20] != null);
+    }
+    [Fact]
+    public void The_trace_names_each_removal_and_destruction_by_its_cause()
+    {
+        // The event vocabulary of spec/trace-format.md: cap-removed causes and obj-destroyed reasons.
+        var (b, k) = Boot();
+        var t = new KTask(k, null, Fpage.Invalid);
+        var s = Sem(k, b.Root, 0x20, (CapRights)0x17);                      // counted, no D
+        var o = Sem(k, t, 0x30, (CapRights)0x15);
+        int n = k.Trace.Events.Count;
+        Map(k, b.Root, 0x20, 0, CapRights.RWS, t, 0x30);                   // overwrite: o's last counted slot
+        Map(k, b.Root, 0x20, 0, CapRights.RW, t, 0x31, item: (byte)ObjItemAttr.NoRefCnt);
+        k.UnmapObjects(t, Fpage.Obj(0x31 << 12, 0, CapRights.R), UnmapMask.AllSpaces);   // a weak slot just goes
+        Map(k, b.Root, 0x20, 0, CapRights.RW, b.Root, 0x20);                // onto itself: flushed, s still held by t
+        k.UnmapObjects(t, Fpage.Obj(0x30 << 12, 0, CapRights.R), UnmapMask.AllSpaces);   // last counted slot
+        var ev = k.Trace.Events.Skip(n).Select(e => e with { Seq = 0 }).ToList();
+        var expect = new TraceEvent[]
+        {
+            new CapRemoved(t.DbgId, 0x30, o.DbgId, "object-deleted"),
+            new ObjectDestroyed(o.DbgId, "IRQ sem", "last-reference"),
+            new CapInserted(t.DbgId, 0x30, s.DbgId, 0x17, "map"),
+            new CapInserted(t.DbgId, 0x31, s.DbgId, 0x05, "map"),
+            new CapRemoved(t.DbgId, 0x31, s.DbgId, "unmap"),
+            new CapRemoved(b.Root.DbgId, 0x20, s.DbgId, "overwrite"),
+            new CapRemoved(t.DbgId, 0x30, s.DbgId, "object-deleted"),
+            new ObjectDestroyed(s.DbgId, "IRQ sem", "last-reference"),
+        };
+        Assert.Equal(expect, ev);
+        Assert.Equal(0L, s.RefCnt);
+        Assert.Empty(s.Caps);
+        Assert.DoesNotContain(s, k.Objects);
+        // Deleting through D names the reason; an object is destroyed once.
+        var d = Sem(k, b.Root, 0x40);
+        n = k.Trace.Events.Count;
+        k.UnmapObjects(b.Root, Fpage.Obj(0x40 << 12, 0, CapRights.RWSD), UnmapMask.DeleteObj);
+        k.Destroy(d, "again");
+        Assert.Equal(new TraceEvent[] { new CapRemoved(b.Root.DbgId, 0x40, d.DbgId, "object-deleted"), new ObjectDestroyed(d.DbgId, "IRQ sem", "delete-right") },
+            k.Trace.Events.Skip(n).Select(e => e with { Seq = 0 }).ToArray());
+    }
+
+    [Fact]
+    public void A_grant_that_turns_the_last_counted_slot_weak_names_last_reference()
+    {
+        var (b, k) = Boot();
+        var s = Sem(k, b.Root, 0x20);
+        var t = new KTask(k, null, Fpage.Invalid);
+        Map(k, b.Root, 0x20, 0, CapRights.RWS, t, 0x30, item: (byte)ObjItemAttr.NoRefCnt, grant: true);
+        Assert.Equal(new ObjectDestroyed(s.DbgId, "IRQ sem", "last-reference"), k.Trace.Events[^1] with { Seq = 0 });
+        // A plain gate granted keeps its plain slot.
+        var g = new IpcGate(k, 0x40);
+        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(b.Root, 0x22, g, CapRights.Full, "plain", plain: true));
+        Map(k, b.Root, 0x22, 0, CapRights.RWS, t, 0x32, item: (byte)ObjItemAttr.IpcGateSvr, grant: true);
+        Assert.False(t.Space[0x32]!.ControlInterface);
+    }
 }
