@@ -381,4 +381,17 @@ public class ObjMapDbTests
         Map(k, b.Root, 0x22, 0, CapRights.RWS, t, 0x32, item: (byte)ObjItemAttr.IpcGateSvr, grant: true);
         Assert.False(t.Space[0x32]!.ControlInterface);
     }
+    [Fact]
+    public void Insert_over_a_slot_with_D_deletes_the_old_object_for_everybody()
+    {
+        // CAP-OVR-1: the occupied slot is flushed with the kernel's full mask, delete included.
+        var (b, k) = Boot();
+        var old = Sem(k, b.Root, 0x20);                                      // Full: counted, with D
+        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(b.Root, 0x21, old, (CapRights)0x17, "copy"));
+        var s = new Semaphore(k);
+        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(b.Root, 0x20, s, CapRights.Full, "over"));
+        Assert.False(old.Alive);
+        Assert.Null(b.Root.Space[0x21]);
+        Assert.Same(s, b.Root.Space[0x20]!.Object);
+    }
 }
