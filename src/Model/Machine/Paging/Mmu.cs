@@ -39,7 +39,7 @@ public static class Mmu
         ulong ea0 = 0, ea1 = 0, ea2 = 0, ea3 = 0;
         bool w = true, u = true, nx = false, accessed = true;
         int level = Pte.Levels, n = 0;
-        ulong e;
+        ulong e = 0;   // assigned here too so that a mutant of the loop below still compiles (Stryker would drop all of Probe)
         while (true)
         {
             ulong ea = table + (ulong)Pte.Index(va, level) * Pte.EntrySize;
