@@ -375,7 +375,7 @@ public sealed class BlockCompilerTests(ITestOutputHelper output)
         for (int prog = 0; prog < 150; prog++)
         {
             int n = rng.Next(4, 40);
-            var steps = Enumerable.Range(0, n).Select(_ => (rng.Next(36), rng.Next(12), rng.Next(12), rng.Next(8), rng.Next(8), (ulong)rng.NextInt64() ^ ((ulong)rng.Next() << 40), rng.Next(0, 0x3ff8))).ToList();
+            var steps = Enumerable.Range(0, n).Select(_ => (rng.Next(37), rng.Next(12), rng.Next(12), rng.Next(8), rng.Next(8), (ulong)rng.NextInt64() ^ ((ulong)rng.Next() << 40), rng.Next(0, 0x3ff8))).ToList();
             var code = Assemble(a =>
             {
                 var loop = a.CreateLabel();
@@ -424,6 +424,7 @@ public sealed class BlockCompilerTests(ITestOutputHelper output)
                         case 32: a.xchg(r64[x], r64[y]); a.rol(r16[y], (byte)(imm & 31)); break;
                         case 33: a.shld(r64[x], r64[y], (byte)imm); a.lahf(); a.xadd(r32[x], r32[y]); break;
                         case 34: a.cmpxchg(r64[x], r64[y]); a.cqo(); a.call(sub); break;
+                        case 35: a.inc(m32); a.setz(r8s[b1]); a.neg(m64); a.setb(r8s[b2]); a.not(m8); a.dec(__word_ptr[rdi + off]); a.sets(r8s[b1]); break;
                         default: a.add(r8s[b1], (byte)imm); a.setp(r8s[b2]); a.seto(r8s[b1]); break;
                     }
                 }

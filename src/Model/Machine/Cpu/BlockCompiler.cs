@@ -27,7 +27,7 @@ internal static class BlockCompiler
     {
         Op.Nop or Op.MovRR or Op.MovRI or Op.MovRM or Op.MovMR or Op.MovMI
             or Op.MovzxRR or Op.MovzxRM or Op.MovsxRR or Op.MovsxRM or Op.Lea
-            or Op.NotR or Op.NegR or Op.IncR or Op.DecR
+            or Op.NotR or Op.NegR or Op.IncR or Op.DecR or Op.NotM or Op.NegM or Op.IncM or Op.DecM
             or Op.PushR or Op.PopR or Op.Jcc or Op.JmpRel or Op.SetccR or Op.CmovRR or Op.Syscall
             or Op.CallRel or Op.Ret => true,
         >= Op.AddRR and <= Op.TestMI when AluKind(op) is not null => true,
@@ -355,6 +355,32 @@ internal static class BlockCompiler
                     body.AddRange(SetFlags(inc ? FlagOp.Inc : FlagOp.Dec, a, Constant(1UL), res, i.Mask));
                     body.Add(Assign(fCin, carry));
                     body.Add(WriteDst(ref i, res));
+                    return false;
+                }
+
+                case Op.NotM: case Op.NegM: case Op.IncM: case Op.DecM:
+                {
+                    // Read with write intent, store, and only then the flags (a failing store leaves them as they were).
+                    body.Add(Assign(ea, Ea(ref i)));
+                    body.Add(Load(ea, i.Size, ss, j, rip, forWrite: true));
+                    body.Add(Assign(a, And(v, Constant(i.Mask))));
+                    if (i.Op is Op.IncM or Op.DecM) body.Add(Assign(carry, Carry()));
+                    Expression r = i.Op switch
+                    {
+                        Op.NotM => And(Not(a), Constant(i.Mask)),
+                        Op.NegM => And(Subtract(Constant(0UL), a), Constant(i.Mask)),
+                        Op.IncM => And(Add(a, Constant(1UL)), Constant(i.Mask)),
+                        _ => And(Subtract(a, Constant(1UL)), Constant(i.Mask)),
+                    };
+                    body.Add(Assign(res, r));
+                    body.Add(Store(ea, i.Size, ss, res, j, rip));
+                    if (i.Op == Op.NegM) body.AddRange(SetFlags(FlagOp.Sub, Constant(0UL), a, res, i.Mask));
+                    else if (i.Op != Op.NotM)
+                    {
+                        body.AddRange(SetFlags(i.Op == Op.IncM ? FlagOp.Inc : FlagOp.Dec, a, Constant(1UL), res, i.Mask));
+                        body.Add(Assign(fCin, carry));
+                    }
+                    body.Add(CodeCheck(j, after));
                     return false;
                 }
 
