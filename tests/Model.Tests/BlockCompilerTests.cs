@@ -221,6 +221,29 @@ public sealed class BlockCompilerTests(ITestOutputHelper output)
         var ma = new Machine(viaAlias);
         new Cpu(CpuEngine.Compiler, compileThreshold: 0).Run(ma.Regs, ma.Bus, 1000);
         Assert.Equal(1UL + 5 + 4 + 3 + 2, ma.Regs.Rax);
+        // And through read-modify-write operands (add to memory, inc on memory), which store into the frame their load found.
+        foreach (Action<Assembler> patch in new Action<Assembler>[] { a => a.add(__dword_ptr[Code + 8], ecx), a => a.inc(__dword_ptr[CodeAlias + 8]) })
+        {
+            var viaRmw = Assemble(a =>
+            {
+                var loop = a.CreateLabel();
+                a.xor(eax, eax);
+                a.mov(ecx, 5);
+                a.Label(ref loop);
+                a.db(0x05, 1, 0, 0, 0);
+                patch(a);
+                a.dec(ecx);
+                a.jnz(loop);
+                a.int3();
+            });
+            Assert.True(EveryBudget(viaRmw, 25) > 0);
+            var mm = new Machine(viaRmw);
+            var interp = new Machine(viaRmw);
+            new Cpu(CpuEngine.Compiler, compileThreshold: 0).Run(mm.Regs, mm.Bus, 1000);
+            new Cpu(CpuEngine.Interpreter).Run(interp.Regs, interp.Bus, 1000);
+            Assert.Equal(interp.Regs.Rax, mm.Regs.Rax);
+            Assert.NotEqual(5UL, mm.Regs.Rax);                      // the patched immediates were used
+        }
         var m = new Machine(code);
         var stop = new Cpu(CpuEngine.Compiler, compileThreshold: 0).Run(m.Regs, m.Bus, 1000);
         Assert.Equal(Vector.Breakpoint, stop.Trap.Vector);

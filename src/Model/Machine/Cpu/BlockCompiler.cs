@@ -75,6 +75,7 @@ internal static class BlockCompiler
     {
         private static readonly FieldInfo FlOp = CpuField("flOp"), FlA = CpuField("flA"), FlB = CpuField("flB"), FlRes = CpuField("flRes"),
             FlMask = CpuField("flMask"), FlCin = CpuField("flCin"), BlockNext = CpuField("blockNext"), BlockStatus = CpuField("blockStatus");
+        private static readonly MethodInfo LoadRmwM = CpuMethod(nameof(Cpu.BlockLoadRmw)), StoreRmwM = CpuMethod(nameof(Cpu.BlockStoreRmw));
         private static readonly MethodInfo RegisterOnlyM = CpuMethod(nameof(Cpu.BlockRegisterOnly)), BranchFaultM = CpuMethod(nameof(Cpu.BlockBranchFault)),
             CanonicalM = typeof(Mmu).GetMethod(nameof(Mmu.IsCanonical))!;
         private static readonly MethodInfo LoadM = CpuMethod(nameof(Cpu.BlockLoad)), LoadWM = CpuMethod(nameof(Cpu.BlockLoadForWrite)), StoreM = CpuMethod(nameof(Cpu.BlockStore)),
@@ -99,7 +100,8 @@ internal static class BlockCompiler
         private readonly ParameterExpression next = Variable(typeof(ulong), "next"), count = Variable(typeof(int), "count"),
             status = Variable(typeof(int), "status"), v = Variable(typeof(ulong), "v"), a = Variable(typeof(ulong), "a"),
             b = Variable(typeof(ulong), "b"), res = Variable(typeof(ulong), "res"), ea = Variable(typeof(ulong), "ea"),
-            cond = Variable(typeof(bool), "cond"), carry = Variable(typeof(bool), "carry"), stored = Variable(typeof(int), "stored");
+            cond = Variable(typeof(bool), "cond"), carry = Variable(typeof(bool), "carry"), stored = Variable(typeof(int), "stored"),
+            frame = Variable(typeof(object), "frame");
         /// <summary>The block's code page in a local: a constant object is a closure-array load and a type check at each use.</summary>
         private ParameterExpression? pageVar;
         private ParameterExpression PageVar() => pageVar ??= Variable(typeof(CodePage), "page");
@@ -152,7 +154,7 @@ internal static class BlockCompiler
             all.Add(Assign(Field(c, BlockNext), next));
             all.Add(Assign(Field(c, BlockStatus), status));
             all.Add(count);
-            var vars = r.Where(x => x is not null).Select(x => x!).Concat([fOp, fA, fB, fRes, fMask, fCin, next, count, status, done, v, a, b, res, ea, cond, carry, stored]).Concat(pageVar is null ? [] : [pageVar]);
+            var vars = r.Where(x => x is not null).Select(x => x!).Concat([fOp, fA, fB, fRes, fMask, fCin, next, count, status, done, v, a, b, res, ea, cond, carry, stored, frame]).Concat(pageVar is null ? [] : [pageVar]);
             return Lambda<BlockFn>(Block(typeof(int), vars, all), $"block_{list[0].Rip:x}", [c, regs, budget]).Compile();
         }
 
@@ -223,6 +225,15 @@ internal static class BlockCompiler
         /// <summary>The store (a fault leaves the block); `stored` says whether it changed the code being run.</summary>
         private Expression Store(Expression address, int size, bool ss, Expression value, int j, ulong rip) =>
             Block(Assign(stored, Call(c, StoreM, address, Constant(size), Constant(ss), value, PageVar())),
+                IfThen(Equal(stored, Constant(1)), FaultExit(j, rip)));
+
+        /// <summary>The load of a read-modify-write operand, keeping the frame for <see cref="StoreRmw"/>.</summary>
+        private Expression LoadRmw(Expression address, int size, bool ss, int j, ulong rip) =>
+            IfThen(Not(Call(c, LoadRmwM, address, Constant(size), Constant(ss), v, frame)), FaultExit(j, rip));
+
+        /// <summary>The store of a read-modify-write operand into the frame its load found (else as <see cref="Store"/>).</summary>
+        private Expression StoreRmw(Expression address, int size, bool ss, Expression value, int j, ulong rip) =>
+            Block(Assign(stored, Call(c, StoreRmwM, frame, address, Constant(size), Constant(ss), value, PageVar())),
                 IfThen(Equal(stored, Constant(1)), FaultExit(j, rip)));
 
         /// <summary>After the instruction that stored is complete: stop after it if the code being run changed.</summary>
@@ -362,7 +373,7 @@ internal static class BlockCompiler
                 {
                     // Read with write intent, store, and only then the flags (a failing store leaves them as they were).
                     body.Add(Assign(ea, Ea(ref i)));
-                    body.Add(Load(ea, i.Size, ss, j, rip, forWrite: true));
+                    body.Add(LoadRmw(ea, i.Size, ss, j, rip));
                     body.Add(Assign(a, And(v, Constant(i.Mask))));
                     if (i.Op is Op.IncM or Op.DecM) body.Add(Assign(carry, Carry()));
                     Expression r = i.Op switch
@@ -373,7 +384,7 @@ internal static class BlockCompiler
                         _ => And(Subtract(a, Constant(1UL)), Constant(i.Mask)),
                     };
                     body.Add(Assign(res, r));
-                    body.Add(Store(ea, i.Size, ss, res, j, rip));
+                    body.Add(StoreRmw(ea, i.Size, ss, res, j, rip));
                     if (i.Op == Op.NegM) body.AddRange(SetFlags(FlagOp.Sub, Constant(0UL), a, res, i.Mask));
                     else if (i.Op != Op.NotM)
                     {
@@ -494,7 +505,7 @@ internal static class BlockCompiler
             if (form >= 3)
             {
                 body.Add(Assign(ea, Ea(ref i)));
-                body.Add(Load(ea, i.Size, ss, j, rip, forWrite: writes));   // read-modify-write: write intent from the start
+                body.Add(writes ? LoadRmw(ea, i.Size, ss, j, rip) : Load(ea, i.Size, ss, j, rip));   // read-modify-write: write intent from the start
                 body.Add(Assign(a, And(v, Constant(m))));
                 body.Add(Assign(b, form == 3 ? ReadReg(i.S, i.SSh, m) : Constant(i.Imm)));
             }
@@ -515,7 +526,7 @@ internal static class BlockCompiler
             body.Add(Assign(res, result));
             if (form >= 3 && writes)
             {
-                body.Add(Store(ea, i.Size, ss, res, j, rip));   // a failing store leaves the flags as they were
+                body.Add(StoreRmw(ea, i.Size, ss, res, j, rip));   // a failing store leaves the flags as they were
                 body.AddRange(SetFlags(kind, a, b, res, m));
                 body.Add(CodeCheck(j, after));
                 return;

@@ -121,6 +121,34 @@ public sealed partial class Cpu
         return CodeStillCurrent(page) ? 0 : 2;
     }
 
+    /// <summary>
+    /// The first access of a compiled read-modify-write: as <see cref="BlockLoadForWrite"/>, and the frame when the TLB
+    /// had it, for <see cref="BlockStoreRmw"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal bool BlockLoadRmw(ulong ea, int size, bool ss, out ulong v, out object? frame)
+    {
+        if (pagedBus is { } p && p.TryReadTlbForWrite(ea, out v, out var f)) { frame = f; return true; }
+        frame = null;
+        ssRef = ss;
+        return LoadForWrite(ea, size, out v);
+    }
+
+    /// <summary>The store of a compiled read-modify-write: straight into the frame its load found, else <see cref="BlockStore"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal int BlockStoreRmw(object? frame, ulong ea, int size, bool ss, ulong v, CodePage page)
+    {
+        if (frame is not PhysicalMemory.Frame f) return BlockStore(ea, size, ss, v, page);
+        pagedBus!.WriteFrame(f, ea, size, v);
+        if (page.Frame is not null && !ReferenceEquals(f, page.Frame))
+        {
+            writeEpoch++;                          // as BlockStore: other cached pages are re-checked when entered
+            page.CheckedEpoch = writeEpoch;
+            return 0;
+        }
+        return CodeStillCurrent(page) ? 0 : 2;
+    }
+
     /// <summary>The bus as the paged bus it usually is, for the TLB fast path of compiled accesses.</summary>
     private PagedMemoryBus? pagedBus;
 

@@ -117,6 +117,40 @@ public sealed class PagedMemoryBus : IMemoryBus
         return false;
     }
 
+    /// <summary>
+    /// <see cref="TryReadTlb"/> with write intent that also hands back the frame, so the store of the same
+    /// read-modify-write instruction (nothing can change the translation in between) needs no second lookup.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryReadTlbForWrite(ulong va, out ulong v, out PhysicalMemory.Frame? frame)
+    {
+        int off = (int)(va & (PhysicalMemory.FrameSize - 1));
+        if (off <= (int)PhysicalMemory.FrameSize - 8 && Cached(va >> PhysicalMemory.FrameShift, AccessKind.Write) is { } f)
+        {
+            v = Unsafe.ReadUnaligned<ulong>(ref f.Data[off]);
+            frame = f;
+            return true;
+        }
+        v = 0;
+        frame = null;
+        return false;
+    }
+
+    /// <summary>The store into a frame <see cref="TryReadTlbForWrite"/> found (the access lies inside it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void WriteFrame(PhysicalMemory.Frame f, ulong va, int size, ulong v)
+    {
+        ref byte d = ref f.Data[(int)(va & (PhysicalMemory.FrameSize - 1))];
+        switch (size)
+        {
+            case 1: d = (byte)v; break;
+            case 2: Unsafe.WriteUnaligned(ref d, (ushort)v); break;
+            case 4: Unsafe.WriteUnaligned(ref d, (uint)v); break;
+            default: Unsafe.WriteUnaligned(ref d, v); break;
+        }
+        _mem.Touched(f);
+    }
+
     /// <summary>The frame a TLB-cached page is in (to tell a store into running code from any other), or null.</summary>
     internal object? TlbFrame(ulong va) => Cached(va >> PhysicalMemory.FrameShift, AccessKind.Read);
 
