@@ -136,7 +136,7 @@ public sealed class PagedMemoryBus : IMemoryBus
         return false;
     }
 
-    /// <summary>The store into a frame <see cref="TryReadTlbForWrite"/> found (the access lies inside it).</summary>
+    /// <summary>The store into a frame the TLB gave (the access lies inside it); the frame's version moves.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteFrame(PhysicalMemory.Frame f, ulong va, int size, ulong v)
     {
@@ -165,15 +165,7 @@ public sealed class PagedMemoryBus : IMemoryBus
             return false;
         }
         frame = f;
-        ref byte d = ref f.Data[off];
-        switch (size)
-        {
-            case 1: d = (byte)v; break;
-            case 2: Unsafe.WriteUnaligned(ref d, (ushort)v); break;
-            case 4: Unsafe.WriteUnaligned(ref d, (uint)v); break;
-            default: Unsafe.WriteUnaligned(ref d, v); break;
-        }
-        _mem.Touched(f);
+        WriteFrame(f, va, size, v);
         return true;
     }
 
