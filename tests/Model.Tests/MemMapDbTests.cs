@@ -228,6 +228,8 @@ public class MemMapDbTests
         Assert.Equal(MemRights.RWX, k.FindMem(t, 0x1000_0000)!.Rights);
         Assert.Equal((true, true), (lt.At[0x1000_0000].A, lt.At[0x1000_0000].D));
         Assert.Equal((false, false), (lt.At[0x1000_1000].A, lt.At[0x1000_1000].D));
+        // Taking W again from pages nobody touched since (their bits were collected): no bits come back.
+        Assert.Equal(0UL, k.UnmapMemory(t, Fpage.Memory(0x1000_0000, 12, MemRights.W), UnmapMask.OtherSpaces));
         // A query (rights 0) collects the bits and changes nothing.
         lu.Touch(0x2000_1000, false, true);
         Assert.Equal(2UL, k.UnmapMemory(t, Fpage.Memory(0x1000_0000, 13, MemRights.None), UnmapMask.OtherSpaces));

@@ -214,6 +214,7 @@ public class MessageTransferTests
         Assert.Equal(IpcErr.None, f.Cli.Error);
         var m = f.K.FindMem(f.B.Sigma0, 0x4000_0000)!;
         Assert.Equal((0x30_0000UL, MemRights.RW), (m.Pa, m.Rights));
+        Assert.NotNull(f.K.FindMem(f.B.Root, 0x1000_0000));                  // mapped, not granted: the source page stays
         Assert.Equal(0x2000_0000UL | 0x318, f.Srv.Mr(0));                   // memory fpage, order 12, map bit, mapped
         Assert.Equal(0x31AUL, f.Srv.Mr(2));                                  // empty_map: map nothing
         // No memory window (a small buffer is not one): cut.
