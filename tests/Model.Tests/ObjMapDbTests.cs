@@ -206,6 +206,24 @@ public class ObjMapDbTests
     }
 
     [Fact]
+    public void An_occupied_slot_is_flushed_as_an_overwrite_by_insert_and_by_map()
+    {
+        // CAP-OVR-1: the old slot goes first, and the trace names the cause "overwrite" (a counted slot without D whose
+        // object has another counted slot is dropped, not destroyed).
+        var (b, k) = Boot();
+        var s1 = Sem(k, b.Root, 0x20, CapRights.RWS | CapRights.Counted);
+        Map(k, b.Root, 0x20, 0, CapRights.RWS, b.Root, 0x21);                  // s1 in 0x20 and 0x21
+        Sem(k, b.Root, 0x22, CapRights.RWS | CapRights.Counted);
+        int n = k.Trace.Events.Count;
+        Map(k, b.Root, 0x22, 0, CapRights.RWS, b.Root, 0x21);                  // map s2 onto 0x21
+        Assert.Contains(k.Trace.Events.Skip(n), e => e is CapRemoved { Index: 0x21, Cause: "overwrite" });
+        Assert.True(s1.Alive);
+        n = k.Trace.Events.Count;
+        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(b.Root, 0x21, new Semaphore(k), CapRights.RWS | CapRights.Counted, "test"));   // onto s2's slot (s2 keeps 0x22)
+        Assert.Contains(k.Trace.Events.Skip(n), e => e is CapRemoved { Index: 0x21, Cause: "overwrite" });
+    }
+
+    [Fact]
     public void Grant_moves_the_slot_in_place_and_a_counted_source_turned_weak_lowers_the_count()
     {
         // CAP-GRANT-1.
