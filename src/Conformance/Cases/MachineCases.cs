@@ -272,14 +272,7 @@ public static class MachineCases
             (ulong Xmm0, ulong Mxcsr) Reply(bool flag)
             {
                 var f = new MachineFixture();
-                f.OnMessage = (fx, ev) =>
-                {
-                    if (fx.Seen.Count > 1) return null;
-                    var u = fx.Handler.Thread.Utcb;
-                    for (int k = 0; k < ExcRegs.Words; k++) u.SetMr(k, ev.Mrs[k]);
-                    u.SetMr(ExcRegs.Ip, ev.Mrs[ExcRegs.Ip] + 2);
-                    return new MsgTag(0, ExcRegs.Words, 0, flag ? MsgTagFlags.TransferFpu : 0);
-                };
+                f.OnMessage = MachineFixture.ResumePastUd2(flag);
                 f.Start(a =>
                 {
                     a.mov(rax, pattern); a.movq(xmm0, rax);

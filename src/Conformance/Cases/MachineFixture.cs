@@ -94,6 +94,19 @@ public sealed class MachineFixture
         a.syscall();
     }
 
+    /// <summary>
+    /// Answers the first exception by resuming the app past its ud2: the thread's own registers with IP + 2, with
+    /// Transfer_fpu when <paramref name="transferFpu"/> (IPC-MSG-3); later messages get no reply.
+    /// </summary>
+    public static Func<MachineFixture, HandlerEvent, MsgTag?> ResumePastUd2(bool transferFpu) => (fx, ev) =>
+    {
+        if (fx.Seen.Count > 1) return null;
+        var u = fx.Handler.Thread.Utcb;
+        for (int k = 0; k < ExcRegs.Words; k++) u.SetMr(k, ev.Mrs[k]);
+        u.SetMr(ExcRegs.Ip, ev.Mrs[ExcRegs.Ip] + 2);
+        return new MsgTag(0, ExcRegs.Words, 0, transferFpu ? MsgTagFlags.TransferFpu : 0);
+    };
+
     /// <summary>Writes word <paramref name="word"/> of the app thread's UTCB in user memory, as another thread of its task would.</summary>
     public bool WriteAppUtcbWord(int word, ulong value) =>
         W.K.BusOf(App.Task).Write(App.Thread.UtcbAddress + (ulong)word * 8, BitConverter.GetBytes(value), out _);

@@ -44,14 +44,7 @@ public static class X87Cases
             ulong Reply(bool flag)
             {
                 var f = new MachineFixture();
-                f.OnMessage = (fx, ev) =>
-                {
-                    if (fx.Seen.Count > 1) return null;
-                    var u = fx.Handler.Thread.Utcb;
-                    for (int k = 0; k < ExcRegs.Words; k++) u.SetMr(k, ev.Mrs[k]);
-                    u.SetMr(ExcRegs.Ip, ev.Mrs[ExcRegs.Ip] + 2);
-                    return new MsgTag(0, ExcRegs.Words, 0, flag ? MsgTagFlags.TransferFpu : 0);
-                };
+                f.OnMessage = MachineFixture.ResumePastUd2(flag);
                 f.Start(a => { a.fldpi(); a.ud2(); a.fnstsw(ax); a.movzx(ebx, ax); a.int3(); }, budget: 1000);
                 f.W.K.Run();
                 return f.Seen[1].Mrs[ExcRegs.Rbx];

@@ -57,18 +57,7 @@ public sealed partial class CaseGenerator
         d.Mmx = true;
         int x = rng.Next(8), y = rng.Next(8);
         int seg = rng.Next(6);
-        ulong target = rng.Next(10) switch
-        {
-            0 => CaseLayout.ReadOnly + (ulong)rng.Next(0, 64),
-            1 => CaseLayout.Unmapped - (ulong)rng.Next(1, 8),
-            2 => CaseLayout.NonCanonical - (ulong)rng.Next(0, 8),
-            3 => CaseLayout.Data1 - (ulong)rng.Next(1, 8),
-            _ => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - 8),
-        };
-        ulong segBase = 0;
-        if (seg == 0) segBase = d.Fs = CaseLayout.FsPage - CaseLayout.Data0;
-        if (seg == 1) segBase = d.Gs = CaseLayout.GsPage - CaseLayout.Data0;
-        if (seg <= 1) target = CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - 8);
+        var (target, segBase) = MaskedStoreTarget(rng, d, seg, 8);
         d.Regs[(int)Reg.Rdi] = target - segBase;
         var ins = Instruction.CreateMaskmovq(64, Register.MM0 + x, Register.MM0 + y, seg == 0 ? Register.FS : seg == 1 ? Register.GS : Register.None);
         var c = MmxWrap(new Form(Code.Maskmovq_rDI_mm_mm.ToString(), "maskmovq", Code.Maskmovq_rDI_mm_mm, true), rng, d, ins);

@@ -561,18 +561,7 @@ public sealed partial class CaseGenerator
         ulong mask = rng.Next(6) switch { 0 => 0, 1 => ulong.MaxValue, _ => (ulong)rng.NextInt64() };
         d.Xmm![y] = new UInt128(mask ^ ((ulong)rng.Next(2) << 63), mask);
         int seg = rng.Next(6);
-        ulong target = rng.Next(10) switch
-        {
-            0 => CaseLayout.ReadOnly + (ulong)rng.Next(0, 64),
-            1 => CaseLayout.Unmapped - (ulong)rng.Next(1, 16),
-            2 => CaseLayout.NonCanonical - (ulong)rng.Next(0, 16),
-            3 => CaseLayout.Data1 - (ulong)rng.Next(1, 16),
-            _ => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - 16),
-        };
-        ulong segBase = 0;
-        if (seg == 0) segBase = d.Fs = CaseLayout.FsPage - CaseLayout.Data0;
-        if (seg == 1) segBase = d.Gs = CaseLayout.GsPage - CaseLayout.Data0;
-        if (seg <= 1) target = CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - 16);
+        var (target, segBase) = MaskedStoreTarget(rng, d, seg, 16);
         bool a32 = seg > 1 && rng.Next(4) == 0 && target < 0x1_0000_0000;
         d.Regs[(int)Reg.Rdi] = a32 ? (Value(rng) << 32) | (uint)target : target - segBase;
         var bytes = new List<byte>();
@@ -582,6 +571,28 @@ public sealed partial class CaseGenerator
         if (a32) bytes.Add(0x67);
         bytes.AddRange([0x0F, 0xF7, (byte)(0xC0 | x << 3 | y)]);
         return Case(Code.Maskmovdqu_rDI_xmm_xmm.ToString(), "maskmovdqu", rng, d, [.. bytes], 0);
+    }
+
+    /// <summary>
+    /// Where a masked store (maskmovdqu, maskmovq) of <paramref name="width"/> bytes goes: read-only, ending in an unmapped
+    /// page, across the canonical boundary, across into the data page, or in it; with an FS (seg 0) or GS (1) override,
+    /// in the data page through that base. Returns the linear target and the segment base RDI is relative to.
+    /// </summary>
+    private static (ulong Target, ulong SegBase) MaskedStoreTarget(Random rng, Draft d, int seg, int width)
+    {
+        ulong target = rng.Next(10) switch
+        {
+            0 => CaseLayout.ReadOnly + (ulong)rng.Next(0, 64),
+            1 => CaseLayout.Unmapped - (ulong)rng.Next(1, width),
+            2 => CaseLayout.NonCanonical - (ulong)rng.Next(0, width),
+            3 => CaseLayout.Data1 - (ulong)rng.Next(1, width),
+            _ => CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - width),
+        };
+        ulong segBase = 0;
+        if (seg == 0) segBase = d.Fs = CaseLayout.FsPage - CaseLayout.Data0;
+        if (seg == 1) segBase = d.Gs = CaseLayout.GsPage - CaseLayout.Data0;
+        if (seg <= 1) target = CaseLayout.Data0 + (ulong)rng.Next(0, CaseLayout.HotBytes - width);
+        return (target, segBase);
     }
 
     // ------------------------------------------------------------------ vector state

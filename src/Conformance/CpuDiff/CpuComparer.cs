@@ -40,6 +40,10 @@ public static class CpuComparer
 
     public const int GeneralProtectionVector = 13;
 
+    /// <summary>Both sides faulted and differ only in which fault: the vector, CR2 or the error code.</summary>
+    private static bool OnlyTheFaultDiffers(List<string> fields) =>
+        fields.All(f => f.StartsWith("vector:", StringComparison.Ordinal) || f.StartsWith("cr2:", StringComparison.Ordinal) || f.StartsWith("errorCode:", StringComparison.Ordinal));
+
     /// <summary>
     /// A known host difference: an FS/GS-relative access whose offset (the effective address before the segment base) is
     /// not canonical while base + offset is. The AMD host raises #GP(0) for the offset (checked on the host with mov,
@@ -50,7 +54,7 @@ public static class CpuComparer
     public static string? SegmentOffsetQuirk(CpuCase c, CpuOutcome model, CpuOutcome host, List<string> fields)
     {
         if (model.Vector != PageFaultVector || host.Vector != GeneralProtectionVector || host.ErrorCode != 0) return null;
-        if (!fields.All(f => f.StartsWith("vector:", StringComparison.Ordinal) || f.StartsWith("cr2:", StringComparison.Ordinal) || f.StartsWith("errorCode:", StringComparison.Ordinal)))
+        if (!OnlyTheFaultDiffers(fields))
             return null;
         long at = (long)(model.Rip - c.Rip);
         if (at < 0 || at >= c.Code.Length) return null;
@@ -101,7 +105,7 @@ public static class CpuComparer
     public static string? X87ImageQuirk(string mnemonic, CpuOutcome model, CpuOutcome host, List<string> fields) =>
         mnemonic is "fld" or "fstp" or "fldenv" or "fnstenv" or "frstor" or "fnsave" && fields.Count > 0
             && model.Vector is 12 or 13 or 14 && host.Vector is 12 or 13 or 14
-            && fields.All(f => f.StartsWith("vector:", StringComparison.Ordinal) || f.StartsWith("cr2:", StringComparison.Ordinal) || f.StartsWith("errorCode:", StringComparison.Ordinal))
+            && OnlyTheFaultDiffers(fields)
             ? "x87 image across a page or the canonical boundary: the host reports the piece its microcode accessed first" : null;
 
     /// <summary>
@@ -113,7 +117,7 @@ public static class CpuComparer
     /// </summary>
     public static string? MaskedStoreQuirk(string mnemonic, CpuOutcome model, CpuOutcome host, List<string> fields) =>
         mnemonic is "maskmovdqu" or "maskmovq" && fields.Count > 0 && model.Vector is 12 or 13 or 14 && host.Vector is 12 or 13 or 14
-            && fields.All(f => f.StartsWith("vector:", StringComparison.Ordinal) || f.StartsWith("cr2:", StringComparison.Ordinal) || f.StartsWith("errorCode:", StringComparison.Ordinal))
+            && OnlyTheFaultDiffers(fields)
             ? "maskmovdqu/maskmovq: the host reports its own fault address within the masked store (implementation-defined)" : null;
 
     /// <summary>
