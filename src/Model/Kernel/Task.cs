@@ -48,8 +48,7 @@ public class Task : KObject
     /// <summary>Whether the walk for <paramref name="va"/> reaches a page table (kernel-user memory is mapped in 4 KiB pages too).</summary>
     internal bool HasPageTable(ulong va) =>
         PageTableSlots.Contains(va >> 21)
-        || KuMem.Append(UtcbArea).Any(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order < 64
-            && (f.Address & ~((1UL << 21) - 1)) <= va && va < ((f.Address + (1UL << f.Order) + (1UL << 21) - 1) & ~((1UL << 21) - 1)));
+        || KuMemRegions.Any(f => (f.Address & ~((1UL << 21) - 1)) <= va && va < ((f.Address + (1UL << f.Order) + (1UL << 21) - 1) & ~((1UL << 21) - 1)));
     /// <summary>The hardware address space (page tables), when the machine model is attached.</summary>
     public Mem.IMemSpace? MemSpace { get; set; }
     internal readonly List<Thread> Threads = new();
@@ -161,8 +160,11 @@ public class Task : KObject
 
     /// <summary>True if [addr, addr+len) lies inside the creation UTCB area or added kernel-user memory.</summary>
     public bool InKuMem(ulong addr, ulong len) =>
-        KuMem.Append(UtcbArea).Any(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order < 64 &&
-            addr >= f.Address && addr + len <= f.Address + (1UL << f.Order));
+        KuMemRegions.Any(f => addr >= f.Address && addr + len <= f.Address + (1UL << f.Order));
+
+    /// <summary>The task's kernel-user memory regions: the UTCB area and add_ku_mem's, those that are memory of a page or more.</summary>
+    private IEnumerable<Fpage> KuMemRegions =>
+        KuMem.Append(UtcbArea).Where(f => f.Type == FpageType.Memory && f.Order >= 12 && f.Order < 64);
 
     /// <summary>
     /// A deleted task empties its space with the full mask (delete semantics for D slots). Its threads are not

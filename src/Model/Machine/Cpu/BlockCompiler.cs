@@ -76,7 +76,7 @@ internal static class BlockCompiler
         private static readonly FieldInfo FlOp = CpuField("flOp"), FlA = CpuField("flA"), FlB = CpuField("flB"), FlRes = CpuField("flRes"),
             FlMask = CpuField("flMask"), FlCin = CpuField("flCin"), BlockNext = CpuField("blockNext"), BlockStatus = CpuField("blockStatus");
         private static readonly MethodInfo LoadRmwM = CpuMethod(nameof(Cpu.BlockLoadRmw)), StoreRmwM = CpuMethod(nameof(Cpu.BlockStoreRmw));
-        private static readonly MethodInfo RegisterOnlyM = CpuMethod(nameof(Cpu.BlockRegisterOnly)), BranchFaultM = CpuMethod(nameof(Cpu.BlockBranchFault)),
+        private static readonly MethodInfo RegisterOnlyM = CpuMethod(nameof(Cpu.BlockRegisterOnly)), BranchFaultM = CpuMethod(nameof(Cpu.BranchFault)),
             CanonicalM = typeof(Mmu).GetMethod(nameof(Mmu.IsCanonical))!;
         private static readonly MethodInfo LoadM = CpuMethod(nameof(Cpu.BlockLoad)), LoadWM = CpuMethod(nameof(Cpu.BlockLoadForWrite)), StoreM = CpuMethod(nameof(Cpu.BlockStore)),
             SyscallFlagsM = CpuMethod(nameof(Cpu.BlockSyscallFlags)), CondM = CpuMethod(nameof(Cpu.BlockCond)), CarryM = CpuMethod(nameof(Cpu.BlockCarry)),

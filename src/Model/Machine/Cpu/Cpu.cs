@@ -381,8 +381,7 @@ public sealed partial class Cpu
         CallGpFault:
             if (!CanPush(8)) goto Fault;
         GpFault:
-            trap = new Trap(Vector.GeneralProtection, 0);
-            detail = $"non-canonical branch target at 0x{rip:x}";
+            BranchFault(rip);
         Fault:
             stop = StopKind.Trap; // RIP stays at the faulting instruction
             break;

@@ -63,8 +63,8 @@ public sealed partial class Cpu
     /// <summary>A compiled block's call of <see cref="RegisterOnly"/> for the instruction at <paramref name="idx"/> of its page.</summary>
     internal bool BlockRegisterOnly(CodePage page, int idx) => RegisterOnly(ref page.Insns[idx]);
 
-    /// <summary>A compiled branch to a non-canonical target (ret): #GP(0) at the branch, as the interpreter's GpFault.</summary>
-    internal void BlockBranchFault(ulong at)
+    /// <summary>A branch to a non-canonical target: #GP(0) at the branch (the interpreter's GpFault and compiled ret).</summary>
+    internal void BranchFault(ulong at)
     {
         trap = new Trap(Vector.GeneralProtection, 0);
         detail = $"non-canonical branch target at 0x{at:x}";
