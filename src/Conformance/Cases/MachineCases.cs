@@ -432,6 +432,35 @@ public static class MachineCases
             c.Equal(0L, Op(ext, area).Label, "the extended state in the whole page: 0 (the captured CPU has SVM)");
             c.True(app.Thread.ExtendedVcpu, "the extended state is on");
         });
+        yield return Case("machine/captured-cpuid-features", "what the captured CPUID offers runs (SSE3 haddps, clflush, MMX paddb and emms, SSE2, cmpxchg16b) and what it lacks is #UD (popcnt): the exception IPC names trapno 6 at the popcnt",
+            ["MACH-ISA-1"], c =>
+        {
+            var f2 = new MachineFixture { OnMessage = (_, _) => null };
+            f2.Start(a =>
+            {
+                a.mov(rbx, MachineFixture.StackTop - 0x100);
+                a.haddps(xmm0, xmm1);
+                a.clflush(__byte_ptr[rbx]);
+                a.paddb(mm0, mm1);
+                a.emms();
+                a.paddq(xmm2, xmm3);
+                a.and(rbx, -16);
+                a.cmpxchg16b(__xmmword_ptr[rbx]);
+                a.popcnt(rax, rcx);
+                a.int3();
+            });
+            f2.W.K.Run();
+            c.Equal(1, f2.Seen.Count, "one exception");
+            var exc = f2.Seen[0];
+            c.Equal(6UL, exc.Mrs[ExcRegs.Trapno], "trapno 6 (#UD)");
+            var ip = exc.Mrs[ExcRegs.Ip];
+            c.True(ip > MachineFixture.CodeVa + 20, $"at the popcnt (IP 0x{ip:x}), after every supported instruction ran");
+            var code = f2.W.K.BusOf(f2.App.Task);
+            var b = new byte[4];
+            code.Read(ip, b, L4Conf.Model.Machine.AccessKind.Read, out _);
+            c.Equal(0xF3, (int)b[0], "the faulting instruction is popcnt (F3 REX.W 0F B8)");
+            c.Equal(0xB8, (int)b[3], "opcode 0F B8");
+        });
         yield return Case("machine/utcb-untouched-words", "an IPC writes only the words it transfers into the receiver's UTCB: MR40, changed by the receiver's task while it waited in a call, keeps the new value",
             ["IPC-MSG-2"], c =>
         {
