@@ -45,7 +45,17 @@ public sealed partial class Thread : KObject
     /// <summary>The user program the scheduler runs on this thread (a sequence of system calls).</summary>
     public IEnumerator<SyscallRequest>? Program { get; internal set; }
     /// <summary>Machine code this thread executes (registers, address space, CPU), when it is not driven by a program.</summary>
-    public UserMachine? Machine { get; internal set; }
+    public UserMachine? Machine
+    {
+        get => _machine;
+        internal set
+        {
+            _machine = value;
+            // The CPU runs this thread on Fiasco's GDT with the thread's own user entries (L4_THREAD_X86_GDT_OP).
+            if (value != null) value.Regs.Gdt = new global::L4Conf.Model.Machine.FiascoGdt(GdtUserEntries);
+        }
+    }
+    private UserMachine? _machine;
     /// <summary>The kernel-made IPC the thread is in (its syscall, a page fault, an exception).</summary>
     public KernelIpcKind KernelIpc { get; internal set; }
     internal ulong[]? SavedFaultWords;

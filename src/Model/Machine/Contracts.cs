@@ -13,6 +13,7 @@ public enum Vector : byte
     BoundRange = 0x05,         // #BR
     InvalidOpcode = 0x06,      // #UD
     DeviceNotAvailable = 0x07, // #NM
+    SegmentNotPresent = 0x0B,  // #NP: a segment load or far transfer names a descriptor with P clear
     StackSegment = 0x0C,       // #SS: a non-canonical stack reference (SDM Vol. 3A §6.15 Interrupt 12)
     GeneralProtection = 0x0D,  // #GP
     PageFault = 0x0E,          // #PF

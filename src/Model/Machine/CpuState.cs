@@ -30,6 +30,11 @@ public sealed class CpuState
     public readonly X87State X87 = new();
     /// <summary>User selectors: fs and gs are 0, their bases come from the MSRs (faults_plain.log: "fs =    0   gs =    0").</summary>
     public ushort Cs = 0x2B, Ss = 0x23, Ds = 0x23, Es = 0x23, Fs = 0, Gs = 0;
+    /// <summary>
+    /// The descriptor table the selectors name: Fiasco's GDT with this thread's four user entries (a kernel thread
+    /// shares <c>Thread.GdtUserEntries</c>); shared, not copied, by <see cref="Clone"/>.
+    /// </summary>
+    public DescriptorTable Gdt = new FiascoGdt();
 
     public ulong this[Reg r] { get => R[(int)r]; set => R[(int)r] = value; }
     public ulong Rax { get => R[0]; set => R[0] = value; }
@@ -44,7 +49,7 @@ public sealed class CpuState
     /// <summary>A deep copy: the register array is copied, not shared.</summary>
     public CpuState Clone()
     {
-        var c = new CpuState { Rip = Rip, Rflags = Rflags, FsBase = FsBase, GsBase = GsBase, Cs = Cs, Ss = Ss, Ds = Ds, Es = Es, Fs = Fs, Gs = Gs, Mxcsr = Mxcsr };
+        var c = new CpuState { Rip = Rip, Rflags = Rflags, FsBase = FsBase, GsBase = GsBase, Cs = Cs, Ss = Ss, Ds = Ds, Es = Es, Fs = Fs, Gs = Gs, Mxcsr = Mxcsr, Gdt = Gdt };
         Array.Copy(R, c.R, 16);
         Array.Copy(Xmm, c.Xmm, 16);
         c.X87.CopyFrom(X87);

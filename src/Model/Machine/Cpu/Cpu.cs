@@ -90,14 +90,23 @@ public sealed partial class Cpu
         ArgumentNullException.ThrowIfNull(mem);
         Enter(s, mem);
         long retired = 0;
-        StopKind kind = Interpret(budget, ref retired);
+        StopKind kind = In64BitMode() ? Interpret(budget, ref retired) : StopKind.Trap;
         TimeStampCounter += (ulong)retired;
         Leave(s);
         return kind == StopKind.Trap ? new StopReason(kind, trap, retired, detail) : new StopReason(kind, default, retired);
     }
 
+    /// <summary>Whether CS names a 64-bit code segment; if not (compatibility mode), the run stops at once with #UD.</summary>
+    private bool In64BitMode()
+    {
+        if (st.Gdt.TryRead(st.Cs, out var d) && d.IsCode && d.Long) return true;
+        NotModelled($"CS 0x{st.Cs:x} is not a 64-bit code segment: compatibility mode", rip);
+        return false;
+    }
+
     private void Enter(CpuState s, IMemoryBus bus)
     {
+        st = s;
         Array.Copy(s.R, regs, 16);
         regs[ZeroSlot] = 0;
         regs[FsSlot] = s.FsBase;
@@ -119,10 +128,13 @@ public sealed partial class Cpu
     private void Leave(CpuState s)
     {
         Array.Copy(regs, s.R, 16);
+        s.FsBase = regs[FsSlot];
+        s.GsBase = regs[GsSlot];
         s.Rip = rip;
         s.Rflags = Flags;
         s.Mxcsr = mxcsr;
         mem = null!;
+        st = null!;
     }
 
     /// <summary>The interpreter loop: find the decoded instruction at RIP, run its handler, retire it.</summary>
@@ -300,6 +312,20 @@ public sealed partial class Cpu
                 case Op.Enter: if (!Enter(ref i)) goto Fault; break;
                 case Op.Leave: if (!Leave(i.Size)) goto Fault; break;
                 case Op.Sdt: if (!StoreDescriptorTable(ref i)) goto Fault; break;
+                case Op.MovToSegR: if (!MoveToSegment(i.Aux, Gpr(i.S))) goto Fault; break;
+                case Op.MovToSegM: if (!Load(Ea(ref i), 2, out v) || !MoveToSegment(i.Aux, v)) goto Fault; break;
+                case Op.MovFromSegR: WriteDst(ref i, SegReg(i.Aux)); break;
+                case Op.MovFromSegM: if (!Store(Ea(ref i), 2, SegReg(i.Aux))) goto Fault; break;
+                case Op.PushSeg: if (!Push(SegReg(i.Aux), i.Size)) goto Fault; break;
+                case Op.PopSeg: if (!PopSegment(i.Aux, i.Size)) goto Fault; break;
+                case Op.LoadFarPtr: if (!LoadFarPointer(ref i)) goto Fault; break;
+                case Op.FarJmpCall: if (!FarJumpOrCall(ref i, rip, next, out next)) goto Fault; break;
+                case Op.FarRet: if (!FarReturn(ref i, rip, out next)) goto Fault; break;
+                case Op.Iret: if (!InterruptReturn(ref i, rip, out next)) goto Fault; break;
+                case Op.LarLslR: LoadAccessOrLimit(ref i, Gpr(i.S)); break;
+                case Op.LarLslM: if (!Load(Ea(ref i), 2, out v)) goto Fault; LoadAccessOrLimit(ref i, v); break;
+                case Op.VerR: VerifySegment(ref i, Gpr(i.S)); break;
+                case Op.VerM: if (!Load(Ea(ref i), 2, out v)) goto Fault; VerifySegment(ref i, v); break;
                 case Op.StoreSysR: WriteDst(ref i, SystemSelector(i.Aux)); break;
                 case Op.StoreSysM: if (!Store(Ea(ref i), 2, SystemSelector(i.Aux))) goto Fault; break;
                 case Op.XmmMovRR: case Op.XmmMovqRR: case Op.XmmFromGpr: case Op.XmmToGpr:

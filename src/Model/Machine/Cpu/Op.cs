@@ -70,6 +70,17 @@ internal enum Op : byte
     Sdt,            // sgdt (Aux 0) / sidt (Aux 1) m
     StoreSysR, StoreSysM, // sldt (Aux 0) / str (Aux 1) / smsw (Aux 2) to a register or m16
 
+    // Segments (CpuSegments.cs; Aux = segment register number ES 0 .. GS 5 unless noted).
+    MovToSegR, MovToSegM,     // mov Sreg, r/m16 (S = source slot)
+    MovFromSegR, MovFromSegM, // mov r/m, Sreg (register: zero-extended to 32/64 bits, merged at 16)
+    PushSeg, PopSeg,          // push/pop fs/gs; Size 8 or 2
+    LoadFarPtr,               // lfs/lgs/lss r, m16:16/32/64; Size = offset size
+    FarJmpCall,               // jmp (Aux 0) / call (Aux 1) far m16:16/32/64; Size = offset size
+    FarRet,                   // ret far [imm16]; Size = operand size (4 by default), Imm = imm16
+    Iret,                     // iret/iretd/iretq; Size = 2, 4, 8
+    LarLslR, LarLslM,         // lar (Aux 0) / lsl (Aux 1) r, r/m16
+    VerR, VerM,               // verr (Aux 0) / verw (Aux 1) r/m16
+
     // SSE/SSE2 (D, S = XMM numbers where an operand is an XMM register; Size = memory width; Aux = 1: 16-byte aligned).
     XmmMovRR,     // movdqa/movdqu/movaps/movups/movapd/movupd xmm, xmm
     XmmMovqRR,    // movq xmm, xmm: low quadword, high zeroed

@@ -46,6 +46,8 @@ internal static partial class Translator
         if (sse) return false;
         if (X87(in ins, ref d, out bool x87)) return true;
         if (x87) return false;
+        if (Segments(in ins, ref d, out bool segment)) return true; // Translator.Segments.cs
+        if (segment) return false;
         // Everything handled below uses only general-purpose registers; anything else (mov to/from CR, DR or a
         // segment register, push fs, ...) is privileged or unsupported.
         for (int k = 0; k < ins.OpCount; k++)

@@ -1,0 +1,282 @@
+namespace L4Conf.Model.Machine;
+
+/// <summary>
+/// The segment instructions CPL 3 can execute in 64-bit mode: mov to and from a segment register, push/pop fs/gs,
+/// lfs/lgs/lss, far jmp/call through memory, far ret, iret, and lar/lsl/verr/verw. Each checks the descriptor its
+/// selector names in <see cref="CpuState.Gdt"/> as the SDM's pseudo-code for the instruction does (Vol. 2), and
+/// raises #GP, #NP or #SS with the selector as the error code (index and TI; EXT and IDT clear), or #GP(0).
+/// </summary>
+/// <remarks>
+/// <para>CPL is CS.RPL (3 for every user thread). In 64-bit mode the bases of CS, DS, ES and SS are ignored; loading
+/// FS or GS with a selector loads the 32-bit base of its descriptor into the FS/GS base. A null selector in FS or
+/// GS loads base 0, as QEMU's TCG (the captured CPU) and Intel CPUs do.</para>
+/// <para>Not modelled: a transfer into a code segment without L (compatibility mode: Fiasco's 0x1B user code32, or a
+/// 32-bit user entry) stops with #UD and a message naming it after every check has passed, before anything
+/// changes; so does a call through a present call gate of DPL 3, which no table Fiasco builds can hold (its GDT
+/// operation refuses present system descriptors).</para>
+/// </remarks>
+public sealed partial class Cpu
+{
+    /// <summary>The x86 segment-register numbers (the ModRM reg field of mov Sreg).</summary>
+    internal const int SegEs = 0, SegCs = 1, SegSs = 2, SegDs = 3, SegFs = 4, SegGs = 5;
+
+    private const ulong IOPL = (ulong)RFlags.IOPL, IF = (ulong)RFlags.IF;
+
+    /// <summary>The registers being run (selectors and the descriptor table live there, not in the register file).</summary>
+    private CpuState st = null!;
+
+    private int Cpl => st.Cs & 3;
+
+    private ref ushort SegReg(int sreg)
+    {
+        switch (sreg)
+        {
+            case SegEs: return ref st.Es;
+            case SegCs: return ref st.Cs;
+            case SegSs: return ref st.Ss;
+            case SegDs: return ref st.Ds;
+            case SegFs: return ref st.Fs;
+            default: return ref st.Gs;
+        }
+    }
+
+    private bool SelectorFault(Vector v, ushort sel)
+    {
+        trap = new Trap(v, (ulong)(sel & 0xFFFC));
+        return false;
+    }
+
+    private bool Gp0()
+    {
+        trap = new Trap(Vector.GeneralProtection, 0);
+        return false;
+    }
+
+    private bool NotModelled(string what, ulong at)
+    {
+        trap = new Trap(Vector.InvalidOpcode, 0);
+        detail = $"{what} at 0x{at:x}: not modelled";
+        return false;
+    }
+
+    /// <summary>The checks of a DS/ES/FS/GS load (mov, pop, lfs, lgs): a null selector is allowed.</summary>
+    private bool CheckDataSegment(ushort sel, out SegmentDescriptor d)
+    {
+        d = default;
+        if ((sel & 0xFFFC) == 0) return true;
+        if (!st.Gdt.TryRead(sel, out d) || !d.Readable
+            || ((d.IsData || !d.Conforming) && ((sel & 3) > d.Dpl || Cpl > d.Dpl)))
+            return SelectorFault(Vector.GeneralProtection, sel);
+        return d.Present || SelectorFault(Vector.SegmentNotPresent, sel);
+    }
+
+    /// <summary>The checks of an SS load at privilege <paramref name="cpl"/> (mov, lss, iret): never null at CPL 3.</summary>
+    private bool CheckStackSegment(ushort sel, int cpl, out SegmentDescriptor d)
+    {
+        d = default;
+        if ((sel & 0xFFFC) == 0) return Gp0();
+        if (!st.Gdt.TryRead(sel, out d) || (sel & 3) != cpl || !d.Writable || d.Dpl != cpl)
+            return SelectorFault(Vector.GeneralProtection, sel);
+        return d.Present || SelectorFault(Vector.StackSegment, sel);
+    }
+
+    /// <summary>Loads a checked selector: FS and GS take the descriptor's base; the descriptor is marked accessed.</summary>
+    private void LoadSegment(int sreg, ushort sel, SegmentDescriptor d)
+    {
+        SegReg(sreg) = sel;
+        bool isNull = (sel & 0xFFFC) == 0;
+        if (!isNull) st.Gdt.MarkAccessed(sel);
+        if (sreg == SegFs) Gpr(FsSlot) = isNull ? 0 : d.Base;
+        else if (sreg == SegGs) Gpr(GsSlot) = isNull ? 0 : d.Base;
+    }
+
+    private bool CheckSegmentLoad(int sreg, ushort sel, out SegmentDescriptor d) =>
+        sreg == SegSs ? CheckStackSegment(sel, Cpl, out d) : CheckDataSegment(sel, out d);
+
+    /// <summary>mov Sreg, r/m16 and pop fs/gs: check, then load (CS is not a destination: it does not decode).</summary>
+    private bool MoveToSegment(int sreg, ulong value)
+    {
+        ushort sel = (ushort)value;
+        if (!CheckSegmentLoad(sreg, sel, out var d)) return false;
+        LoadSegment(sreg, sel, d);
+        return true;
+    }
+
+    private bool PopSegment(int sreg, int size)
+    {
+        if (!PeekStack(size, out ulong v) || !MoveToSegment(sreg, v)) return false;
+        Gpr((int)Reg.Rsp) += (ulong)size;
+        return true;
+    }
+
+    /// <summary>lfs/lgs/lss r, m16:16/32/64: the offset, then the selector above it; the register is written last.</summary>
+    private bool LoadFarPointer(ref Insn i)
+    {
+        ulong ea = Ea(ref i);
+        if (!Load(ea, i.Size, out ulong offset) || !Load(ea + i.Size, 2, out ulong selWord)) return false;
+        int sreg = i.Aux;
+        ushort sel = (ushort)selWord;
+        if (!CheckSegmentLoad(sreg, sel, out var d)) return false;
+        LoadSegment(sreg, sel, d);
+        WriteDst(ref i, offset);
+        return true;
+    }
+
+    /// <summary>
+    /// The code segment of a far jmp/call (SDM JMP/CALL, protected mode, IA-32e): null #GP(0); outside the table, not
+    /// code, or the wrong privilege #GP(sel); L and D both set #GP(sel); not present #NP(sel).
+    /// </summary>
+    private bool CheckFarTarget(ushort sel, ulong at, out SegmentDescriptor d)
+    {
+        d = default;
+        if ((sel & 0xFFFC) == 0) return Gp0();
+        if (!st.Gdt.TryRead(sel, out d)) return SelectorFault(Vector.GeneralProtection, sel);
+        if (!d.IsSegment)
+        {
+            // Task gates and TSSs are #GP(sel) in IA-32e mode; so is any other system type but a 64-bit call gate.
+            if (d.Type != 0xC || d.Dpl < Cpl || d.Dpl < (sel & 3)) return SelectorFault(Vector.GeneralProtection, sel);
+            if (!d.Present) return SelectorFault(Vector.SegmentNotPresent, sel);
+            return NotModelled($"far transfer through call gate 0x{sel:x}", at);
+        }
+        if (!d.IsCode || (d.Conforming ? d.Dpl > Cpl : ((sel & 3) > Cpl || d.Dpl != Cpl)) || (d.Long && d.Default32))
+            return SelectorFault(Vector.GeneralProtection, sel);
+        return d.Present || SelectorFault(Vector.SegmentNotPresent, sel);
+    }
+
+    /// <summary>
+    /// The new RIP in the checked code segment: a 64-bit segment needs a canonical one (#GP(0)); a compatibility-mode
+    /// segment needs it within the limit (#GP(0)), and is then not modelled.
+    /// </summary>
+    private bool CheckFarRip(SegmentDescriptor d, ushort sel, ulong rip, ulong at, string what)
+    {
+        if (d.Long) return Mmu.IsCanonical(rip) || Gp0();
+        if (rip > d.Limit) return Gp0();
+        return NotModelled($"{what} to the 32-bit code segment 0x{sel:x} (compatibility mode)", at);
+    }
+
+    /// <summary>jmp far m16:16/32/64 (Aux 0) and call far (Aux 1): the offset of the operand size, then the selector.</summary>
+    private bool FarJumpOrCall(ref Insn i, ulong at, ulong next, out ulong target)
+    {
+        target = 0;
+        ulong ea = Ea(ref i);
+        if (!Load(ea, i.Size, out ulong offset) || !Load(ea + i.Size, 2, out ulong selWord)) return false;
+        offset &= MaskOf(i.Size);
+        ushort sel = (ushort)selWord;
+        bool call = i.Aux == 1;
+        if (!CheckFarTarget(sel, at, out var d) || !CheckFarRip(d, sel, offset, at, call ? "far call" : "far jmp")) return false;
+        if (call)
+        {
+            // Push CS (zero-extended to the operand size), then the return RIP; neither is written unless both can be.
+            ulong sp = Gpr((int)Reg.Rsp), size = i.Size;
+            ssRef = true;
+            if (!LoadForWrite(sp - size, i.Size, out _)) return false;
+            ssRef = true;
+            if (!LoadForWrite(sp - 2 * size, i.Size, out _)) return false;
+            if (!Push(st.Cs, i.Size) || !Push(next & MaskOf(i.Size), i.Size)) return false;
+        }
+        st.Gdt.MarkAccessed(sel);
+        st.Cs = (ushort)((sel & ~3) | Cpl);
+        target = offset;
+        return true;
+    }
+
+    /// <summary>
+    /// ret far [imm16] (SDM RET, protected mode, same privilege; CPL 3 has no outer level): pops RIP and CS of the
+    /// operand size (32 bits by default in 64-bit mode), checks the code segment, then releases imm16 more bytes.
+    /// </summary>
+    private bool FarReturn(ref Insn i, ulong at, out ulong target)
+    {
+        target = 0;
+        ulong sp = Gpr((int)Reg.Rsp);
+        ssRef = true;
+        if (!Load(sp, i.Size, out ulong rip)) return false;
+        ssRef = true;
+        if (!Load(sp + i.Size, i.Size, out ulong selWord)) return false;
+        rip &= MaskOf(i.Size);
+        if (!CheckReturnCode((ushort)selWord, out var d) || !CheckFarRip(d, (ushort)selWord, rip, at, "far ret")) return false;
+        st.Gdt.MarkAccessed((ushort)selWord);
+        st.Cs = (ushort)selWord;
+        Gpr((int)Reg.Rsp) = sp + 2 * (ulong)i.Size + i.Imm;
+        target = rip;
+        return true;
+    }
+
+    /// <summary>
+    /// The code segment a far ret or iret returns to: null #GP(0); outside the table, not code, RPL below CPL, or the
+    /// DPL not matching RPL (above it, if conforming) #GP(sel); L and D both set #GP(sel); not present #NP(sel).
+    /// </summary>
+    private bool CheckReturnCode(ushort sel, out SegmentDescriptor d)
+    {
+        d = default;
+        if ((sel & 0xFFFC) == 0) return Gp0();
+        int rpl = sel & 3;
+        if (!st.Gdt.TryRead(sel, out d) || !d.IsCode || rpl < Cpl
+            || (d.Conforming ? d.Dpl > rpl : d.Dpl != rpl) || (d.Long && d.Default32))
+            return SelectorFault(Vector.GeneralProtection, sel);
+        return d.Present || SelectorFault(Vector.SegmentNotPresent, sel);
+    }
+
+    /// <summary>
+    /// iret/iretd/iretq (SDM IRET, IA-32e mode): NT set is #GP(0); pops RIP, CS, RFLAGS, RSP and SS of the operand
+    /// size; checks CS, then SS for CS.RPL, then RIP; then loads them. At CPL 3 with IOPL below 3 the new RFLAGS takes
+    /// CF, PF, AF, ZF, SF, TF, DF, OF, NT (and AC, ID with a 32/64-bit operand size); IF, IOPL, VIF, VIP, VM keep their
+    /// values. RF is not modelled (no instruction breakpoints): it stays clear.
+    /// </summary>
+    private bool InterruptReturn(ref Insn i, ulong at, out ulong target)
+    {
+        target = 0;
+        if ((Flags & NT) != 0) return Gp0();
+        ulong sp = Gpr((int)Reg.Rsp), size = i.Size;
+        Span<ulong> w = stackalloc ulong[5];
+        for (int k = 0; k < 5; k++)
+        {
+            ssRef = true;
+            if (!Load(sp + (ulong)k * size, i.Size, out w[k])) return false;
+            w[k] &= MaskOf(i.Size);
+        }
+        ushort cs = (ushort)w[1], ss = (ushort)w[4];
+        if (!CheckReturnCode(cs, out var d) || !CheckStackSegment(ss, cs & 3, out var sd)) return false;
+        if (!CheckFarRip(d, cs, w[0], at, "iret")) return false;
+        ulong writable = ArithFlags | TF | (ulong)RFlags.DF | NT;
+        if (i.Size >= 4) writable |= AC | ID;
+        if (Cpl <= (int)((Flags & IOPL) >> 12)) writable |= IF;
+        writable &= MaskOf(i.Size);
+        rflags = (Flags & ~writable) | (w[2] & writable);
+        st.Gdt.MarkAccessed(cs);
+        st.Cs = cs;
+        LoadSegment(SegSs, ss, sd);
+        Gpr((int)Reg.Rsp) = w[3];
+        target = w[0];
+        return true;
+    }
+
+    /// <summary>
+    /// lar (Aux 0) / lsl (Aux 1): ZF set and the access rights (second dword AND 0x00F0FF00) or the byte-granular
+    /// limit written when the descriptor is valid for the instruction and visible at max(CPL, RPL); else ZF clear
+    /// and the destination unchanged. System types in 64-bit mode: LDT and 64-bit TSS (and the 64-bit call gate for lar).
+    /// </summary>
+    private void LoadAccessOrLimit(ref Insn i, ulong value)
+    {
+        ushort sel = (ushort)value;
+        bool lsl = i.Aux == 1;
+        bool ok = Visible(sel, out var d) && (d.IsSegment || d.Type is 2 or 9 or 0xB || (!lsl && d.Type == 0xC));
+        rflags = (Flags & ~ZF) | (ok ? ZF : 0);
+        if (ok) WriteDst(ref i, lsl ? d.Limit : d.AccessRights);
+    }
+
+    /// <summary>verr (Aux 0) / verw (Aux 1): ZF set when the segment is readable / writable at max(CPL, RPL).</summary>
+    private void VerifySegment(ref Insn i, ulong value)
+    {
+        ushort sel = (ushort)value;
+        bool ok = Visible(sel, out var d) && d.IsSegment && (i.Aux == 0 ? d.Readable : d.Writable);
+        rflags = (Flags & ~ZF) | (ok ? ZF : 0);
+    }
+
+    /// <summary>A non-null selector within the table whose descriptor CPL and RPL may see (conforming code: any).</summary>
+    private bool Visible(ushort sel, out SegmentDescriptor d)
+    {
+        d = default;
+        if ((sel & 0xFFFC) == 0 || !st.Gdt.TryRead(sel, out d)) return false;
+        return d.Conforming || (d.Dpl >= Cpl && d.Dpl >= (sel & 3));
+    }
+}
