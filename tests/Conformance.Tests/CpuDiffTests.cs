@@ -222,7 +222,7 @@ public class CpuDiffTests
         var model = new ModelCpuRunner();
         foreach (var (code, rsp) in new[] { ("48890425ff3f0020cc", 0x3000_0100UL), ("50cc", 0x8000_0000_0008UL) }) // mov [0x20003fff], rax (not mapped); push rax
         {
-            var c = new CpuCase { Code = Convert.FromHexString(code), Rip = 0x1000_0000, Regs = [1, 0, 0, 0, rsp, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], Pages = [new CasePage(0x3000_0000, "rw", [])] };
+            var c = new CpuCase { Code = Convert.FromHexString(code), Rip = 0x1000_0000, Regs = [1, 0, 0, 0, rsp, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], Pages = [new CasePage(0x3000_0000, "rw", [])], Gdt = SegmentTable.Linux };
             var h = native.Run(c);
             var m = model.Run(c);
             Assert.Empty(CpuComparer.Compare(m, h, 0));

@@ -128,13 +128,23 @@ public sealed partial class CpuTests
     [Fact]
     public void Lss_loads_rsp_and_ss_from_a_far_pointer()
     {
-        var m = RunToEnd(a => { a.mov(rbx, DataVa); a.lss(rsp, __[rbx]); a.int3(); }, setup: mm =>
+        var m = RunToEnd(a => { a.mov(rbx, DataVa); a.lss(esp, __fword_ptr[rbx]); a.int3(); }, setup: mm =>
         {
-            mm.Bus.Poke(DataVa, BitConverter.GetBytes(StackTop - 0x100));
-            mm.Bus.Poke(DataVa + 8, [0x23, 0x00]);
-        }, init: s => s.Ss = 0);
+            mm.Bus.Poke(DataVa, BitConverter.GetBytes((uint)(StackTop - 0x100)));
+            mm.Bus.Poke(DataVa + 4, [0x23, 0x00]);
+        }, init: s => { s.Ss = 0; s.Rsp = 0xFFFF_0000_0000_0000; });
         Assert.Equal(StackTop - 0x100, m.S.Rsp);
         Assert.Equal((ushort)0x23, m.S.Ss);
+    }
+
+    [Fact]
+    public void Lgs_with_rex_w_reads_m16_32_and_zero_extends_as_the_captured_qemu_cpu()
+    {
+        var m = RunToEnd(a => { a.mov(rbx, DataVa); a.db(0x48, 0x0F, 0xB5, 0x0B); a.int3(); },   // lgs rcx, [rbx] (REX.W)
+            s => s.Rcx = ~0UL,
+            mm => mm.Bus.Poke(DataVa, [0x78, 0x56, 0x34, 0x12, 0x23, 0x00, 0xFF, 0xFF, 0x2B, 0x00]));
+        Assert.Equal(0x1234_5678UL, m.S.Rcx);
+        Assert.Equal((ushort)0x23, m.S.Gs);
     }
 
     [Fact]

@@ -461,6 +461,37 @@ public static class MachineCases
             c.Equal(0xF3, (int)b[0], "the faulting instruction is popcnt (F3 REX.W 0F B8)");
             c.Equal(0xB8, (int)b[3], "opcode 0F B8");
         });
+        yield return Case("machine/gdt-user-entry-segments", "a user GDT entry written by the thread's gdt operation is what mov fs loads: FS takes its base (an fs: load reads the page there), and a non-present entry loaded into GS is #NP with the selector as error code",
+            ["MACH-SEG-1", "THR-GDT-1"], c =>
+        {
+            var f2 = new MachineFixture { OnMessage = MachineFixture.ResumePastUd2(transferFpu: false) };
+            var data = new byte[16];
+            BitConverter.GetBytes(0x1122_3344_5566_7788UL).CopyTo(data, 8);
+            f2.GivePage(f2.App, MachineFixture.DataVa, MemRights.RW, data);
+            const ulong dataAtDataVa = 0x10CF_F200_0000_FFFF;   // DPL 3 writable data, base 0x10000000 (DataVa), present
+            const ulong notPresent = 0x00CF_7200_0000_FFFF;     // the same, base 0, P clear
+            var u = f2.W.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)ThreadOp.X86Gdt); u.SetMr(1, 1); u.SetMr(2, dataAtDataVa); u.SetMr(3, notPresent);
+            c.Equal(0x63L, f2.W.Root.Call(f2.App.ThreadSel, new MsgTag((long)Protocol.Thread, 4, 0)).Label, "entries 1 and 2 written: selector 0x63");
+            f2.Start(a =>
+            {
+                a.mov(eax, 0x63);
+                a.mov(fs, ax);
+                a.mov(rax, __qword_ptr.fs[8]);
+                a.mov(ecx, 0x6B);
+                a.mov(gs, ecx);         // entry 2: not present (8E E9, 2 bytes: the handler resumes past it)
+                a.int3();
+            });
+            f2.W.K.Run();
+            c.Equal(2, f2.Seen.Count, "two exceptions");
+            c.Equal(11UL, f2.Seen[0].Mrs[ExcRegs.Trapno], "mov gs: trapno 11 (#NP)");
+            c.Equal(0x68UL, f2.Seen[0].Mrs[ExcRegs.Err], "error code: the selector without RPL");
+            var end = f2.Seen[1].Mrs;
+            c.Equal(3UL, end[ExcRegs.Trapno], $"then int3 (IP 0x{end[ExcRegs.Ip]:x}, err 0x{end[ExcRegs.Err]:x}, first at 0x{f2.Seen[0].Mrs[ExcRegs.Ip]:x})");
+            c.Equal(0x1122_3344_5566_7788UL, end[ExcRegs.Rax], "fs:[8] read the user entry's base + 8");
+            c.Equal(MachineFixture.DataVa, end[ExcRegs.FsBase], "FS base: the descriptor's");
+            c.Equal(0x63UL, (end[ExcRegs.Segs] >> 32) & 0xFFFF, "FS selector 0x63");
+        });
         yield return Case("machine/utcb-untouched-words", "an IPC writes only the words it transfers into the receiver's UTCB: MR40, changed by the receiver's task while it waited in a call, keeps the new value",
             ["IPC-MSG-2"], c =>
         {

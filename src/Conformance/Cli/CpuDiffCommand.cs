@@ -54,6 +54,7 @@ public static class CpuDiffCommand
         if (r.Unencodable.Count > 0) o.WriteLine($"forms no draw could encode: {string.Join(", ", r.Unencodable)}");
         if (r.NativeErrors > 0) o.WriteLine($"native errors: {r.NativeErrors} (first: {r.FirstNativeError})");
         foreach (var (q, n) in r.HostQuirks) o.WriteLine($"host quirk, not counted as a difference: {q} ({n} cases)");
+        foreach (var (w, n) in r.NotModelled) o.WriteLine($"not modelled, not compared: {w} ({n} cases)");
         o.WriteLine($"differences: {r.DifferenceCount}");
         foreach (var d in r.Differences)
         {
@@ -85,6 +86,7 @@ public static class CpuDiffCommand
         nativeErrors = r.NativeErrors,
         firstNativeError = r.FirstNativeError,
         hostQuirks = r.HostQuirks.Select(x => new { quirk = x.Key, cases = x.Value }),
+        notModelled = r.NotModelled.Select(x => new { what = x.Key, cases = x.Value }),
         differenceCount = r.DifferenceCount,
         differences = r.Differences.Select(d => new
         {

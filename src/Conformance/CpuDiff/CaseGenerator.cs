@@ -74,6 +74,8 @@ public sealed partial class CaseGenerator
             string mn = code.Mnemonic().ToString().ToLowerInvariant();
             if (!supported.Contains(mn)) continue;
             if (NotNative.Contains(mn)) { skipped.Add((code, "not run natively (a real system call)")); continue; }
+            if (code is Code.Jmp_m1664 or Code.Call_m1664) { skipped.Add((code, FarPointerRexWReason)); continue; }
+            if (IsSegmentCode(code)) continue;                           // SegmentForms (CaseGenerator.Segments.cs)
             if (KnownDifferent.TryGetValue(code, out var known)) { skipped.Add((code, known)); continue; }
             if (X87Excluded.TryGetValue(code, out var x87Why)) { skipped.Add((code, x87Why)); continue; }
             if (!info.IntelDecoder64 || !info.AmdDecoder64 || info.DecoderOption != DecoderOptions.None) { skipped.Add((code, "decodes differently on Intel and AMD")); continue; }
@@ -111,6 +113,7 @@ public sealed partial class CaseGenerator
         forms.AddRange(ChainForms(forms));
         forms.AddRange(FaultForms.All(this));
         forms.AddRange(X87Forms());
+        forms.AddRange(SegmentForms());
         Forms = forms;
         Skipped = skipped;
         var withForm = forms.Select(f => f.Mnemonic).ToHashSet();
@@ -210,7 +213,7 @@ public sealed partial class CaseGenerator
     private static GeneratedCase Case(string form, string mnemonic, Random rng, Draft d, byte[] bytes, ulong undefined, int instructions = 2) => new(new CpuCase
     {
         Name = form, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = d.Regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
-        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = instructions + 2, Xmm = d.Xmm, Mxcsr = d.Mxcsr,
+        Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = instructions + 2, Xmm = d.Xmm, Mxcsr = d.Mxcsr, Gdt = SegmentTable.Linux,
     }, form, mnemonic, undefined, Result: d.Rule);
 
     /// <summary>A case of <paramref name="f"/>, or null when this draw cannot be encoded (e.g. AH with a REX register).</summary>
@@ -514,7 +517,7 @@ public sealed partial class CaseGenerator
         var c = new CpuCase
         {
             Name = f.Id, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs,
-            Pages = CaseLayout.Pages(rng), Budget = 2,
+            Pages = CaseLayout.Pages(rng), Budget = 2, Gdt = SegmentTable.Linux,
         };
         return new GeneratedCase(c, f.Id, f.Mnemonic, 0);
     }

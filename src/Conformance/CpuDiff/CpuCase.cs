@@ -28,6 +28,11 @@ public sealed class CpuCase
     public UInt128[]? Xmm { get; init; }
     /// <summary>MXCSR before the run; null: the reset value 0x1f80.</summary>
     public uint? Mxcsr { get; init; }
+    /// <summary>
+    /// The descriptor table and selectors the run starts with: Fiasco's GDT (CS 0x2B, SS/DS/ES 0x23, FS/GS 0), the
+    /// model's own environment; or Linux's (CS 0x33, SS 0x2B, DS/ES/FS/GS 0) for cases run against the host CPU.
+    /// </summary>
+    public SegmentTable Gdt { get; init; } = SegmentTable.Fiasco;
     /// <summary>Whether the case names any vector state (then its outcome lists XMM and MXCSR too).</summary>
     public bool HasVectorState => Xmm != null || Mxcsr != null;
     /// <summary>The XMM registers the run starts with (zero when the case has none).</summary>
@@ -58,6 +63,22 @@ public sealed class CpuCase
     }
 }
 
+/// <summary>Which descriptor table a case runs on (JSON "gdt": "fiasco" or "linux").</summary>
+public enum SegmentTable { Fiasco, Linux }
+
+/// <summary>The segment registers after a run: ES, CS, SS, DS, FS, GS (the x86 order) and the FS/GS bases.</summary>
+public sealed record SegmentState(ushort[] Selectors, ulong FsBase, ulong GsBase)
+{
+    public static readonly string[] Names = ["es", "cs", "ss", "ds", "fs", "gs"];
+
+    /// <summary>The state a case starts in.</summary>
+    public static SegmentState Initial(CpuCase c) => c.Gdt == SegmentTable.Linux
+        ? new([0, LinuxGdt.UserCode64, LinuxGdt.UserData, 0, 0, 0], c.FsBase, c.GsBase)
+        : new([0x23, 0x2B, 0x23, 0x23, 0, 0], c.FsBase, c.GsBase);
+
+    public bool SameAs(SegmentState o) => Selectors.SequenceEqual(o.Selectors) && FsBase == o.FsBase && GsBase == o.GsBase;
+}
+
 /// <summary>Bytes of one page that differ after the run: <see cref="Offset"/> into the page at <see cref="Page"/>.</summary>
 public sealed record ByteRun(ulong Page, int Offset, byte[] Bytes);
 
@@ -82,6 +103,10 @@ public sealed class CpuOutcome
     public uint Mxcsr { get; init; } = L4Conf.Model.Machine.Mxcsr.Reset;
     /// <summary>Whether the outcome line lists XMM and MXCSR: the case named vector state, or the run changed it.</summary>
     public bool VectorState { get; init; }
+    /// <summary>Selectors and FS/GS bases after the run; null when the runner did not report them.</summary>
+    public SegmentState? Segments { get; init; }
+    /// <summary>Whether the outcome line lists the segment state: the run changed it.</summary>
+    public bool SegmentsChanged { get; init; }
     /// <summary>The model's message for #UD/#GP (what was not executed and why).</summary>
     public string? Detail { get; init; }
 

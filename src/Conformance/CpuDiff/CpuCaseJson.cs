@@ -24,7 +24,7 @@ public static class CpuCaseJson
     public const ulong UserEnd = 0x0000_8000_0000_0000;
     public const long MaxBudget = 1_000_000_000;
 
-    private static readonly HashSet<string> Fields = ["name", "note", "code", "rip", "regs", "rflags", "fsBase", "gsBase", "pages", "budget", "xmm", "mxcsr"];
+    private static readonly HashSet<string> Fields = ["name", "note", "code", "rip", "regs", "rflags", "fsBase", "gsBase", "pages", "budget", "xmm", "mxcsr", "gdt"];
 
     /// <summary>Parse one non-blank line; <paramref name="where"/> is "FILE line N" for messages.</summary>
     public static CpuCase Parse(string line, string where)
@@ -100,7 +100,15 @@ public static class CpuCaseJson
                 if (m > 0xFFFF) throw new CpuCaseFormatException($"{where}: mxcsr: 0x{m:x} sets reserved bits (only bits 0-15 exist; ldmxcsr would #GP)");
                 mxcsr = (uint)m;
             }
-            return new CpuCase { Name = name, Code = code, Rip = rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs, Pages = pages, Budget = budget, Xmm = xmm, Mxcsr = mxcsr };
+            var gdt = SegmentTable.Fiasco;
+            if (o.TryGetProperty("gdt", out var g))
+                gdt = Str(g, where, "gdt") switch
+                {
+                    "fiasco" => SegmentTable.Fiasco,
+                    "linux" => SegmentTable.Linux,
+                    _ => throw new CpuCaseFormatException($"{where}: gdt: {InputErrors.Quote(g.GetRawText())}; \"fiasco\" (the default) or \"linux\""),
+                };
+            return new CpuCase { Name = name, Code = code, Rip = rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs, Pages = pages, Budget = budget, Xmm = xmm, Mxcsr = mxcsr, Gdt = gdt };
         }
     }
 
@@ -207,6 +215,7 @@ public static class CpuCaseJson
             }
             w.WriteEndArray();
             w.WriteNumber("budget", c.Budget);
+            if (c.Gdt == SegmentTable.Linux) w.WriteString("gdt", "linux");
             if (c.Mxcsr is uint m) w.WriteString("mxcsr", H(m));
             if (c.Xmm is { } x)
             {
@@ -248,6 +257,14 @@ public static class CpuCaseJson
             for (int k = 0; k < 16; k++) w.WriteString(RegNames[k], H(o.Regs[k]));
             w.WriteEndObject();
             if (o.VectorState) WriteVector(w, o.Xmm, o.Mxcsr);
+            if (o.SegmentsChanged && o.Segments is { } sg)
+            {
+                w.WriteStartObject("segments");
+                for (int k = 0; k < 6; k++) w.WriteString(SegmentState.Names[k], H(sg.Selectors[k]));
+                w.WriteString("fsBase", H(sg.FsBase));
+                w.WriteString("gsBase", H(sg.GsBase));
+                w.WriteEndObject();
+            }
             if (o.Retired is long r) w.WriteNumber("retired", r);
             w.WriteStartArray("memory");
             foreach (var m in o.Memory)

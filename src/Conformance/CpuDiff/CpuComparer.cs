@@ -121,6 +121,78 @@ public static class CpuComparer
             ? "maskmovdqu/maskmovq: the host reports its own fault address within the masked store (implementation-defined)" : null;
 
     /// <summary>
+    /// A known host difference: lar on the AMD host returns bits 16-19 of the descriptor's second dword too (the limit's
+    /// top nibble: 0x00CFF300 for Linux's user data); the SDM and QEMU's TCG (the captured CPU, helper_lar: e2 &amp;
+    /// 0x00f0ff00) clear them, as the model does. Null unless only lar's destination differs, in exactly those bits.
+    /// </summary>
+    public static string? LarLimitBitsQuirk(string mnemonic, CpuOutcome model, CpuOutcome host, List<string> fields)
+    {
+        if (mnemonic != "lar" || fields.Count == 0 || !fields.All(f => Array.Exists(CpuCaseJson.RegNames, r => f.StartsWith(r + ":", StringComparison.Ordinal)))) return null;
+        for (int k = 0; k < 16; k++)
+            if (model.Regs[k] != host.Regs[k] && ((model.Regs[k] ^ host.Regs[k]) & ~0xF_0000UL) != 0) return null;
+        return "lar: the AMD host returns the limit's bits 19:16 as well; the SDM and the captured QEMU CPU mask them (0x00F0FF00)";
+    }
+
+    /// <summary>
+    /// A known way the host reports: a data segment register loaded with a null selector of RPL 1-3 reads back as 0
+    /// after the case, because Linux delivers the int3's signal with an iret to CPL 3, which nulls a data segment register
+    /// whose cached DPL is below the CPL (SDM IRET; a null selector's cached DPL is 0; QEMU's validate_seg does the same
+    /// for DS and ES, and leaves a null FS/GS). The instruction itself loaded the selector as given. Null unless only
+    /// selectors of DS/ES/FS/GS differ, model 1-3, host 0.
+    /// </summary>
+    public static string? NullSelectorQuirk(CpuOutcome model, CpuOutcome host, List<string> fields)
+    {
+        if (fields.Count == 0 || model.Segments is not { } m || host.Segments is not { } h) return null;
+        if (!fields.All(f => f[..3] is "ds:" or "es:" or "fs:" or "gs:")) return null;
+        foreach (int k in new[] { 0, 3, 4, 5 })
+            if (m.Selectors[k] != h.Selectors[k] && (m.Selectors[k] is < 1 or > 3 || h.Selectors[k] != 0)) return null;
+        return "a null DS/ES/FS/GS selector with RPL 1-3 reads back as 0: Linux's iret to the signal handler nulls it (the case loaded it as given)";
+    }
+
+    /// <summary>
+    /// A known host difference in fault priority: retf whose CS has RPL below the CPL (null included) is #GP(selector) by the SDM and on
+    /// QEMU's TCG (helper_ret_protected checks rpl &lt; cpl before anything else), as on the model; the AMD host takes
+    /// RPL != CPL as a return to another level and first reads SS:RSP above the released bytes, so an unmapped stack
+    /// there is #PF (checked on the host with lretq and retfq imm16). Null unless that is the only difference.
+    /// </summary>
+    public static string? RetfRplQuirk(GeneratedCase g, CpuOutcome model, CpuOutcome host, List<string> fields)
+    {
+        if (g.Mnemonic != "retf" || model.Vector != GeneralProtectionVector || host.Vector != PageFaultVector
+            || !OnlyTheFaultDiffers(fields)) return null;
+        int size = g.Form.StartsWith("Retfw", StringComparison.Ordinal) ? 2 : g.Form.StartsWith("Retfq", StringComparison.Ordinal) ? 8 : 4;
+        return StackWord(g.Case, 1, size) is ulong cs && (cs & 3) < 3
+            ? "retf with CS.RPL below the CPL: the AMD host reads the outer level's SS:RSP first (#PF there); the SDM and QEMU raise #GP(selector)" : null;
+    }
+
+    /// <summary>
+    /// A known host difference in fault priority: iret to a RIP the new code segment cannot take (not canonical for a
+    /// 64-bit one, past the limit of a 32-bit one) with a bad SS is #GP(SS selector) by the
+    /// SDM's order (SS is checked before RIP) and on QEMU's TCG (helper_ret_protected checks SS, then loads RIP), as on
+    /// the model; the AMD host checks RIP first: #GP(0). Null unless that is the only difference.
+    /// </summary>
+    public static string? IretOrderQuirk(GeneratedCase g, CpuOutcome model, CpuOutcome host, List<string> fields)
+    {
+        if (!g.Mnemonic.StartsWith("iret", StringComparison.Ordinal) || model.Vector != GeneralProtectionVector || host.Vector != GeneralProtectionVector
+            || model.ErrorCode == 0 || host.ErrorCode != 0 || !OnlyTheFaultDiffers(fields)) return null;
+        int size = g.Form == "Iretw" ? 2 : g.Form == "Iretd" ? 4 : 8;
+        if (StackWord(g.Case, 0, size) is not ulong rip || StackWord(g.Case, 1, size) is not ulong cs) return null;
+        bool compat = (cs & 0xFFFC) == (LinuxGdt.UserCode32 & 0xFFFC);
+        return (compat ? rip > 0xFFFF_FFFF : !L4Conf.Model.Machine.Mmu.IsCanonical(rip))
+            ? "iret to a RIP its code segment cannot take (not canonical, or past a 32-bit segment's limit) with a bad SS: the AMD host checks RIP first (#GP(0)); the SDM and QEMU check SS first (#GP(selector))" : null;
+    }
+
+    /// <summary>Word <paramref name="index"/> of <paramref name="size"/> bytes above the case's initial RSP, as its pages hold it.</summary>
+    private static ulong? StackWord(CpuCase c, int index, int size)
+    {
+        ulong at = c.Regs[(int)L4Conf.Model.Machine.Reg.Rsp] + (ulong)(index * size);
+        var page = c.Materialize().FirstOrDefault(p => p.Address == (at & ~0xFFFUL));
+        if (page == null || (int)(at & 0xFFF) + size > CpuCase.PageSize) return null;
+        ulong v = 0;
+        for (int k = size - 1; k >= 0; k--) v = (v << 8) | page.Contents[(int)(at & 0xFFF) + k];
+        return v;
+    }
+
+    /// <summary>
     /// Why x87 cases clear the selector words of an fnstenv/fnsave image before comparing (CaseGenerator.X87.cs): FCS and
     /// FDS hold the user CS and DS of the operating system, 0x33 and 0 under Linux on the host, 0x2B and 0x23 under Fiasco
     /// (the model stores those; UNCONFIRMED which of FDS/DS the captured CPU stores). Seen by `cpu diff --seed 20261201`.
@@ -146,6 +218,13 @@ public static class CpuComparer
         for (int k = 0; k < 16; k++)
             if (model.Xmm[k] != host.Xmm[k]) d.Add($"xmm{k}: model 0x{model.Xmm[k]:x32}, host 0x{host.Xmm[k]:x32}");
         if (model.Mxcsr != host.Mxcsr) d.Add($"mxcsr: model 0x{model.Mxcsr:x}, host 0x{host.Mxcsr:x}");
+        if (model.Segments is { } ms && host.Segments is { } hs)
+        {
+            for (int k = 0; k < 6; k++)
+                if (ms.Selectors[k] != hs.Selectors[k]) d.Add($"{SegmentState.Names[k]}: model 0x{ms.Selectors[k]:x}, host 0x{hs.Selectors[k]:x}");
+            if (ms.FsBase != hs.FsBase) d.Add($"fsBase: model 0x{ms.FsBase:x}, host 0x{hs.FsBase:x}");
+            if (ms.GsBase != hs.GsBase) d.Add($"gsBase: model 0x{ms.GsBase:x}, host 0x{hs.GsBase:x}");
+        }
         ulong mask = FlagRules.Compared & ~(Completed(host) ? undefinedFlags : 0);
         if ((model.Rflags & mask) != (host.Rflags & mask))
             d.Add($"rflags: model {FlagRules.Names(model.Rflags & mask)} (0x{model.Rflags & mask:x}), host {FlagRules.Names(host.Rflags & mask)} (0x{host.Rflags & mask:x}) (compared 0x{mask:x})");

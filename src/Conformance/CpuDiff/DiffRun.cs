@@ -40,6 +40,8 @@ public sealed class DiffReport
     public string? FirstNativeError;
     /// <summary>Forms no draw could encode (dropped from the run).</summary>
     public List<string> Unencodable = [];
+    /// <summary>Cases whose outcome the model does not model (a far transfer into compatibility mode), counted by what, not compared.</summary>
+    public SortedDictionary<string, int> NotModelled = new(StringComparer.Ordinal);
     /// <summary>Differences that are the host's way of reporting, not the CPU's (<see cref="CpuComparer.HostQuirk"/>), counted.</summary>
     public SortedDictionary<string, int> HostQuirks = new(StringComparer.Ordinal);
 }
@@ -80,6 +82,12 @@ public static class DiffRun
                     report.OutsideModel.TryAdd(form.Id, det); // not compared; the form stays (other draws of it may be modelled)
                     continue;
                 }
+                if (m.Detail is string nm && nm.EndsWith(": not modelled", StringComparison.Ordinal))
+                {
+                    string what = nm.Contains("compatibility mode", StringComparison.Ordinal) ? "a transfer into compatibility mode" : nm;
+                    report.NotModelled[what] = report.NotModelled.GetValueOrDefault(what) + 1;  // counted, not compared
+                    continue;
+                }
                 CpuOutcome h;
                 try { h = native.Run(g.Case); }
                 catch (IOException e)
@@ -94,7 +102,9 @@ public static class DiffRun
                 report.Covered.Add(form.Id);
                 var fields = CpuComparer.Compare(m, h, g.Undefined, g.Result);
                 if ((CpuComparer.HostQuirk(m, h, fields) ?? CpuComparer.X87ImageQuirk(g.Mnemonic, m, h, fields)
-                     ?? CpuComparer.SegmentOffsetQuirk(g.Case, m, h, fields) ?? CpuComparer.MaskedStoreQuirk(g.Mnemonic, m, h, fields)) is string quirk)
+                     ?? CpuComparer.SegmentOffsetQuirk(g.Case, m, h, fields) ?? CpuComparer.MaskedStoreQuirk(g.Mnemonic, m, h, fields)
+                     ?? CpuComparer.LarLimitBitsQuirk(g.Mnemonic, m, h, fields) ?? CpuComparer.NullSelectorQuirk(m, h, fields)
+                     ?? CpuComparer.RetfRplQuirk(g, m, h, fields) ?? CpuComparer.IretOrderQuirk(g, m, h, fields)) is string quirk)
                 {
                     report.HostQuirks[quirk] = report.HostQuirks.GetValueOrDefault(quirk) + 1;
                     fields.Clear();

@@ -93,7 +93,7 @@ public static class FaultForms
         var regs = new ulong[16];
         for (int r = 0; r < 16; r++) regs[r] = CaseGenerator.Value(rng);
         regs[(int)Reg.Rsp] = StackPointer;
-        var c = new CpuCase { Name = "smc:next-instruction", Code = CaseLayout.Code(ms.ToArray()), Rip = Rip, Regs = regs, Rflags = CpuCaseJson.FixedFlags, Pages = pages, Budget = 3 };
+        var c = new CpuCase { Name = "smc:next-instruction", Code = CaseLayout.Code(ms.ToArray()), Rip = Rip, Regs = regs, Rflags = CpuCaseJson.FixedFlags, Pages = pages, Budget = 3, Gdt = SegmentTable.Linux };
         return new GeneratedCase(c, "smc:next-instruction", "mov", 0);
     });
 
@@ -116,7 +116,7 @@ public static class FaultForms
         var regs = new ulong[16];
         for (int k = 0; k < 16; k++) regs[k] = CaseGenerator.Value(rng);
         regs[(int)Reg.Rsp] = StackPointer;
-        var c = new CpuCase { Name = "fault:" + id, Code = code, Rip = rip, Regs = regs, Rflags = CpuCaseJson.FixedFlags, Pages = pages, Budget = 2 };
+        var c = new CpuCase { Name = "fault:" + id, Code = code, Rip = rip, Regs = regs, Rflags = CpuCaseJson.FixedFlags, Pages = pages, Budget = 2, Gdt = SegmentTable.Linux };
         return new GeneratedCase(c, "fault:" + id, "mov", 0);
     });
 
@@ -141,7 +141,7 @@ public static class FaultForms
         {
             Name = id, Code = CaseLayout.Code(bytes), Rip = Rip, Regs = regs,
             Rflags = CpuCaseJson.FixedFlags | ((ulong)rng.NextInt64() & CpuCaseJson.SettableFlags & ~FlagRules.DF),
-            Pages = Pages(rng, words), Budget = 2,
+            Pages = Pages(rng, words), Budget = 2, Gdt = SegmentTable.Linux,
         };
         return new GeneratedCase(c, id, mnemonic, 0);
     }

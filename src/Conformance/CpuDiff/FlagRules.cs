@@ -10,8 +10,12 @@ public static class FlagRules
 {
     public const ulong CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, DF = 0x400, OF = 0x800;
     public const ulong Arith = CF | PF | AF | ZF | SF | OF;
-    /// <summary>The RFLAGS bits compared: the six arithmetic flags and DF (the rest are fixed in user mode).</summary>
-    public const ulong Compared = Arith | DF;
+    public const ulong IF = 0x200, IOPL = 0x3000, NT = 0x4000, AC = 0x4_0000, ID = 0x20_0000;
+    /// <summary>
+    /// The RFLAGS bits compared: the six arithmetic flags, DF, NT, AC and ID, which popf and iret may change at CPL 3, and
+    /// IF and IOPL, which they must not (TF and RF are not modelled and never set by a case).
+    /// </summary>
+    public const ulong Compared = Arith | DF | IF | IOPL | NT | AC | ID;
 
     /// <summary>Fixed undefined sets, by mnemonic.</summary>
     private static readonly Dictionary<string, ulong> Fixed = new()

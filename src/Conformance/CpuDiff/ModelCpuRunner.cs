@@ -24,6 +24,9 @@ public sealed class ModelCpuRunner
             pt.Map(pages[k].Address, frames[k], PageSize.Size4K, pages[k].Writable, pages[k].Executable);
         }
         var s = new CpuState { Rip = c.Rip, Rflags = c.Rflags, FsBase = c.FsBase, GsBase = c.GsBase };
+        var start = SegmentState.Initial(c);
+        (s.Es, s.Cs, s.Ss, s.Ds, s.Fs, s.Gs) = (start.Selectors[0], start.Selectors[1], start.Selectors[2], start.Selectors[3], start.Selectors[4], start.Selectors[5]);
+        if (c.Gdt == SegmentTable.Linux) s.Gdt = new LinuxGdt();
         Array.Copy(c.Regs, s.R, 16);
         Array.Copy(c.XmmOrZero, s.Xmm, 16);
         s.Mxcsr = c.MxcsrOrReset;
@@ -35,8 +38,11 @@ public sealed class ModelCpuRunner
             mem.Read(frames[k], after);
             changes.AddRange(CpuOutcome.Changes(pages[k].Address, pages[k].Contents, after));
         }
+        var seg = new SegmentState([s.Es, s.Cs, s.Ss, s.Ds, s.Fs, s.Gs], s.FsBase, s.GsBase);
         return new CpuOutcome
         {
+            Segments = seg,
+            SegmentsChanged = !seg.SameAs(start),
             Status = stop.Kind switch { StopKind.Syscall => "syscall", StopKind.Trap => "trap", _ => "budget" },
             Vector = stop.Kind == StopKind.Trap ? (int)stop.Trap.Vector : null,
             ErrorCode = stop.Trap.ErrorCode,

@@ -109,14 +109,18 @@ public sealed class NativeRunner : IDisposable
         string line = stdout.ReadLine() ?? throw new IOException($"the native helper ended (exit {(proc.HasExited ? proc.ExitCode : -1)})");
         if (line.StartsWith("E ", StringComparison.Ordinal)) throw new IOException($"native: {line[2..]}");
         var f = line.Split(' ');
-        if (f.Length != 57 || f[0] != "R") throw new IOException($"the native helper answered '{line}'");
+        if (c.Gdt != SegmentTable.Linux) throw new IOException("a case run natively runs on Linux's GDT: give it \"gdt\": \"linux\"");
+        if (f.Length != 65 || f[0] != "R") throw new IOException($"the native helper answered '{line}'");
         ulong X(int k) => ulong.Parse(f[k], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
         var regs = new ulong[16];
         for (int k = 0; k < 16; k++) regs[k] = X(7 + k);
         uint mxcsr = (uint)X(23);
         var xmm = new UInt128[16];
         for (int k = 0; k < 16; k++) xmm[k] = new UInt128(X(25 + 2 * k), X(24 + 2 * k));
-        int runs = (int)X(56);
+        var sel = new ushort[6];
+        for (int k = 0; k < 6; k++) sel[k] = (ushort)X(56 + k);
+        var seg = new SegmentState(sel, X(62), X(63));
+        int runs = (int)X(64);
         var mem = new List<ByteRun>();
         for (int k = 0; k < runs; k++)
         {
@@ -138,6 +142,8 @@ public sealed class NativeRunner : IDisposable
             Xmm = xmm,
             Mxcsr = mxcsr,
             VectorState = CpuOutcome.ShowsVectorState(c, xmm, mxcsr),
+            Segments = seg,
+            SegmentsChanged = !seg.SameAs(SegmentState.Initial(c)),
         };
     }
 

@@ -6,7 +6,7 @@
  *
  *   in:  C rip rflags fsbase gsbase r0 .. r15 npages mxcsr x0lo x0hi .. x15lo x15hi
  *        then npages lines   P addr prot hexcontents|-
- *   out: R status trapno err cr2 rip rflags r0 .. r15 mxcsr x0lo x0hi .. x15lo x15hi nruns
+ *   out: R status trapno err cr2 rip rflags r0 .. r15 mxcsr x0lo x0hi .. x15lo x15hi es cs ss ds fs gs fsbase gsbase nruns
  *        then nruns lines   M page offset hexbytes
  *        status T = stopped by a signal (trapno/err/cr2 from the signal frame), A = the 2 s alarm expired,
  *        or   E message   when the case could not be set up (e.g. its page is taken in this process).
@@ -19,7 +19,9 @@
  * ucontext (XMM and MXCSR from its fpregs: the kernel saved the case's FPU state in the signal frame), puts the
  * helper's MXCSR into that frame, and returns through sigreturn to the trampoline's exit with the host's RSP. The FS base (glibc's
  * TLS) is swapped with raw arch_prctl system calls only, and nothing here uses TLS in between (no stack
- * protector, no errno).
+ * protector, no errno). Every case starts on Linux's selectors (CS 0x33, SS 0x2b, DS/ES/FS/GS 0); the handler reads
+ * the case's CS and SS from the signal frame and DS/ES/FS/GS with mov (signal delivery leaves them alone), the FS/GS
+ * bases with arch_prctl, then puts back the helper's (a case may load FS or GS with a selector, which sets its base).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -38,6 +40,7 @@
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
 #define PAGE 4096
 #define MAX_PAGES 64
 
@@ -49,7 +52,7 @@ struct image { uint64_t r[16]; uint64_t rflags; uint64_t rip; uint64_t mxcsr; ui
 struct image in_img;      /* read by the trampoline */
 uint64_t host_rsp;        /* the trampoline's RSP, restored at its exit */
 static volatile uint64_t host_fs, case_fs;
-static struct { uint64_t trapno, err, cr2, rip, rflags, r[16], mxcsr, xmm[32]; int alarm; } out;
+static struct { uint64_t trapno, err, cr2, rip, rflags, r[16], mxcsr, xmm[32], seg[6], fsbase, gsbase; int alarm; } out;
 static uint32_t host_mxcsr;
 
 void run_case(void);      /* assembly: load in_img, jump; returns when the handler sends it to case_exit */
@@ -106,8 +109,18 @@ static long raw_arch_prctl(long code, uint64_t addr)
 static void handler(int sig, siginfo_t *si, void *ctx)
 {
     (void)si;
-    if (case_fs != host_fs) raw_arch_prctl(ARCH_SET_FS, host_fs); /* first: glibc's TLS is FS-relative */
+    uint16_t es, ds, fs, gs;
+    __asm__ volatile("mov %%es, %0; mov %%ds, %1; mov %%fs, %2; mov %%gs, %3" : "=r"(es), "=r"(ds), "=r"(fs), "=r"(gs));
+    uint64_t fsbase = 0, gsbase = 0;
+    raw_arch_prctl(ARCH_GET_FS, (uint64_t)(uintptr_t)&fsbase);
+    raw_arch_prctl(ARCH_GET_GS, (uint64_t)(uintptr_t)&gsbase);
+    if (fs != 0 || fsbase != host_fs) raw_arch_prctl(ARCH_SET_FS, host_fs); /* first: glibc's TLS is FS-relative */
     greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+    uint64_t csgsfs = (uint64_t)g[REG_CSGSFS];
+    out.seg[0] = es; out.seg[1] = csgsfs & 0xffff; out.seg[2] = (csgsfs >> 48) & 0xffff; out.seg[3] = ds; out.seg[4] = fs; out.seg[5] = gs;
+    out.fsbase = fsbase == host_fs ? 0 : fsbase; /* a case without an FS base runs on the helper's (never a case address) */
+    out.gsbase = gsbase;
+    g[REG_CSGSFS] = (greg_t)((csgsfs & 0x0000ffffffff0000ULL) | 0x33 | (0x2bULL << 48)); /* back on the helper's CS and SS */
     static const int map[16] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
                                  REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15 };
     for (int k = 0; k < 16; k++) out.r[k] = (uint64_t)g[map[k]];
@@ -211,6 +224,7 @@ int main(void)
             struct itimerval z = { { 0, 0 }, { 0, 0 } };
             setitimer(ITIMER_REAL, &z, NULL);
             raw_arch_prctl(ARCH_SET_GS, 0);
+            __asm__ volatile("mov %0, %%ds; mov %0, %%es" : : "r"(0));
             int runs = 0;
             static char buf[MAX_PAGES * 40 * 64];
             size_t len = 0;
@@ -235,6 +249,8 @@ int main(void)
             for (int k = 0; k < 16; k++) printf(" %llx", (unsigned long long)out.r[k]);
             printf(" %llx", (unsigned long long)out.mxcsr);
             for (int k = 0; k < 32; k++) printf(" %llx", (unsigned long long)out.xmm[k]);
+            for (int k = 0; k < 6; k++) printf(" %llx", (unsigned long long)out.seg[k]);
+            printf(" %llx %llx", (unsigned long long)out.fsbase, (unsigned long long)out.gsbase);
             printf(" %x\n", runs);
             fwrite(buf, 1, len, stdout);
         } else {

@@ -109,11 +109,13 @@ public sealed partial class Cpu
         return true;
     }
 
-    /// <summary>lfs/lgs/lss r, m16:16/32/64: the offset, then the selector above it; the register is written last.</summary>
+    /// <summary>lfs/lgs/lss r, m16:16/32 (Imm = offset size; REX.W reads m16:32 too): the offset, then the selector above it; the register is written last.</summary>
     private bool LoadFarPointer(ref Insn i)
     {
         ulong ea = Ea(ref i);
-        if (!Load(ea, i.Size, out ulong offset) || !Load(ea + i.Size, 2, out ulong selWord)) return false;
+        int size = (int)i.Imm;
+        if (!Load(ea, size, out ulong offset) || !Load(ea + (ulong)size, 2, out ulong selWord)) return false;
+        offset &= MaskOf(size);
         int sreg = i.Aux;
         ushort sel = (ushort)selWord;
         if (!CheckSegmentLoad(sreg, sel, out var d)) return false;

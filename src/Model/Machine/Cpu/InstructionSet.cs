@@ -58,6 +58,10 @@ public static class InstructionSet
         "ud0", "ud1", "ud2", // #UD
         "hlt",          // #GP(0) at CPL 3
         "syscall",
+        // Segments (CpuSegments.cs), on the thread's descriptor table (CpuState.Gdt): mov to/from Sreg, push/pop fs/gs
+        // (mov, push, pop above), far jmp/call m16:16/32/64 (jmp, call above), and these; lfs/lgs/lss read m16:32 with
+        // REX.W (as QEMU); a transfer into a 32-bit code segment (compatibility mode) is #UD, not modelled
+        "lfs", "lgs", "lss", "retf", "iret", "iretd", "iretq", "lar", "lsl", "verr", "verw",
         // SSE/SSE2 (legacy encodings, XMM registers): 16-byte-aligned forms #GP(0) when misaligned
         "movd", "movq", // xmm <-> r32/r64/m32/m64; movq xmm, xmm/m64 and m64, xmm; the MMX forms below
         "movdqa", "movaps", "movapd", // aligned

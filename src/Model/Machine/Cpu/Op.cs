@@ -74,7 +74,7 @@ internal enum Op : byte
     MovToSegR, MovToSegM,     // mov Sreg, r/m16 (S = source slot)
     MovFromSegR, MovFromSegM, // mov r/m, Sreg (register: zero-extended to 32/64 bits, merged at 16)
     PushSeg, PopSeg,          // push/pop fs/gs; Size 8 or 2
-    LoadFarPtr,               // lfs/lgs/lss r, m16:16/32/64; Size = offset size
+    LoadFarPtr,               // lfs/lgs/lss r, m16:16/32 (REX.W: m16:32 as on QEMU/AMD); Size = register, Imm = offset size
     FarJmpCall,               // jmp (Aux 0) / call (Aux 1) far m16:16/32/64; Size = offset size
     FarRet,                   // ret far [imm16]; Size = operand size (4 by default), Imm = imm16
     Iret,                     // iret/iretd/iretq; Size = 2, 4, 8

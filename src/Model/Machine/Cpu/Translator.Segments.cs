@@ -38,6 +38,10 @@ internal static partial class Translator
                 d.Aux = (byte)(ins.Mnemonic == Mnemonic.Lfs ? Cpu.SegFs : ins.Mnemonic == Mnemonic.Lgs ? Cpu.SegGs : Cpu.SegSs);
                 RegOp(in ins, 0, ref d, dst: true);
                 MemOp(in ins, ref d);
+                // Imm = the offset's size. With REX.W, QEMU's TCG (the captured CPU) reads m16:32 and writes the 32-bit
+                // offset zero-extended (translate.c do_lxx: "ot = dflag != MO_16 ? MO_32 : MO_16"), as AMD CPUs do;
+                // Intel CPUs read m16:64.
+                d.Imm = d.Size == 2 ? 2UL : 4UL;
                 return true;
             case Mnemonic.Jmp or Mnemonic.Call when ins.Code is Code.Jmp_m1616 or Code.Jmp_m1632 or Code.Jmp_m1664
                                                    or Code.Call_m1616 or Code.Call_m1632 or Code.Call_m1664:
