@@ -461,7 +461,7 @@ public static class MachineCases
             c.Equal(0xF3, (int)b[0], "the faulting instruction is popcnt (F3 REX.W 0F B8)");
             c.Equal(0xB8, (int)b[3], "opcode 0F B8");
         });
-        yield return Case("machine/gdt-user-entry-segments", "a user GDT entry written by the thread's gdt operation is what mov fs loads: FS takes its base (an fs: load reads the page there), and a non-present entry loaded into GS is #NP with the selector as error code",
+        yield return Case("machine/gdt-user-entry-segments", "a user GDT entry written by the thread's gdt operation is what mov fs loads: FS takes its base (an fs: load reads the page there), and a non-present entry loaded into GS is #NP with the selector as error code; a syscall returns with SS 0x23",
             ["MACH-SEG-1", "THR-GDT-1"], c =>
         {
             var f2 = new MachineFixture { OnMessage = MachineFixture.ResumePastUd2(transferFpu: false) };
@@ -477,9 +477,16 @@ public static class MachineCases
             {
                 a.mov(eax, 0x63);
                 a.mov(fs, ax);
-                a.mov(rax, __qword_ptr.fs[8]);
+                a.mov(rbx, __qword_ptr.fs[8]);
                 a.mov(ecx, 0x6B);
                 a.mov(gs, ecx);         // entry 2: not present (8E E9, 2 bytes: the handler resumes past it)
+                a.mov(ecx, 0x63);
+                a.mov(ss, ecx);         // entry 1 is writable data: a valid SS
+                a.xor(eax, eax);
+                a.mov(rdx, (0x200 << 12) | 3);   // a call on an empty slot: answered at once
+                a.xor(esi, esi);
+                a.xor(r8d, r8d);
+                a.syscall();            // returns with SS = 0x23, as Fiasco's sysretq
                 a.int3();
             });
             f2.W.K.Run();
@@ -488,9 +495,10 @@ public static class MachineCases
             c.Equal(0x68UL, f2.Seen[0].Mrs[ExcRegs.Err], "error code: the selector without RPL");
             var end = f2.Seen[1].Mrs;
             c.Equal(3UL, end[ExcRegs.Trapno], $"then int3 (IP 0x{end[ExcRegs.Ip]:x}, err 0x{end[ExcRegs.Err]:x}, first at 0x{f2.Seen[0].Mrs[ExcRegs.Ip]:x})");
-            c.Equal(0x1122_3344_5566_7788UL, end[ExcRegs.Rax], "fs:[8] read the user entry's base + 8");
+            c.Equal(0x1122_3344_5566_7788UL, end[ExcRegs.Rbx], "fs:[8] read the user entry's base + 8");
             c.Equal(MachineFixture.DataVa, end[ExcRegs.FsBase], "FS base: the descriptor's");
             c.Equal(0x63UL, (end[ExcRegs.Segs] >> 32) & 0xFFFF, "FS selector 0x63");
+            c.Equal((ulong)ExcRegs.UserSs, end[ExcRegs.Ss], "SS 0x23 after the syscall, though 0x63 was loaded before it (sysretq)");
         });
         yield return Case("machine/utcb-untouched-words", "an IPC writes only the words it transfers into the receiver's UTCB: MR40, changed by the receiver's task while it waited in a call, keeps the new value",
             ["IPC-MSG-2"], c =>
