@@ -40,7 +40,7 @@ if (parsed.Errors.Count > 0)
     var names = new List<string>();
     for (var r = parsed.CommandResult; r != null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
         names.Insert(0, r.Command == root ? "l4conf" : r.Command.Name);
-    Console.Error.WriteLine($"l4conf: {string.Join(" ", first.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))} (see {string.Join(" ", names)} --help)");
+    Console.Error.WriteLine($"l4conf: {InputErrors.PlainTypeNames(string.Join(" ", first.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))} (see {string.Join(" ", names)} --help)");
     return 2;
 }
 return parsed.Invoke();

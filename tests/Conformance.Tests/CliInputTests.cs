@@ -17,6 +17,8 @@ public class CliInputTests
     [InlineData("--max-index 'zz': not a number", "objects", "diff", "model", "model", "--max-index", "zz")]
     [InlineData("--spaces nosuch: no task named 'nosuch'", "objects", "diff", "model", "model", "--spaces", "nosuch")]
     [InlineData("--initial-caps nosuch: no task named 'nosuch'", "objects", "diff", "model", "model", "--initial-caps", "nosuch")]
+    [InlineData("option '--cases' as a whole number", "cpu", "diff", "--cases", "abc")]
+    [InlineData("option '--seconds' as a number", "cpu", "diff", "--seconds", "x")]
     [InlineData("/tmp: is a directory, not a capture or dump file", "objects", "--file", "/tmp", "--format", "dot")]
     [InlineData("/nonexist-l4conf.log: no such file", "objects", "diff", "/nonexist-l4conf.log", "model")]
     public void A_mistake_is_one_line_and_exit_2(string says, params string[] args)

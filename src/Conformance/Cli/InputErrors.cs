@@ -6,6 +6,19 @@ namespace L4Conf.Conformance.Cli;
 /// </summary>
 public static class InputErrors
 {
+    /// <summary>
+    /// A parse error in plain words: "as expected type 'System.Nullable`1[System.Int32]'" becomes "as a whole number"
+    /// (System.CommandLine names the .NET type of a typed option).
+    /// </summary>
+    public static string PlainTypeNames(string message) => System.Text.RegularExpressions.Regex.Replace(message,
+        @"as expected type '(System\.Nullable`1\[)?System\.(?<t>\w+)\]?'", m => m.Groups["t"].Value switch
+        {
+            "Int32" or "Int64" or "UInt32" or "UInt64" => "as a whole number",
+            "Double" or "Single" or "Decimal" => "as a number",
+            "Boolean" => "as true or false",
+            _ => "as a " + m.Groups["t"].Value.ToLowerInvariant(),
+        });
+
     /// <summary>Why <paramref name="f"/> cannot be written (a directory, or its folder missing), checked before any work; null when it can.</summary>
     public static string? CannotWrite(FileInfo? f, string option) =>
         f == null ? null
