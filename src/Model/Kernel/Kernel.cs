@@ -161,10 +161,12 @@ public sealed partial class Kernel
         };
         // Without a receive phase a Kobject_h object or a thread op writes its output words into a scratch UTCB: the
         // caller's MRs stay as they were (kobject_helper.cpp:52-54, thread_object.cpp:163). Task writes in place.
-        ulong[]? kept = inv.HasRecv || target is Task ? null : caller.Utcb.W[..Utcb.MrCount];
+        bool keep = !inv.HasRecv && target is not Task;
+        Span<ulong> kept = stackalloc ulong[keep ? Utcb.MrCount : 0];    // on the stack: no allocation per call
+        if (keep) caller.Utcb.W.AsSpan(0, Utcb.MrCount).CopyTo(kept);
         var result = target.Invoke(inv);
         if (result.IsBlocked) return result;
-        if (kept != null) Array.Copy(kept, caller.Utcb.W, kept.Length);
+        if (keep) kept.CopyTo(caller.Utcb.W);
         if (result.IsNoReply && inv.HasRecv)
             return ReceiveOnly(caller, sel, target is IrqSender ? target : caller, r8, tag);
 
