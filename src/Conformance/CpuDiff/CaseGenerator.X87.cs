@@ -18,12 +18,10 @@ public sealed partial class CaseGenerator
     /// <summary>x87 codes of supported mnemonics that the table-driven forms leave out, with why (listed in the report).</summary>
     private static readonly Dictionary<Code, string> X87Excluded = new()
     {
-        [Code.Fnstenv_m14byte] = X87Env16, [Code.Fldenv_m14byte] = X87Env16, [Code.Fnsave_m94byte] = X87Env16, [Code.Frstor_m94byte] = X87Env16,
         [Code.Fxsave_m512byte] = X87Image, [Code.Fxsave64_m512byte] = X87Image, [Code.Fxrstor_m512byte] = X87Image, [Code.Fxrstor64_m512byte] = X87Image,
     };
 
     private const string X87Image = "as x87: forms only (a 512-byte image at a fixed aligned place, with the case's XMM0-15 and MXCSR)";
-    private const string X87Env16 = "the 16-bit environment forms (0x66) are not modelled (#UD); gcc never emits them";
 
     /// <summary>
     /// KNOWN DIFFERENCE, not generated: fscale with an unmasked overflow or underflow. The SDM wraps the exponent by
@@ -35,8 +33,20 @@ public sealed partial class CaseGenerator
     /// <summary>Where a case's x87 data lives: RSI points here (operands at +0/+0x10, the memory operand at +0x30, FCW at +0x40, results from +0x60).</summary>
     private const ulong X87Base = CaseLayout.Data1 + 0x100;
 
-    /// <summary>An x87 test; <paramref name="Vector"/>: the case also carries random XMM0-15 and MXCSR (the fxsave image holds them).</summary>
-    private sealed record X87Test(string Name, Code Code, Action<Assembler> Emit, int Loads = 2, bool Vector = false);
+    /// <summary>
+    /// An x87 test; <paramref name="Vector"/>: the case also carries random XMM0-15 and MXCSR (the fxsave image holds them);
+    /// <paramref name="Operands"/>: how the operands are drawn when not the usual classes.
+    /// </summary>
+    private sealed record X87Test(string Name, Code Code, Action<Assembler> Emit, int Loads = 2, bool Vector = false, X87Operands Operands = X87Operands.Usual);
+
+    /// <summary>
+    /// Operand draws beyond the usual: a packed BCD memory operand of decimal digits only (<see cref="BcdDigits"/>) or of
+    /// any nibbles (<see cref="BcdAnyNibbles"/>: A-F are undefined by the SDM; the model's choice is the host's and QEMU's,
+    /// <see cref="X87Math.FromBcd"/>, so such cases compare that choice, not the architecture); an fbstp source near the
+    /// BCD range (<see cref="BcdRange"/>: integers and quarters of every digit count, and around 10^18); an ST(0) at the
+    /// bottom of the range (<see cref="Tiny"/>: zeros, denormals, pseudo-denormals, the smallest normals); these two load m80.
+    /// </summary>
+    private enum X87Operands { Usual, BcdDigits, BcdAnyNibbles, BcdRange, Tiny }
 
     private static AssemblerMemoryOperand X87Mem => __[rsi + 0x30];
 
@@ -71,6 +81,16 @@ public sealed partial class CaseGenerator
         yield return new("fscale", Code.Fscale, a => a.fscale());
         yield return new("fprem", Code.Fprem, a => a.fprem());
         yield return new("fprem1", Code.Fprem1, a => a.fprem1());
+        yield return new("fxtract", Code.Fxtract, a => a.fxtract());
+        yield return new("fxtract tiny", Code.Fxtract, a => a.fxtract(), Operands: X87Operands.Tiny);
+        yield return new("fxtract empty", Code.Fxtract, a => { a.ffree(st0); a.fxtract(); });
+        yield return new("fxtract full", Code.Fxtract, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fxtract(); });
+        yield return new("fbld", Code.Fbld_m80bcd, a => a.fbld(__tword_ptr[X87Mem]), Operands: X87Operands.BcdDigits);
+        yield return new("fbld any nibbles (undefined: the host's value)", Code.Fbld_m80bcd, a => a.fbld(__tword_ptr[X87Mem]), Operands: X87Operands.BcdAnyNibbles);
+        yield return new("fbld full", Code.Fbld_m80bcd, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fbld(__tword_ptr[X87Mem]); }, Operands: X87Operands.BcdDigits);
+        yield return new("fbstp", Code.Fbstp_m80bcd, a => a.fbstp(__tword_ptr[X87Mem]), Operands: X87Operands.BcdRange);
+        yield return new("fbstp any", Code.Fbstp_m80bcd, a => a.fbstp(__tword_ptr[X87Mem]));
+        yield return new("fbstp empty", Code.Fbstp_m80bcd, a => { a.ffree(st0); a.fbstp(__tword_ptr[X87Mem]); });
         yield return new("fxam", Code.Fxam, a => a.fxam());
         yield return new("fxam empty", Code.Fxam, a => { a.ffree(st0); a.fxam(); });
         yield return new("ftst", Code.Ftst, a => a.ftst());
@@ -135,6 +155,20 @@ public sealed partial class CaseGenerator
         yield return new("fnstenv", Code.Fnstenv_m28byte, a => { a.fninit(); a.fnstenv(__[rsi + 0xA0]); });
         yield return new("fldenv", Code.Fldenv_m28byte, a => { a.fnstenv(__[rsi + 0xA0]); X87ClearSelectors(a); a.fldenv(__[rsi + 0xA0]); });
         yield return new("frstor", Code.Frstor_m108byte, a => { a.fnsave(__[rsi + 0xA0]); X87ClearSelectors(a); a.frstor(__[rsi + 0xA0]); });
+        // The 16-bit images (0x66, SDM Vol. 1 Figure 8-10) at RSI+0xA0, their FCS/FDS words cleared as above; FIP, FDP (low
+        // words) and the rest are compared. "fldenv m14 pointers" stores the 32-bit image after the load: FIP and FDP
+        // zero-extended, FOP 0 (the 16-bit image has none).
+        yield return new("fnstenv m14", Code.Fnstenv_m14byte, a => { X87Env16(a, Code.Fnstenv_m14byte); X87ClearSelectors16(a); });
+        yield return new("fldenv m14", Code.Fldenv_m14byte, a => { X87Env16(a, Code.Fnstenv_m14byte); X87ClearSelectors16(a); X87Env16(a, Code.Fldenv_m14byte); });
+        yield return new("fldenv m14 pointers", Code.Fldenv_m14byte, a =>
+        {
+            X87Env16(a, Code.Fnstenv_m14byte); X87ClearSelectors16(a); X87Env16(a, Code.Fldenv_m14byte);
+            a.fnstenv(__[rsi + 0xC0]);
+            a.mov(__word_ptr[rsi + 0xD0], 0);      // FCS: the host keeps what fldenv loaded, the model stores Fiasco's
+            a.mov(__word_ptr[rsi + 0xD8], 0);
+        });
+        yield return new("fnsave m94", Code.Fnsave_m94byte, a => { X87Env16(a, Code.Fnsave_m94byte); X87ClearSelectors16(a); });
+        yield return new("frstor m94", Code.Frstor_m94byte, a => { X87Env16(a, Code.Fnsave_m94byte); X87ClearSelectors16(a); X87Env16(a, Code.Frstor_m94byte); });
         // fxsave images at RSI+0x200 (16-byte aligned): x87, MXCSR and XMM0-15 from the case; the 32-bit format's FCS/FDS words
         // (the OS's selectors, stored only while ES is set) are cleared as for fnstenv. fxrstor takes back an edited image.
         yield return new("fxsave", Code.Fxsave_m512byte, a => { a.fxsave(__[rsi + 0x200]); X87ClearFxHostWords(a, selectors: true); }, Vector: true);
@@ -152,6 +186,16 @@ public sealed partial class CaseGenerator
     {
         a.mov(__word_ptr[rsi + 0xB0], 0);
         a.mov(__word_ptr[rsi + 0xB8], 0);
+    }
+
+    /// <summary>A 16-bit environment form (0x66; the assembler picks the 32-bit ones) on the image at RSI+0xA0.</summary>
+    private static void X87Env16(Assembler a, Code code) => a.AddInstruction(Instruction.Create(code, new MemoryOperand(Register.RSI, 0xA0)));
+
+    /// <summary>The FCS and FDS words of the 16-bit image at RSI+0xA0 (bytes 8 and 12), zeroed as <see cref="X87ClearSelectors"/>.</summary>
+    private static void X87ClearSelectors16(Assembler a)
+    {
+        a.mov(__word_ptr[rsi + 0xA8], 0);
+        a.mov(__word_ptr[rsi + 0xAC], 0);
     }
 
     /// <summary>
@@ -189,16 +233,27 @@ public sealed partial class CaseGenerator
         if (t.Vector) VectorState(rng, d);
         var words = new List<(ulong, ulong)>();
         var a = X87Value(rng, null);
-        var b = X87Value(rng, rng.Next(4) == 0 ? a : null);
+        var b = t.Operands switch
+        {
+            X87Operands.BcdRange => X87BcdSource(rng),
+            X87Operands.Tiny => X87Tiny(rng),
+            _ => X87Value(rng, rng.Next(4) == 0 ? a : null),
+        };
         int pc = new[] { 0, 2, 3, 3 }[rng.Next(4)];
         ushort fcw = (ushort)(0x40 | pc << 8 | rng.Next(4) << 10 | (rng.Next(5) == 0 ? rng.Next(64) : 0x3F));
         if (t.Code == Code.Fscale) fcw |= 0x18;   // OE/UE masked: X87FscaleWrap
         // The two operands, loaded in one of the memory formats (m80 keeps everything; the others are converted on loading).
-        int kind = rng.Next(8);
+        int kind = t.Operands is X87Operands.BcdRange or X87Operands.Tiny ? rng.Next(5) : rng.Next(8);
         ulong memOperand = X87MemValue(rng, t.Code);
         words.Add((X87Base + 0x00, a.Sig)); words.Add((X87Base + 0x08, a.Se));
         words.Add((X87Base + 0x10, b.Sig)); words.Add((X87Base + 0x18, b.Se));
         words.Add((X87Base + 0x30, memOperand));
+        if (t.Operands is X87Operands.BcdDigits or X87Operands.BcdAnyNibbles)
+        {
+            var (low, high) = X87Bcd(rng, t.Operands == X87Operands.BcdAnyNibbles);
+            words[^1] = (X87Base + 0x30, low);
+            words.Add((X87Base + 0x38, high));
+        }
         words.Add((X87Base + 0x40, fcw));
         if (kind >= 5)
         {   // m64/m32/integer forms read the first bytes of each operand slot as their value
@@ -255,6 +310,61 @@ public sealed partial class CaseGenerator
             default: m |= 1UL << 63; e = 16383 + rng.Next(140) - 70; break;
         }
         return new Float80((ushort)((s ? 0x8000 : 0) | e), m);
+    }
+
+    /// <summary>
+    /// An fbld operand: the low 16 digits (8 bytes) and the high word (digits 17-16, then the sign byte: bit 7 the sign,
+    /// bits 0-6 junk one time in four, which fbld ignores). Few, some or all 18 digits, all nines one time in six; with
+    /// <paramref name="anyNibbles"/> a third of the digits are A-F.
+    /// </summary>
+    private static (ulong Low, ulong High) X87Bcd(Random rng, bool anyNibbles)
+    {
+        int n = rng.Next(5) switch { 0 => 0, 1 => 1 + rng.Next(3), 2 => 18, _ => rng.Next(19) };
+        bool nines = !anyNibbles && rng.Next(6) == 0;
+        UInt128 v = 0;
+        for (int k = 0; k < n; k++)
+        {
+            int digit = nines ? 9 : anyNibbles && rng.Next(3) == 0 ? 10 + rng.Next(6) : rng.Next(10);
+            v |= (UInt128)(uint)digit << (4 * k);
+        }
+        ulong sign = (rng.Next(2) == 0 ? 0x80UL : 0) | (rng.Next(4) == 0 ? (ulong)rng.Next(0x80) : 0);
+        return ((ulong)v, (ulong)(v >> 64) | sign << 8);
+    }
+
+    /// <summary>
+    /// An fbstp source (ST(0)): an integer of 0-18 digits or (one time in three) within 1 of 10^18, plus 0, 1/4, 1/2
+    /// or 3/4 (every rounding decision), either sign; one time in four one of the usual classes instead.
+    /// </summary>
+    private static Float80 X87BcdSource(Random rng)
+    {
+        if (rng.Next(4) == 0) return X87Value(rng, null);
+        const long E18 = 1_000_000_000_000_000_000;
+        int digits = rng.Next(19);
+        long whole = rng.Next(3) == 0 ? E18 + rng.Next(-1, 2) : digits == 0 ? 0 : rng.NextInt64(Pow10(digits - 1), Pow10(digits));
+        long quarters = whole * 4 + rng.Next(4);
+        var v = X87Math.FromInt64(rng.Next(2) == 0 ? quarters : -quarters);
+        return v.Class == Float80Class.Zero ? v : new Float80((ushort)(v.Se - 2), v.Sig);   // divided by 4, exactly
+    }
+
+    /// <summary>A zero, denormal, pseudo-denormal or one of the smallest normals (exponent 1), either sign.</summary>
+    private static Float80 X87Tiny(Random rng)
+    {
+        ulong m = (ulong)rng.NextInt64() | (ulong)rng.Next(2) << 63;
+        ushort sign = (ushort)(rng.Next(2) << 15);
+        return rng.Next(4) switch
+        {
+            0 => new Float80(sign, 0),
+            1 => new Float80(sign, (m & ~Float80.IntBit) >> rng.Next(63)),                 // denormal (nonzero but for a zero draw)
+            2 => new Float80(sign, m | Float80.IntBit),                                      // pseudo-denormal
+            _ => new Float80((ushort)(sign | 1), m | Float80.IntBit),
+        };
+    }
+
+    private static long Pow10(int n)
+    {
+        long p = 1;
+        while (n-- > 0) p *= 10;
+        return p;
     }
 
     /// <summary>A memory operand for <paramref name="c"/>: m32/m64 reals with edges, integers with edges, an FCW for fldcw.</summary>

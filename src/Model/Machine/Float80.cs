@@ -401,6 +401,31 @@ public static class X87Math
         return Round(new Exact(neg, BigInteger.Abs(rem), e), (ushort)(fcw | 0x300), ref exc);
     }
 
+    /// <summary>
+    /// fxtract (SDM "FXTRACT"): returns the unbiased exponent of <paramref name="a"/> as an exact extended value and gives
+    /// the significand with the sign kept and exponent 0 (biased 0x3FFF), neither rounded (precision control does not
+    /// apply: host). A denormal (DE) or pseudo-denormal is normalized: its true exponent (0000:0000000000000001 gives
+    /// -16445, 0000:8000000000000001 -16382; host). Zero: ZE, exponent -infinity, significand the zero itself.
+    /// Infinity: exponent +infinity, significand the infinity. A NaN: both the NaN, quieted (an SNaN raises IE).
+    /// Unnormals, pseudo-NaNs and pseudo-infinities: IE, both the real indefinite.
+    /// </summary>
+    public static Float80 Extract(Float80 a, ref X87Exc exc, out Float80 significand)
+    {
+        switch (a.Class)
+        {
+            case Float80Class.Unsupported: significand = Float80.Indefinite; return Invalid(ref exc);
+            case Float80Class.SNaN: exc |= X87Exc.IE; significand = Quiet(a); return significand;
+            case Float80Class.QNaN: significand = a; return a;
+            case Float80Class.Infinity: significand = a; return Float80.Infinity(false);
+            case Float80Class.Zero: exc |= X87Exc.ZE; significand = a; return Float80.Infinity(true);
+        }
+        Denormals(a, a, ref exc);
+        Exact x = Unpack(a);
+        int bits = (int)x.M.GetBitLength();
+        significand = new Float80((ushort)((a.Sign ? 0x8000 : 0) | Float80.Bias), (ulong)(x.M << (64 - bits)));
+        return FromInt64(TopExp(x.M, x.E));
+    }
+
     // ------------------------------------------------------------------ compare
 
     /// <summary>Comparison outcome: less, equal, greater or unordered.</summary>
@@ -518,6 +543,58 @@ public static class X87Math
         if (q.IsZero) return sign;
         if (exp >= f.Emin) return sign | ((ulong)(exp + bias) << fracBits) | ((ulong)(q << (fracBits - (exp - lsb))) & ((1UL << fracBits) - 1));
         return sign | (ulong)(q << (lsb - (f.Emin - fracBits)));
+    }
+
+    /// <summary>The largest magnitude fbstp stores: 18 decimal digits.</summary>
+    private static readonly BigInteger BcdLimit = BigInteger.Pow(10, 18);
+
+    /// <summary>
+    /// fbld (SDM "FBLD"): the 80-bit packed BCD in <paramref name="b"/> (bytes 0-8 two digits each, the low digit in
+    /// the low nibble; bit 79 the sign, bits 72-78 ignored) as an exact extended value (a zero keeps its sign).
+    /// MODEL CHOICE: the SDM leaves a nibble A-F undefined; here it counts as its value 10-15, as the AMD host does
+    /// (0x0A loads 10, 0xA0 100, eighteen F nibbles 1666666666666666665) and as QEMU's helper_fbld_ST0 computes it.
+    /// </summary>
+    public static Float80 FromBcd(ReadOnlySpan<byte> b)
+    {
+        ulong v = 0;
+        for (int k = 8; k >= 0; k--) v = v * 100 + (ulong)(b[k] >> 4) * 10 + (ulong)(b[k] & 0xF);
+        return FromInteger((b[9] & 0x80) != 0, v);
+    }
+
+    /// <summary>
+    /// fbstp (SDM "FBSTP"): <paramref name="a"/> rounded to an integer by the rounding control, as 18 packed BCD digits
+    /// and the sign byte (0x80 for a negative source, also when it rounds to zero: host) into <paramref name="dst"/>.
+    /// A NaN, infinity, unsupported encoding or a rounded magnitude of 10^18 or more is IE (no PE, no C1) with the packed
+    /// BCD indefinite (bytes 7-9 C0 FF FF, the rest 0); <paramref name="store"/> is false when IE is unmasked. A denormal
+    /// raises no DE (the SDM lists none; host). PE when rounded, C1 when rounded up in magnitude.
+    /// </summary>
+    public static void ToBcd(Float80 a, ushort fcw, ref X87Exc exc, Span<byte> dst, out bool store)
+    {
+        store = true;
+        dst[..10].Clear();
+        BigInteger q = BigInteger.Zero;
+        bool invalid = a.Class is Float80Class.Unsupported or Float80Class.QNaN or Float80Class.SNaN or Float80Class.Infinity;
+        if (!invalid && a.Class != Float80Class.Zero)
+        {
+            Exact x = Unpack(a);
+            var r = RoundAt(x.Sign, x.M, x.E, 0, Rounding(fcw));
+            invalid = r.Q >= BcdLimit;
+            if (!invalid)
+            {
+                q = r.Q;
+                if (r.Inexact) exc |= X87Exc.PE;
+                if (r.Up) exc |= X87Exc.C1;
+            }
+        }
+        if (invalid)
+        {
+            exc |= X87Exc.IE; store = (fcw & 1) != 0;
+            dst[7] = 0xC0; dst[8] = 0xFF; dst[9] = 0xFF;
+            return;
+        }
+        ulong v = (ulong)q;
+        for (int k = 0; k < 9; k++, v /= 100) dst[k] = (byte)((v % 10) | ((v / 10 % 10) << 4));
+        dst[9] = (byte)(a.Sign ? 0x80 : 0);
     }
 
     /// <summary>

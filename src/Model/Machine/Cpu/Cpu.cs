@@ -40,11 +40,12 @@ namespace L4Conf.Model.Machine;
 /// all tags valid; emms empties them.
 /// x87 (CpuX87.cs, X87State in <see cref="CpuState.X87"/>, arithmetic in
 /// <see cref="X87Math"/>): fld, fild, fst, fstp, fist, fistp, fisttp, fld1, fldz, fldpi, fldl2e, fldl2t, fldlg2, fldln2,
-/// fxch, fcmovcc, fadd/fsub/fsubr/fmul/fdiv/fdivr with their p and fi forms, fchs, fabs, fsqrt, frndint, fscale, fprem,
-/// fprem1, fcom,
+/// fbld, fbstp, fxch, fcmovcc, fadd/fsub/fsubr/fmul/fdiv/fdivr with their p and fi forms, fchs, fabs, fsqrt, frndint,
+/// fscale, fprem, fprem1, fxtract, fcom,
 /// fcomp, fcompp, fucom, fucomp, fucompp, ficom, ficomp, ftst, fxam, fcomi, fcomip, fucomi, fucomip, fnstsw, fnstcw,
-/// fldcw, fninit, fnclex, fwait, ffree, ffreep, fincstp, fdecstp, fnop, fnstenv, fldenv, fnsave, frstor, fxsave,
-/// fxrstor (and the 64 forms); an unmasked x87 exception is #MF at the next waiting x87 instruction (MACH-MF-1).
+/// fldcw, fninit, fnclex, fwait, ffree, ffreep, fincstp, fdecstp, fnop, fnstenv, fldenv, fnsave, frstor (the 32- and
+/// 16-bit images), fxsave, fxrstor (and the 64 forms); not the transcendentals; an unmasked x87 exception is #MF at
+/// the next waiting x87 instruction (MACH-MF-1).
 /// All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
 /// 8/16-bit writes merge, AH..BH without REX), base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS
 /// overrides using FsBase/GsBase.</para>

@@ -15,10 +15,10 @@ namespace L4Conf.Model.Machine;
 /// fiadd, fisub, fisubr, fimul, fidiv, fidivr (m16, m32), fchs, fabs, fsqrt, frndint, fscale. Compares: fcom, fcomp,
 /// fcompp, fucom, fucomp, fucompp, ficom, ficomp, ftst (C0, C2, C3), fcomi, fcomip, fucomi, fucomip (ZF, PF, CF;
 /// OF, SF, AF cleared), fxam. Control: fnstsw (ax, m16), fnstcw, fldcw, fninit, fnclex, fwait, ffree, ffreep,
-/// fincstp, fdecstp, fnop, fnstenv/fldenv (m28), fnsave/frstor (m108), fxsave/fxrstor and fxsave64/fxrstor64
-/// (m512, #GP(0) unless 16-byte aligned), fprem, fprem1. The 16-bit environment forms (0x66), fbld/fbstp, fxtract
-/// and the transcendentals (fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1) are #UD (not modelled). The
-/// captured CPU has them all: CPUID.1:EDX FPU, CMOV (fcmovcc, fcomi), FXSR; ECX SSE3 (fisttp) (<see cref="CapturedCpuid"/>).</para>
+/// fincstp, fdecstp, fnop, fnstenv/fldenv (m28, and m14 with 0x66), fnsave/frstor (m108, and m94 with 0x66),
+/// fxsave/fxrstor and fxsave64/fxrstor64 (m512, #GP(0) unless 16-byte aligned), fprem, fprem1, fxtract, fbld and fbstp
+/// (m80 packed BCD). The transcendentals (fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1) are #UD (not
+/// modelled). The captured CPU has them all: CPUID.1:EDX FPU, CMOV (fcmovcc, fcomi), FXSR; ECX SSE3 (fisttp) (<see cref="CapturedCpuid"/>).</para>
 /// <para>Stack faults: pushing onto a full register is IE with SF and C1 = 1, reading an empty one IE with SF and
 /// C1 = 0; masked, the operation goes on with the real indefinite (a push pushes it, a store stores the format's
 /// indefinite). An unmasked IE, DE or ZE leaves the destination and TOP unchanged (no pop); an unmasked OE/UE
@@ -73,10 +73,12 @@ public sealed partial class Cpu
 
     /// <summary>The instructions that do not check for a pending unmasked exception (SDM Vol. 1 §8.3.11, §8.6).</summary>
     private static bool X87NoWait(Code c) => c is Code.Fninit or Code.Fnclex or Code.Fnstsw_AX or Code.Fnstsw_m2byte or Code.Fnstcw_m2byte
-        or Code.Fnstenv_m28byte or Code.Fnsave_m108byte or Code.Fxsave_m512byte or Code.Fxsave64_m512byte or Code.Fxrstor_m512byte or Code.Fxrstor64_m512byte;
+        or Code.Fnstenv_m28byte or Code.Fnsave_m108byte or Code.Fnstenv_m14byte or Code.Fnsave_m94byte
+        or Code.Fxsave_m512byte or Code.Fxsave64_m512byte or Code.Fxrstor_m512byte or Code.Fxrstor64_m512byte;
 
     /// <summary>Control instructions leave FIP/FOP/FDP alone.</summary>
-    private static bool X87Control(Code c) => X87NoWait(c) || c is Code.Fldcw_m2byte or Code.Fldenv_m28byte or Code.Frstor_m108byte or Code.Wait;
+    private static bool X87Control(Code c) => X87NoWait(c) || c is Code.Fldcw_m2byte or Code.Fldenv_m28byte or Code.Frstor_m108byte
+        or Code.Fldenv_m14byte or Code.Frstor_m94byte or Code.Wait;
 
     private ref Float80 St(int k) => ref x87.R[(x87.Top + k) & 7];
     private bool StEmpty(int k) => (x87.Empty & (1 << ((x87.Top + k) & 7))) != 0;
@@ -181,6 +183,9 @@ public sealed partial class Cpu
             case Code.Fild_m16int: case Code.Fild_m32int: case Code.Fild_m64int:
                 if (!MemOperand(ea, i.Size, true, out v, ref e)) return false;
                 Push(v, e); return true;
+            case Code.Fbld_m80bcd:
+                if (!FpRead(ea, 10)) return false;
+                Push(X87Math.FromBcd(fpBuf), 0); return true;
             case Code.Fld_sti:
                 if (StEmpty(s)) { e |= StackFaultExc; v = Float80.Indefinite; if (!Masked(X87Exc.IE)) { Signal(e); return true; } }
                 else v = St(s);
@@ -216,6 +221,15 @@ public sealed partial class Cpu
                 if (StEmpty(0)) { e = StackFaultExc; store = Masked(X87Exc.IE); Float80.Indefinite.Write(fpBuf); }
                 else St(0).Write(fpBuf);
                 if (store) { if (!FpWrite(ea, 10)) return false; Pop(); }
+                Signal(e);
+                return true;
+            }
+            case Code.Fbstp_m80bcd:
+            {
+                bool store;
+                if (StEmpty(0)) { e = StackFaultExc; X87Math.ToBcd(Float80.Indefinite, x87.Fcw, ref e, fpBuf, out store); }
+                else X87Math.ToBcd(St(0), x87.Fcw, ref e, fpBuf, out store);
+                if (store) { if (!FpWrite(ea, 10)) return false; Pop(); }   // an unmasked PE still stores and pops (host)
                 Signal(e);
                 return true;
             }
@@ -293,6 +307,8 @@ public sealed partial class Cpu
                 v = X87Math.Scale(St(0), St(1), x87.Fcw, ref e);
                 Unary(e, v);
                 return true;
+
+            case Code.Fxtract: Fxtract(); return true;
 
             case Code.Fprem: case Code.Fprem1:
             {
@@ -377,27 +393,38 @@ public sealed partial class Cpu
                 x87.Fcw = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(fpBuf) | 0x40); // bit 6 reads as 1
                 UpdateEs();
                 return true;
-            case Code.Fnstenv_m28byte:
-                WriteEnv(fpBuf);
-                if (!FpWrite(ea, 28)) return false;
+            case Code.Fnstenv_m28byte: case Code.Fnstenv_m14byte:
+            {
+                int n = WriteEnv(fpBuf, c == Code.Fnstenv_m28byte);
+                if (!FpWrite(ea, n)) return false;
                 x87.Fcw |= 0x3F;                                     // fnstenv then masks every exception,
                 UpdateEs();                                          // so nothing is pending (the host: cpu diff seed 2)
                 return true;
-            case Code.Fldenv_m28byte:
-                if (!FpRead(ea, 28)) return false;
-                ReadEnv(fpBuf);
+            }
+            case Code.Fldenv_m28byte: case Code.Fldenv_m14byte:
+            {
+                bool wide = c == Code.Fldenv_m28byte;
+                if (!FpRead(ea, EnvSize(wide))) return false;
+                ReadEnv(fpBuf, wide);
                 return true;
-            case Code.Fnsave_m108byte:
-                WriteEnv(fpBuf);
-                for (int k = 0; k < 8; k++) St(k).Write(fpBuf.AsSpan(28 + 10 * k));
-                if (!FpWrite(ea, 108)) return false;
+            }
+            case Code.Fnsave_m108byte: case Code.Fnsave_m94byte:
+            {
+                int n = WriteEnv(fpBuf, c == Code.Fnsave_m108byte);
+                for (int k = 0; k < 8; k++) St(k).Write(fpBuf.AsSpan(n + 10 * k));
+                if (!FpWrite(ea, n + 80)) return false;
                 x87.Reset();
                 return true;
-            case Code.Frstor_m108byte:
-                if (!FpRead(ea, 108)) return false;
-                ReadEnv(fpBuf);
-                for (int k = 0; k < 8; k++) St(k) = Float80.Read(fpBuf.AsSpan(28 + 10 * k));
+            }
+            case Code.Frstor_m108byte: case Code.Frstor_m94byte:
+            {
+                bool wide = c == Code.Frstor_m108byte;
+                int n = EnvSize(wide);
+                if (!FpRead(ea, n + 80)) return false;
+                ReadEnv(fpBuf, wide);
+                for (int k = 0; k < 8; k++) St(k) = Float80.Read(fpBuf.AsSpan(n + 10 * k));
                 return true;
+            }
             case Code.Fxsave_m512byte: case Code.Fxsave64_m512byte:
                 if (SseMisaligned(ea)) return false;
                 WriteFxsave(fpBuf, c == Code.Fxsave64_m512byte);
@@ -539,12 +566,50 @@ public sealed partial class Cpu
         x87.Fsw = (ushort)((x87.Fsw & ~FswCc) | cc);
     }
 
+    /// <summary>
+    /// fxtract: ST(0) becomes the exponent and the significand is pushed (<see cref="X87Math.Extract"/>). An empty ST(0)
+    /// is the stack underflow (C1 = 0), checked before a full ST(7), the overflow (C1 = 1); masked, both registers get the
+    /// real indefinite (host, also when ST(7) was full). An unmasked IE, DE or ZE changes neither register nor TOP (host).
+    /// </summary>
+    private void Fxtract()
+    {
+        X87Exc e = 0;
+        Float80 exponent, significand;
+        if (StEmpty(0) || !StEmpty(7))
+        {
+            e = StEmpty(0) ? StackFaultExc : StackFaultExc | X87Exc.C1;
+            exponent = significand = Float80.Indefinite;
+        }
+        else exponent = X87Math.Extract(St(0), ref e, out significand);
+        Signal(e);
+        if (X87Math.Suppresses(e, x87.Fcw)) return;
+        StWrite(0, exponent);
+        SetTop(x87.Top - 1);
+        StWrite(0, significand);
+    }
+
     // ------------------------------------------------------------------ environment images
 
-    /// <summary>The 28-byte protected-mode environment (32-bit operand size): reserved halves stored as 0xFFFF, as the host does.</summary>
-    private void WriteEnv(byte[] b)
+    /// <summary>The protected-mode environment's size: 28 bytes with the 32-bit operand size, 14 with 0x66 (SDM Vol. 1 §8.1.10).</summary>
+    private static int EnvSize(bool wide) => wide ? 28 : 14;
+
+    /// <summary>
+    /// The protected-mode environment image, its size returned. <paramref name="wide"/> (32-bit operand size, SDM Vol. 1
+    /// Figure 8-9): 28 bytes, reserved halves stored as 0xFFFF, as the host does. Otherwise (0x66, Figure 8-10): 14 bytes
+    /// of words FCW, FSW, FTW, FIP's low 16 bits, FCS, FDP's low 16 bits, FDS, no FOP (host: the same words, FCS 0x33 under
+    /// Linux); the selectors are the 32-bit form's.
+    /// </summary>
+    private int WriteEnv(byte[] b, bool wide)
     {
         var x = x87;
+        if (!wide)
+        {
+            void H(int off, ushort v) => BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(off), v);
+            H(0, x.Fcw); H(2, x.Fsw); H(4, x.FullTag());
+            H(6, (ushort)x.Fip); H(8, x.Fip != 0 ? UserCs : (ushort)0);
+            H(10, (ushort)x.Fdp); H(12, x.Fdp != 0 ? UserDs : (ushort)0);
+            return 14;
+        }
         void W(int off, uint v) => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(off), v);
         W(0, 0xFFFF_0000u | x.Fcw);
         W(4, 0xFFFF_0000u | x.Fsw);
@@ -553,11 +618,26 @@ public sealed partial class Cpu
         W(16, ((uint)(x.Fop & 0x7FF) << 16) | (x.Fip != 0 ? UserCs : 0u));
         W(20, (uint)x.Fdp);
         W(24, 0xFFFF_0000u | (x.Fdp != 0 ? UserDs : 0u));
+        return 28;
     }
 
-    private void ReadEnv(byte[] b)
+    /// <summary>
+    /// fldenv/frstor: the image <see cref="WriteEnv"/> describes. The 16-bit image loads FIP and FDP as their low 16 bits
+    /// (zero-extended) and has no FOP, so FOP becomes 0 (host: fnstenv after fldenv m14 gives FIP 0x1234, FOP 0).
+    /// </summary>
+    private void ReadEnv(byte[] b, bool wide)
     {
         var x = x87;
+        if (!wide)
+        {
+            ushort H(int off) => BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(off));
+            x.Fcw = (ushort)(H(0) | 0x40);
+            x.Fsw = H(2);
+            x.SetFullTag(H(4));
+            x.Fip = H(6); x.Fop = 0; x.Fdp = H(10);
+            UpdateEs();
+            return;
+        }
         x.Fcw = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(b) | 0x40);
         x.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(4));
         x.SetFullTag(BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(8)));

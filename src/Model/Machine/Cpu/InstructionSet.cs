@@ -103,16 +103,17 @@ public static class InstructionSet
         // pmin*, psadbw, pextrw, pinsrw, pmovmskb); #MF with an x87 exception pending; TOP 0, tags valid; emms: tags empty
         "emms", "pshufw", "maskmovq", "movntq", "movq2dq", "movdq2q",
         "cvtpi2ps", "cvtps2pi", "cvttps2pi", "cvtpi2pd", "cvtpd2pi", "cvttpd2pi", // MXCSR rounding and exceptions (#XM)
-        // x87 (CpuX87.cs): not the 16-bit environment forms (0x66), fbld/fbstp, fxtract or the transcendentals
+        // x87 (CpuX87.cs): not the transcendentals (fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1)
         "fld", "fild", "fst", "fstp", "fist", "fistp", "fisttp", // m32/m64/m80/st(i); m16/m32/m64 integers
+        "fbld", "fbstp", // m80 packed BCD (18 digits and a sign byte)
         "fld1", "fldz", "fldpi", "fldl2e", "fldl2t", "fldlg2", "fldln2",
         "fadd", "faddp", "fiadd", "fsub", "fsubp", "fisub", "fsubr", "fsubrp", "fisubr",
         "fmul", "fmulp", "fimul", "fdiv", "fdivp", "fidiv", "fdivr", "fdivrp", "fidivr",
-        "fchs", "fabs", "fsqrt", "frndint", "fscale", "fprem", "fprem1",
+        "fchs", "fabs", "fsqrt", "frndint", "fscale", "fprem", "fprem1", "fxtract",
         "fcom", "fcomp", "fcompp", "fucom", "fucomp", "fucompp", "ficom", "ficomp", "fcomi", "fcomip", "fucomi", "fucomip", "ftst", "fxam",
         "fxch", "fcmovb", "fcmove", "fcmovbe", "fcmovu", "fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu",
         "fnstsw", "fnstcw", "fldcw", "fninit", "fnclex", "wait", "ffree", "ffreep", "fincstp", "fdecstp", "fnop",
-        "fnstenv", "fldenv", "fnsave", "frstor", // m28 / m108 (32-bit operand size)
+        "fnstenv", "fldenv", "fnsave", "frstor", // m28 / m108 (32-bit operand size), m14 / m94 (0x66: 16-bit operand size)
         "fxsave", "fxsave64", "fxrstor", "fxrstor64", // m512, 16-byte aligned, else #GP(0)
     ];
 

@@ -21,7 +21,8 @@ internal static partial class Translator
         Code.Fadd_st0_sti, Code.Fmul_st0_sti, Code.Fsub_st0_sti, Code.Fsubr_st0_sti, Code.Fdiv_st0_sti, Code.Fdivr_st0_sti,
         Code.Fadd_sti_st0, Code.Fmul_sti_st0, Code.Fsub_sti_st0, Code.Fsubr_sti_st0, Code.Fdiv_sti_st0, Code.Fdivr_sti_st0,
         Code.Faddp_sti_st0, Code.Fmulp_sti_st0, Code.Fsubp_sti_st0, Code.Fsubrp_sti_st0, Code.Fdivp_sti_st0, Code.Fdivrp_sti_st0,
-        Code.Fchs, Code.Fabs, Code.Fsqrt, Code.Frndint, Code.Fscale, Code.Fprem, Code.Fprem1,
+        Code.Fchs, Code.Fabs, Code.Fsqrt, Code.Frndint, Code.Fscale, Code.Fprem, Code.Fprem1, Code.Fxtract,
+        Code.Fbld_m80bcd, Code.Fbstp_m80bcd,
         Code.Fcom_m32fp, Code.Fcom_m64fp, Code.Fcomp_m32fp, Code.Fcomp_m64fp,
         Code.Ficom_m16int, Code.Ficom_m32int, Code.Ficomp_m16int, Code.Ficomp_m32int,
         Code.Fcom_st0_sti, Code.Fcom_st0_sti_DCD0, Code.Fcomp_st0_sti, Code.Fcomp_st0_sti_DCD8, Code.Fcomp_st0_sti_DED0, Code.Fcompp,
@@ -33,6 +34,7 @@ internal static partial class Translator
         Code.Ffree_sti, Code.Ffreep_sti, Code.Fincstp, Code.Fdecstp,
         Code.Fninit, Code.Fnclex, Code.Fnstsw_AX, Code.Fnstsw_m2byte, Code.Fnstcw_m2byte, Code.Fldcw_m2byte,
         Code.Fnstenv_m28byte, Code.Fldenv_m28byte, Code.Fnsave_m108byte, Code.Frstor_m108byte,
+        Code.Fnstenv_m14byte, Code.Fldenv_m14byte, Code.Fnsave_m94byte, Code.Frstor_m94byte,
         Code.Fxsave_m512byte, Code.Fxsave64_m512byte, Code.Fxrstor_m512byte, Code.Fxrstor64_m512byte,
     ];
 
