@@ -12,13 +12,13 @@ public sealed class X87QuirksTests
         var model = new CpuOutcome { Status = "trap", Vector = 13, Rip = 0x1000_0080 };
         var host = new CpuOutcome { Status = "trap", Vector = 14, ErrorCode = 4, Cr2 = 0x7FFF_FFFF_FFF8, Rip = 0x1000_0080 };
         var fields = CpuComparer.Compare(model, host, 0);
-        Assert.NotNull(X87Quirks.BcdImageQuirk("fbld", model, host, fields));
-        Assert.NotNull(X87Quirks.BcdImageQuirk("fbstp", model, host, fields));
-        Assert.Null(X87Quirks.BcdImageQuirk("fld", model, host, fields));              // CpuComparer.X87ImageQuirk's
+        Assert.NotNull(CpuComparer.X87ImageQuirk("fbld", model, host, fields));
+        Assert.NotNull(CpuComparer.X87ImageQuirk("fbstp", model, host, fields));
+        Assert.Null(CpuComparer.X87ImageQuirk("fisttp", model, host, fields));         // an m16/m32/m64 integer does not cross pieces
         var moved = new CpuOutcome { Status = "trap", Vector = 14, ErrorCode = 4, Cr2 = 0x7FFF_FFFF_FFF8, Rip = 0x1000_0088 };
-        Assert.Null(X87Quirks.BcdImageQuirk("fbld", model, moved, CpuComparer.Compare(model, moved, 0)));   // RIP differs too
+        Assert.Null(CpuComparer.X87ImageQuirk("fbld", model, moved, CpuComparer.Compare(model, moved, 0)));   // RIP differs too
         var ended = new CpuOutcome { Status = "trap", Vector = 3, Rip = 0x1000_0088 };
-        Assert.Null(X87Quirks.BcdImageQuirk("fbld", ended, host, CpuComparer.Compare(ended, host, 0)));   // the model did not fault
-        Assert.Null(X87Quirks.BcdImageQuirk("fbld", model, model, []));
+        Assert.Null(CpuComparer.X87ImageQuirk("fbld", ended, host, CpuComparer.Compare(ended, host, 0)));   // the model did not fault
+        Assert.Null(CpuComparer.X87ImageQuirk("fbld", model, model, []));
     }
 }

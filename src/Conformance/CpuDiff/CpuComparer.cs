@@ -96,14 +96,14 @@ public static class CpuComparer
     public const uint MisalignedSseMask = 1u << 17;
 
     /// <summary>
-    /// A known host difference: an x87 memory image longer than 8 bytes (m80, the 28-byte environment, the 108-byte save
-    /// area) that crosses into an unmapped page or past the canonical boundary faults on both, but the host reports the
+    /// A known host difference: an x87 memory image longer than 8 bytes (m80 and the m80 packed BCD of fbld/fbstp, the
+    /// 14/28-byte environment, the 94/108-byte save area) that crosses into an unmapped page or past the canonical boundary faults on both, but the host reports the
     /// piece its microcode happened to access first: #GP for one image, #PF for the next, CR2 16 or 27 bytes into the
     /// image (seeds 11 and 12, 40000 cases). The SDM does not order the pieces; the model checks the whole image and
     /// reports the first faulting page (#GP when it is not canonical). Null unless only the vector or CR2 differ.
     /// </summary>
     public static string? X87ImageQuirk(string mnemonic, CpuOutcome model, CpuOutcome host, List<string> fields) =>
-        mnemonic is "fld" or "fstp" or "fldenv" or "fnstenv" or "frstor" or "fnsave" && fields.Count > 0
+        mnemonic is "fld" or "fstp" or "fldenv" or "fnstenv" or "frstor" or "fnsave" or "fbld" or "fbstp" && fields.Count > 0
             && model.Vector is 12 or 13 or 14 && host.Vector is 12 or 13 or 14
             && OnlyTheFaultDiffers(fields)
             ? "x87 image across a page or the canonical boundary: the host reports the piece its microcode accessed first" : null;
