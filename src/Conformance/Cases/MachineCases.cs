@@ -500,6 +500,40 @@ public static class MachineCases
             c.Equal(0x63UL, (end[ExcRegs.Segs] >> 32) & 0xFFFF, "FS selector 0x63");
             c.Equal((ulong)ExcRegs.UserSs, end[ExcRegs.Ss], "SS 0x23 after the syscall, though 0x63 was loaded before it (sysretq)");
         });
+        yield return Case("machine/exception-reply-segments", "an exception reply's selectors are loaded as the kernel's switch to the thread loads them: a DS the thread may not load becomes 0, and FS with a selector takes its descriptor's base, not the reply's fs_base",
+            ["MACH-SEG-1", "EXC-REGS-1"], c =>
+        {
+            var f2 = new MachineFixture();
+            var data = new byte[16];
+            BitConverter.GetBytes(0x0BAD_F00D_CAFE_BEEFUL).CopyTo(data, 8);
+            f2.GivePage(f2.App, MachineFixture.DataVa, MemRights.RW, data);
+            var u = f2.W.Boot.RootThread.Utcb;
+            u.SetMr(0, (ulong)ThreadOp.X86Gdt); u.SetMr(1, 1); u.SetMr(2, 0x10CF_F200_0000_FFFFUL);   // entry 1 (0x63): data at DataVa
+            c.Equal(0x63L, f2.W.Root.Call(f2.App.ThreadSel, new MsgTag((long)Protocol.Thread, 3, 0)).Label, "entry 1 written");
+            f2.OnMessage = (fx, ev) =>
+            {
+                if (fx.Seen.Count > 1) return null;
+                var h = fx.Handler.Thread.Utcb;
+                for (int k = 0; k < ExcRegs.Words; k++) h.SetMr(k, ev.Mrs[k]);
+                h.SetMr(ExcRegs.Segs, 0x08UL | (0x23UL << 16) | (0x63UL << 32));   // DS kernel code (DPL 0), ES user data, FS entry 1
+                h.SetMr(ExcRegs.FsBase, 0x1234);
+                return new MsgTag(0, ExcRegs.Words, 0);
+            };
+            f2.Start(a =>
+            {
+                a.int3();
+                a.mov(rbx, __qword_ptr.fs[8]);
+                a.int3();
+            });
+            f2.W.K.Run();
+            c.Equal(2, f2.Seen.Count, "two exceptions");
+            var end = f2.Seen[1].Mrs;
+            c.Equal(0x0BAD_F00D_CAFE_BEEFUL, end[ExcRegs.Rbx], "fs:[8] read through entry 1's base");
+            c.Equal(MachineFixture.DataVa, end[ExcRegs.FsBase], "FS base: the descriptor's, not the reply's 0x1234");
+            c.Equal(0x63UL, (end[ExcRegs.Segs] >> 32) & 0xFFFF, "FS 0x63");
+            c.Equal(0UL, end[ExcRegs.Segs] & 0xFFFF, "DS: 0x08 cannot be loaded at CPL 3, so 0 (the load's fixup)");
+            c.Equal(0x23UL, (end[ExcRegs.Segs] >> 16) & 0xFFFF, "ES 0x23");
+        });
         yield return Case("machine/utcb-untouched-words", "an IPC writes only the words it transfers into the receiver's UTCB: MR40, changed by the receiver's task while it waited in a call, keeps the new value",
             ["IPC-MSG-2"], c =>
         {

@@ -62,12 +62,41 @@ public sealed partial class Cpu
     /// <summary>The checks of a DS/ES/FS/GS load (mov, pop, lfs, lgs): a null selector is allowed.</summary>
     private bool CheckDataSegment(ushort sel, out SegmentDescriptor d)
     {
+        if (DataSegmentFault(st.Gdt, sel, Cpl, out d) is not Vector v) return true;
+        return SelectorFault(v, sel);
+    }
+
+    /// <summary>The fault (#GP or #NP, with the selector) a DS/ES/FS/GS load of <paramref name="sel"/> raises at <paramref name="cpl"/>, or null.</summary>
+    private static Vector? DataSegmentFault(DescriptorTable gdt, ushort sel, int cpl, out SegmentDescriptor d)
+    {
         d = default;
-        if ((sel & 0xFFFC) == 0) return true;
-        if (!st.Gdt.TryRead(sel, out d) || !d.Readable
-            || ((d.IsData || !d.Conforming) && ((sel & 3) > d.Dpl || Cpl > d.Dpl)))
-            return SelectorFault(Vector.GeneralProtection, sel);
-        return d.Present || SelectorFault(Vector.SegmentNotPresent, sel);
+        if ((sel & 0xFFFC) == 0) return null;
+        if (!gdt.TryRead(sel, out d) || !d.Readable
+            || ((d.IsData || !d.Conforming) && ((sel & 3) > d.Dpl || cpl > d.Dpl)))
+            return Vector.GeneralProtection;
+        return d.Present ? null : Vector.SegmentNotPresent;
+    }
+
+    /// <summary>
+    /// The data segment registers as Fiasco installs a thread's saved ones when it switches to it (context-ia32-64.cpp
+    /// switch_cpu, fill_user_state): each selector is loaded, one that faults is replaced by 0 (FIASCO_IA32_LOAD_SEG's
+    /// fixup, cpu-ia32.cpp:15-23); FS and GS with a selector take their descriptor's base (0 for one that faulted, as
+    /// loading the null selector gives on QEMU's TCG), with selector 0 the saved base.
+    /// </summary>
+    public static void InstallDataSegments(CpuState s)
+    {
+        int cpl = s.Cs & 3;
+        ulong Load(ref ushort sel)
+        {
+            if (sel == 0) return ulong.MaxValue;                         // keep the saved base
+            if (DataSegmentFault(s.Gdt, sel, cpl, out var d) is not null) { sel = 0; return 0; }
+            s.Gdt.MarkAccessed(sel);
+            return (sel & 0xFFFC) == 0 ? 0 : d.Base;
+        }
+        Load(ref s.Ds);
+        Load(ref s.Es);
+        if (Load(ref s.Fs) is var fs && fs != ulong.MaxValue) s.FsBase = fs;
+        if (Load(ref s.Gs) is var gs && gs != ulong.MaxValue) s.GsBase = gs;
     }
 
     /// <summary>The checks of an SS load at privilege <paramref name="cpl"/> (mov, lss, iret): never null at CPL 3.</summary>
