@@ -12,7 +12,7 @@ public static class CpuCommand
     public static Command Build()
     {
         var file = new Argument<string>("file") { Description = "Cases as JSON lines (spec/machine/cpu-cases.md); - or nothing for standard input", DefaultValueFactory = _ => "-" };
-        var run = new Command("run", "Run machine-code cases on the model CPU and print one JSON line per case: status, trap, registers, RIP, RFLAGS, changed bytes") { file };
+        var run = new Command("run", "Run machine-code cases on the model CPU and print one JSON line per case: status, trap, registers, RIP, RFLAGS, changed selectors, changed bytes") { file };
         run.SetAction(pr => InputErrors.Guard(() => Run(pr.GetValue(file)!, Console.Out)));
         var cmd = new Command("cpu", "The model's user-mode x86-64 CPU on its own: run cases, or compare it with the host CPU") { run, CpuDiffCommand.Build() };
         return cmd;
