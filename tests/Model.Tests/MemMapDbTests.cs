@@ -321,4 +321,99 @@ public class MemMapDbTests
         Assert.Equal(MemRights.RX, k.FindMem(t, 0x4000_0000)!.Rights);
         Assert.Equal(MemRights.RX, lt.At[0x4000_0000].Rights);
     }
+    /// <summary>sigma0 -> t (0x1000_0000) -> u (0x2000_0000) -> w (0x3000_0000 and 0x3000_1000): one page, three levels below sigma0.</summary>
+    private static (Kernel K, KTask T, Leaves LU, Leaves LW) Tree()
+    {
+        var (b, k, t) = Boot();
+        var u = new KTask(k, null, Fpage.Invalid);
+        var w = new KTask(k, null, Fpage.Invalid);
+        var (lt, lu, lw) = (new Leaves(), new Leaves(), new Leaves());
+        (t.MemSpace, u.MemSpace, w.MemSpace) = (lt, lu, lw);
+        Map(k, b.Sigma0, 0x30_0000, 12, MemRights.RWX, t, 0x1000_0000);
+        Map(k, t, 0x1000_0000, 12, MemRights.RWX, u, 0x2000_0000);
+        Map(k, u, 0x2000_0000, 12, MemRights.RWX, w, 0x3000_0000);
+        Map(k, u, 0x2000_0000, 12, MemRights.RWX, w, 0x3000_1000);
+        return (k, t, lu, lw);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Unmap_collects_the_bits_of_grandchildren_and_ors_them_with_the_childs_own(bool full)
+    {
+        // MEM-UNMAP-3: the flushed rights of every mapping below the page come back, however deep (v_delete over the whole
+        // subtree, map_util.cpp:900-926); bits seen twice are still set (OR).
+        var rights = full ? MemRights.R : MemRights.W;
+        ulong Unmap(KTask t, Kernel k) => k.UnmapMemory(t, Fpage.Memory(0x1000_0000, 12, rights), UnmapMask.OtherSpaces);
+
+        var (k, t, lu, lw) = Tree();
+        lw.Touch(0x3000_0000, true, false);                                  // one grandchild: A
+        Assert.Equal(1UL, Unmap(t, k));
+        (k, t, lu, lw) = Tree();
+        lw.Touch(0x3000_1000, false, true);                                  // the other: D
+        Assert.Equal(2UL, Unmap(t, k));
+        (k, t, lu, lw) = Tree();
+        lw.Touch(0x3000_0000, true, true);                                   // both grandchildren: A and D each
+        lw.Touch(0x3000_1000, true, true);
+        Assert.Equal(3UL, Unmap(t, k));
+        (k, t, lu, lw) = Tree();
+        lu.Touch(0x2000_0000, true, true);                                   // a grandchild and the child itself
+        lw.Touch(0x3000_1000, true, true);
+        Assert.Equal(3UL, Unmap(t, k));
+        if (full) Assert.Empty(lw.At);
+        else Assert.All(lw.At.Values, l => Assert.Equal(MemRights.RX, l.Rights));
+    }
+
+    [Fact]
+    public void Unmap_with_the_self_bit_ors_the_tasks_own_bits_with_its_childrens_and_over_its_pages()
+    {
+        // save_access_flags gets page_rights |= v_delete(own) | v_delete(children) (map_util.cpp:894-911); the answer ORs
+        // every page's (flushed_rights |= page_rights).
+        var (b, k, t) = Boot();
+        var u = new KTask(k, null, Fpage.Invalid);
+        var (lt, lu) = (new Leaves(), new Leaves());
+        (t.MemSpace, u.MemSpace) = (lt, lu);
+        Map(k, b.Sigma0, 0x30_0000, 13, MemRights.RWX, t, 0x1000_0000);
+        Map(k, t, 0x1000_0000, 12, MemRights.RWX, u, 0x2000_0000);
+        lt.Touch(0x1000_0000, true, true);
+        lu.Touch(0x2000_0000, true, true);
+        Assert.Equal(3UL, k.UnmapMemory(t, Fpage.Memory(0x1000_0000, 12, MemRights.W), UnmapMask.AllSpaces));
+        // Two of the task's own pages, both with A and D.
+        lt.Touch(0x1000_0000, true, true);
+        lt.Touch(0x1000_1000, true, true);
+        Assert.Equal(3UL, k.UnmapMemory(t, Fpage.Memory(0x1000_0000, 13, MemRights.R), UnmapMask.AllSpaces));
+        Assert.Empty(t.Memory);
+    }
+
+    [Fact]
+    public void A_source_page_that_an_earlier_pages_flush_removed_is_not_mapped()
+    {
+        // MEM-MAP-4 across pages: u's second page derives from t's page at the destination of u's first page; mapping
+        // the first flushes t's page and with it u's second, which the real loop then finds absent (map_lookup_src).
+        var (b, k, t) = Boot();
+        var u = new KTask(k, null, Fpage.Invalid);
+        Map(k, b.Sigma0, 0x30_0000, 12, MemRights.RW, t, 0x1000_0000);
+        Map(k, b.Sigma0, 0x40_0000, 12, MemRights.RW, u, 0x2000_0000);
+        Map(k, t, 0x1000_0000, 12, MemRights.RW, u, 0x2000_1000);
+        Assert.Equal(new Kernel.MapOutcome(false, 1), Map(k, u, 0x2000_0000, 13, MemRights.RW, t, 0x1000_0000));
+        Assert.Equal(0x40_0000UL, k.FindMem(t, 0x1000_0000)!.Pa);
+        Assert.Null(k.FindMem(t, 0x1000_1000));
+        Assert.Null(k.FindMem(u, 0x2000_1000));
+    }
+
+    [Fact]
+    public void Unmap_skips_a_page_of_the_task_that_an_earlier_page_took_with_it()
+    {
+        // t's page at 0x1000_1000 is mapped from its own page at 0x1000_0000: removing the first removes the second,
+        // which the loop then finds gone (v_fabricate: no page) and leaves alone.
+        var (b, k, t) = Boot();
+        Map(k, b.Sigma0, 0x30_0000, 12, MemRights.RW, t, 0x1000_0000);
+        Map(k, t, 0x1000_0000, 12, MemRights.RW, t, 0x1000_1000);
+        Assert.Same(k.FindMem(t, 0x1000_0000), k.FindMem(t, 0x1000_1000)!.Parent);
+        int n = k.Trace.Events.Count;
+        Assert.Equal(0UL, k.UnmapMemory(t, Fpage.Memory(0x1000_0000, 13, MemRights.R), UnmapMask.AllSpaces));
+        Assert.Empty(t.Memory);
+        Assert.Equal(new[] { new MemUnmapped(t.DbgId, 0x1000_1000, 12), new MemUnmapped(t.DbgId, 0x1000_0000, 12) },
+            k.Trace.Events.Skip(n).OfType<MemUnmapped>().Select(e => e with { Seq = 0 }));
+    }
 }

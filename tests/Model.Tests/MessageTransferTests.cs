@@ -294,4 +294,36 @@ public class MessageTransferTests
         Assert.Equal((0x30_0000UL, (byte)0), (m.Pa, m.Cache));
         Assert.Null(f.K.FindMem(f.B.Root, 0x1000_0000));                      // granted away
     }
+    [Fact]
+    public void Between_threads_of_one_task_a_local_id_buffer_gets_the_senders_fpage_word()
+    {
+        // IPC-ITEM-ID-1: sender and receiver in one task: nothing is mapped; the return item says rcv type 3 (6 in the
+        // low bits) and its second word is the sender's flexpage word.
+        var b = BootState.Create();
+        var k = b.Kernel;
+        var root = new L4Sys(k, b.RootThread);
+        const ulong Th = 0x100 << 12;
+        Assert.Equal(0L, root.Error(root.FactoryCreate((ulong)InitialCap.Factory << 12, (long)Protocol.Thread, Th)));
+        Assert.Equal(0L, root.Error(root.ThreadControl(Th, ThreadCtlFlags.BindTask, bindTask: (ulong)InitialCap.Task << 12, utcb: BootState.InitialUtcb + 0x400)));
+        Assert.Equal(0L, root.Error(root.ExRegs(Th, 0x1000, 0)));
+        var th = (L4Conf.Model.Kernel.Thread)b.Root.Space[Th >> 12]!.Object;
+        Assert.Same(b.Root, th.Task);
+        var s = new L4Sys(k, th, deferred: true);
+        IEnumerable<SyscallRequest> Wait()
+        {
+            th.Utcb.Bdr = 0;
+            th.Utcb.SetBr(0, SmallBuf(0x50, localId: true));
+            yield return s.Next(s.Wait());
+        }
+        k.Start(th, Wait());
+        k.Run();
+        var fp = Fpage.Obj((ulong)InitialCap.Log << 12, 0, CapRights.RWS);
+        b.RootThread.Utcb.SetMr(0, (ulong)ItemBits.Map);
+        b.RootThread.Utcb.SetMr(1, fp.Raw);
+        Assert.False(root.Send(Th, new MsgTag(0, 0, 1)).HasError);
+        Assert.Null(b.Root.Space[0x50]);
+        Assert.Equal(0x3EUL, th.Utcb.Mr(0));                                  // map bit, object fpage, order 0, rcv type 3
+        Assert.Equal(fp.Raw, th.Utcb.Mr(1));
+        Assert.Equal(new MsgTag(0, 0, 1).Raw, th.ResultTag.Raw);
+    }
 }

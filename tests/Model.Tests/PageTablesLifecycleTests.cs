@@ -103,6 +103,25 @@ public class PageTablesLifecycleTests
     }
 
     [Fact]
+    public void A_1GiB_page_frees_only_the_tables_of_its_own_subtree()
+    {
+        // The empty page directory it replaces is followed in memory by the next 1 GiB's page directory (the allocator
+        // hands frames out in order), whose entry 0 points to a page table in use: that table is not the subtree's.
+        var mem = new PhysicalMemory();
+        var pt = new PageTables(mem);
+        const ulong Va = 0x40_0000_0000, Next = Va + 0x4000_0000;
+        pt.Map(Va, 0x20_0000, PageSize.Size2M, true, true);                 // PDPT, PD (a 2 MiB leaf in entry 0)
+        pt.Map(Next, 0x6000, PageSize.Size4K, true, true);                  // PD' right after PD, PT'
+        pt.Unmap(Va);
+        Assert.Equal(5, pt.TableCount);
+        int frames = mem.AllocatedFrames;
+        Assert.Equal(MapResult.Inserted, pt.Map(Va, 0x4000_0000, PageSize.Size1G, true, true));
+        Assert.Equal(4, pt.TableCount);                                    // only PD went
+        Assert.Equal(frames - 1, mem.AllocatedFrames);
+        Assert.Equal(0x6000UL, pt.Lookup(Next)!.Value.Pa);
+    }
+
+    [Fact]
     public void A_destroyed_space_frees_its_tables_once_and_refuses_everything()
     {
         var mem = new PhysicalMemory();
