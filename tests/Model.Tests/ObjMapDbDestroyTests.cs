@@ -53,7 +53,7 @@ public class ObjMapDbDestroyTests
     }
 
     [Fact]
-    public void Deleting_a_boot_task_runs_its_destruction_once()
+    public void Deleting_a_boot_task_runs_its_destruction_once_and_it_stays_listed()
     {
         // task.cpp:681-696: the space is emptied (the boot tasks' extra reference, std_workload.cpp:33, 61, only keeps
         // them from being freed).
@@ -64,6 +64,7 @@ public class ObjMapDbDestroyTests
         Delete(k, b.Root, 0x20);
         Assert.False(b.Sigma0.Alive);
         Assert.Equal(0, b.Sigma0.Space.Count);
+        Assert.Contains(b.Sigma0, k.Objects);        // never freed: stays listed after its thread lets go of it (CAP-LIFE-4)
         Assert.Equal(new[] { new ObjectDestroyed(b.Sigma0.DbgId, "Task", "delete-right") }, Destroyed(k, n).Where(e => e.Id == b.Sigma0.DbgId));
     }
 

@@ -120,6 +120,35 @@ public class ObjMapDbFlushTests
         Assert.Equal(new[] { (b.Root, 0x40UL) }, y.Caps.Select(e => (e.Space, e.Index)));
     }
 
+    /// <summary>The gate of <see cref="GateCountedDownToZero"/> with its counter brought two further, to -2 (_cnt is signed).</summary>
+    private static IpcGate GateCountedBelowZero(BootState b)
+    {
+        var g = GateCountedDownToZero(b);
+        var root = new L4Sys(b.Kernel, b.RootThread);
+        var u = b.RootThread.Utcb;
+        u.SetMr(0, (ulong)IpcGateOp.DecRefcnt);
+        u.SetMr(1, 2);
+        Assert.Equal(0L, root.Error(root.Call(0x20 << 12, new MsgTag((long)Protocol.Kobject, 2, 0))));
+        Assert.Equal(unchecked((ulong)-2L), u.Mr(0));
+        return g;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_counted_map_or_grant_into_a_dying_task_with_the_counter_below_zero_destroys_the_object(bool grant)
+    {
+        // _cnt = -2 (Smword). Map: insert raises it to -1, and Task::destroy's flush finds -1 <= 1: the gate dies. Grant:
+        // the slot moves (no change) and the flush finds -2 <= 1 (kobject_mapdb.cpp:251-259, 266-280, 304-312).
+        var (b, k) = Boot();
+        var g = GateCountedBelowZero(b);
+        var t = SelfHeld(k, 0x30);
+        Assert.Equal(new Kernel.MapOutcome(false, 1), Map(k, b.Root, 0x20, CapRights.RWS, t, 0x30, grant: grant));
+        Assert.False(t.Alive);
+        Assert.False(g.Alive);
+        Assert.Null(b.Root.Space[0x20]);
+    }
+
     [Fact]
     public void A_counted_grant_into_a_dying_task_with_the_counter_at_zero_destroys_the_object()
     {

@@ -18,6 +18,7 @@ public sealed partial class Kernel
     /// <summary>A gate, IRQ or thread let go of <paramref name="o"/>: a destroyed object nothing else holds is deleted now.</summary>
     internal void ReleaseReference(KObject? o)
     {
-        if (o is { Alive: false } && !HeldByKernelObject(o)) _objects.Remove(o);
+        // A boot task or thread is never freed: its extra kernel reference keeps it listed (CAP-LIFE-4).
+        if (o is { Alive: false, IsBoot: false } && !HeldByKernelObject(o)) _objects.Remove(o);
     }
 }

@@ -40,11 +40,11 @@ public sealed partial class Kernel
     }
 
     /// <summary>Empties one slot without any lifetime decision (grant, object teardown).</summary>
-    private void Drop(CapEntry e, string cause)
+    private void Drop(CapEntry e, string cause, bool count = true)
     {
         if (!e.Space.Space.Remove(e.Index)) return;
         e.Object.Mappings.Remove(e);
-        if (e.Counted && e.Object.RefCnt > 0) e.Object.RefCnt--;
+        if (count && e.Counted && e.Object.RefCnt > 0) e.Object.RefCnt--;
         Trace.Add(new CapRemoved(e.Space.DbgId, e.Index, e.Object.DbgId, cause));
     }
 
@@ -151,6 +151,7 @@ public sealed partial class Kernel
     /// and Task::destroy later unmaps the new slot with the full mask (task.cpp:681-696). The model has already
     /// torn the task down, so it applies the net effect of that insert-then-flush without a slot (DERIVED):
     /// a grant still empties the source; with D the object dies; a counted slot that was the last one kills it.
+    /// _cnt is signed there (dec_refcnt may push it below zero), so each step compares as the real one does.
     /// </summary>
     private void IntoDyingTask(CapEntry se, CapRights attr, bool grant)
     {
@@ -158,11 +159,23 @@ public sealed partial class Kernel
         bool counted = (attr & CapRights.Counted) != 0;
         if (grant)
         {
-            counted |= se.Counted;
-            Drop(se, "grant");
+            // Kobject_mapdb::grant: the new slot takes the source's place; a counted source made weak lowers _cnt and
+            // at zero or below invalidates the object (kobject_mapdb.cpp:266-280).
+            // A source slot in the dying task itself went with the model's teardown, flushed once already: that was
+            // the moved slot's flush.
+            if (se.Space.Space[se.Index] != se) return;
+            Drop(se, "grant", count: false);
+            if (se.Counted && !counted && --obj.RefCnt <= 0) { Destroy(obj, "last-reference"); return; }
         }
+        else if (counted) obj.RefCnt++;                       // Kobject_mapdb::insert: a counted slot raises _cnt (:251-259)
+        // Task::destroy's flush of the new slot (Kobject_mapdb::flush, :285-312): D invalidates; a counted slot at a
+        // count of 1 or less invalidates, else lowers it; a weak one just goes.
         if ((attr & CapRights.D) != 0) Destroy(obj, "delete-right");
-        else if (counted && obj.RefCnt == 0) Destroy(obj, "last-reference");
+        else if (counted)
+        {
+            if (obj.RefCnt <= 1) Destroy(obj, "last-reference");
+            else obj.RefCnt--;
+        }
     }
 
     /// <summary>
