@@ -178,11 +178,33 @@ public class ObjMapDbFlushTests
         Assert.Same(g, b.Root.Space[0x20]!.Object);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_map_or_grant_whose_destination_flush_deletes_the_source_task_still_lands(bool grant)
+    {
+        // The destination slot holds the source task's cap with D. The flush only queues the source task (Reap_list,
+        // kobject.cpp:288-294): the map reads its intact space and inserts (count 2, or the grant moves the slot), and the
+        // teardown at the end flushes the source slot (2 -> 1; after a grant there is none). The object lives on.
+        var (b, k) = Boot();
+        var a = new KTask(k, null, Fpage.Invalid);
+        var y = Sem(k, a, 0x20, CapRights.RWS | CapRights.Counted);             // y's only counted slot
+        var dst = new KTask(k, null, Fpage.Invalid);
+        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(dst, 0x30, a, CapRights.Full, "test"));
+        Assert.Equal(new Kernel.MapOutcome(false, 1), Map(k, a, 0x20, CapRights.RWS, dst, 0x30, grant: grant));
+        Assert.False(a.Alive);
+        Assert.True(y.Alive);
+        Assert.Same(y, dst.Space[0x30]!.Object);
+        Assert.Equal(1L, y.RefCnt);
+        Assert.Equal(new[] { (dst, 0x30UL) }, y.Caps.Select(e => (e.Space, e.Index)));
+    }
+
     [Fact]
     public void The_trace_of_a_map_into_a_dying_task_names_the_grant_and_the_reason_of_the_destruction()
     {
-        // trace-format.md: the granted source slot goes as "grant"; the object dies by "last-reference" (its only counted
-        // slot granted into the dying task) or "delete-right" (mapped with D).
+        // trace-format.md: the granted source slot goes as "grant"; the task's teardown runs when the map ends (Reap_list)
+        // and flushes the slot the grant put there: the object dies by "last-reference" (its only counted slot) or
+        // "delete-right" (mapped with D), and its slot in the dying task goes with it.
         var (b, k) = Boot();
         var s = Sem(k, b.Root, 0x20);
         var t = SelfHeld(k, 0x30);
@@ -193,6 +215,7 @@ public class ObjMapDbFlushTests
             new CapRemoved(t.DbgId, 0x30, t.DbgId, "object-deleted"),
             new ObjectDestroyed(t.DbgId, "Task", "delete-right"),
             new CapRemoved(b.Root.DbgId, 0x20, s.DbgId, "grant"),
+            new CapRemoved(t.DbgId, 0x30, s.DbgId, "object-deleted"),
             new ObjectDestroyed(s.DbgId, "IRQ sem", "last-reference"),
         }, Removals(k, n));
 
@@ -205,6 +228,7 @@ public class ObjMapDbFlushTests
         {
             new CapRemoved(t.DbgId, 0x30, t.DbgId, "object-deleted"),
             new ObjectDestroyed(t.DbgId, "Task", "delete-right"),
+            new CapRemoved(t.DbgId, 0x30, s.DbgId, "object-deleted"),        // the mapped slot first: newest in the list
             new CapRemoved(b.Root.DbgId, 0x20, s.DbgId, "object-deleted"),
             new ObjectDestroyed(s.DbgId, "IRQ sem", "delete-right"),
         }, Removals(k, n));

@@ -34,6 +34,7 @@ public sealed partial class Kernel
         {
             obj.Alive = false;
             Trace.Add(new ObjectDestroyed(obj.DbgId, obj.JdbType, reason));
+            if (Reaping(obj)) return;
             obj.OnDestroy();
         }
     }

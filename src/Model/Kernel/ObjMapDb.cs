@@ -20,7 +20,7 @@ public sealed partial class Kernel
     {
         if (index >= ObjectSpace.Slots) return InsertStatus.OutOfRange;
         if (task.Space[index] is { } old) Flush(old, delete: true, "overwrite");
-        if (!obj.Alive || !task.Alive) return InsertStatus.NoMemory;
+        if (!obj.Alive || (!task.Alive && !AwaitsReaping(task))) return InsertStatus.NoMemory;
         if (!EnsurePage(task, index)) return InsertStatus.NoMemory;
         var e = new CapEntry(task, index, obj, attr) { Plain = plain };
         task.Space.Put(e);
@@ -78,6 +78,7 @@ public sealed partial class Kernel
         obj.Alive = false;
         if (!HeldByKernelObject(obj)) _objects.Remove(obj);                 // else when the last holder lets go (CAP-LIFE-2)
         Trace.Add(new ObjectDestroyed(obj.DbgId, obj.JdbType, reason));
+        if (Reaping(obj)) return;
         obj.OnDestroy();
         obj.Release();
     }
@@ -93,6 +94,13 @@ public sealed partial class Kernel
     /// </summary>
     public MapOutcome MapObjects(Task src, Fpage fp, Task dst, ulong hotSpot, byte itemAttr, bool grant, CapRights mask,
         ulong rcvBase = 0, int rcvOrder = 63)
+    {
+        using var reap = ReapList();
+        return MapObjectsReaping(src, fp, dst, hotSpot, itemAttr, grant, mask, rcvBase, rcvOrder);
+    }
+
+    private MapOutcome MapObjectsReaping(Task src, Fpage fp, Task dst, ulong hotSpot, byte itemAttr, bool grant, CapRights mask,
+        ulong rcvBase, int rcvOrder)
     {
         if (fp.Type != FpageType.Obj) return new(false, 0);
         // Object space orders are slot counts, up to 63 (get_order_from_fp); they are not clipped to the 2^16 slots of
@@ -131,51 +139,14 @@ public sealed partial class Kernel
             // and no error is reported.
             if (dst.Space[di] is { } old) Flush(old, delete: true, "overwrite");
             if (obj.Mappings.Count == 0) continue;
-            if (!dst.Alive)
-            {
-                IntoDyingTask(se, attr, grant);
-                mapped++;
-                continue;
-            }
+            // A flush that destroyed the source or the destination task itself only queued its teardown: the map goes
+            // on in both spaces, and the teardown flushes them when the operation ends (ReapList).
             var st = grant ? Grant(se, dst, di, attr, plain) : Insert(dst, di, obj, attr, "map", plain);
             if (st == InsertStatus.NoMemory) return new(true, mapped);
             if (st == InsertStatus.Ok) mapped++;
         }
         if (!found && count > 0) WarnNothingMapped("Obj_space", src, si, count, dst);
         return new(false, mapped);
-    }
-
-    /// <summary>
-    /// The flush destroyed the destination task itself (its slot held the task's own cap with D). The real kernel
-    /// only queues the task for reaping (kobject.cpp:288-294), inserts anyway (Kobject_mapdb::insert never fails)
-    /// and Task::destroy later unmaps the new slot with the full mask (task.cpp:681-696). The model has already
-    /// torn the task down, so it applies the net effect of that insert-then-flush without a slot (DERIVED):
-    /// a grant still empties the source; with D the object dies; a counted slot that was the last one kills it.
-    /// _cnt is signed there (dec_refcnt may push it below zero), so each step compares as the real one does.
-    /// </summary>
-    private void IntoDyingTask(CapEntry se, CapRights attr, bool grant)
-    {
-        var obj = se.Object;
-        bool counted = (attr & CapRights.Counted) != 0;
-        if (grant)
-        {
-            // Kobject_mapdb::grant: the new slot takes the source's place; a counted source made weak lowers _cnt and
-            // at zero or below invalidates the object (kobject_mapdb.cpp:266-280).
-            // A source slot in the dying task itself went with the model's teardown, flushed once already: that was
-            // the moved slot's flush.
-            if (se.Space.Space[se.Index] != se) return;
-            Drop(se, "grant", count: false);
-            if (se.Counted && !counted && --obj.RefCnt <= 0) { Destroy(obj, "last-reference"); return; }
-        }
-        else if (counted) obj.RefCnt++;                       // Kobject_mapdb::insert: a counted slot raises _cnt (:251-259)
-        // Task::destroy's flush of the new slot (Kobject_mapdb::flush, :285-312): D invalidates; a counted slot at a
-        // count of 1 or less invalidates, else lowers it; a weak one just goes.
-        if ((attr & CapRights.D) != 0) Destroy(obj, "delete-right");
-        else if (counted)
-        {
-            if (obj.RefCnt <= 1) Destroy(obj, "last-reference");
-            else obj.RefCnt--;
-        }
     }
 
     /// <summary>
@@ -206,6 +177,7 @@ public sealed partial class Kernel
     /// </summary>
     public void UnmapObjects(Task task, Fpage fp, UnmapMask mask)
     {
+        using var reap = ReapList();
         if (fp.Type != FpageType.Obj && !fp.IsAllSpaces) return;
         if (((ulong)mask & (ulong)UnmapMask.AllSpaces) == 0) return;
         bool delete = ((ulong)mask & 0x4000_0000) != 0;
