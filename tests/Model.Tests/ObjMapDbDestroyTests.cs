@@ -98,4 +98,30 @@ public class ObjMapDbDestroyTests
         Assert.Equal(0UL, f.Quota.Used);
         Assert.DoesNotContain(g, k.Objects);
     }
+
+    [Fact]
+    public void Outside_a_map_or_unmap_a_destruction_runs_at_once_also_after_one_ended()
+    {
+        // The reap list spans one map or unmap (ReapList.cs); a destruction outside them (a thread's death, a kernel
+        // teardown) runs destroy() at once: the semaphore's memory is back and the task's space is empty right away.
+        var b = BootState.Create();
+        var k = b.Kernel;
+        var root = new L4Sys(k, b.RootThread);
+        const ulong F = 0x100, S = 0x102, T = 0x103;
+        Assert.Equal(0L, root.Error(root.CreateFactory((ulong)InitialCap.Factory << 12, F << 12, 0x4000)));
+        var f = (Factory)b.Root.Space[F]!.Object;
+        Assert.Equal(0L, root.Error(root.FactoryCreate(F << 12, (long)Protocol.Semaphore, S << 12)));
+        var s = b.Root.Space[S]!.Object;
+        var t = new KTask(k, null, Fpage.Invalid);
+        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(b.Root, T, t, CapRights.Full, "test"));
+        Assert.Equal(new Kernel.MapOutcome(false, 1), k.MapObjects(b.Root, Fpage.Obj(S << 12, 0, CapRights.RWS), t, 0x20, 0, false, CapRights.RWS));
+        k.UnmapObjects(b.Root, Fpage.Obj(0x7FF << 12, 0, CapRights.RWSD), UnmapMask.DeleteObj);   // an empty slot: nothing
+
+        ulong used = f.Quota.Used;
+        k.Destroy(t, "test");
+        Assert.Equal(0, t.Space.Count);                                       // its teardown ran at once
+        k.Destroy(s, "test");
+        Assert.Equal(used - Semaphore.ObjectSize, f.Quota.Used);               // its memory is back at once
+        Assert.DoesNotContain(s, k.Objects);
+    }
 }
