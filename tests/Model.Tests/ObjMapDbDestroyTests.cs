@@ -18,6 +18,19 @@ public class ObjMapDbDestroyTests
     private static void Delete(Kernel k, KTask t, ulong slot) =>
         k.UnmapObjects(t, Fpage.Obj(slot << 12, 0, CapRights.RWSD), UnmapMask.DeleteObj);
 
+    private const ulong F = 0x100, S = 0x102;
+
+    /// <summary>Root's factory F (quota 0x4000, from the root factory) and a semaphore S it made.</summary>
+    private static (BootState B, L4Sys Root, Factory F, KObject S) FactoryWithSemaphore()
+    {
+        var b = BootState.Create();
+        var root = new L4Sys(b.Kernel, b.RootThread);
+        Assert.Equal(0L, root.Error(root.CreateFactory((ulong)InitialCap.Factory << 12, F << 12, 0x4000)));
+        var f = (Factory)b.Root.Space[F]!.Object;
+        Assert.Equal(0L, root.Error(root.FactoryCreate(F << 12, (long)Protocol.Semaphore, S << 12)));
+        return (b, root, f, b.Root.Space[S]!.Object);
+    }
+
     private static ObjectDestroyed[] Destroyed(Kernel k, int from) =>
         k.Trace.Events.Skip(from).OfType<ObjectDestroyed>().Select(e => e with { Seq = 0 }).ToArray();
 
@@ -71,16 +84,11 @@ public class ObjMapDbDestroyTests
     [Fact]
     public void An_object_a_factory_made_leaves_the_list_gives_its_memory_back_and_runs_its_destruction()
     {
-        var b = BootState.Create();
+        var (b, root, f, s) = FactoryWithSemaphore();
         var k = b.Kernel;
-        var root = new L4Sys(k, b.RootThread);
-        const ulong F = 0x100, G = 0x101, S = 0x102;
-        Assert.Equal(0L, root.Error(root.CreateFactory((ulong)InitialCap.Factory << 12, F << 12, 0x4000)));
-        var f = (Factory)b.Root.Space[F]!.Object;
+        const ulong G = 0x101;
         Assert.Equal(0L, root.Error(root.CreateFactory(F << 12, G << 12, 0x1000)));
         var g = (Factory)b.Root.Space[G]!.Object;
-        Assert.Equal(0L, root.Error(root.FactoryCreate(F << 12, (long)Protocol.Semaphore, S << 12)));
-        var s = b.Root.Space[S]!.Object;
         Assert.Equal(Factory.ObjectSize + 0x1000 + Semaphore.ObjectSize, f.Quota.Used);
         Assert.Contains(s, k.Objects);
 
@@ -104,14 +112,9 @@ public class ObjMapDbDestroyTests
     {
         // The reap list spans one map or unmap (ReapList.cs); a destruction outside them (a thread's death, a kernel
         // teardown) runs destroy() at once: the semaphore's memory is back and the task's space is empty right away.
-        var b = BootState.Create();
+        var (b, _, f, s) = FactoryWithSemaphore();
         var k = b.Kernel;
-        var root = new L4Sys(k, b.RootThread);
-        const ulong F = 0x100, S = 0x102, T = 0x103;
-        Assert.Equal(0L, root.Error(root.CreateFactory((ulong)InitialCap.Factory << 12, F << 12, 0x4000)));
-        var f = (Factory)b.Root.Space[F]!.Object;
-        Assert.Equal(0L, root.Error(root.FactoryCreate(F << 12, (long)Protocol.Semaphore, S << 12)));
-        var s = b.Root.Space[S]!.Object;
+        const ulong T = 0x103;
         var t = new KTask(k, null, Fpage.Invalid);
         Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(b.Root, T, t, CapRights.Full, "test"));
         Assert.Equal(new Kernel.MapOutcome(false, 1), k.MapObjects(b.Root, Fpage.Obj(S << 12, 0, CapRights.RWS), t, 0x20, 0, false, CapRights.RWS));

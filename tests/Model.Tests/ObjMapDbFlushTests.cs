@@ -6,29 +6,18 @@ using Xunit;
 using KTask = L4Conf.Model.Kernel.Task;
 using Semaphore = L4Conf.Model.Kernel.Semaphore;
 
+using static L4Conf.Tests.ObjMapDbFixture;
+
 namespace L4Conf.Tests;
 
 /// <summary>
 /// Flushes of object slots and what they take with them (Kobject_mapdb::flush, kobject_mapdb.cpp:283-313): the full
 /// mask of a map onto itself deletes (CAP-OVR-3), unmap deletes only with L4_FP_DELETE_OBJ (CAP-UNMAP-2, -5), a task
-/// destroyed by a flush empties its own space (CAP-LIFE-3), and a map or grant into a task the destination flush
-/// destroyed has the net effect of the real insert followed by Task::destroy's flush (CAP-OVR-1, CAP-LIFE-5).
+/// destroyed by a flush empties its own space (CAP-LIFE-3), and a map or grant whose destination flush deletes the
+/// source or the destination task lands before the task's teardown runs at the end (the reap list; CAP-OVR-1, CAP-LIFE-5).
 /// </summary>
 public class ObjMapDbFlushTests
 {
-    private static (BootState B, Kernel K) Boot()
-    {
-        var b = BootState.Create();
-        return (b, b.Kernel);
-    }
-
-    private static Semaphore Sem(Kernel k, KTask t, ulong slot, CapRights attr = CapRights.Full)
-    {
-        var s = new Semaphore(k);
-        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(t, slot, s, attr, "test"));
-        return s;
-    }
-
     private static Kernel.MapOutcome Map(Kernel k, KTask src, ulong srcSlot, CapRights fpRights, KTask dst, ulong hot,
         byte item = 0, bool grant = false) =>
         k.MapObjects(src, Fpage.Obj(srcSlot << 12, 0, fpRights), dst, hot, item, grant, CapRights.RWS);

@@ -5,6 +5,8 @@ using Xunit;
 using KTask = L4Conf.Model.Kernel.Task;
 using Semaphore = L4Conf.Model.Kernel.Semaphore;
 
+using static L4Conf.Tests.ObjMapDbFixture;
+
 namespace L4Conf.Tests;
 
 /// <summary>
@@ -15,19 +17,6 @@ namespace L4Conf.Tests;
 /// </summary>
 public class ObjMapDbTests
 {
-    private static (BootState B, Kernel K) Boot()
-    {
-        var b = BootState.Create();
-        return (b, b.Kernel);
-    }
-
-    private static Semaphore Sem(Kernel k, KTask t, ulong slot, CapRights attr = CapRights.Full)
-    {
-        var s = new Semaphore(k);
-        Assert.Equal(Kernel.InsertStatus.Ok, k.Insert(t, slot, s, attr, "test"));
-        return s;
-    }
-
     private static Kernel.MapOutcome Map(Kernel k, KTask src, ulong srcSlot, int order, CapRights fpRights, KTask dst, ulong hot,
         byte item = 0, bool grant = false, CapRights mask = CapRights.RWS) =>
         k.MapObjects(src, Fpage.Obj(srcSlot << 12, order, fpRights), dst, hot, item, grant, mask);
