@@ -209,12 +209,7 @@ public class MemMapDbTests
     [Fact]
     public void Unmap_revokes_from_descendants_and_with_the_self_bit_from_the_task()
     {
-        var (b, k, t) = Boot();
-        var u = new KTask(k, null, Fpage.Invalid);
-        var lt = new Leaves();
-        var lu = new Leaves();
-        t.MemSpace = lt;
-        u.MemSpace = lu;
+        var (b, k, t, u, lt, lu) = TaskAndChild();
         Map(k, b.Sigma0, 0x30_0000, 13, MemRights.RWX, t, 0x1000_0000);
         Map(k, t, 0x1000_0000, 13, MemRights.RWX, u, 0x2000_0000);
         Assert.Equal(2, u.Memory.Count());
@@ -290,12 +285,7 @@ public class MemMapDbTests
     [Fact]
     public void Unmapping_a_sub_range_revokes_only_the_children_in_it_and_collects_every_childs_bits()
     {
-        var (b, k, t) = Boot();
-        var u = new KTask(k, null, Fpage.Invalid);
-        var lt = new Leaves();
-        var lu = new Leaves();
-        t.MemSpace = lt;
-        u.MemSpace = lu;
+        var (b, k, t, u, lt, lu) = TaskAndChild();
         Map(k, b.Sigma0, 0x20_0000, 21, MemRights.RWX, t, 0x4000_0000);    // t: one 2 MiB page
         Map(k, t, 0x4000_1000, 12, MemRights.RWX, u, 0x7000_1000);
         Map(k, t, 0x4000_2000, 12, MemRights.RWX, u, 0x7000_2000);
@@ -321,6 +311,16 @@ public class MemMapDbTests
         Assert.Equal(MemRights.RX, k.FindMem(t, 0x4000_0000)!.Rights);
         Assert.Equal(MemRights.RX, lt.At[0x4000_0000].Rights);
     }
+    /// <summary>The booted kernel's task t and a fresh task u, each with its page leaves recorded.</summary>
+    private static (BootState B, Kernel K, KTask T, KTask U, Leaves LT, Leaves LU) TaskAndChild()
+    {
+        var (b, k, t) = Boot();
+        var u = new KTask(k, null, Fpage.Invalid);
+        var (lt, lu) = (new Leaves(), new Leaves());
+        (t.MemSpace, u.MemSpace) = (lt, lu);
+        return (b, k, t, u, lt, lu);
+    }
+
     /// <summary>sigma0 -> t (0x1000_0000) -> u (0x2000_0000) -> w (0x3000_0000 and 0x3000_1000): one page, three levels below sigma0.</summary>
     private static (Kernel K, KTask T, Leaves LU, Leaves LW) Tree()
     {
@@ -369,10 +369,7 @@ public class MemMapDbTests
     {
         // save_access_flags gets page_rights |= v_delete(own) | v_delete(children) (map_util.cpp:894-911); the answer ORs
         // every page's (flushed_rights |= page_rights).
-        var (b, k, t) = Boot();
-        var u = new KTask(k, null, Fpage.Invalid);
-        var (lt, lu) = (new Leaves(), new Leaves());
-        (t.MemSpace, u.MemSpace) = (lt, lu);
+        var (b, k, t, u, lt, lu) = TaskAndChild();
         Map(k, b.Sigma0, 0x30_0000, 13, MemRights.RWX, t, 0x1000_0000);
         Map(k, t, 0x1000_0000, 12, MemRights.RWX, u, 0x2000_0000);
         lt.Touch(0x1000_0000, true, true);

@@ -470,9 +470,7 @@ public static class MachineCases
             f2.GivePage(f2.App, MachineFixture.DataVa, MemRights.RW, data);
             const ulong dataAtDataVa = 0x10CF_F200_0000_FFFF;   // DPL 3 writable data, base 0x10000000 (DataVa), present
             const ulong notPresent = 0x00CF_7200_0000_FFFF;     // the same, base 0, P clear
-            var u = f2.W.Boot.RootThread.Utcb;
-            u.SetMr(0, (ulong)ThreadOp.X86Gdt); u.SetMr(1, 1); u.SetMr(2, dataAtDataVa); u.SetMr(3, notPresent);
-            c.Equal(0x63L, f2.W.Root.Call(f2.App.ThreadSel, new MsgTag((long)Protocol.Thread, 4, 0)).Label, "entries 1 and 2 written: selector 0x63");
+            c.Equal(0x63L, f2.SetAppGdtEntries(1, dataAtDataVa, notPresent), "entries 1 and 2 written: selector 0x63");
             f2.Start(a =>
             {
                 a.mov(eax, 0x63);
@@ -498,7 +496,7 @@ public static class MachineCases
             c.Equal(0x1122_3344_5566_7788UL, end[ExcRegs.Rbx], "fs:[8] read the user entry's base + 8");
             c.Equal(MachineFixture.DataVa, end[ExcRegs.FsBase], "FS base: the descriptor's");
             c.Equal(0x63UL, (end[ExcRegs.Segs] >> 32) & 0xFFFF, "FS selector 0x63");
-            c.Equal((ulong)ExcRegs.UserSs, end[ExcRegs.Ss], "SS 0x23 after the syscall, though 0x63 was loaded before it (sysretq)");
+            c.Equal(GdtSelectors.UserData, end[ExcRegs.Ss], "SS 0x23 after the syscall, though 0x63 was loaded before it (sysretq)");
         });
         yield return Case("machine/exception-reply-segments", "an exception reply's selectors are loaded as the kernel's switch to the thread loads them: a DS the thread may not load becomes 0, and FS with a selector takes its descriptor's base, not the reply's fs_base",
             ["MACH-SEG-1", "EXC-REGS-1"], c =>
@@ -507,9 +505,7 @@ public static class MachineCases
             var data = new byte[16];
             BitConverter.GetBytes(0x0BAD_F00D_CAFE_BEEFUL).CopyTo(data, 8);
             f2.GivePage(f2.App, MachineFixture.DataVa, MemRights.RW, data);
-            var u = f2.W.Boot.RootThread.Utcb;
-            u.SetMr(0, (ulong)ThreadOp.X86Gdt); u.SetMr(1, 1); u.SetMr(2, 0x10CF_F200_0000_FFFFUL);   // entry 1 (0x63): data at DataVa
-            c.Equal(0x63L, f2.W.Root.Call(f2.App.ThreadSel, new MsgTag((long)Protocol.Thread, 3, 0)).Label, "entry 1 written");
+            c.Equal(0x63L, f2.SetAppGdtEntries(1, 0x10CF_F200_0000_FFFFUL), "entry 1 (0x63) written: data at DataVa");
             f2.OnMessage = (fx, ev) =>
             {
                 if (fx.Seen.Count > 1) return null;

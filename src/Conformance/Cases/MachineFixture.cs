@@ -107,6 +107,19 @@ public sealed class MachineFixture
         return new MsgTag(0, ExcRegs.Words, 0, transferFpu ? MsgTagFlags.TransferFpu : 0);
     };
 
+    /// <summary>
+    /// Root writes the app thread's GDT user entries from <paramref name="first"/> on (L4_THREAD_X86_GDT_OP); returns the
+    /// answer's label: the first entry's selector, or an error.
+    /// </summary>
+    public long SetAppGdtEntries(ulong first, params ulong[] descriptors)
+    {
+        var u = W.Boot.RootThread.Utcb;
+        u.SetMr(0, (ulong)ThreadOp.X86Gdt);
+        u.SetMr(1, first);
+        for (int k = 0; k < descriptors.Length; k++) u.SetMr(2 + k, descriptors[k]);
+        return W.Root.Call(App.ThreadSel, new MsgTag((long)Protocol.Thread, 2 + descriptors.Length, 0)).Label;
+    }
+
     /// <summary>Writes word <paramref name="word"/> of the app thread's UTCB in user memory, as another thread of its task would.</summary>
     public bool WriteAppUtcbWord(int word, ulong value) =>
         W.K.BusOf(App.Task).Write(App.Thread.UtcbAddress + (ulong)word * 8, BitConverter.GetBytes(value), out _);
