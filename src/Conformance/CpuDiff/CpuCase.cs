@@ -1,3 +1,5 @@
+using L4Conf.Model.Machine;
+
 namespace L4Conf.Conformance.CpuDiff;
 
 /// <summary>One 4 KiB page of a case: its user virtual address, protection ("r", "rw", "rx", "rwx") and contents (zero-padded).</summary>
@@ -71,10 +73,13 @@ public sealed record SegmentState(ushort[] Selectors, ulong FsBase, ulong GsBase
 {
     public static readonly string[] Names = ["es", "cs", "ss", "ds", "fs", "gs"];
 
-    /// <summary>The state a case starts in.</summary>
+    /// <summary>The state a case starts in: Linux's selectors, or those of a fresh Fiasco thread (<see cref="CpuState"/>'s).</summary>
     public static SegmentState Initial(CpuCase c) => c.Gdt == SegmentTable.Linux
         ? new([0, LinuxGdt.UserCode64, LinuxGdt.UserData, 0, 0, 0], c.FsBase, c.GsBase)
-        : new([0x23, 0x2B, 0x23, 0x23, 0, 0], c.FsBase, c.GsBase);
+        : Of(new CpuState { FsBase = c.FsBase, GsBase = c.GsBase });
+
+    /// <summary>The segment registers of <paramref name="s"/>.</summary>
+    public static SegmentState Of(CpuState s) => new([s.Es, s.Cs, s.Ss, s.Ds, s.Fs, s.Gs], s.FsBase, s.GsBase);
 
     public bool SameAs(SegmentState o) => Selectors.SequenceEqual(o.Selectors) && FsBase == o.FsBase && GsBase == o.GsBase;
 }

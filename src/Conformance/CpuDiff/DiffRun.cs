@@ -82,7 +82,7 @@ public static class DiffRun
                     report.OutsideModel.TryAdd(form.Id, det); // not compared; the form stays (other draws of it may be modelled)
                     continue;
                 }
-                if (m.Detail is string nm && nm.EndsWith(": not modelled", StringComparison.Ordinal))
+                if (m.Detail is string nm && nm.EndsWith(L4Conf.Model.Machine.Cpu.NotModelledSuffix, StringComparison.Ordinal))
                 {
                     string what = nm.Contains("compatibility mode", StringComparison.Ordinal) ? "a transfer into compatibility mode" : nm;
                     report.NotModelled[what] = report.NotModelled.GetValueOrDefault(what) + 1;  // counted, not compared

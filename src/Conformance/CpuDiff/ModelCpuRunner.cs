@@ -38,7 +38,7 @@ public sealed class ModelCpuRunner
             mem.Read(frames[k], after);
             changes.AddRange(CpuOutcome.Changes(pages[k].Address, pages[k].Contents, after));
         }
-        var seg = new SegmentState([s.Es, s.Cs, s.Ss, s.Ds, s.Fs, s.Gs], s.FsBase, s.GsBase);
+        var seg = SegmentState.Of(s);
         return new CpuOutcome
         {
             Segments = seg,

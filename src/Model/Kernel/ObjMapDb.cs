@@ -40,11 +40,11 @@ public sealed partial class Kernel
     }
 
     /// <summary>Empties one slot without any lifetime decision (grant, object teardown).</summary>
-    private void Drop(CapEntry e, string cause, bool count = true)
+    private void Drop(CapEntry e, string cause)
     {
         if (!e.Space.Space.Remove(e.Index)) return;
         e.Object.Mappings.Remove(e);
-        if (count && e.Counted && e.Object.RefCnt > 0) e.Object.RefCnt--;
+        if (e.Counted && e.Object.RefCnt > 0) e.Object.RefCnt--;
         Trace.Add(new CapRemoved(e.Space.DbgId, e.Index, e.Object.DbgId, cause));
     }
 

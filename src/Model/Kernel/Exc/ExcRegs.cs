@@ -1,3 +1,4 @@
+using L4Conf.Model.Abi;
 using L4Conf.Model.Machine;
 
 namespace L4Conf.Model.Kernel;
@@ -46,8 +47,6 @@ public static class ExcRegs
     public static ulong SanitizeRflags(ulong rflags) => (rflags & ~((ulong)RFlags.IOPL | (ulong)RFlags.NT)) | (ulong)RFlags.IF | 0x2;
 
     /// <summary>The user code selectors (GDT_CODE_USER 0x2b, GDT_CODE_USER32 0x1b, with RPL 3): any other CS becomes 0x2b (trap_state-amd64.cpp:91-99).</summary>
-    public const ushort UserCs = 0x2B, UserCs32 = 0x1B;
-    /// <summary>GDT_DATA_USER | 3: the SS a syscall returns with (entry-native.S:256 pushes it; sysretq loads it from STAR).</summary>
-    public const ushort UserSs = 0x23;
+    public const ushort UserCs = (ushort)GdtSelectors.UserCode64, UserCs32 = (ushort)GdtSelectors.UserCode32;
     public static ushort SanitizeCs(ulong cs) => cs is UserCs or UserCs32 ? (ushort)cs : UserCs;
 }

@@ -51,7 +51,7 @@ public sealed partial class Kernel
                 break;
             case StopKind.Syscall:
                 // syscall does not save SS: the entry records GDT_DATA_USER | 3 and sysretq loads that (MACH-SEG-1).
-                m.Regs.Ss = ExcRegs.UserSs;
+                m.Regs.Ss = (ushort)GdtSelectors.UserData;
                 LoadUtcbForSyscall(t);
                 t.KernelIpc = KernelIpcKind.Syscall;
                 if (Syscall(t, m.Regs.Rdx, new MsgTag(unchecked((long)m.Regs.Rax)), m.Regs.Rsi, m.Regs.R8)) FinishKernelIpc(t);

@@ -319,7 +319,7 @@ public sealed partial class Cpu
                 case Op.MovFromSegM: if (!Store(Ea(ref i), 2, SegReg(i.Aux))) goto Fault; break;
                 case Op.PushSeg: if (!Push(SegReg(i.Aux), i.Size)) goto Fault; break;
                 case Op.PopSeg: if (!PopSegment(i.Aux, i.Size)) goto Fault; break;
-                case Op.LoadFarPtr: if (!LoadFarPointer(ref i)) goto Fault; break;
+                case Op.LoadFarPtr: if (!LoadSegmentAndOffset(ref i)) goto Fault; break;
                 case Op.FarJmpCall: if (!FarJumpOrCall(ref i, rip, next, out next)) goto Fault; break;
                 case Op.FarRet: if (!FarReturn(ref i, rip, out next)) goto Fault; break;
                 case Op.Iret: if (!InterruptReturn(ref i, rip, out next)) goto Fault; break;

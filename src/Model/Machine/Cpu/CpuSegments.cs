@@ -52,10 +52,13 @@ public sealed partial class Cpu
         return false;
     }
 
+    /// <summary>How <see cref="StopReason.Detail"/> ends for what the model does not model (a #UD the real CPU would not raise).</summary>
+    public const string NotModelledSuffix = ": not modelled";
+
     private bool NotModelled(string what, ulong at)
     {
         trap = new Trap(Vector.InvalidOpcode, 0);
-        detail = $"{what} at 0x{at:x}: not modelled";
+        detail = $"{what} at 0x{at:x}{NotModelledSuffix}";
         return false;
     }
 
@@ -86,17 +89,18 @@ public sealed partial class Cpu
     public static void InstallDataSegments(CpuState s)
     {
         int cpl = s.Cs & 3;
-        ulong Load(ref ushort sel)
+        Install(ref s.Ds);
+        Install(ref s.Es);
+        if (s.Fs != 0) s.FsBase = Install(ref s.Fs);                      // selector 0: the saved base stays
+        if (s.Gs != 0) s.GsBase = Install(ref s.Gs);
+
+        // Loads one selector (0 when the load faults); returns the base it brings (0 for a null selector).
+        ulong Install(ref ushort sel)
         {
-            if (sel == 0) return ulong.MaxValue;                         // keep the saved base
             if (DataSegmentFault(s.Gdt, sel, cpl, out var d) is not null) { sel = 0; return 0; }
             s.Gdt.MarkAccessed(sel);
-            return (sel & 0xFFFC) == 0 ? 0 : d.Base;
+            return d.Base;
         }
-        Load(ref s.Ds);
-        Load(ref s.Es);
-        if (Load(ref s.Fs) is var fs && fs != ulong.MaxValue) s.FsBase = fs;
-        if (Load(ref s.Gs) is var gs && gs != ulong.MaxValue) s.GsBase = gs;
     }
 
     /// <summary>The checks of an SS load at privilege <paramref name="cpl"/> (mov, lss, iret): never null at CPL 3.</summary>
@@ -139,17 +143,36 @@ public sealed partial class Cpu
     }
 
     /// <summary>lfs/lgs/lss r, m16:16/32 (Imm = offset size; REX.W reads m16:32 too): the offset, then the selector above it; the register is written last.</summary>
-    private bool LoadFarPointer(ref Insn i)
+    private bool LoadSegmentAndOffset(ref Insn i)
     {
-        ulong ea = Ea(ref i);
-        int size = (int)i.Imm;
-        if (!Load(ea, size, out ulong offset) || !Load(ea + (ulong)size, 2, out ulong selWord)) return false;
-        offset &= MaskOf(size);
+        if (!LoadFarPointer(Ea(ref i), (int)i.Imm, out ulong offset, out ushort sel)) return false;
         int sreg = i.Aux;
-        ushort sel = (ushort)selWord;
         if (!CheckSegmentLoad(sreg, sel, out var d)) return false;
         LoadSegment(sreg, sel, d);
         WriteDst(ref i, offset);
+        return true;
+    }
+
+    /// <summary>A far pointer in memory: the offset of <paramref name="size"/> bytes, then the selector above it.</summary>
+    private bool LoadFarPointer(ulong ea, int size, out ulong offset, out ushort sel)
+    {
+        sel = 0;
+        if (!Load(ea, size, out offset) || !Load(ea + (ulong)size, 2, out ulong selWord)) return false;
+        offset &= MaskOf(size);
+        sel = (ushort)selWord;
+        return true;
+    }
+
+    /// <summary>The words of <paramref name="size"/> bytes from RSP up (a far return or iret frame), without popping them.</summary>
+    private bool PeekStackWords(Span<ulong> w, int size)
+    {
+        ulong sp = Gpr((int)Reg.Rsp);
+        for (int k = 0; k < w.Length; k++)
+        {
+            ssRef = true;
+            if (!Load(sp + (ulong)(k * size), size, out w[k])) return false;
+            w[k] &= MaskOf(size);
+        }
         return true;
     }
 
@@ -189,10 +212,7 @@ public sealed partial class Cpu
     private bool FarJumpOrCall(ref Insn i, ulong at, ulong next, out ulong target)
     {
         target = 0;
-        ulong ea = Ea(ref i);
-        if (!Load(ea, i.Size, out ulong offset) || !Load(ea + i.Size, 2, out ulong selWord)) return false;
-        offset &= MaskOf(i.Size);
-        ushort sel = (ushort)selWord;
+        if (!LoadFarPointer(Ea(ref i), i.Size, out ulong offset, out ushort sel)) return false;
         bool call = i.Aux == 1;
         if (!CheckFarTarget(sel, at, out var d) || !CheckFarRip(d, sel, offset, at, call ? "far call" : "far jmp")) return false;
         if (call)
@@ -218,17 +238,14 @@ public sealed partial class Cpu
     private bool FarReturn(ref Insn i, ulong at, out ulong target)
     {
         target = 0;
-        ulong sp = Gpr((int)Reg.Rsp);
-        ssRef = true;
-        if (!Load(sp, i.Size, out ulong rip)) return false;
-        ssRef = true;
-        if (!Load(sp + i.Size, i.Size, out ulong selWord)) return false;
-        rip &= MaskOf(i.Size);
-        if (!CheckReturnCode((ushort)selWord, out var d) || !CheckFarRip(d, (ushort)selWord, rip, at, "far ret")) return false;
-        st.Gdt.MarkAccessed((ushort)selWord);
-        st.Cs = (ushort)selWord;
-        Gpr((int)Reg.Rsp) = sp + 2 * (ulong)i.Size + i.Imm;
-        target = rip;
+        Span<ulong> w = stackalloc ulong[2];
+        if (!PeekStackWords(w, i.Size)) return false;
+        ushort cs = (ushort)w[1];
+        if (!CheckReturnCode(cs, out var d) || !CheckFarRip(d, cs, w[0], at, "far ret")) return false;
+        st.Gdt.MarkAccessed(cs);
+        st.Cs = cs;
+        Gpr((int)Reg.Rsp) += 2 * (ulong)i.Size + i.Imm;
+        target = w[0];
         return true;
     }
 
@@ -257,14 +274,8 @@ public sealed partial class Cpu
     {
         target = 0;
         if ((Flags & NT) != 0) return Gp0();
-        ulong sp = Gpr((int)Reg.Rsp), size = i.Size;
         Span<ulong> w = stackalloc ulong[5];
-        for (int k = 0; k < 5; k++)
-        {
-            ssRef = true;
-            if (!Load(sp + (ulong)k * size, i.Size, out w[k])) return false;
-            w[k] &= MaskOf(i.Size);
-        }
+        if (!PeekStackWords(w, i.Size)) return false;
         ushort cs = (ushort)w[1], ss = (ushort)w[4];
         if (!CheckReturnCode(cs, out var d) || !CheckStackSegment(ss, cs & 3, out var sd)) return false;
         if (!CheckFarRip(d, cs, w[0], at, "iret")) return false;
