@@ -95,6 +95,8 @@ public class CpuCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("line 2: pages[0].prot: 'w'; one of r, rw, rx, rwx", """{"code":"cc","rip":"0x400000","pages":[{"address":"0x1000","prot":"w"}]}""")]
     [InlineData("line 2: rflags: 0x302; only CF PF AF ZF SF DF OF", """{"code":"cc","rip":"0x400000","rflags":"0x302"}""")]
     [InlineData("line 2: rip: 0x800000000000 puts the code outside the user half", """{"code":"cc","rip":"0x800000000000"}""")]
+    [InlineData("line 2: gdt: \"x\"; \"fiasco\" (the default) or \"linux\"", """{"code":"cc","rip":"0x400000","gdt":"x"}""")]
+    [InlineData("line 2: gdt: 5 is not a string", """{"code":"cc","rip":"0x400000","gdt":5}""")]
     [InlineData("line 2: budget: 0; a whole number of instructions", """{"code":"cc","rip":"0x400000","budget":0}""")]
     [InlineData("line 2: unknown field 'regz'", """{"code":"cc","rip":"0x400000","regz":{}}""")]
     [InlineData("line 2: not a JSON object", """{"code":"cc",""")]

@@ -38,7 +38,7 @@ public static class ExcRegs
         s.R[4] = u.Mr(Sp); s.FsBase = u.Mr(FsBase); s.GsBase = u.Mr(GsBase);
         ulong segs = u.Mr(Segs);
         (s.Ds, s.Es, s.Fs, s.Gs) = ((ushort)segs, (ushort)(segs >> 16), (ushort)(segs >> 32), (ushort)(segs >> 48));
-        // The thread runs with them as the kernel's switch to it loads them (thread-ia32-64.cpp:255-260 keeps them
+        // The thread runs with them as the kernel's switch to it loads them (thread-ia32-64.cpp:254-260 keeps them
         // in _ds.._gs, _fs_base, _gs_base; MACH-SEG-1).
         Cpu.InstallDataSegments(s);
     }
