@@ -184,19 +184,45 @@ public sealed partial class CpuTests
     }
 
     [Fact]
-    public void A_far_transfer_into_compatibility_mode_is_reported_as_not_modelled()
+    public void A_far_jmp_to_0x1b_runs_32_bit_code_until_a_far_jmp_back_to_0x2b()
     {
-        var m = Build(a => { a.mov(rbx, DataVa); a.jmp(__fword_ptr[rbx]); a.int3(); });
-        m.Bus.Poke(DataVa, [0x00, 0x10, 0x40, 0x00, 0x1B, 0x00]);                    // m16:32 = 0x1B:0x401000
-        var r = m.Run();
-        AssertTrap(r, Vector.InvalidOpcode, 0);
-        Assert.Contains("compatibility mode", r.Detail);
+        // At CodeVa + 0x40 (32-bit): inc eax (0x40, a REX prefix in 64-bit mode); jmp far [ebx + 6] back to 0x2B.
+        var m = Build(a =>
+        {
+            a.mov(rbx, DataVa);
+            a.jmp(__fword_ptr[rbx]);
+            a.int3();
+            a.db(new byte[0x40 - 13]);
+            a.db([0x40, 0xFF, 0x6B, 0x06]);
+            a.int3();
+        });
+        m.Bus.Poke(DataVa, [0x40, 0x10, 0x40, 0x00, 0x1B, 0x00, 0x44, 0x10, 0x40, 0x00, 0x2B, 0x00]);
+        m.S.Rax = 0xFFFF_FFFF_0000_0001;
+        AssertEnd(m.Run());
+        Assert.Equal(2UL, m.S.Rax);                                                  // the 32-bit inc zero-extended
         Assert.Equal((ushort)0x2B, m.S.Cs);
+        Assert.Equal(CodeVa + 0x45, m.S.Rip);                                         // after the int3, in 64-bit mode again
+    }
 
-        var c = Build(a => a.int3(), init: s => s.Cs = 0x1B);
-        r = c.Run();
-        AssertTrap(r, Vector.InvalidOpcode, 0);
-        Assert.Contains("CS 0x1b", r.Detail);
+    [Fact]
+    public void Code_segments_the_model_does_not_run_are_reported_as_not_modelled()
+    {
+        // A 16-bit code segment (user entry 1) and a 32-bit one with a base (entry 2): checked, then #UD, nothing changed.
+        ulong code16 = Descriptor(0, 0xFFFF, 0xB, big: false), based = Descriptor(0x1000, 0xFFFFF, 0xB, granular: true);
+        foreach (var (sel, what) in new[] { ((ushort)0x5B, "16-bit"), ((ushort)0x63, "not flat") })
+        {
+            var m = Build(a => { a.mov(rbx, DataVa); a.jmp(__fword_ptr[rbx]); a.int3(); }, init: UserEntries(code16, based));
+            m.Bus.Poke(DataVa, [0x00, 0x10, 0x00, 0x00, (byte)sel, 0x00]);
+            var r = m.Run();
+            AssertTrap(r, Vector.InvalidOpcode, 0);
+            Assert.Contains(what, r.Detail);
+            Assert.EndsWith(Cpu.NotModelledSuffix, r.Detail);
+            Assert.Equal((ushort)0x2B, m.S.Cs);
+        }
+        var c = Build(a => a.int3(), init: s => { UserEntries(code16)(s); s.Cs = 0x5B; });
+        var rc = c.Run();
+        AssertTrap(rc, Vector.InvalidOpcode, 0);
+        Assert.Contains("CS 0x5b", rc.Detail);
     }
 
     [Fact]

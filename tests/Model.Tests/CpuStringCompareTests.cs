@@ -167,10 +167,15 @@ public sealed partial class CpuTests
     }
 
     [Fact]
-    public void String_compare_with_32_bit_addressing_is_UD()
+    public void A_0x67_prefix_makes_edi_ecx_the_pointer_and_count_written_as_32_bit_registers()
     {
-        var r = RunBytes([0x67, 0xAE]); // scasb with ES:EDI
-        AssertTrap(r, Vector.InvalidOpcode, 0);
-        Assert.Contains("Scasb", r.Detail);
+        // repne scasb with ES:EDI: RDI's and RCX's upper halves play no part and are cleared by the 32-bit updates.
+        var m = Build(a => { a.db([0xF2, 0x67, 0xAE]); a.int3(); },
+            init: s => { s.Rdi = 0xFFFF_0000_0000_0000 | DataVa; s.Rcx = 0xAAAA_0000_0000_0010; s.Rax = 0x7F; });
+        m.Bus.Poke(DataVa, [1, 2, 0x7F, 4]);
+        AssertEnd(m.Run());
+        Assert.Equal(DataVa + 3, m.S.Rdi);
+        Assert.Equal(0x0DUL, m.S.Rcx);
+        Assert.Equal(ZF | PF, m.Flags);
     }
 }

@@ -50,8 +50,10 @@ public sealed partial class Kernel
             case StopKind.Budget:
                 break;
             case StopKind.Syscall:
-                // syscall does not save SS: the entry records GDT_DATA_USER | 3 and sysretq loads that (MACH-SEG-1).
+                // syscall does not save SS or CS: the entry records GDT_DATA_USER | 3 and sysretq loads SS and CS from
+                // STAR (0x1B + 8, 0x1B + 16), so a syscall from compatibility mode returns in 64-bit mode (MACH-SEG-1).
                 m.Regs.Ss = (ushort)GdtSelectors.UserData;
+                m.Regs.Cs = (ushort)GdtSelectors.UserCode64;
                 LoadUtcbForSyscall(t);
                 t.KernelIpc = KernelIpcKind.Syscall;
                 if (Syscall(t, m.Regs.Rdx, new MsgTag(unchecked((long)m.Regs.Rax)), m.Regs.Rsi, m.Regs.R8)) FinishKernelIpc(t);

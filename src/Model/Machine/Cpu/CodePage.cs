@@ -15,6 +15,8 @@ internal sealed class CodePage
     public const ushort Straddle = ushort.MaxValue;
 
     public readonly ulong Va;
+    /// <summary>64, or 32 for compatibility-mode code: the same bytes decode differently (inc/dec, push, addressing).</summary>
+    public readonly int Bitness;
     public ulong Version;
     /// <summary>The page's bytes as fetched (AccessKind.Execute) when it was (re)built.</summary>
     public readonly byte[] Bytes = new byte[Size];
@@ -34,7 +36,7 @@ internal sealed class CodePage
     private Decoder? decoder;
     private ByteArrayCodeReader? reader;
 
-    public CodePage(ulong va) { Va = va; }
+    public CodePage(ulong va, int bitness = 64) { Va = va; Bitness = bitness; }
 
     /// <summary>Forget all decoded instructions (the bytes are about to be refetched).</summary>
     public void Reset()
@@ -52,7 +54,7 @@ internal sealed class CodePage
         if (decoder is null)
         {
             reader = new ByteArrayCodeReader(Bytes);
-            decoder = Decoder.Create(64, reader, DecoderOptions.None);
+            decoder = Decoder.Create(Bitness, reader, DecoderOptions.None);
         }
         reader!.Position = off;
         decoder.IP = Va + (ulong)off;

@@ -91,18 +91,11 @@ public sealed partial class Cpu
         ArgumentNullException.ThrowIfNull(mem);
         Enter(s, mem);
         long retired = 0;
-        StopKind kind = In64BitMode() ? Interpret(budget, ref retired) : StopKind.Trap;
+        LoadShadows();
+        StopKind kind = SetMode(rip) ? Interpret(budget, ref retired) : StopKind.Trap;
         TimeStampCounter += (ulong)retired;
         Leave(s);
         return kind == StopKind.Trap ? new StopReason(kind, trap, retired, detail) : new StopReason(kind, default, retired);
-    }
-
-    /// <summary>Whether CS names a 64-bit code segment; if not (compatibility mode), the run stops at once with #UD.</summary>
-    private bool In64BitMode()
-    {
-        if (st.Gdt.TryRead(st.Cs, out var d) && d.IsCode && d.Long) return true;
-        NotModelled($"CS 0x{st.Cs:x} is not a 64-bit code segment: compatibility mode", rip);
-        return false;
     }
 
     private void Enter(CpuState s, IMemoryBus bus)
@@ -118,7 +111,7 @@ public sealed partial class Cpu
         rip = s.Rip;
         rflags = s.Rflags;
         flOp = FlagOp.None;
-        mem = bus;
+        mem = flatBus = bus;
         pagedBus = bus as PagedMemoryBus;
         wrote = false;
         detail = null;
@@ -134,7 +127,7 @@ public sealed partial class Cpu
         s.Rip = rip;
         s.Rflags = Flags;
         s.Mxcsr = mxcsr;
-        mem = null!;
+        mem = flatBus = null!;
         st = null!;
     }
 
@@ -159,7 +152,7 @@ public sealed partial class Cpu
                 page = p; slots = p.Slot; insns = p.Insns;
             }
             int off = (int)(rip & PageMask);
-            if (Engine == CpuEngine.Compiler)
+            if (Engine == CpuEngine.Compiler && !compat)                          // blocks are 64-bit code only
             {
                 Block? block = HotBlock(page, off);
                 insns = page.Insns;                                                // compiling may have decoded more
@@ -178,7 +171,7 @@ public sealed partial class Cpu
             ref Insn i = ref straddle.Insn;
             if (idx != CodePage.Straddle) i = ref insns[idx];
             else if (!straddle.Decode(page, off, mem, out trap)) { stop = StopKind.Trap; break; }
-            ulong next = rip + i.Len;
+            ulong next = (rip + i.Len) & ipMask;
             ulong v;
             switch (i.Op)
             {
@@ -266,7 +259,7 @@ public sealed partial class Cpu
                 case Op.PushM: if (!Load(Ea(ref i), i.Size, out v) || !Push(v & i.Mask, i.Size)) goto Fault; break;
                 case Op.PopR:
                     if (!PeekStack(i.Size, out v)) goto Fault;
-                    Gpr((int)Reg.Rsp) += i.Size;
+                    SetSp(Gpr((int)Reg.Rsp) + i.Size);
                     WriteDst(ref i, v); // pop rsp: the loaded value wins over the increment
                     break;
                 case Op.PopM:
@@ -274,7 +267,7 @@ public sealed partial class Cpu
                     if (!PeekStack(i.Size, out v)) goto Fault;
                     ref ulong sp = ref Gpr((int)Reg.Rsp);
                     ulong old = sp;
-                    sp = old + i.Size; // an RSP-based destination address uses the incremented RSP (SDM)
+                    SetSp(old + i.Size); // an RSP-based destination address uses the incremented RSP (SDM)
                     if (!Store(Ea(ref i), i.Size, v)) { sp = old; goto Fault; }
                     break;
                 }
@@ -320,9 +313,13 @@ public sealed partial class Cpu
                 case Op.PushSeg: if (!Push(SegReg(i.Aux), i.Size)) goto Fault; break;
                 case Op.PopSeg: if (!PopSegment(i.Aux, i.Size)) goto Fault; break;
                 case Op.LoadFarPtr: if (!LoadSegmentAndOffset(ref i)) goto Fault; break;
-                case Op.FarJmpCall: if (!FarJumpOrCall(ref i, rip, next, out next)) goto Fault; break;
-                case Op.FarRet: if (!FarReturn(ref i, rip, out next)) goto Fault; break;
-                case Op.Iret: if (!InterruptReturn(ref i, rip, out next)) goto Fault; break;
+                // A far transfer may change the mode: the next instruction is fetched from the cache of the new one.
+                case Op.FarJmpCall: if (!FarJumpOrCall(ref i, rip, next, out next)) goto Fault; pva = 1; break;
+                case Op.FarJmpCallPtr: if (!FarJumpOrCallDirect(ref i, rip, next, out next)) goto Fault; pva = 1; break;
+                case Op.FarRet: if (!FarReturn(ref i, rip, out next)) goto Fault; pva = 1; break;
+                case Op.Iret: if (!InterruptReturn(ref i, rip, out next)) goto Fault; pva = 1; break;
+                case >= Op.NearCall and <= Op.Salc: if (!Compat(ref i, rip, ref next)) goto Fault; break;
+                case Op.StringNarrow: if (!StringNarrow(ref i)) goto Fault; break;
                 case Op.LarLslR: LoadAccessOrLimit(ref i, Gpr(i.S)); break;
                 case Op.LarLslM: if (!Load(Ea(ref i), 2, out v)) goto Fault; LoadAccessOrLimit(ref i, v); break;
                 case Op.VerR: VerifySegment(ref i, Gpr(i.S)); break;

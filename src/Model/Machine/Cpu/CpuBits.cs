@@ -73,6 +73,7 @@ public sealed partial class Cpu
             long soff = (long)SignExtend(off, i.Mask);
             ulong move = (ulong)((soff >> BitOperations.Log2((uint)width)) * i.Size);
             ssRef = i.Seg == SsSlot;
+            lastSeg = i.Seg;
             ea = ((Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp + move) & i.AMask) + Gpr(i.Seg);
             bit = (int)(off & (ulong)(width - 1));
         }

@@ -54,24 +54,28 @@ public sealed partial class Cpu
         return true;
     }
 
-    /// <summary>The decoded page at <paramref name="pva"/>, rebuilt if its code version moved; null with the fetch trap.</summary>
+    /// <summary>
+    /// The decoded page at <paramref name="pva"/> for the current mode (keyed apart: bit 0 of the key marks
+    /// compatibility-mode decoding), rebuilt if its code version moved; null with the fetch trap.
+    /// </summary>
     private CodePage? FetchPage(ulong pva, ulong rip)
     {
-        if (pages.TryGetValue(pva, out CodePage? p))
+        ulong key = compat ? pva | 1 : pva;
+        if (pages.TryGetValue(key, out CodePage? p))
         {
             if (p.CheckedRun == runId && p.CheckedEpoch == writeEpoch) return p;
             if (mem.CodeVersion(pva) != p.Version)
             {
                 p.Reset();
-                if (!Fill(p, rip)) { pages.Remove(pva); return null; }
+                if (!Fill(p, rip)) { pages.Remove(key); return null; }
             }
         }
         else
         {
-            p = new CodePage(pva);
+            p = new CodePage(pva, compat ? 32 : 64);
             if (!Fill(p, rip)) return null;
             if (pages.Count >= MaxCachedPages) pages.Clear();
-            pages[pva] = p;
+            pages[key] = p;
         }
         p.CheckedRun = runId;
         p.CheckedEpoch = writeEpoch;

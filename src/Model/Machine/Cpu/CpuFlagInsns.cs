@@ -30,7 +30,7 @@ public sealed partial class Cpu
         if (!PeekStack(size, out ulong v)) return false;
         ulong w = PopfWritable & MaskOf(size);
         rflags = ((Flags & ~w) | (v & w)) & ~RF;
-        Gpr((int)Reg.Rsp) += (ulong)size;
+        SetSp(Gpr((int)Reg.Rsp) + (ulong)size);
         return true;
     }
 }

@@ -24,36 +24,37 @@ public sealed partial class Cpu
         int level = (int)(i.Imm >> 16) & 31;
         ulong frameSize = i.Imm & 0xFFFF;
         ulong rbp = Gpr((int)Reg.Rbp), sp = Gpr((int)Reg.Rsp) - (ulong)s;
-        ssRef = true; // every access (the pushes, the outer frame pointers through RBP) is a stack reference
-        if (!Store(sp, s, rbp)) return false;
-        ulong frame = sp;
+        // Every access (the pushes, the outer frame pointers through RBP) is a stack reference, at the stack width.
+        if (!Store(StackAt(sp), s, rbp)) return false;
+        ulong frame = sp & stackMask;
         if (level > 0)
         {
             for (int k = 1; k < level; k++)
             {
                 rbp -= (ulong)s;
-                if (!Load(rbp, s, out ulong v)) return false;
+                if (!Load(StackAt(rbp), s, out ulong v)) return false;
                 sp -= (ulong)s;
-                if (!Store(sp, s, v)) return false;
+                if (!Store(StackAt(sp), s, v)) return false;
             }
             sp -= (ulong)s;
-            if (!Store(sp, s, frame)) return false;
+            if (!Store(StackAt(sp), s, frame)) return false;
         }
         // SDM: "#PF if ... a write using the final value of the stack pointer would cause a page fault": the pushes
         // are done (their bytes stay), then the final RSP is probed (CR2 = it), registers unchanged on a fault.
         // Seen on the AMD host by `l4conf cpu diff` (#PF W at the final RSP, the pushed words written).
-        if (!LoadForWrite(sp - frameSize, s, out _)) return false;
+        if (!LoadForWrite(StackAt(sp - frameSize), s, out _)) return false;
         WriteReg((int)Reg.Rbp, 0, MaskOf(s), frame); // the 0x66 form sets BP only (AMD host, `l4conf cpu diff`)
-        Gpr((int)Reg.Rsp) = sp - frameSize;
+        SetSp(sp - frameSize);
         return true;
     }
 
+    /// <summary>leave: the stack pointer (at the stack width) takes the frame pointer, then the frame pointer is popped.</summary>
     private bool Leave(int size)
     {
         ulong rbp = Gpr((int)Reg.Rbp);
-        ssRef = true; // the pop through RBP is a stack reference: non-canonical RBP is #SS(0)
-        if (!Load(rbp, size, out ulong v)) return false;
-        Gpr((int)Reg.Rsp) = rbp + (ulong)size;
+        // The pop through RBP is a stack reference: non-canonical RBP is #SS(0).
+        if (!Load(StackAt(rbp), size, out ulong v)) return false;
+        SetSp(rbp + (ulong)size);
         WriteReg((int)Reg.Rbp, 0, MaskOf(size), v);
         return true;
     }
@@ -83,6 +84,7 @@ public sealed partial class Cpu
     private bool Xlat(ref Insn i, out ulong v)
     {
         ssRef = i.Seg == SsSlot; // [RBX+AL]: never a stack reference in practice, but as Ea decides
+        lastSeg = i.Seg;
         return Load(((Gpr(i.Base) + (Gpr((int)Reg.Rax) & 0xFF)) & i.AMask) + Gpr(i.Seg), 1, out v);
     }
 }

@@ -16,7 +16,7 @@ public sealed partial class Cpu
     /// </summary>
     internal const byte ZeroSlot = 16, FsSlot = 17, GsSlot = 18, SsSlot = 19;
 
-    private readonly ulong[] regs = new ulong[20];
+    private readonly ulong[] regs = new ulong[23]; // + ES, CS, DS bases (CpuCompatMode.cs)
     private IMemoryBus mem = null!;
     private readonly byte[] io = new byte[8];
     /// <summary>Set by every store: the interpreter then re-checks the current code page's version (self-modifying code).</summary>
@@ -36,6 +36,7 @@ public sealed partial class Cpu
     private ulong Ea(ref Insn i)
     {
         ssRef = i.Seg == SsSlot;
+        lastSeg = i.Seg;
         return ((Gpr(i.Base) + (Gpr(i.Index) << i.Scale) + i.Disp) & i.AMask) + Gpr(i.Seg);
     }
 
@@ -102,15 +103,33 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong MaskOf(int size) => size >= 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
 
-    /// <summary>Push <paramref name="size"/> bytes (8, or 2 with an operand-size prefix); RSP changes only if the write succeeds.</summary>
+    /// <summary>
+    /// The linear address of stack offset <paramref name="sp"/>: SS's base plus RSP, ESP or SP (the stack width); marks the
+    /// access a stack reference (#SS rather than #GP).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong StackAt(ulong sp)
+    {
+        ssRef = true;
+        lastSeg = SsSlot;
+        return (sp & stackMask) + Gpr(SsSlot);
+    }
+
+    /// <summary>Write the stack pointer at the stack width: RSP, ESP (a 32-bit write: zero-extended), or SP alone.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetSp(ulong v)
+    {
+        ref ulong sp = ref Gpr((int)Reg.Rsp);
+        sp = stackMask == 0xFFFF ? (sp & ~0xFFFFUL) | (v & 0xFFFF) : v & stackMask;
+    }
+
+    /// <summary>Push <paramref name="size"/> bytes (8, or 2 with an operand-size prefix; 4 in compatibility mode); the stack pointer changes only if the write succeeds.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Push(ulong v, int size)
     {
-        ref ulong sp = ref Gpr((int)Reg.Rsp);
-        ulong nsp = sp - (ulong)size;
-        ssRef = true;
-        if (!Store(nsp, size, v)) return false;
-        sp = nsp;
+        ulong nsp = Gpr((int)Reg.Rsp) - (ulong)size;
+        if (!Store(StackAt(nsp), size, v)) return false;
+        SetSp(nsp);
         return true;
     }
 
@@ -118,18 +137,13 @@ public sealed partial class Cpu
     /// Whether a push of <paramref name="size"/> bytes would succeed (its fault in <c>trap</c> if not); writes nothing, but
     /// the walk sets A/D as for a write (hardware's A/D here are not observable through the ABI).
     /// </summary>
-    private bool CanPush(int size)
-    {
-        ssRef = true;
-        return LoadForWrite(Gpr((int)Reg.Rsp) - (ulong)size, size, out _);
-    }
+    private bool CanPush(int size) => LoadForWrite(StackAt(Gpr((int)Reg.Rsp) - (ulong)size), size, out _);
 
-    /// <summary>Read the top of stack without popping it (the caller commits RSP once nothing else can fault).</summary>
+    /// <summary>Read the top of stack without popping it (the caller commits the stack pointer once nothing else can fault).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool PeekStack(int size, out ulong v)
     {
-        ssRef = true;
-        if (!Load(Gpr((int)Reg.Rsp), size, out v)) return false;
+        if (!Load(StackAt(Gpr((int)Reg.Rsp)), size, out v)) return false;
         v &= MaskOf(size);
         return true;
     }

@@ -121,6 +121,9 @@ public sealed partial class Cpu
         if (!isNull) st.Gdt.MarkAccessed(sel);
         if (sreg == SegFs) Gpr(FsSlot) = isNull ? 0 : d.Base;
         else if (sreg == SegGs) Gpr(GsSlot) = isNull ? 0 : d.Base;
+        shadow[sreg] = isNull ? default : d;
+        usable[sreg] = !isNull;
+        if (compat) RefreshCompatSlots();
     }
 
     private bool CheckSegmentLoad(int sreg, ushort sel, out SegmentDescriptor d) =>
@@ -137,8 +140,10 @@ public sealed partial class Cpu
 
     private bool PopSegment(int sreg, int size)
     {
-        if (!PeekStack(size, out ulong v) || !MoveToSegment(sreg, v)) return false;
-        Gpr((int)Reg.Rsp) += (ulong)size;
+        if (!PeekStack(size, out ulong v)) return false;
+        ulong sp = Gpr((int)Reg.Rsp);
+        if (!MoveToSegment(sreg, v)) return false;
+        SetSp(sp + (ulong)size);                                           // pop ss: at the old stack's width
         return true;
     }
 
@@ -169,8 +174,7 @@ public sealed partial class Cpu
         ulong sp = Gpr((int)Reg.Rsp);
         for (int k = 0; k < w.Length; k++)
         {
-            ssRef = true;
-            if (!Load(sp + (ulong)(k * size), size, out w[k])) return false;
+            if (!Load(StackAt(sp + (ulong)(k * size)), size, out w[k])) return false;
             w[k] &= MaskOf(size);
         }
         return true;
@@ -199,13 +203,24 @@ public sealed partial class Cpu
 
     /// <summary>
     /// The new RIP in the checked code segment: a 64-bit segment needs a canonical one (#GP(0)); a compatibility-mode
-    /// segment needs it within the limit (#GP(0)), and is then not modelled.
+    /// segment needs it within the limit (#GP(0)), and must be one the model runs (CpuCompatMode.cs).
     /// </summary>
     private bool CheckFarRip(SegmentDescriptor d, ushort sel, ulong rip, ulong at, string what)
     {
         if (d.Long) return Mmu.IsCanonical(rip) || Gp0();
         if (rip > d.Limit) return Gp0();
-        return NotModelled($"{what} to the 32-bit code segment 0x{sel:x} (compatibility mode)", at);
+        return RunsCompat(d)
+            || NotModelled($"{what} to the code segment 0x{sel:x}, {(d.Default32 ? "not flat" : "16-bit")} (compatibility mode)", at);
+    }
+
+    /// <summary>CS takes the checked selector (RPL = CPL) and its descriptor; decoding and addressing follow its mode.</summary>
+    private void LoadCode(ushort sel, SegmentDescriptor d, ulong at)
+    {
+        st.Gdt.MarkAccessed(sel);
+        st.Cs = sel;
+        shadow[SegCs] = d;
+        usable[SegCs] = true;
+        SetMode(at);                                                       // CheckFarRip took only segments it runs
     }
 
     /// <summary>jmp far m16:16/32/64 (Aux 0) and call far (Aux 1): the offset of the operand size, then the selector.</summary>
@@ -213,27 +228,32 @@ public sealed partial class Cpu
     {
         target = 0;
         if (!LoadFarPointer(Ea(ref i), i.Size, out ulong offset, out ushort sel)) return false;
-        bool call = i.Aux == 1;
+        return FarTransfer(i.Aux == 1, i.Size, sel, offset, at, next, out target);
+    }
+
+    /// <summary>jmp/call far ptr16:16/32 (compatibility mode): the selector and offset are in the instruction.</summary>
+    private bool FarJumpOrCallDirect(ref Insn i, ulong at, ulong next, out ulong target) =>
+        FarTransfer(i.Aux == 1, i.Size, (ushort)i.Disp, i.Imm, at, next, out target);
+
+    private bool FarTransfer(bool call, int size, ushort sel, ulong offset, ulong at, ulong next, out ulong target)
+    {
+        target = 0;
         if (!CheckFarTarget(sel, at, out var d) || !CheckFarRip(d, sel, offset, at, call ? "far call" : "far jmp")) return false;
         if (call)
         {
             // Push CS (zero-extended to the operand size), then the return RIP; neither is written unless both can be.
-            ulong sp = Gpr((int)Reg.Rsp), size = i.Size;
-            ssRef = true;
-            if (!LoadForWrite(sp - size, i.Size, out _)) return false;
-            ssRef = true;
-            if (!LoadForWrite(sp - 2 * size, i.Size, out _)) return false;
-            if (!Push(st.Cs, i.Size) || !Push(next & MaskOf(i.Size), i.Size)) return false;
+            ulong sp = Gpr((int)Reg.Rsp), n = (ulong)size;
+            if (!LoadForWrite(StackAt(sp - n), size, out _) || !LoadForWrite(StackAt(sp - 2 * n), size, out _)) return false;
+            if (!Push(st.Cs, size) || !Push(next & MaskOf(size), size)) return false;
         }
-        st.Gdt.MarkAccessed(sel);
-        st.Cs = (ushort)((sel & ~3) | Cpl);
+        LoadCode((ushort)((sel & ~3) | Cpl), d, at);
         target = offset;
         return true;
     }
 
     /// <summary>
     /// ret far [imm16] (SDM RET, protected mode, same privilege; CPL 3 has no outer level): pops RIP and CS of the
-    /// operand size (32 bits by default in 64-bit mode), checks the code segment, then releases imm16 more bytes.
+    /// operand size (32 bits by default), checks the code segment, then releases imm16 more bytes.
     /// </summary>
     private bool FarReturn(ref Insn i, ulong at, out ulong target)
     {
@@ -242,9 +262,9 @@ public sealed partial class Cpu
         if (!PeekStackWords(w, i.Size)) return false;
         ushort cs = (ushort)w[1];
         if (!CheckReturnCode(cs, out var d) || !CheckFarRip(d, cs, w[0], at, "far ret")) return false;
-        st.Gdt.MarkAccessed(cs);
-        st.Cs = cs;
-        Gpr((int)Reg.Rsp) += 2 * (ulong)i.Size + i.Imm;
+        ulong sp = Gpr((int)Reg.Rsp);
+        SetSp(sp + 2 * (ulong)i.Size + i.Imm);                             // at the width of the stack it popped
+        LoadCode(cs, d, at);
         target = w[0];
         return true;
     }
@@ -266,7 +286,8 @@ public sealed partial class Cpu
 
     /// <summary>
     /// iret/iretd/iretq (SDM IRET, IA-32e mode): NT set is #GP(0); pops RIP, CS, RFLAGS, RSP and SS of the operand
-    /// size; checks CS, then SS for CS.RPL, then RIP; then loads them. At CPL 3 with IOPL below 3 the new RFLAGS takes
+    /// size, RIP, CS and RFLAGS only when it began in compatibility mode (a same-privilege return: CPL 3 has no outer
+    /// level); checks CS, then SS for CS.RPL, then RIP; then loads them. At CPL 3 with IOPL below 3 the new RFLAGS takes
     /// CF, PF, AF, ZF, SF, TF, DF, OF, NT (and AC, ID with a 32/64-bit operand size); IF, IOPL, VIF, VIP, VM keep their
     /// values. RF is not modelled (no instruction breakpoints): it stays clear.
     /// </summary>
@@ -275,19 +296,24 @@ public sealed partial class Cpu
         target = 0;
         if ((Flags & NT) != 0) return Gp0();
         Span<ulong> w = stackalloc ulong[5];
-        if (!PeekStackWords(w, i.Size)) return false;
+        bool outer = !compat;
+        if (!PeekStackWords(outer ? w : w[..3], i.Size)) return false;
         ushort cs = (ushort)w[1], ss = (ushort)w[4];
-        if (!CheckReturnCode(cs, out var d) || !CheckStackSegment(ss, cs & 3, out var sd)) return false;
+        SegmentDescriptor sd = default;
+        if (!CheckReturnCode(cs, out var d) || (outer && !CheckStackSegment(ss, cs & 3, out sd))) return false;
         if (!CheckFarRip(d, cs, w[0], at, "iret")) return false;
         ulong writable = ArithFlags | TF | (ulong)RFlags.DF | NT;
         if (i.Size >= 4) writable |= AC | ID;
         if (Cpl <= (int)((Flags & IOPL) >> 12)) writable |= IF;
         writable &= MaskOf(i.Size);
         rflags = (Flags & ~writable) | (w[2] & writable);
-        st.Gdt.MarkAccessed(cs);
-        st.Cs = cs;
-        LoadSegment(SegSs, ss, sd);
-        Gpr((int)Reg.Rsp) = w[3];
+        if (outer)
+        {
+            LoadSegment(SegSs, ss, sd);
+            Gpr((int)Reg.Rsp) = w[3];
+        }
+        else SetSp(Gpr((int)Reg.Rsp) + 3 * (ulong)i.Size);
+        LoadCode(cs, d, at);
         target = w[0];
         return true;
     }

@@ -8,7 +8,8 @@ namespace L4Conf.Model.Machine;
 /// kernel loaded (<see cref="SystemRegisters"/>). They change no flags.
 /// </summary>
 /// <remarks>
-/// sgdt/sidt store a 2-byte limit and an 8-byte base (10 bytes, 64-bit mode; a register operand does not decode).
+/// sgdt/sidt store a 2-byte limit and an 8-byte base (10 bytes, 64-bit mode; a register operand does not decode), in
+/// compatibility mode a 4-byte base (6 bytes: the base's low half; SDM SGDT "in legacy or compatibility mode").
 /// sldt/str/smsw store 16 bits to memory; to a register they write the value at the operand size (16-bit: merged;
 /// 32-bit: zero-extended; smsw r32/r64: CR0's low 32/all 64 bits, as P6-and-later CPUs and QEMU do).
 /// </remarks>
@@ -20,9 +21,11 @@ public sealed partial class Cpu
     private bool StoreDescriptorTable(ref Insn i)
     {
         bool idt = i.Aux != 0;
-        Span<byte> b = io16.AsSpan(0, 10);
+        Span<byte> b = io16.AsSpan(0, compat ? 6 : 10);
         BinaryPrimitives.WriteUInt16LittleEndian(b, idt ? SystemRegs.IdtLimit : SystemRegs.GdtLimit);
-        BinaryPrimitives.WriteUInt64LittleEndian(b[2..], idt ? SystemRegs.IdtBase : SystemRegs.GdtBase);
+        ulong tableBase = idt ? SystemRegs.IdtBase : SystemRegs.GdtBase;
+        if (compat) BinaryPrimitives.WriteUInt32LittleEndian(b[2..], (uint)tableBase);
+        else BinaryPrimitives.WriteUInt64LittleEndian(b[2..], tableBase);
         wrote = true;
         return mem.Write(Ea(ref i), b, out trap) || StackFault(); // an RBP/RSP-based operand is a stack reference: #SS(0)
     }

@@ -118,6 +118,16 @@ public static class InstructionSet
     ];
 
     /// <summary>
+    /// The IA-32 instructions that exist only outside 64-bit mode (they are #UD there), which the model executes in
+    /// compatibility mode (CpuCompat.cs; also push/pop of ES, CS, SS and DS, jmp/call far ptr16:32, and the 32- and
+    /// 16-bit forms of the instructions in <see cref="Supported"/>).
+    /// </summary>
+    public static readonly IReadOnlyList<string> CompatibilityOnly =
+    [
+        "pusha", "pushad", "popa", "popad", "daa", "das", "aaa", "aas", "aam", "aad", "bound", "into", "arpl", "salc", "les", "lds",
+    ];
+
+    /// <summary>
     /// Instructions the captured CPU (QEMU 7.2 TCG qemu64, AuthenticAMD; CPUID in <c>traces/real/jdb_session.log</c>)
     /// does not have: its CPUID clears their feature bits, so they raise #UD as there.
     /// popcnt: leaf 1 ECX[23] = 0; movbe: leaf 1 ECX[22] = 0; rdtscp: leaf 0x80000001 EDX[27] = 0. (lzcnt and tzcnt

@@ -111,7 +111,27 @@ internal enum Op : byte
     PinsrwRR, PinsrwRM,   // xmm (D), r32/m16, imm8
     X87,          // every x87 form (CpuX87.cs): Imm = Iced code, D/S = st(i), Aux = 1 with memory, SMask = FOP
     Mmx,          // every MMX form and SSE form with an MMX operand (CpuMmx.cs): Vec = MmxKind, Cc = XmmInt/XmmAlu, Aux = MmxSource, Imm = imm8
+
+    // Compatibility mode (CpuCompat.cs): the forms whose operand size or stack width differs, and the IA-32-only ones.
+    FarJmpCallPtr,  // jmp (Aux 0) / call (Aux 1) far ptr16:16/32: Imm = offset, Disp = selector, Size = offset size
+    NearCall,       // call rel (Aux 0, Imm) / r (Aux 1, D) / m (Aux 2): Size = operand size 4 or 2, the target masked to it
+    NearJmp,        // jmp r (Aux 1, D) / m (Aux 2)
+    NearRet,        // ret [imm16]: Size = 4 or 2, Imm = imm16
+    Pusha, Popa,    // Size = 4 or 2
+    Bcd,            // Aux = BcdKind; Imm = the base of aam/aad
+    Bound,          // r (D), m16&16 / m32&32: Size = 2 or 4
+    Into,
+    ArplR, ArplM,   // r/m16 (D), r16 (S)
+    Salc,
+    // movs/stos/lods/scas/cmps with 32- or 16-bit addressing (CpuStringNarrow.cs): Cc = StringKind, AMask, Seg = source segment
+    StringNarrow,
 }
+
+/// <summary>The decimal-arithmetic adjustments of <see cref="Op.Bcd"/>.</summary>
+internal enum BcdKind : byte { Daa, Das, Aaa, Aas, Aam, Aad }
+
+/// <summary>The string instructions of <see cref="Op.StringNarrow"/>.</summary>
+internal enum StringKind : byte { Movs, Stos, Lods, Scas, Cmps }
 
 /// <summary>What an <see cref="Op.Mmx"/> instruction does (Translator.Mmx.cs, CpuMmx.cs).</summary>
 internal enum MmxKind : byte

@@ -13,12 +13,13 @@ internal sealed class StraddleDecoder
     public Insn Insn;
     private readonly byte[] bytes = new byte[16];
     private readonly ByteArrayCodeReader reader;
-    private readonly Decoder decoder;
+    private readonly Decoder decoder64, decoder32;
 
     public StraddleDecoder()
     {
         reader = new ByteArrayCodeReader(bytes, 0, 15);
-        decoder = Decoder.Create(64, reader, DecoderOptions.None);
+        decoder64 = Decoder.Create(64, reader, DecoderOptions.None);
+        decoder32 = Decoder.Create(32, reader, DecoderOptions.None);
     }
 
     public bool Decode(CodePage page, int off, IMemoryBus mem, out Trap trap)
@@ -27,6 +28,7 @@ internal sealed class StraddleDecoder
         page.Bytes.AsSpan(off, tail).CopyTo(bytes);
         if (!mem.Read(page.Va + CodePage.Size, bytes.AsSpan(tail, 15 - tail), AccessKind.Execute, out trap)) return false;
         reader.Position = 0;
+        var decoder = page.Bitness == 32 ? decoder32 : decoder64;          // the page's mode
         decoder.IP = page.Va + (ulong)off;
         decoder.Decode(out Instruction ins);
         Translator.Translate(in ins, bytes.AsSpan(0, 15), out Insn);

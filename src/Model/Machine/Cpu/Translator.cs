@@ -37,6 +37,11 @@ internal static partial class Translator
     private static bool TranslateSupported(in Instruction ins, ref Insn d)
     {
         Mnemonic mn = ins.Mnemonic;
+        if (IsCompat(in ins))
+        {
+            if (Compat(in ins, ref d, out bool compatForm)) return true;           // Translator.Compat.cs
+            if (compatForm) return false;
+        }
         if (Mmx(in ins, ref d)) return true; // Translator.Mmx.cs
         if (Sse(in ins, ref d, out bool sse)) return true;
         if (sse) return false;
@@ -531,7 +536,7 @@ internal static partial class Translator
 
     private static bool StringOp(in Instruction ins, ref Insn d, Op op, int size)
     {
-        // 64-bit address size only: with 0x67 the pointers would be ESI/EDI/ECX.
+        if (StringNarrow(in ins, ref d, op == Op.Movs ? StringKind.Movs : StringKind.Stos, size, out _)) return true;
         if (size == 0 || ins.Op0Kind != OpKind.MemoryESRDI) return false;
         d.Op = op; d.Size = (byte)size; d.Mask = Cpu.MaskOf(size);
         d.Aux = (byte)(ins.HasRepPrefix || ins.HasRepnePrefix ? 1 : 0);
@@ -542,9 +547,11 @@ internal static partial class Translator
     /// <summary>lods/scas/cmps: <paramref name="firstMem"/> is the operand kind that proves 64-bit addressing.</summary>
     private static bool StringCompareOp(in Instruction ins, ref Insn d, Op op, int size, OpKind firstMem)
     {
+        var kind = op == Op.Lods ? StringKind.Lods : op == Op.Scas ? StringKind.Scas : StringKind.Cmps;
+        if (StringNarrow(in ins, ref d, kind, size, out _)) return true;
         bool mem64 = false;
         for (int k = 0; k < ins.OpCount; k++) mem64 |= ins.GetOpKind(k) == firstMem;
-        if (size == 0 || !mem64) return false; // 0x67 (ESI/EDI/ECX) is not modelled
+        if (size == 0 || !mem64) return false;
         d.Op = op; d.Size = (byte)size; d.Mask = Cpu.MaskOf(size);
         d.Aux = (byte)(ins.HasRepePrefix ? 1 : ins.HasRepnePrefix ? 2 : 0);
         d.Seg = op == Op.Scas ? Cpu.ZeroSlot : SegSlot(ins.MemorySegment); // scas reads ES:RDI only
@@ -593,7 +600,7 @@ internal static partial class Translator
     private static void MemOp(in Instruction ins, ref Insn d)
     {
         Register b = ins.MemoryBase, x = ins.MemoryIndex;
-        bool addr32 = false;
+        bool addr32 = false, addr16 = b.IsGPR16() || x.IsGPR16() || (b == Register.None && x == Register.None && ins.MemoryDisplSize == 2);
         if (b is Register.RIP or Register.EIP)
         {
             d.Base = Cpu.ZeroSlot;
@@ -612,7 +619,7 @@ internal static partial class Translator
         // Matters where a computed offset is added to the address (bt* with a register offset wraps at 2^32).
         addr32 |= b == Register.None && x == Register.None && ins.MemoryDisplSize == 4;
         d.Scale = (byte)System.Numerics.BitOperations.Log2((uint)Math.Max(1, ins.MemoryIndexScale));
-        d.AMask = addr32 ? 0xFFFF_FFFF : ulong.MaxValue;
-        d.Seg = MemSegSlot(in ins);
+        d.AMask = addr16 ? 0xFFFF : addr32 ? 0xFFFF_FFFF : ulong.MaxValue;
+        d.Seg = IsCompat(in ins) ? CompatSegSlot(ins.MemorySegment) : MemSegSlot(in ins);
     }
 }
