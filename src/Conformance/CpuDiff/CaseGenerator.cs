@@ -114,6 +114,7 @@ public sealed partial class CaseGenerator
         forms.AddRange(FaultForms.All(this));
         forms.AddRange(X87Forms());
         forms.AddRange(SegmentForms());
+        forms.AddRange(CompatForms());
         Forms = forms;
         Skipped = skipped;
         var withForm = forms.Select(f => f.Mnemonic).ToHashSet();

@@ -1,4 +1,5 @@
 using L4Conf.Model.Machine;
+using L4Conf.Model.Abi;
 
 namespace L4Conf.Conformance.CpuDiff;
 
@@ -35,6 +36,11 @@ public sealed class CpuCase
     /// model's own environment; or Linux's (CS 0x33, SS 0x2B, DS/ES/FS/GS 0) for cases run against the host CPU.
     /// </summary>
     public SegmentTable Gdt { get; init; } = SegmentTable.Fiasco;
+    /// <summary>
+    /// Whether the run starts in compatibility mode (JSON "mode": "compat"): CS is the table's 32-bit user code segment
+    /// (Fiasco 0x1B, Linux 0x23) and DS/ES its user data segment (the code runs with 32-bit defaults).
+    /// </summary>
+    public bool Compat { get; init; }
     /// <summary>Whether the case names any vector state (then its outcome lists XMM and MXCSR too).</summary>
     public bool HasVectorState => Xmm != null || Mxcsr != null;
     /// <summary>The XMM registers the run starts with (zero when the case has none).</summary>
@@ -74,9 +80,16 @@ public sealed record SegmentState(ushort[] Selectors, ulong FsBase, ulong GsBase
     public static readonly string[] Names = ["es", "cs", "ss", "ds", "fs", "gs"];
 
     /// <summary>The state a case starts in: Linux's selectors, or those of a fresh Fiasco thread (<see cref="CpuState"/>'s).</summary>
-    public static SegmentState Initial(CpuCase c) => c.Gdt == SegmentTable.Linux
-        ? new([0, LinuxGdt.UserCode64, LinuxGdt.UserData, 0, 0, 0], c.FsBase, c.GsBase)
-        : Of(new CpuState { FsBase = c.FsBase, GsBase = c.GsBase });
+    public static SegmentState Initial(CpuCase c)
+    {
+        var s = c.Gdt == SegmentTable.Linux
+            ? new([0, LinuxGdt.UserCode64, LinuxGdt.UserData, 0, 0, 0], c.FsBase, c.GsBase)
+            : Of(new CpuState { FsBase = c.FsBase, GsBase = c.GsBase });
+        if (!c.Compat) return s;
+        // Compatibility mode needs usable data segments (a null DS is #GP(0) there): the table's user data selector.
+        ushort code32 = c.Gdt == SegmentTable.Linux ? LinuxGdt.UserCode32 : (ushort)GdtSelectors.UserCode32, data = s.Selectors[2];
+        return s with { Selectors = [data, code32, data, data, s.Selectors[4], s.Selectors[5]] };
+    }
 
     /// <summary>The segment registers of <paramref name="s"/>.</summary>
     public static SegmentState Of(CpuState s) => new([s.Es, s.Cs, s.Ss, s.Ds, s.Fs, s.Gs], s.FsBase, s.GsBase);

@@ -24,7 +24,7 @@ public static class CpuCaseJson
     public const ulong UserEnd = 0x0000_8000_0000_0000;
     public const long MaxBudget = 1_000_000_000;
 
-    private static readonly HashSet<string> Fields = ["name", "note", "code", "rip", "regs", "rflags", "fsBase", "gsBase", "pages", "budget", "xmm", "mxcsr", "gdt"];
+    private static readonly HashSet<string> Fields = ["name", "note", "code", "rip", "regs", "rflags", "fsBase", "gsBase", "pages", "budget", "xmm", "mxcsr", "gdt", "mode"];
 
     /// <summary>Parse one non-blank line; <paramref name="where"/> is "FILE line N" for messages.</summary>
     public static CpuCase Parse(string line, string where)
@@ -108,7 +108,15 @@ public static class CpuCaseJson
                     "linux" => SegmentTable.Linux,
                     _ => throw new CpuCaseFormatException($"{where}: gdt: {InputErrors.Quote(g.GetRawText())}; \"fiasco\" (the default) or \"linux\""),
                 };
-            return new CpuCase { Name = name, Code = code, Rip = rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs, Pages = pages, Budget = budget, Xmm = xmm, Mxcsr = mxcsr, Gdt = gdt };
+            bool compat = false;
+            if (o.TryGetProperty("mode", out var md))
+                compat = Str(md, where, "mode") switch
+                {
+                    "64" => false,
+                    "compat" => true,
+                    _ => throw new CpuCaseFormatException($"{where}: mode: {InputErrors.Quote(md.GetRawText())}; \"64\" (the default) or \"compat\""),
+                };
+            return new CpuCase { Name = name, Code = code, Rip = rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs, Pages = pages, Budget = budget, Xmm = xmm, Mxcsr = mxcsr, Gdt = gdt, Compat = compat };
         }
     }
 
@@ -216,6 +224,7 @@ public static class CpuCaseJson
             w.WriteEndArray();
             w.WriteNumber("budget", c.Budget);
             if (c.Gdt == SegmentTable.Linux) w.WriteString("gdt", "linux");
+            if (c.Compat) w.WriteString("mode", "compat");
             if (c.Mxcsr is uint m) w.WriteString("mxcsr", H(m));
             if (c.Xmm is { } x)
             {

@@ -26,6 +26,9 @@ public static class FlagRules
         ["bt"] = OF | SF | AF | PF, ["bts"] = OF | SF | AF | PF,    // BT*: "The OF, SF, AF, and PF flags are undefined"
         ["btr"] = OF | SF | AF | PF, ["btc"] = OF | SF | AF | PF,
         ["bsf"] = CF | OF | SF | AF | PF, ["bsr"] = CF | OF | SF | AF | PF, // BSF/BSR: "The CF, OF, SF, AF, and PF flags are undefined"
+        ["daa"] = OF, ["das"] = OF,                                 // DAA/DAS: "The OF flag is undefined"
+        ["aaa"] = OF | SF | ZF | PF, ["aas"] = OF | SF | ZF | PF,   // AAA/AAS: "The OF, SF, ZF, and PF flags are undefined"
+        ["aam"] = OF | AF | CF, ["aad"] = OF | AF | CF,             // AAM/AAD: "The OF, AF, and CF flags are undefined"
     };
 
     /// <summary>

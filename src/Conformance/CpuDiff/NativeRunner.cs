@@ -96,7 +96,7 @@ public sealed class NativeRunner : IDisposable
         sb.Append(' ').Append(c.MxcsrOrReset.ToString("x", CultureInfo.InvariantCulture));
         foreach (var x in c.XmmOrZero)
             sb.Append(' ').Append(((ulong)x).ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(((ulong)(x >> 64)).ToString("x", CultureInfo.InvariantCulture));
-        sb.Append('\n');
+        sb.Append(c.Compat ? " 1" : " 0").Append('\n');
         foreach (var p in pages)
         {
             int len = p.Contents.Length;

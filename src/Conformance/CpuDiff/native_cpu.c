@@ -4,7 +4,7 @@
  * Compiled by l4conf with the host gcc at run time (gcc -O1 -fno-stack-protector). Reads cases on stdin and
  * writes one result per case on stdout, both in a line format of hex numbers without 0x (NativeRunner.cs):
  *
- *   in:  C rip rflags fsbase gsbase r0 .. r15 npages mxcsr x0lo x0hi .. x15lo x15hi
+ *   in:  C rip rflags fsbase gsbase r0 .. r15 npages mxcsr x0lo x0hi .. x15lo x15hi compat
  *        then npages lines   P addr prot hexcontents|-
  *   out: R status trapno err cr2 rip rflags r0 .. r15 mxcsr x0lo x0hi .. x15lo x15hi es cs ss ds fs gs fsbase gsbase nruns
  *        then nruns lines   M page offset hexbytes
@@ -19,11 +19,14 @@
  * ucontext (XMM and MXCSR from its fpregs: the kernel saved the case's FPU state in the signal frame), puts the
  * helper's MXCSR into that frame, and returns through sigreturn to the trampoline's exit with the host's RSP. The FS base (glibc's
  * TLS) is swapped with raw arch_prctl system calls only, and nothing here uses TLS in between (no stack
- * protector, no errno). Every case starts on Linux's selectors (CS 0x33, SS 0x2b, DS/ES/FS/GS 0); the handler reads
+ * protector, no errno). Every case starts on Linux's selectors (CS 0x33, SS 0x2b, DS/ES/FS/GS 0), a compat case (its
+ * last field 1) in compatibility mode: DS/ES 0x2b, and the trampoline's last jump goes to a far jmp to 0x23:rip (Linux's
+ * __USER32_CS; the 64-bit signal frame then records CS 0x23, and the handler puts back 0x33). The handler reads
  * the case's CS and SS from the signal frame and DS/ES/FS/GS with mov (signal delivery leaves them alone), the FS/GS
  * bases with arch_prctl, then puts back the helper's (a case may load FS or GS with a selector, which sets its base).
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +53,7 @@
 struct image { uint64_t r[16]; uint64_t rflags; uint64_t rip; uint64_t mxcsr; uint64_t xmm[32]; };
 
 struct image in_img;      /* read by the trampoline */
+struct __attribute__((packed)) { uint32_t off; uint16_t sel; } in_far; /* a compat case's entry: m16:32 */
 uint64_t host_rsp;        /* the trampoline's RSP, restored at its exit */
 static volatile uint64_t host_fs, case_fs;
 static struct { uint64_t trapno, err, cr2, rip, rflags, r[16], mxcsr, xmm[32], seg[6], fsbase, gsbase; int alarm; } out;
@@ -57,6 +61,7 @@ static uint32_t host_mxcsr;
 
 void run_case(void);      /* assembly: load in_img, jump; returns when the handler sends it to case_exit */
 void case_exit(void);
+void compat_entry(void);  /* assembly: the far jump into compatibility mode */
 
 __asm__(
     ".text\n"
@@ -93,6 +98,9 @@ __asm__(
     "  mov 104(%rax), %r13\n  mov 112(%rax), %r14\n  mov 120(%rax), %r15\n"
     "  mov 0(%rax), %rax\n"
     "  jmp *in_img+136(%rip)\n"
+    ".globl compat_entry\n"
+    "compat_entry:\n"
+    "  ljmpl *in_far(%rip)\n"      /* changes no register or flag: into compatibility mode at the case's RIP */
     ".globl case_exit\n"
     "case_exit:\n"
     "  mov host_rsp(%rip), %rsp\n"
@@ -167,6 +175,10 @@ int main(void)
     int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM };
     for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
         if (sigaction(sigs[k], &sa, NULL) != 0) { perror("sigaction"); return 2; }
+    cpu_set_t cpu0;                /* on CPU 0: the limit of Linux's CPUNODE segment (0x7b) is then 0, as LinuxGdt has it */
+    CPU_ZERO(&cpu0);
+    CPU_SET(0, &cpu0);
+    sched_setaffinity(0, sizeof cpu0, &cpu0);
     __asm__ volatile("stmxcsr %0" : "=m"(host_mxcsr));
     host_fs = 0;
     uint64_t fs;
@@ -183,6 +195,7 @@ int main(void)
         np = (int)strtol(p, &p, 16);
         in_img.mxcsr = strtoull(p, &p, 16);
         for (int k = 0; k < 32; k++) in_img.xmm[k] = strtoull(p, &p, 16);
+        int compat = (int)strtol(p, &p, 16);
         const char *error = NULL;
         int mapped = 0;
         for (int k = 0; k < np; k++) {
@@ -214,6 +227,12 @@ int main(void)
         if (!error) {
             for (int k = 0; k < 16; k++) in_img.r[k] = v[4 + k];
             in_img.rip = v[0];
+            if (compat) {
+                in_far.off = (uint32_t)v[0];
+                in_far.sel = 0x23;
+                in_img.rip = (uint64_t)(uintptr_t)compat_entry;
+                __asm__ volatile("mov %0, %%ds; mov %0, %%es" : : "r"(0x2b)); /* usable data segments; reset to 0 below */
+            }
             in_img.rflags = v[1];
             case_fs = v[2] ? v[2] : host_fs;
             raw_arch_prctl(ARCH_SET_GS, v[3]);

@@ -124,7 +124,8 @@ public static class InstructionSet
     /// </summary>
     public static readonly IReadOnlyList<string> CompatibilityOnly =
     [
-        "pusha", "pushad", "popa", "popad", "daa", "das", "aaa", "aas", "aam", "aad", "bound", "into", "arpl", "salc", "les", "lds",
+        "pusha", "pushad", "popa", "popad", "pushfd", "popfd", "daa", "das", "aaa", "aas", "aam", "aad", "bound", "into", "arpl", "salc",
+        "les", "lds",
     ];
 
     /// <summary>
