@@ -530,6 +530,65 @@ public static class MachineCases
             c.Equal(0UL, end[ExcRegs.Segs] & 0xFFFF, "DS: 0x08 cannot be loaded at CPL 3, so 0 (the load's fixup)");
             c.Equal(0x23UL, (end[ExcRegs.Segs] >> 16) & 0xFFFF, "ES 0x23");
         });
+        yield return Case("machine/compat-mode-thread", "a thread far-jumps into Fiasco's user code32 segment 0x1B and runs 32-bit code (daa, push, pop); a DS with a 0xFF-byte limit faults at offset 0x100 with #GP(0) and CS 0x1B in the exception; a syscall from there returns in 64-bit mode (CS 0x2B, SS 0x23), as sysretq does",
+            ["MACH-COMPAT-1", "MACH-SEG-1"], c =>
+        {
+            var f2 = new MachineFixture();
+            var data = new byte[0x20];
+            BitConverter.GetBytes(0xCAFE_F00Du).CopyTo(data, 0x10);
+            f2.GivePage(f2.App, MachineFixture.DataVa, MemRights.RW, data);
+            const ulong limit255 = 0x0040_F300_0000_00FF | (0x10UL << 56);    // DPL 3 data, base DataVa (0x10000000), limit 0xFF bytes
+            c.Equal(0x5BL, f2.SetAppGdtEntries(0, limit255), "entry 0 (0x5B) written: 256 bytes at DataVa");
+            const ulong code32 = MachineFixture.CodeVa + 0x100;
+            var a32 = new Assembler(32);
+            a32.mov(eax, 0x19);
+            a32.add(al, 0x28);
+            a32.daa();                      // 0x19 + 0x28 = 0x41 -> 0x47
+            a32.push(eax);
+            a32.pop(ecx);
+            a32.mov(edx, 0x5B);
+            a32.mov(ds, edx);
+            a32.mov(ebx, __dword_ptr[0x10]);
+            a32.mov(esi, __dword_ptr[0x100]);   // past the limit: #GP(0); the handler resumes past it (6 bytes)
+            a32.xor(eax, eax);
+            a32.mov(edx, (0x200 << 12) | 3);    // a call on an empty slot: answered at once
+            a32.xor(esi, esi);
+            a32.syscall();
+            a32.int3();                         // 0xCC: int3 in 64-bit mode too, where the syscall returns
+            var bytes32 = new MemoryStream();
+            a32.Assemble(new StreamCodeWriter(bytes32), code32);
+            f2.OnMessage = (fx, ev) =>
+            {
+                if (fx.Seen.Count > 1) return null;
+                var h = fx.Handler.Thread.Utcb;
+                for (int k = 0; k < ExcRegs.Words; k++) h.SetMr(k, ev.Mrs[k]);
+                h.SetMr(ExcRegs.Ip, ev.Mrs[ExcRegs.Ip] + 6);
+                return new MsgTag(0, ExcRegs.Words, 0);
+            };
+            f2.Start(a =>
+            {
+                a.xor(r8d, r8d);
+                a.mov(rbx, MachineFixture.DataVa + 0x18);
+                a.mov(__dword_ptr[rbx], (uint)code32);
+                a.mov(__word_ptr[rbx + 4], 0x1B);
+                a.jmp(__fword_ptr[rbx]);        // m16:32 -> 0x1B:code32
+                a.int3();
+                a.db(new byte[0x100 - 28]);
+                a.db(bytes32.ToArray());
+            });
+            f2.W.K.Run();
+            c.Equal(2, f2.Seen.Count, "two exceptions");
+            var gp = f2.Seen[0].Mrs;
+            c.Equal(13UL, gp[ExcRegs.Trapno], $"#GP at 0x{gp[ExcRegs.Ip]:x}");
+            c.Equal(0UL, gp[ExcRegs.Err], "error code 0: a limit violation");
+            c.Equal(GdtSelectors.UserCode32, gp[ExcRegs.Cs], "CS 0x1B: compatibility mode");
+            c.Equal(0x47UL, gp[ExcRegs.Rcx], "daa, push, pop ran as 32-bit code");
+            c.Equal(0xCAFE_F00DUL, gp[ExcRegs.Rbx], "ds:[0x10] read DataVa + 0x10 through the entry's base");
+            var end = f2.Seen[1].Mrs;
+            c.Equal(3UL, end[ExcRegs.Trapno], $"then int3 (IP 0x{end[ExcRegs.Ip]:x})");
+            c.Equal(GdtSelectors.UserCode64, end[ExcRegs.Cs], "CS 0x2B after the syscall: sysretq returns to 64-bit mode");
+            c.Equal(GdtSelectors.UserData, end[ExcRegs.Ss], "SS 0x23");
+        });
         yield return Case("machine/utcb-untouched-words", "an IPC writes only the words it transfers into the receiver's UTCB: MR40, changed by the receiver's task while it waited in a call, keeps the new value",
             ["IPC-MSG-2"], c =>
         {
