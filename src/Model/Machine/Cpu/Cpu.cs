@@ -16,7 +16,7 @@ namespace L4Conf.Model.Machine;
 /// as bsf/bsr: the captured CPUID has no BMI1/ABM). Stack and control: push/pop (reg, imm, mem), pushf/popf (CPL 3
 /// with IOPL 0: IF and IOPL kept, RF cleared), enter/leave, near call/ret (incl. ret imm16), jmp (rel, reg, mem),
 /// all 16 jcc, loop/loope/loopne/jrcxz/jecxz, setcc, cmovcc. Strings: [rep] movs, stos, lods and [repe|repne]
-/// scas, cmps in all four sizes (DF respected, interruptible on faults, 64-bit addressing only). Flags:
+/// scas, cmps in all four sizes (DF respected, interruptible on faults; ESI/EDI/ECX with 0x67, CpuStringNarrow.cs). Flags:
 /// lahf/sahf, cld/std/clc/stc/cmc. System: cpuid (the captured leaves, <see cref="CapturedCpuid"/>), rdtsc (a
 /// logical clock: <see cref="TimeStampCounter"/> counts retired instructions; #GP(0) with
 /// <see cref="TimeStampDisable"/>), sgdt/sidt/sldt/str/smsw (no UMIP: Fiasco's values,
@@ -65,6 +65,10 @@ namespace L4Conf.Model.Machine;
 /// model chooses (UNCONFIRMED: real CPUs differ between vendors and generations): logic ops clear AF; shifts and
 /// rotates as in <c>CpuShift.cs</c> and <c>CpuShiftDouble.cs</c>; bit tests and scans as in <c>CpuBits.cs</c>;
 /// mul/imul set SF/ZF/PF from the low half of the result and clear AF; div/idiv leave all six flags unchanged.</para>
+/// <para>Compatibility mode (CpuCompatMode.cs, CpuCompat.cs, MACH-COMPAT-1): a code segment without L runs 32-bit code,
+/// decoded and cached apart, with an ESP stack, EIP, and every data access checked against its segment's base, limit and
+/// type (<see cref="SegmentedBus"/>); the IA-32-only instructions (pusha/popa, daa/das/aaa/aas/aam/aad, bound, into,
+/// arpl, salc, les/lds, push/pop es/cs/ss/ds, far ptr16:32) run there. The block compiler takes 64-bit code only.</para>
 /// <para>Not modelled: single-stepping (RFLAGS.TF raises no #DB), an I/O permission
 /// bitmap (in/out always #GP(0)), the 15-byte instruction-length limit (#GP), 57-bit linear addresses
 /// (canonical = 48 bits). There is no #AC: Fiasco never sets CR0.AM, so RFLAGS.AC has no effect (MACH-AC-1).</para>

@@ -1,7 +1,7 @@
 namespace L4Conf.Model.Machine;
 
 /// <summary>
-/// The segment instructions CPL 3 can execute in 64-bit mode: mov to and from a segment register, push/pop fs/gs,
+/// The segment instructions CPL 3 can execute: mov to and from a segment register, push/pop fs/gs,
 /// lfs/lgs/lss, far jmp/call through memory, far ret, iret, and lar/lsl/verr/verw. Each checks the descriptor its
 /// selector names in <see cref="CpuState.Gdt"/> as the SDM's pseudo-code for the instruction does (Vol. 2), and
 /// raises #GP, #NP or #SS with the selector as the error code (index and TI; EXT and IDT clear), or #GP(0).
@@ -9,11 +9,12 @@ namespace L4Conf.Model.Machine;
 /// <remarks>
 /// <para>CPL is CS.RPL (3 for every user thread). In 64-bit mode the bases of CS, DS, ES and SS are ignored; loading
 /// FS or GS with a selector loads the 32-bit base of its descriptor into the FS/GS base. A null selector in FS or
-/// GS loads base 0, as QEMU's TCG (the captured CPU) and Intel CPUs do.</para>
-/// <para>Not modelled: a transfer into a code segment without L (compatibility mode: Fiasco's 0x1B user code32, or a
-/// 32-bit user entry) stops with #UD and a message naming it after every check has passed, before anything
-/// changes; so does a call through a present call gate of DPL 3, which no table Fiasco builds can hold (its GDT
-/// operation refuses present system descriptors).</para>
+/// GS loads base 0, as QEMU's TCG (the captured CPU) and Intel CPUs do. Every load also keeps the descriptor as the
+/// register's hidden part, which compatibility mode uses (CpuCompatMode.cs); a transfer into a code segment without L
+/// enters that mode.</para>
+/// <para>Not modelled: a call through a present call gate of DPL 3, which no table Fiasco builds can hold (its GDT
+/// operation refuses present system descriptors), and a code segment compatibility mode does not run (16-bit, or
+/// not flat); both stop with #UD and a message after every check has passed, before anything changes.</para>
 /// </remarks>
 public sealed partial class Cpu
 {

@@ -2,7 +2,7 @@ namespace L4Conf.Model.Machine;
 
 /// <summary>
 /// lods, scas and cmps {b,w,d,q}, with or without rep/repe/repne (Intel SDM Vol. 2A/2B "LODS", "SCAS", "CMPS",
-/// "REP/REPE/REPZ/REPNE/REPNZ"); 64-bit address size only, like movs/stos. Respects DF.
+/// "REP/REPE/REPZ/REPNE/REPNZ") with a 64-bit address size, like movs/stos (32 and 16: CpuStringNarrow.cs). Respects DF.
 /// </summary>
 /// <remarks>
 /// <para>lods loads rAX from [seg:RSI] (a segment override applies; a 32-bit load zero-extends RAX); scas compares

@@ -39,9 +39,9 @@ public static class InstructionSet
         "xadd", "cmpxchg", // r/m,r; lock on the memory forms
         "cmpxchg8b", "cmpxchg16b", // m64 / m128 (16-byte aligned, else #GP(0)); lock accepted
         "cbw", "cwde", "cdqe", "cwd", "cdq", "cqo",
-        "movsb", "movsw", "movsd", "movsq", // with or without rep; 64-bit addressing only
+        "movsb", "movsw", "movsd", "movsq", // with or without rep; ESI/EDI/ECX with 0x67
         "stosb", "stosw", "stosd", "stosq",
-        "lodsb", "lodsw", "lodsd", "lodsq", // with or without rep; 64-bit addressing only
+        "lodsb", "lodsw", "lodsd", "lodsq", // with or without rep
         "scasb", "scasw", "scasd", "scasq", // with or without repe/repne
         "cmpsb", "cmpsw", "cmpsd", "cmpsq", // with or without repe/repne
         "cld", "std", "clc", "stc", "cmc",
@@ -60,7 +60,7 @@ public static class InstructionSet
         "syscall",
         // Segments (CpuSegments.cs), on the thread's descriptor table (CpuState.Gdt): mov to/from Sreg, push/pop fs/gs
         // (mov, push, pop above), far jmp/call m16:16/32/64 (jmp, call above), and these; lfs/lgs/lss read m16:32 with
-        // REX.W (as QEMU); a transfer into a 32-bit code segment (compatibility mode) is #UD, not modelled
+        // REX.W (as QEMU); a transfer into a 32-bit code segment enters compatibility mode (CompatibilityOnly below)
         "lfs", "lgs", "lss", "retf", "iret", "iretd", "iretq", "lar", "lsl", "verr", "verw",
         // SSE/SSE2 (legacy encodings, XMM registers): 16-byte-aligned forms #GP(0) when misaligned
         "movd", "movq", // xmm <-> r32/r64/m32/m64; movq xmm, xmm/m64 and m64, xmm; the MMX forms below
