@@ -38,15 +38,35 @@ public sealed partial class Cpu
     private IMemoryBus flatBus = null!;
     private SegmentedBus? segBus;
 
-    /// <summary>The hidden parts for the selectors a run starts with (as Fiasco's switch to the thread loaded them).</summary>
+    /// <summary>Whether the data segments' hidden parts were read in this run (only compatibility mode needs them).</summary>
+    private bool shadowsLoaded;
+
+    /// <summary>
+    /// The hidden part of CS for the selector a run starts with (as Fiasco's switch to the thread loaded it); the data
+    /// segments' are read when the run first enters compatibility mode (<see cref="LoadDataShadows"/>).
+    /// </summary>
     private void LoadShadows()
     {
-        for (int r = SegEs; r <= SegGs; r++)
-        {
-            ushort sel = SegReg(r);
-            usable[r] = (sel & 0xFFFC) != 0 && st.Gdt.TryRead(sel, out shadow[r]);
-            if (!usable[r]) shadow[r] = default;
-        }
+        shadowsLoaded = false;
+        LoadShadow(SegCs);
+    }
+
+    /// <summary>
+    /// The data segments' hidden parts, from the table as it is: the same descriptors a load earlier in this run kept
+    /// (the table does not change while a run goes on), so reading them late loses nothing.
+    /// </summary>
+    private void LoadDataShadows()
+    {
+        if (shadowsLoaded) return;
+        shadowsLoaded = true;
+        foreach (int r in (ReadOnlySpan<int>)[SegEs, SegSs, SegDs, SegFs, SegGs]) LoadShadow(r);
+    }
+
+    private void LoadShadow(int r)
+    {
+        ushort sel = SegReg(r);
+        usable[r] = (sel & 0xFFFC) != 0 && st.Gdt.TryRead(sel, out shadow[r]);
+        if (!usable[r]) shadow[r] = default;
     }
 
     /// <summary>
@@ -68,6 +88,7 @@ public sealed partial class Cpu
             return NotModelled($"CS 0x{st.Cs:x} is not a flat 32-bit code segment: {(cs.Default32 ? "a base or limit" : "16-bit code")}", at);
         compat = true;
         ipMask = Low32;
+        LoadDataShadows();
         RefreshCompatSlots();
         mem = segBus ??= new SegmentedBus(this);
         return true;
