@@ -4,12 +4,13 @@ namespace L4Conf.Model.Machine;
 
 /// <summary>
 /// The x87 transcendentals on the register stack (the arithmetic: <see cref="X87Math"/>, X87Transcendental.cs and
-/// X87ExpLog.cs). Each clears C0, C2 and C3 (the SDM leaves C0 and C3 undefined; the host clears them) and sets C1 as
-/// the other arithmetic does: 1 when the result was rounded up, 0 after a stack underflow, 1 after a stack overflow.
+/// X87ExpLog.cs). Each sets C1 as the other arithmetic does: 1 when the result was rounded up, 0 after a stack
+/// underflow, 1 after a stack overflow. The trigonometric ones clear C2 (set it when out of range); C0 and C3, and C2
+/// after f2xm1, fpatan, fyl2x and fyl2xp1, are undefined by the SDM and left as they were, as the host leaves them.
 /// </summary>
 public sealed partial class Cpu
 {
-    private void ClearC0C2C3() => x87.Fsw &= unchecked((ushort)~(FswC0 | FswC2 | FswC3));
+    private void ClearC2() => x87.Fsw &= unchecked((ushort)~FswC2);
 
     /// <summary>
     /// fsin, fcos, f2xm1: ST(0) = f(ST(0)). An empty ST(0) is the stack underflow (masked: the real indefinite). fsin
@@ -17,7 +18,7 @@ public sealed partial class Cpu
     /// </summary>
     private void X87Unary(Code c)
     {
-        ClearC0C2C3();
+        if (c != Code.F2xm1) ClearC2();
         if (StEmpty(0)) { Unary(StackFaultExc, Float80.Indefinite); return; }
         X87Exc e = 0;
         bool outOfRange = false;
@@ -39,7 +40,7 @@ public sealed partial class Cpu
     /// </summary>
     private void X87Push2(Code c)
     {
-        ClearC0C2C3();
+        ClearC2();
         X87Exc e = 0;
         Float80 first, pushed;
         if (StEmpty(0) || !StEmpty(7))
@@ -73,7 +74,6 @@ public sealed partial class Cpu
     /// </summary>
     private void X87Binary(Code c)
     {
-        ClearC0C2C3();
         if (StEmpty(0) || StEmpty(1)) { Arith(FpOp.Add, 1, default, default, StackFaultExc, true, true); return; }
         X87Exc e = 0;
         Float80 y = St(1), x = St(0);
