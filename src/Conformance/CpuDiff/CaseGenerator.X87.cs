@@ -89,20 +89,22 @@ public sealed partial class CaseGenerator
         yield return new("fxtract tiny", Code.Fxtract, a => a.fxtract(), Operands: X87Operands.Tiny);
         yield return new("fxtract empty", Code.Fxtract, a => { a.ffree(st0); a.fxtract(); });
         yield return new("fxtract full", Code.Fxtract, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fxtract(); });
-        // The transcendentals, on the usual classes and (X87Operands.Transcendental) on each one's own arguments.
+        // The transcendentals, on the usual classes and (X87Operands.Transcendental) on each one's own arguments. fxam
+        // first sets C0-C3 from ST(0)'s class (no exception, no stack change): which codes each one keeps is compared.
         foreach (var (n, c, e) in new (string, Code, Action<Assembler>)[]
         {
-            ("fsin", Code.Fsin, a => a.fsin()), ("fcos", Code.Fcos, a => a.fcos()), ("fsincos", Code.Fsincos, a => a.fsincos()),
-            ("fptan", Code.Fptan, a => a.fptan()), ("f2xm1", Code.F2xm1, a => a.f2xm1()), ("fpatan", Code.Fpatan, a => a.fpatan()),
-            ("fyl2x", Code.Fyl2x, a => a.fyl2x()), ("fyl2xp1", Code.Fyl2xp1, a => a.fyl2xp1()),
+            ("fsin", Code.Fsin, a => { a.fxam(); a.fsin(); }), ("fcos", Code.Fcos, a => { a.fxam(); a.fcos(); }),
+            ("fsincos", Code.Fsincos, a => { a.fxam(); a.fsincos(); }), ("fptan", Code.Fptan, a => { a.fxam(); a.fptan(); }),
+            ("f2xm1", Code.F2xm1, a => { a.fxam(); a.f2xm1(); }), ("fpatan", Code.Fpatan, a => { a.fxam(); a.fpatan(); }),
+            ("fyl2x", Code.Fyl2x, a => { a.fxam(); a.fyl2x(); }), ("fyl2xp1", Code.Fyl2xp1, a => { a.fxam(); a.fyl2xp1(); }),
         })
         {
             yield return new(n, c, e);
             yield return new(n + " range", c, e, Operands: X87Operands.Transcendental);
             yield return new(n + " empty", c, a => { a.ffree(c is Code.Fpatan or Code.Fyl2x or Code.Fyl2xp1 ? st1 : st0); e(a); });
         }
-        yield return new("fptan full", Code.Fptan, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fptan(); });
-        yield return new("fsincos full", Code.Fsincos, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fsincos(); });
+        yield return new("fptan full", Code.Fptan, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fxam(); a.fptan(); });
+        yield return new("fsincos full", Code.Fsincos, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fxam(); a.fsincos(); });
         yield return new("fbld", Code.Fbld_m80bcd, a => a.fbld(__tword_ptr[X87Mem]), Operands: X87Operands.BcdDigits);
         yield return new("fbld any nibbles (undefined: the host's value)", Code.Fbld_m80bcd, a => a.fbld(__tword_ptr[X87Mem]), Operands: X87Operands.BcdAnyNibbles);
         yield return new("fbld full", Code.Fbld_m80bcd, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fbld(__tword_ptr[X87Mem]); }, Operands: X87Operands.BcdDigits);
