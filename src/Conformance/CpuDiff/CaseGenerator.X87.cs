@@ -31,10 +31,10 @@ public sealed partial class CaseGenerator
     public const string X87FscaleWrap = "fscale with unmasked OE/UE: the host's wrapped exponent is not the SDM's (scaled twice); cases keep OE/UE masked";
 
     /// <summary>Where a case's x87 data lives: RSI points here (operands at +0/+0x10, the memory operand at +0x30, FCW at +0x40, results from +0x60).</summary>
-    internal const ulong X87Base = CaseLayout.Data1 + 0x100;
+    public const ulong X87Base = CaseLayout.Data1 + 0x100;
 
     /// <summary>Where the case stores FSW (fnstsw), then ST(0) and ST(1) (fstp m80), relative to <see cref="X87Base"/>.</summary>
-    internal const int X87FswAt = 0x60, X87St0At = 0x70, X87St1At = 0x80;
+    public const int X87FswAt = 0x60, X87St0At = 0x70, X87St1At = 0x80;
 
     /// <summary>
     /// An x87 test; <paramref name="Vector"/>: the case also carries random XMM0-15 and MXCSR (the fxsave image holds them);
