@@ -44,7 +44,7 @@ public static partial class X87Math
     /// just beside it (<see cref="BigReal.Nudge"/>); both ends of that interval, made odd one place further down so they
     /// are never on a boundary themselves, must round alike in value and flags, else W doubles (Ziv's strategy: these
     /// results are irrational, so never on a boundary, and a wider W always decides). At <see cref="X87Elementary.MaxBits"/>
-    /// the upper end is taken: only an operand wider than that gets there (fyl2xp1 of x &gt;= 2^4000, whose 1 + x is cut
+    /// the upper end is taken: only an operand wider than that gets there (fyl2xp1 of x &gt;= 2^4096, whose 1 + x is cut
     /// toward zero, so the true value lies on the upper side).
     /// </summary>
     private static Float80 RoundTranscendental(Func<int, (BigReal V, bool Exact)> f, ushort fcw, ref X87Exc exc, bool inexact = false)
