@@ -55,6 +55,12 @@ public static class CpuDiffCommand
         if (r.NativeErrors > 0) o.WriteLine($"native errors: {r.NativeErrors} (first: {r.FirstNativeError})");
         foreach (var (q, n) in r.HostQuirks) o.WriteLine($"host quirk, not counted as a difference: {q} ({n} cases)");
         foreach (var (w, n) in r.NotModelled) o.WriteLine($"not modelled, not compared: {w} ({n} cases)");
+        if (r.Transcendentals.Count > 0)
+        {
+            int cases = r.Transcendentals.Values.Sum(x => x.Cases), exact = r.Transcendentals.Values.Sum(x => x.Exact);
+            o.WriteLine($"x87 transcendentals compared exactly: {exact} of {cases} ({100.0 * exact / cases:0.0}%): "
+                + string.Join(", ", r.Transcendentals.Select(x => $"{x.Key} {x.Value.Exact}/{x.Value.Cases}")));
+        }
         o.WriteLine($"differences: {r.DifferenceCount}");
         foreach (var d in r.Differences)
         {
@@ -87,6 +93,7 @@ public static class CpuDiffCommand
         firstNativeError = r.FirstNativeError,
         hostQuirks = r.HostQuirks.Select(x => new { quirk = x.Key, cases = x.Value }),
         notModelled = r.NotModelled.Select(x => new { what = x.Key, cases = x.Value }),
+        transcendentals = r.Transcendentals.Select(x => new { mnemonic = x.Key, cases = x.Value.Cases, exact = x.Value.Exact }),
         differenceCount = r.DifferenceCount,
         differences = r.Differences.Select(d => new
         {

@@ -31,7 +31,10 @@ public sealed partial class CaseGenerator
     public const string X87FscaleWrap = "fscale with unmasked OE/UE: the host's wrapped exponent is not the SDM's (scaled twice); cases keep OE/UE masked";
 
     /// <summary>Where a case's x87 data lives: RSI points here (operands at +0/+0x10, the memory operand at +0x30, FCW at +0x40, results from +0x60).</summary>
-    private const ulong X87Base = CaseLayout.Data1 + 0x100;
+    public const ulong X87Base = CaseLayout.Data1 + 0x100;
+
+    /// <summary>Where the case stores FSW (fnstsw), then ST(0) and ST(1) (fstp m80), relative to <see cref="X87Base"/>.</summary>
+    public const int X87FswAt = 0x60, X87St0At = 0x70, X87St1At = 0x80;
 
     /// <summary>
     /// An x87 test; <paramref name="Vector"/>: the case also carries random XMM0-15 and MXCSR (the fxsave image holds them);
@@ -44,9 +47,10 @@ public sealed partial class CaseGenerator
     /// any nibbles (<see cref="BcdAnyNibbles"/>: A-F are undefined by the SDM; the model's choice is the host's and QEMU's,
     /// <see cref="X87Math.FromBcd"/>, so such cases compare that choice, not the architecture); an fbstp source near the
     /// BCD range (<see cref="BcdRange"/>: integers and quarters of every digit count, and around 10^18); an ST(0) at the
-    /// bottom of the range (<see cref="Tiny"/>: zeros, denormals, pseudo-denormals, the smallest normals); these two load m80.
+    /// bottom of the range (<see cref="Tiny"/>: zeros, denormals, pseudo-denormals, the smallest normals); an ST(0) a
+    /// transcendental treats apart (<see cref="Transcendental"/>, <see cref="X87Argument"/>); these three load m80.
     /// </summary>
-    private enum X87Operands { Usual, BcdDigits, BcdAnyNibbles, BcdRange, Tiny }
+    private enum X87Operands { Usual, BcdDigits, BcdAnyNibbles, BcdRange, Tiny, Transcendental }
 
     private static AssemblerMemoryOperand X87Mem => __[rsi + 0x30];
 
@@ -85,6 +89,22 @@ public sealed partial class CaseGenerator
         yield return new("fxtract tiny", Code.Fxtract, a => a.fxtract(), Operands: X87Operands.Tiny);
         yield return new("fxtract empty", Code.Fxtract, a => { a.ffree(st0); a.fxtract(); });
         yield return new("fxtract full", Code.Fxtract, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fxtract(); });
+        // The transcendentals, on the usual classes and (X87Operands.Transcendental) on each one's own arguments. fxam
+        // first sets C0-C3 from ST(0)'s class (no exception, no stack change): which codes each one keeps is compared.
+        foreach (var (n, c, e) in new (string, Code, Action<Assembler>)[]
+        {
+            ("fsin", Code.Fsin, a => { a.fxam(); a.fsin(); }), ("fcos", Code.Fcos, a => { a.fxam(); a.fcos(); }),
+            ("fsincos", Code.Fsincos, a => { a.fxam(); a.fsincos(); }), ("fptan", Code.Fptan, a => { a.fxam(); a.fptan(); }),
+            ("f2xm1", Code.F2xm1, a => { a.fxam(); a.f2xm1(); }), ("fpatan", Code.Fpatan, a => { a.fxam(); a.fpatan(); }),
+            ("fyl2x", Code.Fyl2x, a => { a.fxam(); a.fyl2x(); }), ("fyl2xp1", Code.Fyl2xp1, a => { a.fxam(); a.fyl2xp1(); }),
+        })
+        {
+            yield return new(n, c, e);
+            yield return new(n + " range", c, e, Operands: X87Operands.Transcendental);
+            yield return new(n + " empty", c, a => { a.ffree(c is Code.Fpatan or Code.Fyl2x or Code.Fyl2xp1 ? st1 : st0); e(a); });
+        }
+        yield return new("fptan full", Code.Fptan, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fxam(); a.fptan(); });
+        yield return new("fsincos full", Code.Fsincos, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fxam(); a.fsincos(); });
         yield return new("fbld", Code.Fbld_m80bcd, a => a.fbld(__tword_ptr[X87Mem]), Operands: X87Operands.BcdDigits);
         yield return new("fbld any nibbles (undefined: the host's value)", Code.Fbld_m80bcd, a => a.fbld(__tword_ptr[X87Mem]), Operands: X87Operands.BcdAnyNibbles);
         yield return new("fbld full", Code.Fbld_m80bcd, a => { for (int k = 0; k < 6; k++) a.fld1(); a.fbld(__tword_ptr[X87Mem]); }, Operands: X87Operands.BcdDigits);
@@ -237,13 +257,14 @@ public sealed partial class CaseGenerator
         {
             X87Operands.BcdRange => X87BcdSource(rng),
             X87Operands.Tiny => X87Tiny(rng),
+            X87Operands.Transcendental => X87Argument(rng, t.Code),
             _ => X87Value(rng, rng.Next(4) == 0 ? a : null),
         };
         int pc = new[] { 0, 2, 3, 3 }[rng.Next(4)];
         ushort fcw = (ushort)(0x40 | pc << 8 | rng.Next(4) << 10 | (rng.Next(5) == 0 ? rng.Next(64) : 0x3F));
         if (t.Code == Code.Fscale) fcw |= 0x18;   // OE/UE masked: X87FscaleWrap
         // The two operands, loaded in one of the memory formats (m80 keeps everything; the others are converted on loading).
-        int kind = t.Operands is X87Operands.BcdRange or X87Operands.Tiny ? rng.Next(5) : rng.Next(8);
+        int kind = t.Operands is X87Operands.BcdRange or X87Operands.Tiny or X87Operands.Transcendental ? rng.Next(5) : rng.Next(8);
         ulong memOperand = X87MemValue(rng, t.Code);
         words.Add((X87Base + 0x00, a.Sig)); words.Add((X87Base + 0x08, a.Se));
         words.Add((X87Base + 0x10, b.Sig)); words.Add((X87Base + 0x18, b.Se));
@@ -344,6 +365,61 @@ public sealed partial class CaseGenerator
         long quarters = whole * 4 + rng.Next(4);
         var v = X87Math.FromInt64(rng.Next(2) == 0 ? quarters : -quarters);
         return v.Class == Float80Class.Zero ? v : new Float80((ushort)(v.Se - 2), v.Sig);   // divided by 4, exactly
+    }
+
+    /// <summary>pi/2 of the x87 (its 66-bit pi, SDM Vol. 1 §8.3.8) times 2^67.</summary>
+    private static readonly System.Numerics.BigInteger X87HalfPi = System.Numerics.BigInteger.Parse("0C90FDAA22168C234C", System.Globalization.NumberStyles.HexNumber);
+
+    /// <summary>
+    /// An ST(0) for a transcendental, either sign: for the trigonometric ones a value within a few ulps of a multiple
+    /// of the x87's pi/2 (small or near 2^62), around 2^63 (the end of their range), tiny (near 2^-100, where the
+    /// model's sin x = x - δ begins) or moderate; for f2xm1 one in [-1, 1] (±1 itself, and just past it); for fyl2x a
+    /// positive one near 1 or a power of two; for fyl2xp1 one within 1 - sqrt(2)/2, near -1, or past the range.
+    /// </summary>
+    private static Float80 X87Argument(Random rng, Code c)
+    {
+        ulong m = (ulong)rng.NextInt64() | 1UL << 63;
+        int e;
+        bool neg = rng.Next(2) == 0;
+        switch (c)
+        {
+            case Code.Fsin or Code.Fcos or Code.Fsincos or Code.Fptan:
+                switch (rng.Next(4))
+                {
+                    case 0:
+                    {
+                        var k = rng.Next(2) == 0 ? new System.Numerics.BigInteger(rng.Next(1, 9)) : new System.Numerics.BigInteger(rng.NextInt64(1, long.MaxValue / 2));
+                        var v = k * X87HalfPi;
+                        int len = (int)v.GetBitLength();
+                        m = (ulong)(v >> (len - 64)) + (ulong)rng.Next(-3, 4);
+                        if ((m & 1UL << 63) == 0) m = 1UL << 63;
+                        e = Float80.Bias + len - 1 - 67;
+                        break;
+                    }
+                    case 1: e = Float80.Bias + 62 + rng.Next(2); if (rng.Next(3) == 0) m = rng.Next(2) == 0 ? 1UL << 63 : ulong.MaxValue; break;
+                    case 2: e = Float80.Bias - 110 + rng.Next(20); break;
+                    default: e = Float80.Bias + rng.Next(-8, 4); break;
+                }
+                break;
+            case Code.F2xm1:
+                e = Float80.Bias - 1 - rng.Next(rng.Next(2) == 0 ? 4 : 70);
+                if (rng.Next(6) == 0) { e = Float80.Bias; m = 1UL << 63 | (rng.Next(2) == 0 ? 0U : (uint)rng.Next(1, 4)); }
+                break;
+            case Code.Fyl2x:
+                neg = rng.Next(10) == 0;
+                e = rng.Next(3) switch { 0 => Float80.Bias + rng.Next(-1, 1), 1 => Float80.Bias + rng.Next(-100, 100), _ => 1 + rng.Next(0x7FFE) };
+                if (rng.Next(4) == 0) m = 1UL << 63;                                              // a power of two
+                else if (rng.Next(3) == 0) m = e >= Float80.Bias ? 1UL << 63 | (uint)rng.Next(8) : ulong.MaxValue - (uint)rng.Next(8); // near 1
+                break;
+            case Code.Fyl2xp1:
+                e = rng.Next(3) switch { 0 => Float80.Bias - 2 - rng.Next(70), 1 => Float80.Bias - 1, _ => Float80.Bias + rng.Next(-1, 3) };
+                if (e == Float80.Bias && rng.Next(2) == 0) m = 1UL << 63 | (uint)rng.Next(3);          // -1 and just past it
+                break;
+            default:                                                                             // fpatan: any finite magnitude
+                e = rng.Next(2) == 0 ? Float80.Bias + rng.Next(-80, 80) : 1 + rng.Next(0x7FFE);
+                break;
+        }
+        return new Float80((ushort)((neg ? 0x8000 : 0) | e), m);
     }
 
     /// <summary>A zero, denormal, pseudo-denormal or one of the smallest normals (exponent 1), either sign.</summary>

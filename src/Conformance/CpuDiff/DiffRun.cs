@@ -44,6 +44,8 @@ public sealed class DiffReport
     public SortedDictionary<string, int> NotModelled = new(StringComparer.Ordinal);
     /// <summary>Differences that are the host's way of reporting, not the CPU's (<see cref="CpuComparer.HostQuirk"/>), counted.</summary>
     public SortedDictionary<string, int> HostQuirks = new(StringComparer.Ordinal);
+    /// <summary>The x87 transcendentals' cases by mnemonic: how many, and how many of them compared exactly (no quirk).</summary>
+    public SortedDictionary<string, (int Cases, int Exact)> Transcendentals = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -101,7 +103,13 @@ public static class DiffRun
                 report.Cases++;
                 report.Covered.Add(form.Id);
                 var fields = CpuComparer.Compare(m, h, g.Undefined, g.Result);
+                if (CpuComparer.X87Transcendentals.Contains(g.Mnemonic))
+                {
+                    var (seen, exact) = report.Transcendentals.GetValueOrDefault(g.Mnemonic);
+                    report.Transcendentals[g.Mnemonic] = (seen + 1, exact + (fields.Count == 0 ? 1 : 0));
+                }
                 if ((CpuComparer.HostQuirk(m, h, fields) ?? CpuComparer.X87ImageQuirk(g.Mnemonic, m, h, fields)
+                     ?? CpuComparer.X87TranscendentalQuirk(g.Mnemonic, g.Case, m, h, fields)
                      ?? CpuComparer.SegmentOffsetQuirk(g.Case, m, h, fields) ?? CpuComparer.MaskedStoreQuirk(g.Mnemonic, m, h, fields)
                      ?? CpuComparer.LarLimitBitsQuirk(g.Mnemonic, m, h, fields) ?? CpuComparer.NullSelectorQuirk(m, h, fields)
                      ?? CpuComparer.RetfRplQuirk(g, m, h, fields) ?? CpuComparer.IretOrderQuirk(g, m, h, fields)) is string quirk)

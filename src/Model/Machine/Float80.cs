@@ -85,7 +85,7 @@ public readonly record struct Float80(ushort Se, ulong Sig)
 /// real indefinite); with precision control below 64 a tiny result keeps its bits from the same position as the
 /// smallest normal's last bit (so PC 24 keeps 23 bits of a denormal whose top bit is the fraction's first).</para>
 /// </remarks>
-public static class X87Math
+public static partial class X87Math
 {
     /// <summary>FCW fields.</summary>
     public const int PcShift = 8, RcShift = 10;
@@ -138,7 +138,7 @@ public static class X87Math
     /// Rounds the exact nonzero value to <paramref name="f"/>; gives the unbiased exponent of the result (or of the
     /// wrapped result), its significand as an integer with the explicit top bit, and whether it is a normal.
     /// </summary>
-    private static (int Exp, BigInteger Q, int Lsb, bool Overflowed) RoundToFormat(Exact x, Format f, int rc, ushort fcw, ref X87Exc exc, out bool special)
+    private static (int Exp, BigInteger Q, int Lsb, bool Overflowed) RoundToFormat(Exact x, Format f, int rc, ushort fcw, ref X87Exc exc, out bool special, bool inexact = false)
     {
         special = false;
         int top = TopExp(x.M, x.E);
@@ -153,9 +153,9 @@ public static class X87Math
         int lsb = Math.Max(top - f.P + 1, f.Emin - f.P + 1);
         if (tiny && !um) lsb = top - f.P + 1;                     // unmasked underflow: rounded as a normal, wrapped later
         var r = RoundAt(x.Sign, x.M, x.E, lsb, rc);
-        if (r.Inexact) exc |= X87Exc.PE;
+        if (r.Inexact || inexact) exc |= X87Exc.PE;
         if (r.Up) exc |= X87Exc.C1;
-        if (tiny && (r.Inexact || !um)) exc |= X87Exc.UE;
+        if (tiny && (r.Inexact || inexact || !um)) exc |= X87Exc.UE;
         BigInteger q = r.Q;
         int l = r.Lsb;
         if (q.GetBitLength() > f.P) { q >>= 1; l++; }               // a carry out of the top bit (exact: the low bit is 0)
@@ -174,12 +174,15 @@ public static class X87Math
         return (rtop, q, l, false);
     }
 
-    /// <summary>Rounds an exact value to the register format under FCW (precision and rounding control).</summary>
-    private static Float80 Round(Exact x, ushort fcw, ref X87Exc exc)
+    /// <summary>
+    /// Rounds an exact value to the register format under FCW (precision and rounding control); <paramref name="inexact"/>
+    /// reports it inexact (PE, and UE when tiny) even when it is exact.
+    /// </summary>
+    private static Float80 Round(Exact x, ushort fcw, ref X87Exc exc, bool inexact = false)
     {
         if (x.M.IsZero) return Float80.SignedZero(x.Sign);
         var f = Format.Extended(Precision(fcw));
-        var (exp, q, lsb, _) = RoundToFormat(x, f, Rounding(fcw), fcw, ref exc, out bool special);
+        var (exp, q, lsb, _) = RoundToFormat(x, f, Rounding(fcw), fcw, ref exc, out bool special, inexact);
         if (special && exp == int.MaxValue) return Float80.Infinity(x.Sign);
         if (q.IsZero) return Float80.SignedZero(x.Sign);
         int biased = exp + Float80.Bias;
@@ -311,7 +314,7 @@ public static class X87Math
         return Round(new Exact(false, r, (x.E - s) / 2 - 1), fcw, ref exc);
     }
 
-    private static BigInteger ISqrt(BigInteger n)
+    internal static BigInteger ISqrt(BigInteger n)
     {
         if (n.IsZero) return 0;
         BigInteger x = BigInteger.One << (int)((n.GetBitLength() + 1) / 2);

@@ -44,8 +44,9 @@ namespace L4Conf.Model.Machine;
 /// fscale, fprem, fprem1, fxtract, fcom,
 /// fcomp, fcompp, fucom, fucomp, fucompp, ficom, ficomp, ftst, fxam, fcomi, fcomip, fucomi, fucomip, fnstsw, fnstcw,
 /// fldcw, fninit, fnclex, fwait, ffree, ffreep, fincstp, fdecstp, fnop, fnstenv, fldenv, fnsave, frstor (the 32- and
-/// 16-bit images), fxsave, fxrstor (and the 64 forms); not the transcendentals; an unmasked x87 exception is #MF at
-/// the next waiting x87 instruction (MACH-MF-1).
+/// 16-bit images), fxsave, fxrstor (and the 64 forms), the transcendentals fsin, fcos, fsincos, fptan, f2xm1, fpatan,
+/// fyl2x, fyl2xp1 (CpuX87Transcendental.cs); an unmasked x87 exception is #MF at the next waiting x87 instruction
+/// (MACH-MF-1).
 /// All operand sizes with the x86-64 rules (32-bit register writes zero-extend,
 /// 8/16-bit writes merge, AH..BH without REX), base+index*scale+disp, RIP-relative, 0x67 32-bit addressing, FS/GS
 /// overrides using FsBase/GsBase.</para>

@@ -17,8 +17,10 @@ namespace L4Conf.Model.Machine;
 /// OF, SF, AF cleared), fxam. Control: fnstsw (ax, m16), fnstcw, fldcw, fninit, fnclex, fwait, ffree, ffreep,
 /// fincstp, fdecstp, fnop, fnstenv/fldenv (m28, and m14 with 0x66), fnsave/frstor (m108, and m94 with 0x66),
 /// fxsave/fxrstor and fxsave64/fxrstor64 (m512, #GP(0) unless 16-byte aligned), fprem, fprem1, fxtract, fbld and fbstp
-/// (m80 packed BCD). The transcendentals (fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1) are #UD (not
-/// modelled). The captured CPU has them all: CPUID.1:EDX FPU, CMOV (fcmovcc, fcomi), FXSR; ECX SSE3 (fisttp) (<see cref="CapturedCpuid"/>).</para>
+/// (m80 packed BCD). Transcendentals (CpuX87Transcendental.cs, <see cref="X87Math.Sin"/>): fsin, fcos, fsincos, fptan,
+/// f2xm1, fpatan, fyl2x, fyl2xp1, correctly rounded to 64 bits by RC (PC does not apply), the trigonometric ones reduced
+/// with the x87's 66-bit pi as the hardware does (QEMU's TCG, the captured CPU, computes fsin/fcos/fsincos/fptan in
+/// double precision instead). The captured CPU has them all: CPUID.1:EDX FPU, CMOV (fcmovcc, fcomi), FXSR; ECX SSE3 (fisttp) (<see cref="CapturedCpuid"/>).</para>
 /// <para>Stack faults: pushing onto a full register is IE with SF and C1 = 1, reading an empty one IE with SF and
 /// C1 = 0; masked, the operation goes on with the real indefinite (a push pushes it, a store stores the format's
 /// indefinite). An unmasked IE, DE or ZE leaves the destination and TOP unchanged (no pop); an unmasked OE/UE
@@ -309,6 +311,11 @@ public sealed partial class Cpu
                 return true;
 
             case Code.Fxtract: Fxtract(); return true;
+
+            // ---- transcendentals (CpuX87Transcendental.cs)
+            case Code.Fsin: case Code.Fcos: case Code.F2xm1: X87Unary(c); return true;
+            case Code.Fptan: case Code.Fsincos: X87Push2(c); return true;
+            case Code.Fpatan: case Code.Fyl2x: case Code.Fyl2xp1: X87Binary(c); return true;
 
             case Code.Fprem: case Code.Fprem1:
             {

@@ -103,13 +103,16 @@ public static class InstructionSet
         // pmin*, psadbw, pextrw, pinsrw, pmovmskb); #MF with an x87 exception pending; TOP 0, tags valid; emms: tags empty
         "emms", "pshufw", "maskmovq", "movntq", "movq2dq", "movdq2q",
         "cvtpi2ps", "cvtps2pi", "cvttps2pi", "cvtpi2pd", "cvtpd2pi", "cvttpd2pi", // MXCSR rounding and exceptions (#XM)
-        // x87 (CpuX87.cs): not the transcendentals (fsin, fcos, fsincos, fptan, fpatan, f2xm1, fyl2x, fyl2xp1)
+        // x87 (CpuX87.cs)
         "fld", "fild", "fst", "fstp", "fist", "fistp", "fisttp", // m32/m64/m80/st(i); m16/m32/m64 integers
         "fbld", "fbstp", // m80 packed BCD (18 digits and a sign byte)
         "fld1", "fldz", "fldpi", "fldl2e", "fldl2t", "fldlg2", "fldln2",
         "fadd", "faddp", "fiadd", "fsub", "fsubp", "fisub", "fsubr", "fsubrp", "fisubr",
         "fmul", "fmulp", "fimul", "fdiv", "fdivp", "fidiv", "fdivr", "fdivrp", "fidivr",
         "fchs", "fabs", "fsqrt", "frndint", "fscale", "fprem", "fprem1", "fxtract",
+        // the transcendentals (CpuX87Transcendental.cs): correctly rounded to 64 bits by RC (PC does not apply), trig
+        // arguments reduced with the x87's 66-bit pi as the hardware does; |x| >= 2^63 sets C2 (X87Transcendental.cs)
+        "fsin", "fcos", "fsincos", "fptan", "fpatan", "f2xm1", "fyl2x", "fyl2xp1",
         "fcom", "fcomp", "fcompp", "fucom", "fucomp", "fucompp", "ficom", "ficomp", "fcomi", "fcomip", "fucomi", "fucomip", "ftst", "fxam",
         "fxch", "fcmovb", "fcmove", "fcmovbe", "fcmovu", "fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu",
         "fnstsw", "fnstcw", "fldcw", "fninit", "fnclex", "wait", "ffree", "ffreep", "fincstp", "fdecstp", "fnop",

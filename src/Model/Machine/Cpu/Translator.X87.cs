@@ -22,6 +22,7 @@ internal static partial class Translator
         Code.Fadd_sti_st0, Code.Fmul_sti_st0, Code.Fsub_sti_st0, Code.Fsubr_sti_st0, Code.Fdiv_sti_st0, Code.Fdivr_sti_st0,
         Code.Faddp_sti_st0, Code.Fmulp_sti_st0, Code.Fsubp_sti_st0, Code.Fsubrp_sti_st0, Code.Fdivp_sti_st0, Code.Fdivrp_sti_st0,
         Code.Fchs, Code.Fabs, Code.Fsqrt, Code.Frndint, Code.Fscale, Code.Fprem, Code.Fprem1, Code.Fxtract,
+        Code.Fsin, Code.Fcos, Code.Fsincos, Code.Fptan, Code.Fpatan, Code.F2xm1, Code.Fyl2x, Code.Fyl2xp1,
         Code.Fbld_m80bcd, Code.Fbstp_m80bcd,
         Code.Fcom_m32fp, Code.Fcom_m64fp, Code.Fcomp_m32fp, Code.Fcomp_m64fp,
         Code.Ficom_m16int, Code.Ficom_m32int, Code.Ficomp_m16int, Code.Ficomp_m32int,
