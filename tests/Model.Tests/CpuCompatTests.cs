@@ -318,4 +318,20 @@ public sealed partial class CpuTests
         AssertTrap(f.Run(), Vector.GeneralProtection, 0x08);
         Assert.Equal(StackTop - 4, f.S.Rsp);                                        // the pop did not complete
     }
+
+    [Fact]
+    public void Fnstenv_stores_the_selectors_of_the_last_x87_instruction_cs_0x1b_and_its_operand_segment()
+    {
+        var m = Run32(a =>
+        {
+            a.mov(eax, 0x2B);
+            a.mov(es, ax);                               // Fiasco's user code64: readable, so a valid ES
+            a.fld(__dword_ptr.es[DataVa]);
+            a.fnstenv(__[DataVa + 0x100]);
+            a.int3();
+        });
+        Assert.Equal(BitConverter.GetBytes(0x1Bu | (0x0D9u & 0x7FF) << 16)[..2], m.Bus.Peek(DataVa + 0x100 + 16, 2)); // FCS
+        Assert.Equal(BitConverter.GetBytes((ushort)0x2B), m.Bus.Peek(DataVa + 0x100 + 24, 2));                      // FDS: ES
+        Assert.Equal(BitConverter.GetBytes((uint)DataVa), m.Bus.Peek(DataVa + 0x100 + 20, 4));                      // FDP
+    }
 }

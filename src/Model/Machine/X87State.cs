@@ -18,19 +18,21 @@ public sealed class X87State
     /// <summary>Last non-control instruction: its address, opcode (11 bits) and memory operand's address.</summary>
     public ulong Fip, Fdp;
     public ushort Fop;
+    /// <summary>The selectors that go with <see cref="Fip"/> and <see cref="Fdp"/>: CS, and the memory operand's segment register.</summary>
+    public ushort Fcs, Fds;
 
     public int Top => (Fsw >> 11) & 7;
 
     /// <summary>fninit: control word 0x037F, status 0, all registers empty (their contents stay), pointers 0.</summary>
     public void Reset()
     {
-        Fcw = InitialFcw; Fsw = 0; Empty = 0xFF; Fip = Fdp = 0; Fop = 0;
+        Fcw = InitialFcw; Fsw = 0; Empty = 0xFF; Fip = Fdp = 0; Fop = 0; Fcs = Fds = 0;
     }
 
     public void CopyFrom(X87State o)
     {
         Array.Copy(o.R, R, 8);
-        Fcw = o.Fcw; Fsw = o.Fsw; Empty = o.Empty; Fip = o.Fip; Fdp = o.Fdp; Fop = o.Fop;
+        Fcw = o.Fcw; Fsw = o.Fsw; Empty = o.Empty; Fip = o.Fip; Fdp = o.Fdp; Fop = o.Fop; Fcs = o.Fcs; Fds = o.Fds;
     }
 
     /// <summary>The full tag word: per physical register 00 valid, 01 zero, 10 special (NaN, infinity, denormal, unsupported), 11 empty.</summary>

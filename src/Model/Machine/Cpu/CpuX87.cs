@@ -30,7 +30,8 @@ namespace L4Conf.Model.Machine;
 /// (vector 16, no error code) before doing anything, with RIP at it; ES stays set until fnclex, fninit, fldcw, fldenv or
 /// frstor clears it. Fiasco runs with CR0.NE set (fpu-ia32.cpp), so this is the native report.</para>
 /// <para>Pointers: FIP, FOP and FDP follow the last non-control instruction (FDP only with a memory operand),
-/// stored with the user selectors CS 0x2B, DS 0x23 by fnstenv/fnsave; fxsave stores them only while ES is set,
+/// stored with the selectors of CS and of the operand's segment register at that instruction (Fiasco: CS 0x2B, or 0x1B
+/// in compatibility mode, DS 0x23) by fnstenv/fnsave, and loaded by fldenv/frstor; fxsave stores them only while ES is set,
 /// as the AMD host does (zero otherwise; UNCONFIRMED for the captured QEMU CPU). fxsave stores MXCSR and
 /// MXCSR_MASK 0xFFFF (the bits ldmxcsr accepts), and fxrstor loads MXCSR.</para>
 /// </remarks>
@@ -42,7 +43,6 @@ public sealed partial class Cpu
 
     private const ushort FswC0 = 0x100, FswC1 = 0x200, FswC2 = 0x400, FswC3 = 0x4000, FswEs = 0x80, FswB = 0x8000;
     private const ushort FswCc = FswC0 | FswC1 | FswC2 | FswC3;
-    private const ushort UserCs = 0x2B, UserDs = 0x23;
     private const X87Exc StackFaultExc = X87Exc.IE | X87Exc.SF;
 
     private enum FpOp { Add, Mul, Sub, Subr, Div, Divr }
@@ -67,8 +67,8 @@ public sealed partial class Cpu
         }
         if (!X87Control(code))
         {
-            x.Fip = rip; x.Fop = (ushort)i.SMask;
-            if (i.Aux != 0) x.Fdp = ea;
+            x.Fip = rip; x.Fop = (ushort)i.SMask; x.Fcs = st.Cs;
+            if (i.Aux != 0) { x.Fdp = ea; x.Fds = SegReg(SregOfSlot(i.Seg)); }
         }
         return true;
     }
@@ -613,8 +613,8 @@ public sealed partial class Cpu
         {
             void H(int off, ushort v) => BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(off), v);
             H(0, x.Fcw); H(2, x.Fsw); H(4, x.FullTag());
-            H(6, (ushort)x.Fip); H(8, x.Fip != 0 ? UserCs : (ushort)0);
-            H(10, (ushort)x.Fdp); H(12, x.Fdp != 0 ? UserDs : (ushort)0);
+            H(6, (ushort)x.Fip); H(8, x.Fcs);
+            H(10, (ushort)x.Fdp); H(12, x.Fds);
             return 14;
         }
         void W(int off, uint v) => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(off), v);
@@ -622,9 +622,9 @@ public sealed partial class Cpu
         W(4, 0xFFFF_0000u | x.Fsw);
         W(8, 0xFFFF_0000u | x.FullTag());
         W(12, (uint)x.Fip);
-        W(16, ((uint)(x.Fop & 0x7FF) << 16) | (x.Fip != 0 ? UserCs : 0u));
+        W(16, ((uint)(x.Fop & 0x7FF) << 16) | x.Fcs);
         W(20, (uint)x.Fdp);
-        W(24, 0xFFFF_0000u | (x.Fdp != 0 ? UserDs : 0u));
+        W(24, 0xFFFF_0000u | x.Fds);
         return 28;
     }
 
@@ -641,7 +641,7 @@ public sealed partial class Cpu
             x.Fcw = (ushort)(H(0) | 0x40);
             x.Fsw = H(2);
             x.SetFullTag(H(4));
-            x.Fip = H(6); x.Fop = 0; x.Fdp = H(10);
+            x.Fip = H(6); x.Fcs = H(8); x.Fop = 0; x.Fdp = H(10); x.Fds = H(12);
             UpdateEs();
             return;
         }
@@ -649,8 +649,10 @@ public sealed partial class Cpu
         x.Fsw = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(4));
         x.SetFullTag(BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(8)));
         x.Fip = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(12));
+        x.Fcs = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(16));
         x.Fop = (ushort)((BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(16)) >> 16) & 0x7FF);
         x.Fdp = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(20));
+        x.Fds = BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(24));
         UpdateEs();
     }
 
@@ -669,8 +671,8 @@ public sealed partial class Cpu
             if (wide) { BinaryPrimitives.WriteUInt64LittleEndian(s[8..], x.Fip); BinaryPrimitives.WriteUInt64LittleEndian(s[16..], x.Fdp); }
             else
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(s[8..], (uint)x.Fip); BinaryPrimitives.WriteUInt16LittleEndian(s[12..], UserCs);
-                BinaryPrimitives.WriteUInt32LittleEndian(s[16..], (uint)x.Fdp); BinaryPrimitives.WriteUInt16LittleEndian(s[20..], UserDs);
+                BinaryPrimitives.WriteUInt32LittleEndian(s[8..], (uint)x.Fip); BinaryPrimitives.WriteUInt16LittleEndian(s[12..], x.Fcs);
+                BinaryPrimitives.WriteUInt32LittleEndian(s[16..], (uint)x.Fdp); BinaryPrimitives.WriteUInt16LittleEndian(s[20..], x.Fds);
             }
         }
         BinaryPrimitives.WriteUInt32LittleEndian(s[24..], mxcsr);
@@ -689,6 +691,8 @@ public sealed partial class Cpu
         x.Fop = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(s[6..]) & 0x7FF);
         x.Fip = wide ? BinaryPrimitives.ReadUInt64LittleEndian(s[8..]) : BinaryPrimitives.ReadUInt32LittleEndian(s[8..]);
         x.Fdp = wide ? BinaryPrimitives.ReadUInt64LittleEndian(s[16..]) : BinaryPrimitives.ReadUInt32LittleEndian(s[16..]);
+        x.Fcs = wide ? (ushort)0 : BinaryPrimitives.ReadUInt16LittleEndian(s[12..]);
+        x.Fds = wide ? (ushort)0 : BinaryPrimitives.ReadUInt16LittleEndian(s[20..]);
         for (int k = 0; k < 8; k++) St(k) = Float80.Read(s[(32 + 16 * k)..]);
         for (int k = 0; k < 16; k++) xmm[k] = BinaryPrimitives.ReadUInt128LittleEndian(s[(160 + 16 * k)..]);
         mxcsr = BinaryPrimitives.ReadUInt32LittleEndian(s[24..]);   // reserved bits were refused (#GP) before
