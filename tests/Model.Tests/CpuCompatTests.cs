@@ -334,4 +334,60 @@ public sealed partial class CpuTests
         Assert.Equal(BitConverter.GetBytes((ushort)0x2B), m.Bus.Peek(DataVa + 0x100 + 24, 2));                      // FDS: ES
         Assert.Equal(BitConverter.GetBytes((uint)DataVa), m.Bus.Peek(DataVa + 0x100 + 20, 4));                      // FDP
     }
+
+    [Fact]
+    public void A_16_bit_code_segment_runs_16_bit_code_with_ip_in_its_base()
+    {
+        // User entry 1: 16-bit code, base CodeVa (page-aligned), limit 0xFFFF; IP 0x1000 is linear CodeVa + 0x1000.
+        var a16 = new Assembler(16);
+        a16.inc(ax);                       // 0x40: inc ax, 16 bits
+        a16.push(0x1234);                  // pushw: 2 bytes on the (32-bit, SS 0x23) ESP stack
+        a16.pop(cx);
+        a16.call(0x1010);                  // to IP 0x1010: pushes IP 0x1008 (after 1 + 3 + 1 + 3 bytes)
+        a16.int3();
+        var ms = new MemoryStream();
+        a16.Assemble(new StreamCodeWriter(ms), 0x1000);
+        var code16 = ms.ToArray();
+        var m = Build(a =>
+        {
+            a.mov(rbx, DataVa);
+            a.jmp(__fword_ptr[rbx]);
+            a.int3();
+        }, init: UserEntries(Descriptor((uint)CodeVa, 0xFFFF, 0xB, big: false)));
+        m.Bus.Map(CodeVa + 0x1000, 0x1000, Rights.RWX);
+        m.Bus.Poke(CodeVa + 0x1000, code16);
+        m.Bus.Poke(CodeVa + 0x1010, [0xCC]);
+        m.Bus.Poke(DataVa, [0x00, 0x10, 0x00, 0x00, 0x5B, 0x00]);
+        m.S.Rax = 0xFFFF_FFFF_FFFF_FFFF;
+        AssertEnd(m.Run());
+        Assert.Equal(0xFFFF_FFFF_FFFF_0000UL, m.S.Rax);                               // inc ax: 16 bits, merged
+        Assert.Equal(0x1234UL, m.S.Rcx & 0xFFFF);
+        Assert.Equal((ushort)0x5B, m.S.Cs);
+        Assert.Equal(0x1011UL, m.S.Rip);                                               // IP, not the linear address
+        Assert.Equal(StackTop - 2, m.S.Rsp);                                          // the call pushed 2 bytes
+        Assert.Equal(BitConverter.GetBytes((ushort)0x1008), m.Bus.Peek(StackTop - 2, 2));
+    }
+
+    [Fact]
+    public void Code_past_the_cs_limit_is_gp_and_a_branch_past_it_faults_at_the_branch()
+    {
+        // User entry 1: 32-bit code based at CodeVa, limit 0x1F bytes.
+        Action<CpuState> entries = UserEntries(Descriptor((uint)CodeVa, 0x1F, 0xB));
+        var j = Build32(a => { a.jmp(0x40); a.int3(); }, s => { entries(s); s.Cs = 0x5B; s.Rip = 0; });
+        AssertTrap(j.Run(), Vector.GeneralProtection, 0);
+        Assert.Equal(0UL, j.S.Rip);                                                   // at the jmp, not at the target
+
+        var f = Build32(a => { a.nop(); a.int3(); }, s => { entries(s); s.Cs = 0x5B; s.Rip = 0x1F; });
+        f.Bus.Poke(CodeVa + 0x1F, [0x90, 0x90]);
+        var r = f.Run();
+        AssertTrap(r, Vector.GeneralProtection, 0);                                   // the nop at 0x1F is within; the next is not
+        Assert.Equal(0x20UL, f.S.Rip);
+        Assert.Equal(1L, r.Retired);
+
+        var w = Build32(a => { a.nop(); a.int3(); }, s => { entries(s); s.Cs = 0x5B; s.Rip = 0x1E; });
+        w.Bus.Poke(CodeVa + 0x1E, [0x66, 0x90]);                                     // a 2-byte nop ending at the limit: runs
+        w.Bus.Poke(CodeVa + 0x20, [0xCC]);
+        AssertTrap(w.Run(), Vector.GeneralProtection, 0);
+        Assert.Equal(0x20UL, w.S.Rip);
+    }
 }

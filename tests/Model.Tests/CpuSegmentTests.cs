@@ -205,21 +205,18 @@ public sealed partial class CpuTests
     }
 
     [Fact]
-    public void Code_segments_the_model_does_not_run_are_reported_as_not_modelled()
+    public void A_code_segment_whose_base_is_not_page_aligned_is_reported_as_not_modelled()
     {
-        // A 16-bit code segment (user entry 1) and a 32-bit one with a base (entry 2): checked, then #UD, nothing changed.
-        ulong code16 = Descriptor(0, 0xFFFF, 0xB, big: false), based = Descriptor(0x1000, 0xFFFFF, 0xB, granular: true);
-        foreach (var (sel, what) in new[] { ((ushort)0x5B, "16-bit"), ((ushort)0x63, "not flat") })
-        {
-            var m = Build(a => { a.mov(rbx, DataVa); a.jmp(__fword_ptr[rbx]); a.int3(); }, init: UserEntries(code16, based));
-            m.Bus.Poke(DataVa, [0x00, 0x10, 0x00, 0x00, (byte)sel, 0x00]);
-            var r = m.Run();
-            AssertTrap(r, Vector.InvalidOpcode, 0);
-            Assert.Contains(what, r.Detail);
-            Assert.EndsWith(Cpu.NotModelledSuffix, r.Detail);
-            Assert.Equal((ushort)0x2B, m.S.Cs);
-        }
-        var c = Build(a => a.int3(), init: s => { UserEntries(code16)(s); s.Cs = 0x5B; });
+        // User entry 1: 32-bit code at base 0x1234: checked, then #UD, nothing changed.
+        ulong odd = Descriptor(0x1234, 0xFFFFF, 0xB, granular: true);
+        var m = Build(a => { a.mov(rbx, DataVa); a.jmp(__fword_ptr[rbx]); a.int3(); }, init: UserEntries(odd));
+        m.Bus.Poke(DataVa, [0x00, 0x10, 0x00, 0x00, 0x5B, 0x00]);
+        var r = m.Run();
+        AssertTrap(r, Vector.InvalidOpcode, 0);
+        Assert.Contains("not page-aligned", r.Detail);
+        Assert.EndsWith(Cpu.NotModelledSuffix, r.Detail);
+        Assert.Equal((ushort)0x2B, m.S.Cs);
+        var c = Build(a => a.int3(), init: s => { UserEntries(odd)(s); s.Cs = 0x5B; });
         var rc = c.Run();
         AssertTrap(rc, Vector.InvalidOpcode, 0);
         Assert.Contains("CS 0x5b", rc.Detail);

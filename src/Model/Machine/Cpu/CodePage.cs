@@ -14,8 +14,11 @@ internal sealed class CodePage
     /// <summary>Slot value for an instruction that straddles into the next page: decoded afresh each time it runs.</summary>
     public const ushort Straddle = ushort.MaxValue;
 
+    /// <summary>The page's address as the code sees it: RIP, or in compatibility mode EIP/IP, an offset in CS.</summary>
     public readonly ulong Va;
-    /// <summary>64, or 32 for compatibility-mode code: the same bytes decode differently (inc/dec, push, addressing).</summary>
+    /// <summary>Where the bytes are: <see cref="Va"/> plus the code segment's base (the same in 64-bit mode).</summary>
+    public readonly ulong Linear;
+    /// <summary>64, or 32/16 for compatibility-mode code: the same bytes decode differently (inc/dec, push, addressing).</summary>
     public readonly int Bitness;
     public ulong Version;
     /// <summary>The page's bytes as fetched (AccessKind.Execute) when it was (re)built.</summary>
@@ -36,7 +39,12 @@ internal sealed class CodePage
     private Decoder? decoder;
     private ByteArrayCodeReader? reader;
 
-    public CodePage(ulong va, int bitness = 64) { Va = va; Bitness = bitness; }
+    public CodePage(ulong va, int bitness = 64, ulong linear = ulong.MaxValue)
+    {
+        Va = va;
+        Bitness = bitness;
+        Linear = linear == ulong.MaxValue ? va : linear;
+    }
 
     /// <summary>Forget all decoded instructions (the bytes are about to be refetched).</summary>
     public void Reset()

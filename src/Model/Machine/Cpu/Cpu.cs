@@ -149,6 +149,7 @@ public sealed partial class Cpu
         while (true)
         {
             if (n >= budget) { stop = StopKind.Budget; break; }
+            if (rip > csLimit) { CodeLimitFault(rip); stop = StopKind.Trap; break; }   // compatibility mode: past CS's limit
             if ((rip & ~PageMask) != pva)
             {
                 pva = rip & ~PageMask;
@@ -176,6 +177,7 @@ public sealed partial class Cpu
             ref Insn i = ref straddle.Insn;
             if (idx != CodePage.Straddle) i = ref insns[idx];
             else if (!straddle.Decode(page, off, mem, out trap)) { stop = StopKind.Trap; break; }
+            if (rip + i.Len - 1 > csLimit) { CodeLimitFault(rip); stop = StopKind.Trap; break; }
             ulong next = (rip + i.Len) & ipMask;
             ulong v;
             switch (i.Op)
@@ -297,13 +299,13 @@ public sealed partial class Cpu
                     Gpr((int)Reg.Rsp) += 8 + i.Imm;
                     next = v;
                     break;
-                case Op.JmpRel: if (!Mmu.IsCanonical(i.Imm)) goto GpFault; next = i.Imm; break;
+                case Op.JmpRel: if (!Mmu.IsCanonical(i.Imm) || i.Imm > csLimit) goto GpFault; next = i.Imm; break;
                 case Op.JmpR: v = Gpr(i.D); if (!Mmu.IsCanonical(v)) goto GpFault; next = v; break;
                 case Op.JmpM: if (!Load(Ea(ref i), 8, out v)) goto Fault; if (!Mmu.IsCanonical(v)) goto GpFault; next = v; break;
                 case Op.Jcc:
                     if (Cond(i.Cc))
                     {
-                        if (!Mmu.IsCanonical(i.Imm)) goto GpFault;
+                        if (!Mmu.IsCanonical(i.Imm) || i.Imm > csLimit) goto GpFault;
                         next = i.Imm;
                     }
                     break;

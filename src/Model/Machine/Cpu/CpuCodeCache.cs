@@ -49,19 +49,21 @@ public sealed partial class Cpu
     {
         wrote = false;
         writeEpoch++;
-        if (mem.CodeVersion(page.Va) != page.Version) return false;
+        if (mem.CodeVersion(page.Linear) != page.Version) return false;
         page.CheckedEpoch = writeEpoch;
         return true;
     }
 
     /// <summary>
-    /// The decoded page at <paramref name="pva"/> for the current mode (keyed apart: bit 0 of the key marks
-    /// compatibility-mode decoding), rebuilt if its code version moved; null with the fetch trap.
+    /// The decoded page at <paramref name="pva"/> (an offset in CS) for the current mode, keyed by where its bytes are
+    /// and how they decode (bits 0-1 of the key: 32- or 16-bit code), rebuilt if its code version moved; null with the
+    /// fetch trap. A page reached through another CS base with the same bytes is decoded afresh (its IPs differ).
     /// </summary>
     private CodePage? FetchPage(ulong pva, ulong rip)
     {
-        ulong key = compat ? pva | 1 : pva;
-        if (pages.TryGetValue(key, out CodePage? p))
+        ulong linear = pva + csBase, key = linear | (codeBits == 32 ? 1UL : codeBits == 16 ? 2UL : 0);
+        if (pages.TryGetValue(key, out CodePage? p) && p.Va != pva) { pages.Remove(key); p = null; }
+        if (p is not null)
         {
             if (p.CheckedRun == runId && p.CheckedEpoch == writeEpoch) return p;
             if (mem.CodeVersion(pva) != p.Version)
@@ -72,7 +74,7 @@ public sealed partial class Cpu
         }
         else
         {
-            p = new CodePage(pva, compat ? 32 : 64);
+            p = new CodePage(pva, codeBits, linear);
             if (!Fill(p, rip)) return null;
             if (pages.Count >= MaxCachedPages) pages.Clear();
             pages[key] = p;
@@ -85,16 +87,16 @@ public sealed partial class Cpu
     /// <summary>Fetch the page's bytes (AccessKind.Execute). On failure the trap is the one for fetching at RIP.</summary>
     private bool Fill(CodePage p, ulong rip)
     {
-        if (mem.Read(p.Va, p.Bytes, AccessKind.Execute, out trap))
+        if (mem.Read(p.Linear, p.Bytes, AccessKind.Execute, out trap))
         {
             // Taken after the fetch: the fetch itself may set accessed bits, and the version must describe these bytes.
-            p.Version = mem.CodeVersion(p.Va);
-            p.Frame = pagedBus?.TlbFrame(p.Va);
+            p.Version = mem.CodeVersion(p.Linear);
+            p.Frame = pagedBus?.TlbFrame(p.Linear);
             return true;
         }
-        // Report what fetching the instruction itself raises (CR2 = RIP, not the page start).
+        // Report what fetching the instruction itself raises (CR2 = its linear address, not the page start).
         Span<byte> one = stackalloc byte[1];
-        if (!mem.Read(rip, one, AccessKind.Execute, out Trap atRip)) trap = atRip;
+        if (!mem.Read(rip + csBase, one, AccessKind.Execute, out Trap atRip)) trap = atRip;
         return false;
     }
 }

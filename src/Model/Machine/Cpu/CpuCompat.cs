@@ -5,8 +5,7 @@ namespace L4Conf.Model.Machine;
 /// (EIP or IP, pushed on the ESP or SP stack), pusha/popa, the decimal adjustments, bound, into, arpl and salc.
 /// </summary>
 /// <remarks>
-/// <para>Branch targets are masked to the operand size; the code segment is flat 4 GiB (CpuCompatMode.cs), so no
-/// target lies beyond its limit. pusha pushes EAX, ECX, EDX, EBX, the original ESP, EBP, ESI, EDI in that order and
+/// <para>Branch targets are masked to the operand size; one past CS's limit is #GP(0) at the branch. pusha pushes EAX, ECX, EDX, EBX, the original ESP, EBP, ESI, EDI in that order and
 /// moves ESP only when all eight are written; popa reads all eight before it writes EDI, ESI, EBP, EBX, EDX, ECX, EAX
 /// (the ESP word is skipped). A 32-bit register write zero-extends into the upper half, as 64-bit mode does; the SDM
 /// leaves the upper halves undefined outside 64-bit mode, QEMU's TCG zero-extends.</para>
@@ -25,15 +24,15 @@ public sealed partial class Cpu
         switch (i.Op)
         {
             case Op.NearCall:
-                if (!NearTarget(ref i, out v) || !Push(next & MaskOf(i.Size), i.Size)) return false;
+                if (!NearTarget(ref i, out v) || !WithinCode(v, at) || !Push(next & MaskOf(i.Size), i.Size)) return false;
                 next = v;
                 return true;
             case Op.NearJmp:
-                if (!NearTarget(ref i, out v)) return false;
+                if (!NearTarget(ref i, out v) || !WithinCode(v, at)) return false;
                 next = v;
                 return true;
             case Op.NearRet:
-                if (!PeekStack(i.Size, out v)) return false;
+                if (!PeekStack(i.Size, out v) || !WithinCode(v, at)) return false;
                 SetSp(Gpr((int)Reg.Rsp) + i.Size + i.Imm);
                 next = v;
                 return true;
@@ -64,6 +63,21 @@ public sealed partial class Cpu
                 return true;
         }
         throw new InvalidOperationException($"no compatibility-mode handler for {i.Op}");
+    }
+
+    /// <summary>A near branch target past CS's limit is #GP(0) at the branch (checked before a call pushes).</summary>
+    private bool WithinCode(ulong target, ulong at)
+    {
+        if (target <= csLimit) return true;
+        BranchFault(at);
+        return false;
+    }
+
+    /// <summary>#GP(0) for an instruction that lies, or runs, past CS's limit.</summary>
+    private void CodeLimitFault(ulong at)
+    {
+        trap = new Trap(Vector.GeneralProtection, 0);
+        detail = $"instruction at 0x{at:x} past the CS limit 0x{csLimit:x}";
     }
 
     /// <summary>The target of call/jmp r/m (Aux 1 register, 2 memory) or call rel (Aux 0), masked to the operand size.</summary>

@@ -13,9 +13,11 @@ namespace L4Conf.Model.Machine;
 /// <see cref="CsSlot"/>, <see cref="SsSlot"/> and <see cref="DsSlot"/> hold the bases (zero in 64-bit mode), so an
 /// effective address comes out as a linear address; <see cref="SegmentedBus"/> then checks the segment's type and
 /// limit and wraps the address at 4 GiB. The stack is ESP (SS.B set) or SP, the instruction pointer EIP.</para>
-/// <para>Not modelled: a 16-bit code segment, or a code segment whose base is not 0 or whose limit is not 4 GiB;
-/// a far transfer into one stops with #UD and a message after its checks, before anything changes. An instruction
-/// that runs across the 4 GiB end of the code segment wraps instead of raising #GP(0).</para>
+/// <para>The code segment's base is added to EIP for every fetch (the decoded pages are those of the linear address,
+/// decoded with EIP as their IP); an instruction whose bytes lie past its limit, and a branch to a target past it,
+/// is #GP(0) (at the branch). A 16-bit code segment runs 16-bit code (IP wraps at 64 KiB). Not modelled: a code
+/// segment whose base is not a multiple of 4 KiB; a far transfer into one stops with #UD and a message after its
+/// checks, before anything changes.</para>
 /// </remarks>
 public sealed partial class Cpu
 {
@@ -25,8 +27,11 @@ public sealed partial class Cpu
 
     /// <summary>Whether the code segment is a compatibility-mode one (decoding, stack and addressing follow it).</summary>
     private bool compat;
-    /// <summary>EIP wraps at 4 GiB in compatibility mode.</summary>
+    /// <summary>EIP wraps at 4 GiB in compatibility mode, IP at 64 KiB in 16-bit code.</summary>
     private ulong ipMask = ulong.MaxValue;
+    /// <summary>The code segment's base and limit (0 and no limit in 64-bit mode), and how its code decodes (64, 32, 16).</summary>
+    private ulong csBase, csLimit = ulong.MaxValue;
+    private int codeBits = 64;
     /// <summary>The stack-pointer width: RSP in 64-bit mode, ESP or SP (SS.B) in compatibility mode.</summary>
     private ulong stackMask = ulong.MaxValue;
     /// <summary>The segment slot of the last data access (<see cref="SegmentedBus"/> checks that segment).</summary>
@@ -79,23 +84,28 @@ public sealed partial class Cpu
         if (usable[SegCs] && cs.IsCode && cs.Long)
         {
             compat = false;
-            ipMask = stackMask = ulong.MaxValue;
+            ipMask = stackMask = csLimit = ulong.MaxValue;
+            csBase = 0;
+            codeBits = 64;
             Gpr(EsSlot) = Gpr(CsSlot) = Gpr(SsSlot) = Gpr(DsSlot) = 0;
             mem = flatBus;
             return true;
         }
         if (!usable[SegCs] || !cs.IsCode || !RunsCompat(cs))
-            return NotModelled($"CS 0x{st.Cs:x} is not a flat 32-bit code segment: {(cs.Default32 ? "a base or limit" : "16-bit code")}", at);
+            return NotModelled($"CS 0x{st.Cs:x} is not a code segment with a page-aligned base", at);
         compat = true;
-        ipMask = Low32;
+        codeBits = cs.Default32 ? 32 : 16;
+        ipMask = cs.Default32 ? Low32 : 0xFFFF;
+        csBase = cs.Base;
+        csLimit = cs.Limit;
         LoadDataShadows();
         RefreshCompatSlots();
         mem = segBus ??= new SegmentedBus(this);
         return true;
     }
 
-    /// <summary>A compatibility-mode code segment the model runs: 32-bit, base 0, limit 4 GiB.</summary>
-    private static bool RunsCompat(SegmentDescriptor cs) => !cs.Long && cs.Default32 && cs.Base == 0 && cs.Limit == Low32;
+    /// <summary>A compatibility-mode code segment the model runs: its base a multiple of 4 KiB (the decoded pages are the linear ones).</summary>
+    private static bool RunsCompat(SegmentDescriptor cs) => !cs.Long && (cs.Base & 0xFFF) == 0;
 
     /// <summary>The base slots and stack width from the hidden parts (compatibility mode).</summary>
     private void RefreshCompatSlots()

@@ -64,7 +64,7 @@ public sealed partial class Cpu
     {
         if (LoopTaken(ref i, out ulong count))
         {
-            if (!Mmu.IsCanonical(i.Imm)) return false;
+            if (!Mmu.IsCanonical(i.Imm) || i.Imm > csLimit) return false;
             next = i.Imm;
         }
         if (i.Aux != 3) WriteReg((int)Reg.Rcx, 0, i.AMask, count);

@@ -67,6 +67,6 @@ public sealed partial class Cpu
     internal void BranchFault(ulong at)
     {
         trap = new Trap(Vector.GeneralProtection, 0);
-        detail = $"non-canonical branch target at 0x{at:x}";
+        detail = compat ? $"branch target past the CS limit at 0x{at:x}" : $"non-canonical branch target at 0x{at:x}";
     }
 }

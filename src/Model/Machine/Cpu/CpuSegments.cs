@@ -211,7 +211,7 @@ public sealed partial class Cpu
         if (d.Long) return Mmu.IsCanonical(rip) || Gp0();
         if (rip > d.Limit) return Gp0();
         return RunsCompat(d)
-            || NotModelled($"{what} to the code segment 0x{sel:x}, {(d.Default32 ? "not flat" : "16-bit")} (compatibility mode)", at);
+            || NotModelled($"{what} to the code segment 0x{sel:x}, whose base 0x{d.Base:x} is not page-aligned (compatibility mode)", at);
     }
 
     /// <summary>CS takes the checked selector (RPL = CPL) and its descriptor; decoding and addressing follow its mode.</summary>
