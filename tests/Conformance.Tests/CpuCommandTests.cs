@@ -97,6 +97,10 @@ public class CpuCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("line 2: rip: 0x800000000000 puts the code outside the user half", """{"code":"cc","rip":"0x800000000000"}""")]
     [InlineData("line 2: gdt: \"x\"; \"fiasco\" (the default) or \"linux\"", """{"code":"cc","rip":"0x400000","gdt":"x"}""")]
     [InlineData("line 2: gdt: 5 is not a string", """{"code":"cc","rip":"0x400000","gdt":5}""")]
+    [InlineData("line 2: mode: \"32\"; \"64\" (the default) or \"compat\"", """{"code":"cc","rip":"0x400000","mode":"32"}""")]
+    [InlineData("line 2: cs: 0x23 is not a present user code segment with RPL 3 in the fiasco table", """{"code":"cc","rip":"0x400000","cs":"0x23"}""")]
+    [InlineData("line 2: cs: rip 0x400000 is not within the segment (base 0x10000000, limit 0xffff)", """{"code":"cc","rip":"0x400000","gdt":"linux","cs":"0x7"}""")]
+    [InlineData("line 2: cs: give \"cs\" or \"mode\": \"compat\", not both", """{"code":"cc","rip":"0x400000","mode":"compat","cs":"0x1b"}""")]
     [InlineData("line 2: budget: 0; a whole number of instructions", """{"code":"cc","rip":"0x400000","budget":0}""")]
     [InlineData("line 2: unknown field 'regz'", """{"code":"cc","rip":"0x400000","regz":{}}""")]
     [InlineData("line 2: not a JSON object", """{"code":"cc",""")]
@@ -109,6 +113,18 @@ public class CpuCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Single(e.TrimEnd('\n').Split('\n'));
         Assert.Contains(f + " " + says, e);
         Assert.DoesNotContain("   at ", e);
+    }
+
+    [Fact]
+    public void A_case_may_start_in_a_16_bit_code_segment_with_a_base_and_reports_ip()
+    {
+        // Linux's table: the helper's LDT segment 0x07, 16-bit code based at 0x10000000. 40 = inc ax; cc = int3.
+        var (code, o, e) = WithStdin("""{"code":"40cc","rip":"0x10000080","gdt":"linux","cs":"0x7","regs":{"rax":"0xffff"}}""" + "\n", "cpu", "run", "-");
+        Assert.True(code == 0, e);
+        var r = JsonDocument.Parse(o).RootElement;
+        Assert.Equal("#BP", r.GetProperty("trap").GetString());
+        Assert.Equal("0x82", r.GetProperty("rip").GetString());                       // IP, an offset in CS
+        Assert.Equal("0x0", r.GetProperty("regs").GetProperty("rax").GetString());    // inc ax: 16 bits
     }
 
     [Theory]

@@ -133,6 +133,7 @@ public class CpuDiffTests
             Assert.Fail($"no form {id}");
         var c = gen.Make(compat.First(f => f.Id == "compat/Daa"), new Random(3))!;
         Assert.True(c.Case.Compat);
+        Assert.Equal(LinuxGdt.UserCode32, c.Case.Cs);
         Assert.Equal(FlagRules.OF, c.Undefined);
     }
 

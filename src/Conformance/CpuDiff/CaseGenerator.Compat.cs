@@ -21,13 +21,23 @@ public sealed partial class CaseGenerator
         ["cpuid", "rdtsc", "sgdt", "sidt", "sldt", "str", "smsw", "into", "int", "int1", "int3", "iret", "iretd", "retf", "syscall",
          "lfs", "lgs", "lss", "lar", "lsl", "verr", "verw", "xlatb", "ud0", "ud1", "ud2", "hlt", "nop", "pause", "endbr32", "endbr64"];
 
-    private static IEnumerable<Form> CompatForms()
+    /// <summary>A kind of compatibility-mode code on the host: its id prefix, how it decodes, its code selector and base.</summary>
+    private sealed record CodeKind(string Prefix, int Bits, ushort Cs, ulong Base);
+
+    /// <summary>Linux's flat 32-bit user code, and the helper's 16-bit LDT code segment based at the code page.</summary>
+    private static readonly CodeKind Code32 = new("compat/", 32, LinuxGdt.UserCode32, 0), Code16 = new("compat16/", 16, LinuxGdt.Code16, LinuxGdt.LdtCodeBase);
+
+    private static IEnumerable<Form> CompatForms() =>
+        CodeForms(Code32).Concat(CodeForms(Code16)).Concat(CompatLimitForms()).Concat(CodeLimitForms());
+
+    private static IEnumerable<Form> CodeForms(CodeKind code16or32)
     {
         var supported = InstructionSet.Supported.Concat(InstructionSet.CompatibilityOnly).ToHashSet();
         foreach (Code code in Enum.GetValues<Code>())
         {
             var info = code.ToOpCode();
-            if (!info.IsInstruction || !info.Mode32 || info.Encoding != EncodingKind.Legacy || info.DecoderOption != DecoderOptions.None) continue;
+            if (!info.IsInstruction || !(code16or32.Bits == 32 ? info.Mode32 : info.Mode16) || info.Encoding != EncodingKind.Legacy
+                || info.DecoderOption != DecoderOptions.None) continue;
             string mn = code.Mnemonic().ToString().ToLowerInvariant();
             if (!supported.Contains(mn) || CompatSkipped.Contains(mn)) continue;
             // x87, SSE and MMX state instructions: the same in both modes, compared by their 64-bit forms
@@ -43,15 +53,68 @@ public sealed partial class CaseGenerator
                 else ok = CompatGeneratable(kind);
             }
             if (!ok) continue;
-            string id = "compat/" + code;
+            string id = code16or32.Prefix + code;
+            var ck = code16or32;
             if (hasRm)
             {
-                yield return new Form(id + "/reg", mn, code, false, r => CompatCase(r, code, mn, memory: false));
-                yield return new Form(id + "/mem", mn, code, true, r => CompatCase(r, code, mn, memory: true));
+                yield return new Form(id + "/reg", mn, code, false, r => CompatCase(r, ck, code, mn, memory: false));
+                yield return new Form(id + "/mem", mn, code, true, r => CompatCase(r, ck, code, mn, memory: true));
             }
-            else yield return new Form(id, mn, code, true, r => CompatCase(r, code, mn, memory: true));
+            else yield return new Form(id, mn, code, true, r => CompatCase(r, ck, code, mn, memory: true));
         }
-        foreach (var f in CompatLimitForms()) yield return f;
+    }
+
+    /// <summary>
+    /// CS limits on the host: 32-bit code in the helper's LDT segment 0x0F (base 0x10000000, limit 0xFFF) branches with
+    /// jmp, call, ret, jcc or loop to targets within or past the limit (#GP(0) at the branch), or runs off its end.
+    /// </summary>
+    private static IEnumerable<Form> CodeLimitForms()
+    {
+        foreach (var what in new[] { "jmp", "call", "ret", "jcc", "loop", "run-off" })
+        {
+            string id = $"compat/code-limit/{what}";
+            yield return new Form(id, what == "run-off" ? "nop" : what == "jcc" ? "jne" : what, Code.Nopd, false, r => CodeLimitCase(r, id, what));
+        }
+    }
+
+    private static GeneratedCase? CodeLimitCase(Random rng, string id, string what)
+    {
+        var d = NewDraft(rng);
+        var regs = d.Regs;
+        regs[(int)Reg.Rsp] = (uint)regs[(int)Reg.Rsp];
+        ulong ip = CaseLayout.Rip - LinuxGdt.LdtCodeBase, limit = LinuxGdt.Code32Limit;
+        // A target within the limit (on int3 bytes), just past it, or far past it.
+        uint target = (uint)(rng.Next(3) switch { 0 => ip + 0x40, 1 => limit + 1 + (ulong)rng.Next(0, 4), _ => (ulong)rng.Next(0x1000, 0x100000) });
+        var a = new Assembler(32) { PreferShortBranch = false };
+        ulong rip = CaseLayout.Rip;
+        if (what == "loop")
+        {   // rel8 reaches past the limit only from near it: the loop at 0xFF0, its target on the int3 bytes after it or past 0xFFF
+            rip = LinuxGdt.LdtCodeBase + 0xFF0;
+            target = (uint)(rng.Next(2) == 0 ? 0xFF2 + (ulong)rng.Next(0, 12) : limit + 1 + (ulong)rng.Next(0, 100));
+        }
+        switch (what)
+        {
+            case "jmp": a.jmp(target); break;
+            case "call": a.call(target); break;
+            case "ret": a.ret(); d.Words.Add(((uint)regs[(int)Reg.Rsp], target)); break;
+            case "jcc": a.jne(target); break;
+            case "loop": a.loop(target); break;
+            default:
+                // nops up to the limit: the last one ends at it or runs past it
+                rip = LinuxGdt.LdtCodeBase + limit + 1 - (ulong)rng.Next(1, 4);
+                a.nop(); a.nop(); a.nop();
+                break;
+        }
+        var ms = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(ms), rip - LinuxGdt.LdtCodeBase, BlockEncoderOptions.DontFixBranches);
+        var code = what == "run-off" ? ms.ToArray() : CaseLayout.Code(ms.ToArray());
+        var pages = CaseLayout.Pages(rng, [.. d.Words]);
+        var c = new CpuCase
+        {
+            Name = id, Code = code, Rip = rip, Regs = regs, Rflags = d.Rflags, Pages = pages, Budget = 5, Gdt = SegmentTable.Linux,
+            Cs = LinuxGdt.Code32Limited,
+        };
+        return new GeneratedCase(c, id, what == "run-off" ? "nop" : what == "jcc" ? "jne" : what, 0);
     }
 
     /// <summary>
@@ -92,7 +155,7 @@ public sealed partial class CaseGenerator
         var c = new CpuCase
         {
             Name = id, Code = CaseLayout.Code(ms.ToArray()), Rip = CaseLayout.Rip, Regs = regs, Rflags = d.Rflags,
-            Pages = CaseLayout.Pages(rng), Budget = 4, Gdt = SegmentTable.Linux, Compat = true,
+            Pages = CaseLayout.Pages(rng), Budget = 4, Gdt = SegmentTable.Linux, Cs = LinuxGdt.UserCode32,
         };
         return new GeneratedCase(c, id, "mov", 0);
     }
@@ -112,8 +175,9 @@ public sealed partial class CaseGenerator
     };
 
     /// <summary>One compatibility-mode case of <paramref name="code"/>, or null when this draw does not encode.</summary>
-    private static GeneratedCase? CompatCase(Random rng, Code code, string mn, bool memory)
+    private static GeneratedCase? CompatCase(Random rng, CodeKind ck, Code code, string mn, bool memory)
     {
+        ulong Target() => (ulong)NearTarget(rng) - ck.Base;                  // an offset in CS: the int3 bytes around the code
         var d = NewDraft(rng);
         var regs = d.Regs;
         // Random upper halves everywhere but RSP's (the SDM leaves them undefined across a mode switch; the AMD host
@@ -126,12 +190,13 @@ public sealed partial class CaseGenerator
         int bits = 0, count = 1, countReg = -1;
         if (info.OpCount > 0 && info.GetOpKind(0) is OpCodeOperandKind.es_rDI or OpCodeOperandKind.seg_rSI
             || info.OpCount > 1 && info.GetOpKind(1) is OpCodeOperandKind.es_rDI or OpCodeOperandKind.seg_rSI)
-            bytes = CompatString(rng, code, regs);
+            bytes = CompatString(rng, code, regs, ck);
         else if (code is Code.Enterd_imm16_imm8 or Code.Enterw_imm16_imm8)
         {
             ushort size = (ushort)(rng.Next(4) == 0 ? rng.Next(0, 0x10000) : rng.Next(0, 64) * 8);
             byte level = (byte)(rng.Next(3) switch { 0 => 0, 1 => rng.Next(1, 4), _ => rng.Next(0, 256) });
-            bytes = code == Code.Enterd_imm16_imm8 ? [0xC8, (byte)size, (byte)(size >> 8), level] : [0x66, 0xC8, (byte)size, (byte)(size >> 8), level];
+            bool native = (code == Code.Enterd_imm16_imm8) == (ck.Bits == 32);  // the code's own operand size needs no 0x66
+            bytes = native ? [0xC8, (byte)size, (byte)(size >> 8), level] : [0x66, 0xC8, (byte)size, (byte)(size >> 8), level];
         }
         else
         {
@@ -149,7 +214,7 @@ public sealed partial class CaseGenerator
                         ulong target = CompatMemory(rng, ref ins, k, size, regs, ref d.Fs, ref d.Gs);
                         if (target >= CaseLayout.Data0 && target < CaseLayout.Data0 + CaseLayout.HotBytes - 8)
                         {
-                            if (branch) d.Words.Add((target, NearTarget(rng)));
+                            if (branch) d.Words.Add((target, Target()));
                             else if (mn is "les" or "lds") d.Words.Add((target, ((ulong)CompatSelector(rng) << 32) | (uint)Value(rng)));
                         }
                         break;
@@ -166,7 +231,7 @@ public sealed partial class CaseGenerator
                         ins.SetOpKind(k, OpKind.Register);
                         ins.SetOpRegister(k, r);
                         int rn = r.GetFullRegister().GetNumber();
-                        if (branch) regs[rn] = (rn == (int)Reg.Rsp ? 0 : Value(rng) << 32) | (uint)NearTarget(rng);
+                        if (branch) regs[rn] = (rn == (int)Reg.Rsp ? 0 : Value(rng) << 32) | (uint)Target();
                         break;
                     }
                     case OpCodeOperandKind.al or OpCodeOperandKind.ax or OpCodeOperandKind.eax or OpCodeOperandKind.cl:
@@ -198,9 +263,9 @@ public sealed partial class CaseGenerator
                     case OpCodeOperandKind.imm8sex16: ins.SetOpKind(k, OpKind.Immediate8to16); ins.Immediate8to16 = (sbyte)Value(rng); break;
                     case OpCodeOperandKind.imm8sex32: ins.SetOpKind(k, OpKind.Immediate8to32); ins.Immediate8to32 = (sbyte)Value(rng); break;
                     case OpCodeOperandKind.br16_1 or OpCodeOperandKind.br16_2:
-                        ins.SetOpKind(k, OpKind.NearBranch16); ins.NearBranch16 = (ushort)NearTarget(rng); break;
+                        ins.SetOpKind(k, OpKind.NearBranch16); ins.NearBranch16 = (ushort)Target(); break;
                     case OpCodeOperandKind.br32_1 or OpCodeOperandKind.br32_4:
-                        ins.SetOpKind(k, OpKind.NearBranch32); ins.NearBranch32 = (uint)NearTarget(rng); break;
+                        ins.SetOpKind(k, OpKind.NearBranch32); ins.NearBranch32 = (uint)Target(); break;
                     default:
                         return null;
                 }
@@ -212,21 +277,21 @@ public sealed partial class CaseGenerator
                 count = cl;
             }
             if (mn is "div" or "idiv") Dividend(rng, regs, mn == "idiv", Math.Max(8, bits));
-            if (mn == "ret") d.Words.Add(((uint)regs[(int)Reg.Rsp], NearTarget(rng)));
+            if (mn == "ret") d.Words.Add(((uint)regs[(int)Reg.Rsp], Target()));
             if (mn is "pop" && code is Code.Popd_DS or Code.Popd_ES or Code.Popw_DS or Code.Popw_ES)
                 d.Words.Add(((uint)regs[(int)Reg.Rsp] & ~7UL, (ulong)CompatSelector(rng) | (Value(rng) << 16)));
             int dst = ins.Op0Kind == OpKind.Register ? ins.Op0Register.GetFullRegister().GetNumber() : -1;
             if (mn is "bsf" or "bsr") d.Rule = ResultRules.BitScanZero(mn, dst, bits);
             else if (mn is "shld" or "shrd") d.Rule = ResultRules.ShiftDoubleOverWidth(mn, bits, count, dst, dst >= 0 ? 0 : Address32(ins, regs));
-            bytes = Encode32(ins);
+            bytes = Encode(ins, ck);
         }
         if (bytes == null) return null;
         var c = new CpuCase
         {
-            Name = "compat/" + code, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
-            Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = 3, Gdt = SegmentTable.Linux, Compat = true,
+            Name = ck.Prefix + code, Code = CaseLayout.Code(bytes), Rip = CaseLayout.Rip, Regs = regs, Rflags = d.Rflags, FsBase = d.Fs, GsBase = d.Gs,
+            Pages = CaseLayout.Pages(rng, [.. d.Words]), Budget = 3, Gdt = SegmentTable.Linux, Cs = ck.Cs,
         };
-        return new GeneratedCase(c, "compat/" + code + (info.OpCount > 0 && HasRm(info) ? (memory ? "/mem" : "/reg") : ""), mn, FlagRules.Undefined(mn, Math.Max(8, bits), count), Result: d.Rule);
+        return new GeneratedCase(c, ck.Prefix + code + (info.OpCount > 0 && HasRm(info) ? (memory ? "/mem" : "/reg") : ""), mn, FlagRules.Undefined(mn, Math.Max(8, bits), count), Result: d.Rule);
     }
 
     /// <summary>The 32-bit offset of the memory operand with the final registers (setting CL for a count may move it).</summary>
@@ -289,7 +354,7 @@ public sealed partial class CaseGenerator
     }
 
     /// <summary>A string instruction with ESI/EDI pointers into the data pages (or faulting), ECX small, maybe a rep prefix and an override.</summary>
-    private static byte[]? CompatString(Random rng, Code code, ulong[] regs)
+    private static byte[]? CompatString(Random rng, Code code, ulong[] regs, CodeKind kind)
     {
         RepPrefixKind rep = rng.Next(3) switch { 0 => RepPrefixKind.None, 1 => RepPrefixKind.Repe, _ => RepPrefixKind.Repne };
         Register seg = rng.Next(6) switch { 0 => Register.ES, 1 => Register.CS, 2 => Register.SS, _ => Register.None };
@@ -316,18 +381,18 @@ public sealed partial class CaseGenerator
         regs[(int)Reg.Rsi] = (Value(rng) << 32) | Ptr();
         regs[(int)Reg.Rdi] = (Value(rng) << 32) | Ptr();
         regs[(int)Reg.Rcx] = (Value(rng) << 32) | (uint)(rng.Next(8) == 0 ? rng.Next(0, 1200) : rng.Next(0, 40));
-        return Encode32(ins);
+        return Encode(ins, kind);
     }
 
-    /// <summary>Encode as compatibility-mode code at the case's RIP (branches kept in their form).</summary>
-    private static byte[]? Encode32(Instruction ins)
+    /// <summary>Encode as compatibility-mode code of <paramref name="kind"/> at the case's offset in CS (branches kept in their form).</summary>
+    private static byte[]? Encode(Instruction ins, CodeKind kind)
     {
         try
         {
-            var a = new Assembler(32);
+            var a = new Assembler(kind.Bits);
             a.AddInstruction(ins);
             var ms = new MemoryStream();
-            a.Assemble(new StreamCodeWriter(ms), CaseLayout.Rip, BlockEncoderOptions.DontFixBranches);
+            a.Assemble(new StreamCodeWriter(ms), CaseLayout.Rip - kind.Base, BlockEncoderOptions.DontFixBranches);
             return ms.ToArray();
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or EncoderException) { return null; }

@@ -6,7 +6,7 @@ namespace L4Conf.Conformance.CpuDiff;
 /// <summary>
 /// Cases for the segment instructions (CpuSegments.cs), on Linux's GDT (<see cref="LinuxGdt"/>) as the host runs them:
 /// selectors drawn from every kind of entry (null with each RPL, the user code and data segments with each RPL, the
-/// kernel's, the TSS, empty entries, past the limit, the null LDT), far pointers and return frames whose offsets land on
+/// kernel's, the TSS, empty entries, past the limit, the helper's two-entry LDT and past it), far pointers and return frames whose offsets land on
 /// the int3 bytes before the code (a transfer that succeeds ends there) or are not canonical.
 /// </summary>
 public sealed partial class CaseGenerator
@@ -68,7 +68,7 @@ public sealed partial class CaseGenerator
         6 => (ushort)(rng.Next(1, 4) * 8 | rng.Next(0, 4)),                  // kernel code/data
         7 => (ushort)(rng.Next(7, 16) * 8 | rng.Next(0, 4)),                 // unused, TSS, LDT, TLS slots, CPUNODE
         8 => (ushort)(rng.Next(16, 0x2000) * 8 | rng.Next(0, 4)),            // past the limit 0x7F
-        9 => (ushort)(rng.Next(0, 16) * 8 | 4 | rng.Next(0, 4)),             // TI: the null LDT
+        9 => (ushort)(rng.Next(0, 16) * 8 | 4 | rng.Next(0, 4)),             // TI: the LDT (two code segments) and past it
         10 => (ushort)rng.Next(0, 0x10000),
         _ => LinuxGdt.UserCode64,
     };

@@ -37,10 +37,19 @@ public sealed class CpuCase
     /// </summary>
     public SegmentTable Gdt { get; init; } = SegmentTable.Fiasco;
     /// <summary>
-    /// Whether the run starts in compatibility mode (JSON "mode": "compat"): CS is the table's 32-bit user code segment
-    /// (Fiasco 0x1B, Linux 0x23) and DS/ES its user data segment (the code runs with 32-bit defaults).
+    /// The code segment the run starts in (JSON "cs"; "mode": "compat" is the table's 32-bit user code, Fiasco 0x1B, Linux
+    /// 0x23), or null for the table's 64-bit one. Without L the run is in compatibility mode: DS/ES then hold the
+    /// table's user data segment, and execution starts at the offset <see cref="Rip"/> minus the segment's base.
     /// </summary>
-    public bool Compat { get; init; }
+    public ushort? Cs { get; init; }
+    /// <summary>The descriptor table a run of this case uses.</summary>
+    public DescriptorTable Table() => Gdt == SegmentTable.Linux ? new LinuxGdt() : new FiascoGdt();
+    /// <summary>The starting code segment's descriptor, when <see cref="Cs"/> names one.</summary>
+    public SegmentDescriptor? CodeSegment => Cs is ushort s && Table().TryRead(s, out var d) ? d : null;
+    /// <summary>Whether the run starts in compatibility mode (a code segment without L).</summary>
+    public bool Compat => CodeSegment is { Long: false };
+    /// <summary>Where execution starts as the CPU counts it: RIP, or in compatibility mode the offset in CS.</summary>
+    public ulong StartIp => Compat ? Rip - CodeSegment!.Value.Base : Rip;
     /// <summary>Whether the case names any vector state (then its outcome lists XMM and MXCSR too).</summary>
     public bool HasVectorState => Xmm != null || Mxcsr != null;
     /// <summary>The XMM registers the run starts with (zero when the case has none).</summary>
@@ -85,10 +94,11 @@ public sealed record SegmentState(ushort[] Selectors, ulong FsBase, ulong GsBase
         var s = c.Gdt == SegmentTable.Linux
             ? new([0, LinuxGdt.UserCode64, LinuxGdt.UserData, 0, 0, 0], c.FsBase, c.GsBase)
             : Of(new CpuState { FsBase = c.FsBase, GsBase = c.GsBase });
-        if (!c.Compat) return s;
+        if (c.Cs is not ushort cs) return s;
+        if (!c.Compat) return s with { Selectors = [s.Selectors[0], cs, s.Selectors[2], s.Selectors[3], s.Selectors[4], s.Selectors[5]] };
         // Compatibility mode needs usable data segments (a null DS is #GP(0) there): the table's user data selector.
-        ushort code32 = c.Gdt == SegmentTable.Linux ? LinuxGdt.UserCode32 : (ushort)GdtSelectors.UserCode32, data = s.Selectors[2];
-        return s with { Selectors = [data, code32, data, data, s.Selectors[4], s.Selectors[5]] };
+        ushort data = s.Selectors[2];
+        return s with { Selectors = [data, cs, data, data, s.Selectors[4], s.Selectors[5]] };
     }
 
     /// <summary>The segment registers of <paramref name="s"/>.</summary>

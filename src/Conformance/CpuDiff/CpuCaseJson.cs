@@ -1,5 +1,7 @@
 using System.Globalization;
 using L4Conf.Conformance.Cli;
+using L4Conf.Model.Abi;
+using L4Conf.Model.Machine;
 using System.Text;
 using System.Text.Json;
 
@@ -24,7 +26,7 @@ public static class CpuCaseJson
     public const ulong UserEnd = 0x0000_8000_0000_0000;
     public const long MaxBudget = 1_000_000_000;
 
-    private static readonly HashSet<string> Fields = ["name", "note", "code", "rip", "regs", "rflags", "fsBase", "gsBase", "pages", "budget", "xmm", "mxcsr", "gdt", "mode"];
+    private static readonly HashSet<string> Fields = ["name", "note", "code", "rip", "regs", "rflags", "fsBase", "gsBase", "pages", "budget", "xmm", "mxcsr", "gdt", "mode", "cs"];
 
     /// <summary>Parse one non-blank line; <paramref name="where"/> is "FILE line N" for messages.</summary>
     public static CpuCase Parse(string line, string where)
@@ -108,15 +110,26 @@ public static class CpuCaseJson
                     "linux" => SegmentTable.Linux,
                     _ => throw new CpuCaseFormatException($"{where}: gdt: {InputErrors.Quote(g.GetRawText())}; \"fiasco\" (the default) or \"linux\""),
                 };
-            bool compat = false;
+            ushort? cs = null;
             if (o.TryGetProperty("mode", out var md))
-                compat = Str(md, where, "mode") switch
+                cs = Str(md, where, "mode") switch
                 {
-                    "64" => false,
-                    "compat" => true,
+                    "64" => null,
+                    "compat" => gdt == SegmentTable.Linux ? LinuxGdt.UserCode32 : (ushort)GdtSelectors.UserCode32,
                     _ => throw new CpuCaseFormatException($"{where}: mode: {InputErrors.Quote(md.GetRawText())}; \"64\" (the default) or \"compat\""),
                 };
-            return new CpuCase { Name = name, Code = code, Rip = rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs, Pages = pages, Budget = budget, Xmm = xmm, Mxcsr = mxcsr, Gdt = gdt, Compat = compat };
+            if (o.TryGetProperty("cs", out var csv))
+            {
+                if (cs is not null) throw new CpuCaseFormatException($"{where}: cs: give \"cs\" or \"mode\": \"compat\", not both");
+                ulong sel = Hex(csv, where, "cs");
+                var probe = new CpuCase { Gdt = gdt, Cs = (ushort)sel, Rip = rip };
+                if (sel > 0xFFFF || probe.CodeSegment is not { IsCode: true, Dpl: 3, Present: true } d || (sel & 3) != 3)
+                    throw new CpuCaseFormatException($"{where}: cs: 0x{sel:x} is not a present user code segment with RPL 3 in the {gdt.ToString().ToLowerInvariant()} table");
+                if (!d.Long && (rip < d.Base || rip - d.Base > d.Limit))
+                    throw new CpuCaseFormatException($"{where}: cs: rip 0x{rip:x} is not within the segment (base 0x{d.Base:x}, limit 0x{d.Limit:x})");
+                cs = (ushort)sel;
+            }
+            return new CpuCase { Name = name, Code = code, Rip = rip, Regs = regs, Rflags = rflags, FsBase = fs, GsBase = gs, Pages = pages, Budget = budget, Xmm = xmm, Mxcsr = mxcsr, Gdt = gdt, Cs = cs };
         }
     }
 
@@ -224,7 +237,7 @@ public static class CpuCaseJson
             w.WriteEndArray();
             w.WriteNumber("budget", c.Budget);
             if (c.Gdt == SegmentTable.Linux) w.WriteString("gdt", "linux");
-            if (c.Compat) w.WriteString("mode", "compat");
+            if (c.Cs is ushort cs) w.WriteString("cs", $"0x{cs:x}");
             if (c.Mxcsr is uint m) w.WriteString("mxcsr", H(m));
             if (c.Xmm is { } x)
             {

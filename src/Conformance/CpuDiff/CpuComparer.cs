@@ -233,9 +233,9 @@ public static class CpuComparer
             || model.ErrorCode == 0 || host.ErrorCode != 0 || !OnlyTheFaultDiffers(fields)) return null;
         int size = g.Form == "Iretw" ? 2 : g.Form == "Iretd" ? 4 : 8;
         if (StackWord(g.Case, 0, size) is not ulong rip || StackWord(g.Case, 1, size) is not ulong cs) return null;
-        bool compat = (cs & 0xFFFC) == (LinuxGdt.UserCode32 & 0xFFFC);
-        return (compat ? rip > 0xFFFF_FFFF : !L4Conf.Model.Machine.Mmu.IsCanonical(rip))
-            ? "iret to a RIP its code segment cannot take (not canonical, or past a 32-bit segment's limit) with a bad SS: the AMD host checks RIP first (#GP(0)); the SDM and QEMU check SS first (#GP(selector))" : null;
+        if (!new LinuxGdt().TryRead((ushort)cs, out var d)) return null;
+        return (d.Long ? !L4Conf.Model.Machine.Mmu.IsCanonical(rip) : rip > d.Limit)
+            ? "iret to a RIP its code segment cannot take (not canonical, or past a compatibility-mode segment's limit) with a bad SS: the AMD host checks RIP first (#GP(0)); the SDM and QEMU check SS first (#GP(selector))" : null;
     }
 
     /// <summary>Word <paramref name="index"/> of <paramref name="size"/> bytes above the case's initial RSP, as its pages hold it.</summary>

@@ -23,7 +23,7 @@ public sealed class ModelCpuRunner
             mem.Write(frames[k], pages[k].Contents);
             pt.Map(pages[k].Address, frames[k], PageSize.Size4K, pages[k].Writable, pages[k].Executable);
         }
-        var s = new CpuState { Rip = c.Rip, Rflags = c.Rflags, FsBase = c.FsBase, GsBase = c.GsBase };
+        var s = new CpuState { Rip = c.StartIp, Rflags = c.Rflags, FsBase = c.FsBase, GsBase = c.GsBase };
         var start = SegmentState.Initial(c);
         (s.Es, s.Cs, s.Ss, s.Ds, s.Fs, s.Gs) = (start.Selectors[0], start.Selectors[1], start.Selectors[2], start.Selectors[3], start.Selectors[4], start.Selectors[5]);
         if (c.Gdt == SegmentTable.Linux) s.Gdt = new LinuxGdt();

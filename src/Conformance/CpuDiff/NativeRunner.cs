@@ -91,12 +91,12 @@ public sealed class NativeRunner : IDisposable
         if (pages.FirstOrDefault(p => p.Address < WindowStart || p.Address >= WindowEnd) is { } outside)
             throw new IOException($"page 0x{outside.Address:x} lies outside the native window [0x{WindowStart:x}, 0x{WindowEnd:x})");
         var sb = new StringBuilder("C");
-        foreach (var v in new[] { c.Rip, c.Rflags, c.FsBase, c.GsBase }.Concat(c.Regs)) sb.Append(' ').Append(v.ToString("x", CultureInfo.InvariantCulture));
+        foreach (var v in new[] { c.StartIp, c.Rflags, c.FsBase, c.GsBase }.Concat(c.Regs)) sb.Append(' ').Append(v.ToString("x", CultureInfo.InvariantCulture));
         sb.Append(' ').Append(pages.Count.ToString("x", CultureInfo.InvariantCulture));
         sb.Append(' ').Append(c.MxcsrOrReset.ToString("x", CultureInfo.InvariantCulture));
         foreach (var x in c.XmmOrZero)
             sb.Append(' ').Append(((ulong)x).ToString("x", CultureInfo.InvariantCulture)).Append(' ').Append(((ulong)(x >> 64)).ToString("x", CultureInfo.InvariantCulture));
-        sb.Append(c.Compat ? " 1" : " 0").Append('\n');
+        sb.Append(' ').Append((c.Compat ? c.Cs!.Value : 0).ToString("x", CultureInfo.InvariantCulture)).Append('\n');
         foreach (var p in pages)
         {
             int len = p.Contents.Length;

@@ -4,7 +4,7 @@
  * Compiled by l4conf with the host gcc at run time (gcc -O1 -fno-stack-protector). Reads cases on stdin and
  * writes one result per case on stdout, both in a line format of hex numbers without 0x (NativeRunner.cs):
  *
- *   in:  C rip rflags fsbase gsbase r0 .. r15 npages mxcsr x0lo x0hi .. x15lo x15hi compat
+ *   in:  C rip rflags fsbase gsbase r0 .. r15 npages mxcsr x0lo x0hi .. x15lo x15hi cs
  *        then npages lines   P addr prot hexcontents|-
  *   out: R status trapno err cr2 rip rflags r0 .. r15 mxcsr x0lo x0hi .. x15lo x15hi es cs ss ds fs gs fsbase gsbase nruns
  *        then nruns lines   M page offset hexbytes
@@ -20,8 +20,10 @@
  * helper's MXCSR into that frame, and returns through sigreturn to the trampoline's exit with the host's RSP. The FS base (glibc's
  * TLS) is swapped with raw arch_prctl system calls only, and nothing here uses TLS in between (no stack
  * protector, no errno). Every case starts on Linux's selectors (CS 0x33, SS 0x2b, DS/ES/FS/GS 0), a compat case (its
- * last field 1) in compatibility mode: DS/ES 0x2b, and the trampoline's last jump goes to a far jmp to 0x23:rip (Linux's
- * __USER32_CS; the 64-bit signal frame then records CS 0x23, and the handler puts back 0x33). The handler reads
+ * last field a code selector: 0x23, Linux's __USER32_CS, or one of the two LDT code segments this helper installs at
+ * start with modify_ldt) in compatibility mode: DS/ES 0x2b, and the trampoline's last jump goes to a far jmp to cs:rip
+ * (rip is then the offset in the segment; the 64-bit signal frame records that CS, and the handler puts back 0x33).
+ * The handler reads
  * the case's CS and SS from the signal frame and DS/ES/FS/GS with mov (signal delivery leaves them alone), the FS/GS
  * bases with arch_prctl, then puts back the helper's (a case may load FS or GS with a selector, which sets its base).
  */
@@ -32,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/ldt.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -175,6 +179,13 @@ int main(void)
     int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM };
     for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
         if (sigaction(sigs[k], &sa, NULL) != 0) { perror("sigaction"); return 2; }
+    /* The LDT of LinuxGdt.cs: 0x07 16-bit code, 0x0f 32-bit code with a 4 KiB limit, both based at 0x10000000. */
+    for (unsigned k = 0; k < 2; k++) {
+        struct user_desc d = { .entry_number = k, .base_addr = 0x10000000, .limit = k ? 0xfff : 0xffff, .seg_32bit = k,
+                               .contents = MODIFY_LDT_CONTENTS_CODE, .read_exec_only = 0, .limit_in_pages = 0,
+                               .seg_not_present = 0, .useable = 0 };
+        if (syscall(SYS_modify_ldt, 1, &d, sizeof d) != 0) { perror("modify_ldt (cpu diff needs an LDT: CONFIG_MODIFY_LDT_SYSCALL)"); return 2; }
+    }
     cpu_set_t cpu0;                /* on CPU 0: the limit of Linux's CPUNODE segment (0x7b) is then 0, as LinuxGdt has it */
     CPU_ZERO(&cpu0);
     CPU_SET(0, &cpu0);
@@ -195,7 +206,7 @@ int main(void)
         np = (int)strtol(p, &p, 16);
         in_img.mxcsr = strtoull(p, &p, 16);
         for (int k = 0; k < 32; k++) in_img.xmm[k] = strtoull(p, &p, 16);
-        int compat = (int)strtol(p, &p, 16);
+        unsigned compat_cs = (unsigned)strtoul(p, &p, 16);
         const char *error = NULL;
         int mapped = 0;
         for (int k = 0; k < np; k++) {
@@ -227,9 +238,9 @@ int main(void)
         if (!error) {
             for (int k = 0; k < 16; k++) in_img.r[k] = v[4 + k];
             in_img.rip = v[0];
-            if (compat) {
+            if (compat_cs) {
                 in_far.off = (uint32_t)v[0];
-                in_far.sel = 0x23;
+                in_far.sel = (uint16_t)compat_cs;
                 in_img.rip = (uint64_t)(uintptr_t)compat_entry;
                 __asm__ volatile("mov %0, %%ds; mov %0, %%es" : : "r"(0x2b)); /* usable data segments; reset to 0 below */
             }
