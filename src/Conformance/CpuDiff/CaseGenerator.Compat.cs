@@ -270,12 +270,7 @@ public sealed partial class CaseGenerator
                         return null;
                 }
             }
-            if (countReg >= 0)
-            {
-                int cl = Count(rng, Math.Max(8, bits));
-                regs[(int)Reg.Rcx] = (regs[(int)Reg.Rcx] & ~0xFFUL) | (uint)cl;
-                count = cl;
-            }
+            if (countReg >= 0) count = ClCount(rng, regs, bits);
             if (mn is "div" or "idiv") Dividend(rng, regs, mn == "idiv", Math.Max(8, bits));
             if (mn == "ret") d.Words.Add(((uint)regs[(int)Reg.Rsp], Target()));
             if (mn is "pop" && code is Code.Popd_DS or Code.Popd_ES or Code.Popw_DS or Code.Popw_ES)

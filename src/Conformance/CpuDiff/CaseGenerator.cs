@@ -336,12 +336,7 @@ public sealed partial class CaseGenerator
                     return null;
             }
         }
-        if (countReg >= 0)
-        {
-            int cl = Count(rng, Math.Max(8, bits));
-            regs[(int)Reg.Rcx] = (regs[(int)Reg.Rcx] & ~0xFFUL) | (uint)cl;
-            count = cl;
-        }
+        if (countReg >= 0) count = ClCount(rng, regs, bits);
         if (f.Mnemonic is "div" or "idiv") Dividend(rng, regs, f.Mnemonic == "idiv", bits);
         if (f.Mnemonic == "ret") words.Add((regs[(int)Reg.Rsp], BranchTarget(rng, far: true)));
 
@@ -363,6 +358,14 @@ public sealed partial class CaseGenerator
         Register.ES or Register.CS or Register.SS or Register.DS or Register.None => 0,
         _ => d.Regs[r.GetFullRegister().GetNumber()] & (r.GetSize() >= 8 ? ulong.MaxValue : (1UL << (8 * r.GetSize())) - 1),
     });
+
+    /// <summary>A shift or rotate count for CL (the rest of RCX kept), returned.</summary>
+    private static int ClCount(Random rng, ulong[] regs, int bits)
+    {
+        int cl = Count(rng, Math.Max(8, bits));
+        regs[(int)Reg.Rcx] = (regs[(int)Reg.Rcx] & ~0xFFUL) | (uint)cl;
+        return cl;
+    }
 
     private static bool IsShift(string mn) => mn is "shl" or "sal" or "shr" or "sar" or "rol" or "ror" or "rcl" or "rcr" or "shld" or "shrd";
 

@@ -5,8 +5,8 @@ namespace L4Conf.Model.Machine;
 /// (EIP or IP, pushed on the ESP or SP stack), pusha/popa, the decimal adjustments, bound, into, arpl and salc.
 /// </summary>
 /// <remarks>
-/// <para>Branch targets are masked to the operand size; one past CS's limit is #GP(0) at the branch. pusha pushes EAX, ECX, EDX, EBX, the original ESP, EBP, ESI, EDI in that order and
-/// moves ESP only when all eight are written; popa reads all eight before it writes EDI, ESI, EBP, EBX, EDX, ECX, EAX
+/// <para>Branch targets are masked to the operand size; one past CS's limit is #GP(0) at the branch. pusha pushes EAX,
+/// ECX, EDX, EBX, the original ESP, EBP, ESI, EDI in that order and moves ESP only when all eight are written; popa reads all eight before it writes EDI, ESI, EBP, EBX, EDX, ECX, EAX
 /// (the ESP word is skipped). A 32-bit register write zero-extends into the upper half, as 64-bit mode does; the SDM
 /// leaves the upper halves undefined outside 64-bit mode, QEMU's TCG zero-extends.</para>
 /// <para>daa, das, aaa, aas, aam, aad as the SDM's pseudo-code; where it leaves flags undefined the model sets them as
