@@ -205,21 +205,32 @@ public sealed partial class CpuTests
     }
 
     [Fact]
-    public void A_code_segment_whose_base_is_not_page_aligned_is_reported_as_not_modelled()
+    public void A_code_segment_whose_base_is_not_page_aligned_fetches_across_two_linear_pages()
     {
-        // User entry 1: 32-bit code at base 0x1234: checked, then #UD, nothing changed.
-        ulong odd = Descriptor(0x1234, 0xFFFFF, 0xB, granular: true);
-        var m = Build(a => { a.mov(rbx, DataVa); a.jmp(__fword_ptr[rbx]); a.int3(); }, init: UserEntries(odd));
-        m.Bus.Poke(DataVa, [0x00, 0x10, 0x00, 0x00, 0x5B, 0x00]);
-        var r = m.Run();
-        AssertTrap(r, Vector.InvalidOpcode, 0);
-        Assert.Contains("not page-aligned", r.Detail);
-        Assert.EndsWith(Cpu.NotModelledSuffix, r.Detail);
-        Assert.Equal((ushort)0x2B, m.S.Cs);
-        var c = Build(a => a.int3(), init: s => { UserEntries(odd)(s); s.Cs = 0x5B; });
-        var rc = c.Run();
-        AssertTrap(rc, Vector.InvalidOpcode, 0);
-        Assert.Contains("CS 0x5b", rc.Detail);
+        // User entry 1: 32-bit code based at CodeVa + 0x1800. EIP 0x7FC is linear CodeVa + 0x1FFC: four nops, then
+        // add eax, 1 at EIP 0x800 in the next linear page, int3.
+        ulong code = Descriptor((uint)CodeVa + 0x1800, 0xFFFFF, 0xB, granular: true);
+        var m = Build(a => a.int3(), init: s => { UserEntries(code)(s); s.Cs = 0x5B; s.Rip = 0x7FC; });
+        m.Bus.Map(CodeVa + 0x1000, 0x2000, Rights.RWX);
+        m.Bus.Poke(CodeVa + 0x1FFC, [0x90, 0x90, 0x90, 0x90, 0x83, 0xC0, 0x01, 0xCC]);
+        AssertEnd(m.Run());
+        Assert.Equal(1UL, m.S.Rax);
+        Assert.Equal(0x804UL, m.S.Rip);                                               // after the int3 at EIP 0x803
+        // Another agent rewrites the second linear page only (add eax, 2): the next run sees it.
+        m.Bus.Poke(CodeVa + 0x2002, [0x02]);
+        m.S.Rip = 0x7FC;
+        AssertEnd(m.Run());
+        Assert.Equal(3UL, m.S.Rax);
+
+        // Only the first linear page mapped: add eax, 1 at EIP 0x7FE needs its third byte from the second: #PF there.
+        var f = Build(a => a.int3(), init: s => { UserEntries(code)(s); s.Cs = 0x5B; s.Rip = 0x7FC; });
+        f.Bus.Map(CodeVa + 0x1000, 0x1000, Rights.RWX);
+        f.Bus.Poke(CodeVa + 0x1FFC, [0x90, 0x90, 0x83, 0xC0]);
+        var r = f.Run();
+        Assert.Equal(Vector.PageFault, r.Trap.Vector);
+        Assert.Equal(CodeVa + 0x2000, r.Trap.Cr2);
+        Assert.Equal(0x7FEUL, f.S.Rip);
+        Assert.Equal(2L, r.Retired);
     }
 
     [Fact]

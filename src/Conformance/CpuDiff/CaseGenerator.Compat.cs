@@ -28,7 +28,52 @@ public sealed partial class CaseGenerator
     private static readonly CodeKind Code32 = new("compat/", 32, LinuxGdt.UserCode32, 0), Code16 = new("compat16/", 16, LinuxGdt.Code16, LinuxGdt.LdtCodeBase);
 
     private static IEnumerable<Form> CompatForms() =>
-        CodeForms(Code32).Concat(CodeForms(Code16)).Concat(CompatLimitForms()).Concat(CodeLimitForms());
+        CodeForms(Code32).Concat(CodeForms(Code16)).Concat(CompatLimitForms()).Concat(CodeLimitForms()).Concat(SeamForms());
+
+    /// <summary>
+    /// Code whose pages of EIP lie across two linear pages (the helper's LDT segment 0x17, based at 0x0FFFF800): an
+    /// instruction running across the linear page boundary 0x10001000, which is mid-page in EIP, with the next linear
+    /// page there (mapped by the code's bytes) or not (the instruction is cut at the boundary: #PF on the fetch).
+    /// </summary>
+    private static IEnumerable<Form> SeamForms()
+    {
+        foreach (bool cut in new[] { false, true })
+        {
+            string id = cut ? "compat/half-page-cs/seam-unmapped" : "compat/half-page-cs/seam";
+            yield return new Form(id, "add", Code.Add_rm32_imm32, false, r => SeamCase(r, id, cut));
+        }
+    }
+
+    private static GeneratedCase? SeamCase(Random rng, string id, bool cut)
+    {
+        var d = NewDraft(rng);
+        var regs = d.Regs;
+        regs[(int)Reg.Rsp] = (uint)regs[(int)Reg.Rsp];
+        const ulong seam = LinuxGdt.LdtCodeBase + 0x1000;
+        // An instruction of 5 to 7 bytes whose bytes run across the seam.
+        var a = new Assembler(32);
+        int r = rng.Next(8);
+        var dst = new AssemblerRegister32(Register.EAX + (r == 4 ? 0 : r));
+        string mn = rng.Next(3) switch { 0 => "add", 1 => "mov", _ => "imul" };
+        switch (mn)
+        {
+            case "add": a.add(dst, (int)Value(rng)); break;
+            case "mov": a.mov(dst, AssemblerRegisters.__dword_ptr[CaseLayout.Data0 + (ulong)rng.Next(0, 64)]); break;
+            default: a.imul(dst, new AssemblerRegister32(Register.EAX + rng.Next(8)), (int)Value(rng)); break;
+        }
+        var ms = new MemoryStream();
+        a.Assemble(new StreamCodeWriter(ms), 0);
+        byte[] ins = ms.ToArray();
+        int before = rng.Next(1, ins.Length);
+        ulong rip = seam - (ulong)before;
+        byte[] code = cut ? ins[..before] : [.. ins, 0xCC];
+        var c = new CpuCase
+        {
+            Name = id, Code = code, Rip = rip, Regs = regs, Rflags = d.Rflags, Pages = CaseLayout.Pages(rng), Budget = 3,
+            Gdt = SegmentTable.Linux, Cs = LinuxGdt.Code32HalfPage,
+        };
+        return new GeneratedCase(c, id, mn, FlagRules.Undefined(mn, 32, 1));
+    }
 
     private static IEnumerable<Form> CodeForms(CodeKind code16or32)
     {

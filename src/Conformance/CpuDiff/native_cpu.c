@@ -179,11 +179,12 @@ int main(void)
     int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM };
     for (unsigned k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
         if (sigaction(sigs[k], &sa, NULL) != 0) { perror("sigaction"); return 2; }
-    /* The LDT of LinuxGdt.cs: 0x07 16-bit code, 0x0f 32-bit code with a 4 KiB limit, both based at 0x10000000. */
-    for (unsigned k = 0; k < 2; k++) {
-        struct user_desc d = { .entry_number = k, .base_addr = 0x10000000, .limit = k ? 0xfff : 0xffff, .seg_32bit = k,
-                               .contents = MODIFY_LDT_CONTENTS_CODE, .read_exec_only = 0, .limit_in_pages = 0,
-                               .seg_not_present = 0, .useable = 0 };
+    /* The LDT of LinuxGdt.cs: 0x07 16-bit code, 0x0f 32-bit code with a 4 KiB limit, both based at 0x10000000; 0x17
+       32-bit code based at 0x0ffff800, limit 4 GiB. */
+    for (unsigned k = 0; k < 3; k++) {
+        struct user_desc d = { .entry_number = k, .base_addr = k == 2 ? 0x0ffff800 : 0x10000000, .limit = k == 2 ? 0xfffff : k ? 0xfff : 0xffff,
+                               .seg_32bit = k != 0, .contents = MODIFY_LDT_CONTENTS_CODE, .read_exec_only = 0,
+                               .limit_in_pages = k == 2, .seg_not_present = 0, .useable = 0 };
         if (syscall(SYS_modify_ldt, 1, &d, sizeof d) != 0) { perror("modify_ldt (cpu diff needs an LDT: CONFIG_MODIFY_LDT_SYSCALL)"); return 2; }
     }
     cpu_set_t cpu0;                /* on CPU 0: the limit of Linux's CPUNODE segment (0x7b) is then 0, as LinuxGdt has it */

@@ -8,6 +8,12 @@ namespace L4Conf.Model.Machine;
 /// offsets execution reaches (a page may mix code and data), and <see cref="Slot"/> maps an offset to its
 /// decoded instruction so the interpreter finds the next one with one array load.
 /// </summary>
+/// <remarks>
+/// In compatibility mode a code segment's base need not be page-aligned: the page of offsets then lies across two
+/// linear pages, fetched apart. Only the bytes of the pages that could be fetched (<see cref="ValidStart"/> to
+/// <see cref="ValidEnd"/>) are decoded from here; an instruction that reaches outside them goes the straddle way,
+/// through the bus, so it faults where hardware's fetch would.
+/// </remarks>
 internal sealed class CodePage
 {
     public const int Size = 4096;
@@ -20,7 +26,10 @@ internal sealed class CodePage
     public readonly ulong Linear;
     /// <summary>64, or 32/16 for compatibility-mode code: the same bytes decode differently (inc/dec, push, addressing).</summary>
     public readonly int Bitness;
-    public ulong Version;
+    /// <summary>The code versions of the linear page holding <see cref="Linear"/> and, when it is not page-aligned, of the next one.</summary>
+    public ulong Version, Version2;
+    /// <summary>The offsets whose bytes were fetched: all of them, unless one of two linear pages could not be.</summary>
+    public int ValidStart, ValidEnd = Size;
     /// <summary>The page's bytes as fetched (AccessKind.Execute) when it was (re)built.</summary>
     public readonly byte[] Bytes = new byte[Size];
     /// <summary>Offset → index into <see cref="Insns"/>; 0 = not decoded yet.</summary>
@@ -46,9 +55,22 @@ internal sealed class CodePage
         Linear = linear == ulong.MaxValue ? va : linear;
     }
 
+    /// <summary>Whether the page's bytes lie across two linear pages (a CS base that is not page-aligned).</summary>
+    public bool Unaligned => (Linear & (Size - 1)) != 0;
+
+    /// <summary>The second linear page of an unaligned page.</summary>
+    public ulong SecondLinear => (Linear & ~(ulong)(Size - 1)) + Size;
+
+    /// <summary>Whether the bus still has the bytes and mappings this page was built from.</summary>
+    public bool IsCurrent(IMemoryBus mem) =>
+        mem.CodeVersion(Linear) == Version && (!Unaligned || mem.CodeVersion(SecondLinear) == Version2);
+
     /// <summary>Forget all decoded instructions (the bytes are about to be refetched).</summary>
     public void Reset()
     {
+        decoder = null;
+        ValidStart = 0;
+        ValidEnd = Size;
         Array.Clear(Slot);
         Array.Clear(Insns, 0, Count);
         Count = 1;
@@ -59,9 +81,10 @@ internal sealed class CodePage
     /// <summary>Decode the instruction at <paramref name="off"/> and return its slot value (maybe <see cref="Straddle"/>).</summary>
     public ushort DecodeAt(int off)
     {
+        if (off < ValidStart) return Slot[off] = Straddle;                 // bytes not fetched with the page
         if (decoder is null)
         {
-            reader = new ByteArrayCodeReader(Bytes);
+            reader = new ByteArrayCodeReader(Bytes, 0, ValidEnd);
             decoder = Decoder.Create(Bitness, reader, DecoderOptions.None);
         }
         reader!.Position = off;

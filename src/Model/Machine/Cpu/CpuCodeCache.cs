@@ -49,7 +49,7 @@ public sealed partial class Cpu
     {
         wrote = false;
         writeEpoch++;
-        if (mem.CodeVersion(page.Linear) != page.Version) return false;
+        if (!page.IsCurrent(mem)) return false;
         page.CheckedEpoch = writeEpoch;
         return true;
     }
@@ -61,12 +61,12 @@ public sealed partial class Cpu
     /// </summary>
     private CodePage? FetchPage(ulong pva, ulong rip)
     {
-        ulong linear = pva + csBase, key = linear | (codeBits == 32 ? 1UL : codeBits == 16 ? 2UL : 0);
-        if (pages.TryGetValue(key, out CodePage? p) && p.Va != pva) { pages.Remove(key); p = null; }
+        ulong linear = pva + csBase, key = (linear & ~PageMask) | (codeBits == 32 ? 1UL : codeBits == 16 ? 2UL : 0);
+        if (pages.TryGetValue(key, out CodePage? p) && (p.Va != pva || p.Linear != linear)) { pages.Remove(key); p = null; }
         if (p is not null)
         {
             if (p.CheckedRun == runId && p.CheckedEpoch == writeEpoch) return p;
-            if (mem.CodeVersion(pva) != p.Version)
+            if (!p.IsCurrent(mem))
             {
                 p.Reset();
                 if (!Fill(p, rip)) { pages.Remove(key); return null; }
@@ -87,6 +87,7 @@ public sealed partial class Cpu
     /// <summary>Fetch the page's bytes (AccessKind.Execute). On failure the trap is the one for fetching at RIP.</summary>
     private bool Fill(CodePage p, ulong rip)
     {
+        if (p.Unaligned) return FillApart(p, rip);
         if (mem.Read(p.Linear, p.Bytes, AccessKind.Execute, out trap))
         {
             // Taken after the fetch: the fetch itself may set accessed bits, and the version must describe these bytes.
@@ -97,6 +98,29 @@ public sealed partial class Cpu
         // Report what fetching the instruction itself raises (CR2 = its linear address, not the page start).
         Span<byte> one = stackalloc byte[1];
         if (!mem.Read(rip + csBase, one, AccessKind.Execute, out Trap atRip)) trap = atRip;
+        return false;
+    }
+
+    /// <summary>
+    /// An unaligned page's two linear pieces, fetched apart: the page holds what could be fetched (the straddle way
+    /// fetches the rest and faults there); it fails, with the fault of fetching at RIP, only when neither could be.
+    /// </summary>
+    private bool FillApart(CodePage p, ulong rip)
+    {
+        int split = CodePage.Size - (int)(p.Linear & PageMask);
+        bool first = mem.Read(p.Linear, p.Bytes.AsSpan(0, split), AccessKind.Execute, out _);
+        bool second = mem.Read(p.SecondLinear, p.Bytes.AsSpan(split), AccessKind.Execute, out _);
+        p.Version = mem.CodeVersion(p.Linear);
+        p.Version2 = mem.CodeVersion(p.SecondLinear);
+        p.Frame = null;
+        if (first || second)
+        {
+            p.ValidStart = first ? 0 : split;
+            p.ValidEnd = second ? CodePage.Size : split;
+            return true;
+        }
+        Span<byte> one = stackalloc byte[1];
+        mem.Read(rip + csBase, one, AccessKind.Execute, out trap);
         return false;
     }
 }

@@ -13,11 +13,10 @@ namespace L4Conf.Model.Machine;
 /// <see cref="CsSlot"/>, <see cref="SsSlot"/> and <see cref="DsSlot"/> hold the bases (zero in 64-bit mode), so an
 /// effective address comes out as a linear address; <see cref="SegmentedBus"/> then checks the segment's type and
 /// limit and wraps the address at 4 GiB. The stack is ESP (SS.B set) or SP, the instruction pointer EIP.</para>
-/// <para>The code segment's base is added to EIP for every fetch (the decoded pages are those of the linear address,
-/// decoded with EIP as their IP); an instruction whose bytes lie past its limit, and a branch to a target past it,
-/// is #GP(0) (at the branch). A 16-bit code segment runs 16-bit code (IP wraps at 64 KiB). Not modelled: a code
-/// segment whose base is not a multiple of 4 KiB; a far transfer into one stops with #UD and a message after its
-/// checks, before anything changes.</para>
+/// <para>The code segment's base is added to EIP for every fetch (the decoded pages are pages of EIP, fetched from
+/// the linear address, across two linear pages when the base is not page-aligned: CodePage); an instruction whose
+/// bytes lie past its limit, and a branch to a target past it, is #GP(0) (at the branch). A 16-bit code segment runs
+/// 16-bit code (IP wraps at 64 KiB).</para>
 /// </remarks>
 public sealed partial class Cpu
 {
@@ -91,8 +90,8 @@ public sealed partial class Cpu
             mem = flatBus;
             return true;
         }
-        if (!usable[SegCs] || !cs.IsCode || !RunsCompat(cs))
-            return NotModelled($"CS 0x{st.Cs:x} is not a code segment with a page-aligned base", at);
+        if (!usable[SegCs] || !cs.IsCode)
+            return NotModelled($"CS 0x{st.Cs:x} is not a code segment", at);                // no transfer loads one; a state may hold it
         compat = true;
         codeBits = cs.Default32 ? 32 : 16;
         ipMask = cs.Default32 ? Low32 : 0xFFFF;
@@ -103,9 +102,6 @@ public sealed partial class Cpu
         mem = segBus ??= new SegmentedBus(this);
         return true;
     }
-
-    /// <summary>A compatibility-mode code segment the model runs: its base a multiple of 4 KiB (the decoded pages are the linear ones).</summary>
-    private static bool RunsCompat(SegmentDescriptor cs) => !cs.Long && (cs.Base & 0xFFF) == 0;
 
     /// <summary>The base slots and stack width from the hidden parts (compatibility mode).</summary>
     private void RefreshCompatSlots()

@@ -13,8 +13,8 @@ namespace L4Conf.Model.Machine;
 /// register's hidden part, which compatibility mode uses (CpuCompatMode.cs); a transfer into a code segment without L
 /// enters that mode.</para>
 /// <para>Not modelled: a call through a present call gate of DPL 3, which no table Fiasco builds can hold (its GDT
-/// operation refuses present system descriptors), and a code segment compatibility mode does not run (16-bit, or
-/// not flat); both stop with #UD and a message after every check has passed, before anything changes.</para>
+/// operation refuses present system descriptors); it stops with #UD and a message after every check has passed,
+/// before anything changes.</para>
 /// </remarks>
 public sealed partial class Cpu
 {
@@ -203,15 +203,13 @@ public sealed partial class Cpu
     }
 
     /// <summary>
-    /// The new RIP in the checked code segment: a 64-bit segment needs a canonical one (#GP(0)); a compatibility-mode
-    /// segment needs it within the limit (#GP(0)), and must be one the model runs (CpuCompatMode.cs).
+    /// The new RIP in the checked code segment: a 64-bit segment needs a canonical one, a compatibility-mode segment one
+    /// within its limit (#GP(0) otherwise).
     /// </summary>
-    private bool CheckFarRip(SegmentDescriptor d, ushort sel, ulong rip, ulong at, string what)
+    private bool CheckFarRip(SegmentDescriptor d, ulong rip)
     {
         if (d.Long) return Mmu.IsCanonical(rip) || Gp0();
-        if (rip > d.Limit) return Gp0();
-        return RunsCompat(d)
-            || NotModelled($"{what} to the code segment 0x{sel:x}, whose base 0x{d.Base:x} is not page-aligned (compatibility mode)", at);
+        return rip <= d.Limit || Gp0();
     }
 
     /// <summary>CS takes the checked selector (RPL = CPL) and its descriptor; decoding and addressing follow its mode.</summary>
@@ -239,7 +237,7 @@ public sealed partial class Cpu
     private bool FarTransfer(bool call, int size, ushort sel, ulong offset, ulong at, ulong next, out ulong target)
     {
         target = 0;
-        if (!CheckFarTarget(sel, at, out var d) || !CheckFarRip(d, sel, offset, at, call ? "far call" : "far jmp")) return false;
+        if (!CheckFarTarget(sel, at, out var d) || !CheckFarRip(d, offset)) return false;
         if (call)
         {
             // Push CS (zero-extended to the operand size), then the return RIP; neither is written unless both can be.
@@ -262,7 +260,7 @@ public sealed partial class Cpu
         Span<ulong> w = stackalloc ulong[2];
         if (!PeekStackWords(w, i.Size)) return false;
         ushort cs = (ushort)w[1];
-        if (!CheckReturnCode(cs, out var d) || !CheckFarRip(d, cs, w[0], at, "far ret")) return false;
+        if (!CheckReturnCode(cs, out var d) || !CheckFarRip(d, w[0])) return false;
         ulong sp = Gpr((int)Reg.Rsp);
         SetSp(sp + 2 * (ulong)i.Size + i.Imm);                             // at the width of the stack it popped
         LoadCode(cs, d, at);
@@ -302,7 +300,7 @@ public sealed partial class Cpu
         ushort cs = (ushort)w[1], ss = (ushort)w[4];
         SegmentDescriptor sd = default;
         if (!CheckReturnCode(cs, out var d) || (outer && !CheckStackSegment(ss, cs & 3, out sd))) return false;
-        if (!CheckFarRip(d, cs, w[0], at, "iret")) return false;
+        if (!CheckFarRip(d, w[0])) return false;
         ulong writable = ArithFlags | TF | (ulong)RFlags.DF | NT;
         if (i.Size >= 4) writable |= AC | ID;
         if (Cpl <= (int)((Flags & IOPL) >> 12)) writable |= IF;
