@@ -377,6 +377,13 @@ public sealed partial class CpuTests
         AssertTrap(j.Run(), Vector.GeneralProtection, 0);
         Assert.Equal(0UL, j.S.Rip);                                                   // at the jmp, not at the target
 
+        // call past the limit: the push is checked first (#PF for an unmapped stack, as the AMD host), then #GP(0), nothing pushed.
+        var c = Build32(a => { a.call(0x40); a.int3(); }, s => { entries(s); s.Cs = 0x5B; s.Rip = 0; s.Rsp = 0x1000; });
+        AssertTrap(c.Run(), Vector.PageFault, (ulong)(PfErr.User | PfErr.Write), 0xFFC);
+        var g = Build32(a => { a.call(0x40); a.int3(); }, s => { entries(s); s.Cs = 0x5B; s.Rip = 0; });
+        AssertTrap(g.Run(), Vector.GeneralProtection, 0);
+        Assert.Equal(StackTop, g.S.Rsp);
+
         var f = Build32(a => { a.nop(); a.int3(); }, s => { entries(s); s.Cs = 0x5B; s.Rip = 0x1F; });
         f.Bus.Poke(CodeVa + 0x1F, [0x90, 0x90]);
         var r = f.Run();

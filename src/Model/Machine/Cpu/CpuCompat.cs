@@ -24,7 +24,10 @@ public sealed partial class Cpu
         switch (i.Op)
         {
             case Op.NearCall:
-                if (!NearTarget(ref i, out v) || !WithinCode(v, at) || !Push(next & MaskOf(i.Size), i.Size)) return false;
+                // As in 64-bit mode, the push is checked before the target (a #PF on the stack wins over the limit's #GP).
+                if (!NearTarget(ref i, out v)) return false;
+                if (v > csLimit) return CanPush(i.Size) && WithinCode(v, at);
+                if (!Push(next & MaskOf(i.Size), i.Size)) return false;
                 next = v;
                 return true;
             case Op.NearJmp:
@@ -65,7 +68,7 @@ public sealed partial class Cpu
         throw new InvalidOperationException($"no compatibility-mode handler for {i.Op}");
     }
 
-    /// <summary>A near branch target past CS's limit is #GP(0) at the branch (checked before a call pushes).</summary>
+    /// <summary>A near branch target past CS's limit is #GP(0) at the branch (a call's push is checked first).</summary>
     private bool WithinCode(ulong target, ulong at)
     {
         if (target <= csLimit) return true;
