@@ -397,4 +397,41 @@ public sealed partial class CpuTests
         AssertTrap(w.Run(), Vector.GeneralProtection, 0);
         Assert.Equal(0x20UL, w.S.Rip);
     }
+
+    [Fact]
+    public void Sixteen_bit_addressing_wraps_at_64_kib_and_bp_bases_use_ss()
+    {
+        // 16-bit code (user entry 1, base CodeVa) with 0x67-free 16-bit addressing: [bx+si+2] and [bp+di-2] wrap at
+        // 64 KiB. SS is user entry 2: a data segment based at DataVa, so the bp form reads through it; DS is 0x23 (base 0).
+        var a16 = new Assembler(16);
+        a16.mov(ax, __word_ptr[bx + si + 2]);      // DS: (0xFFFF + 0x0001 + 2) & 0xFFFF = 0x0002 -> linear 0x2: unmapped
+        a16.int3();
+        var ms = new MemoryStream();
+        a16.Assemble(new StreamCodeWriter(ms), 0);
+        var m = Build(a => a.int3(), init: s =>
+        {
+            UserEntries(Descriptor((uint)CodeVa, 0xFFFF, 0xB, big: false), Descriptor((uint)DataVa, 0xFFFF, 3))(s);
+            s.Cs = 0x5B; s.Rip = 0; s[Reg.Rbx] = 0xFFFF; s.Rsi = 1;
+        });
+        m.Bus.Map(CodeVa, 0x1000, Rights.RWX);
+        m.Bus.Poke(CodeVa, ms.ToArray());
+        var r = m.Run();
+        AssertTrap(r, Vector.PageFault, (ulong)PfErr.User, 0x2);
+
+        var b16 = new Assembler(16);
+        b16.mov(ax, __word_ptr[bp + di - 2]);       // SS: (0x0001 + 0x0005 - 2) & 0xFFFF = 4 -> DataVa + 4
+        b16.int3();
+        var ms2 = new MemoryStream();
+        b16.Assemble(new StreamCodeWriter(ms2), 0);
+        var n = Build(a => a.int3(), init: s =>
+        {
+            UserEntries(Descriptor((uint)CodeVa, 0xFFFF, 0xB, big: false), Descriptor((uint)DataVa, 0xFFFF, 3))(s);
+            s.Cs = 0x5B; s.Ss = 0x63; s.Rip = 0; s[Reg.Rbp] = 1; s.Rdi = 5; s.Rsp = 0x100;
+        });
+        n.Bus.Map(CodeVa, 0x1000, Rights.RWX);
+        n.Bus.Poke(CodeVa, ms2.ToArray());
+        n.Bus.Poke(DataVa + 4, [0x34, 0x12]);
+        AssertEnd(n.Run());
+        Assert.Equal(0x1234UL, n.S.Rax & 0xFFFF);
+    }
 }
