@@ -23,6 +23,7 @@ public sealed partial class CpuTests
     [InlineData("das", 0x05UL, Af, 0xFFUL, Cf | Af | Sf | Pf)]            // AF: -6 borrows (AL < 6): CF
     [InlineData("das", 0x10UL, Cf, 0xB0UL, Cf | Sf)]                      // CF: -0x60
     [InlineData("das", 0x1AUL, 0UL, 0x14UL, Af | Pf)]                     // 0xA > 9: -6, no borrow (AL >= 6)
+    [InlineData("das", 0x06UL, Af, 0x00UL, Af | Zf | Pf)]                 // AL = 6: -6 does not borrow
     public void Daa_and_das_follow_the_sdm_at_each_boundary(string op, ulong al, ulong flagsIn, ulong alOut, ulong flagsOut)
     {
         var m = Run32(a => { if (op == "daa") a.daa(); else a.das(); a.int3(); }, s => { s.Rax = 0x1234_5600 | al; s.Rflags = 0x202 | flagsIn; });
@@ -41,10 +42,13 @@ public sealed partial class CpuTests
     [InlineData("aas", 0x0519UL, false, 0x0509UL, false)]
     public void Aaa_and_aas_adjust_ax_and_keep_of_sf_zf_pf(string op, ulong ax, bool af, ulong axOut, bool carry)
     {
-        const ulong kept = Of | Sf | Zf | Pf;
-        var m = Run32(a => { if (op == "aaa") a.aaa(); else a.aas(); a.int3(); }, s => { s.Rax = 0xABCD_0000 | ax; s.Rflags = 0x202 | kept | (af ? Af : 0); });
-        Assert.Equal(0xABCD_0000 | axOut, m.S.Rax);
-        Assert.Equal(kept | (carry ? Cf | Af : 0), m.S.Rflags & (kept | Cf | Af));
+        foreach (ulong kept in new[] { Of | Sf | Zf | Pf, 0UL })
+        {
+            // CF in without AF: no adjustment, and CF is cleared.
+            var m = Run32(a => { if (op == "aaa") a.aaa(); else a.aas(); a.int3(); }, s => { s.Rax = 0xABCD_0000 | ax; s.Rflags = 0x202 | kept | Cf | (af ? Af : 0); });
+            Assert.Equal(0xABCD_0000 | axOut, m.S.Rax);
+            Assert.Equal(kept | (carry ? Cf | Af : 0), m.S.Rflags & (Of | Sf | Zf | Pf | Cf | Af));
+        }
     }
 
     [Theory]
@@ -65,6 +69,8 @@ public sealed partial class CpuTests
     [InlineData(4, -5, 10, 11, false)]
     [InlineData(2, -5, 10, 0xFFFA, false)]      // 16-bit: 0xFFFA is -6, below -5
     [InlineData(2, -5, 10, 0x1_0003, true)]     // 16-bit: only BX counts
+    [InlineData(4, 0x1_0000, 0x2_0000, 0x1_8000, true)]   // 32-bit bounds beyond 16 bits
+    [InlineData(4, 0x1_0000, 0x2_0000, 0x8000, false)]
     public void Bound_compares_signed_at_the_operand_size(int size, int lo, int hi, long index, bool inside)
     {
         var m = Build32(a => { if (size == 4) a.bound(ebx, __qword_ptr[DataVa]); else a.bound(bx, __dword_ptr[DataVa]); a.int3(); },
@@ -87,7 +93,7 @@ public sealed partial class CpuTests
             a.pushad();
             a.popad();
             a.int3();
-        }, s => { s.Rax = 0xAAAA_1111; s.Rdi = 0xDDDD_4444; });
+        }, s => { s.Rax = 0xAAAA_1111; s.Rdi = 0xDDDD_4444; s.R8 = 0x5555_5555; });
         Assert.Equal(BitConverter.GetBytes((ushort)(StackTop & 0xFFFF)), m.Bus.Peek(DataVa, 2));
         Assert.Equal(0xAAAA_1111UL, m.S.Rax);                                       // popaw wrote AX only
         Assert.Equal(StackTop, m.S.Rsp);
@@ -188,6 +194,8 @@ public sealed partial class CpuTests
             a.std();
             a.lodsw();                      // DF: ESI steps back by 2
             a.stosd();                      // ES:[EDI], then EDI - 4
+            a.mov(__dword_ptr[DataVa + 0x200], esi);
+            a.mov(__dword_ptr[DataVa + 0x204], edi);
             a.cld();
             a.mov(esi, (uint)DataVa + 0x100);
             a.mov(edi, 0x100);
@@ -203,6 +211,7 @@ public sealed partial class CpuTests
         AssertEnd(m.Run());
         // movsb: 99 AA BB at ES:0x40; lodsw at ESI 0x13 (DDCC), ESI back by 2; stosd at ES:0x43, EDI back by 4.
         Assert.Equal([0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0x00, 0x00], m.Bus.Peek(DataVa + 0x40, 7));
+        Assert.Equal([.. BitConverter.GetBytes((uint)DataVa + 0x11), .. BitConverter.GetBytes(0x3Fu)], m.Bus.Peek(DataVa + 0x200, 8));
         Assert.Equal(0UL, m.S.Rcx);
         Assert.Equal(DataVa + 0x103, m.S.Rsi);
         Assert.Equal(0x103UL, m.S.Rdi);
@@ -229,5 +238,38 @@ public sealed partial class CpuTests
         Assert.Equal([0x77], m.Bus.Peek(DataVa + 0xFFF, 1));
         Assert.Equal([0x77], m.Bus.Peek(DataVa - 0xF000, 1));
         Assert.Equal(0xABCD_0001UL, m.S.Rdi);                                       // DI wrapped, the rest of EDI kept
+    }
+
+    [Fact]
+    public void A_call_to_the_last_byte_of_the_cs_limit_runs_and_string_sources_use_their_segment()
+    {
+        var c = Build32(a => { a.int3(); }, s => { UserEntries(Descriptor((uint)CodeVa, 0x1F, 0xB))(s); s.Cs = 0x5B; s.Rip = 0; });
+        c.Bus.Poke(CodeVa, [0xE8, 0x1A, 0x00, 0x00, 0x00]);                         // call 0x1F
+        c.Bus.Poke(CodeVa + 0x1F, [0xCC]);
+        AssertEnd(c.Run());
+        Assert.Equal(0x20UL, c.S.Rip);
+
+        // DS based at DataVa + 0x100 (user entry 1, limit 0xFF): movsb reads DS:[ESI]; an ESI past the limit is #GP(0), not #SS.
+        var m = Build32(a =>
+        {
+            a.mov(eax, User1);
+            a.mov(ds, ax);
+            a.movsb();
+            a.mov(esi, 0x100);
+            a.movsb();
+            a.int3();
+        }, s => { UserEntries(Descriptor((uint)DataVa + 0x100, 0xFF, 3))(s); s.Rsi = 4; s.Rdi = (uint)DataVa + 0x40; });
+        m.Bus.Poke(DataVa + 0x104, [0x5A]);
+        AssertTrap(m.Run(), Vector.GeneralProtection, 0);
+        Assert.Equal([0x5A], m.Bus.Peek(DataVa + 0x40, 1));
+
+        // A write across 4 GiB: FS based at 0xFFFFFFFE, mov fs:[0], ecx writes two bytes at the top and two at 0.
+        var w = Build32(a => { a.mov(eax, User1); a.mov(fs, ax); a.mov(__dword_ptr.fs[0], ecx); a.int3(); },
+            s => { UserEntries(Descriptor(0xFFFF_FFFE, 0xFFFFF, 3, granular: true))(s); s.Rcx = 0x4433_2211; });
+        w.Bus.Map(0xFFFF_F000, 0x1000, Rights.RW);
+        w.Bus.Map(0, 0x1000, Rights.RW);
+        AssertEnd(w.Run());
+        Assert.Equal([0x11, 0x22], w.Bus.Peek(0xFFFF_FFFE, 2));
+        Assert.Equal([0x33, 0x44], w.Bus.Peek(0, 2));
     }
 }
