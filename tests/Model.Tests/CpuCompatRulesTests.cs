@@ -248,6 +248,12 @@ public sealed partial class CpuTests
         c.Bus.Poke(CodeVa + 0x1F, [0xCC]);
         AssertEnd(c.Run());
         Assert.Equal(0x20UL, c.S.Rip);
+        var r = Build32(a => { a.int3(); }, s => { UserEntries(Descriptor((uint)CodeVa, 0x1F, 0xB))(s); s.Cs = 0x5B; s.Rip = 0; s.Rsp = StackTop - 4; });
+        r.Bus.Poke(CodeVa, [0xC3]);                                                  // ret to 0x1F
+        r.Bus.Poke(CodeVa + 0x1F, [0xCC]);
+        r.Bus.Poke(StackTop - 4, BitConverter.GetBytes(0x1Fu));
+        AssertEnd(r.Run());
+        Assert.Equal(0x20UL, r.S.Rip);
 
         // DS based at DataVa + 0x100 (user entry 1, limit 0xFF): movsb reads DS:[ESI]; an ESI past the limit is #GP(0), not #SS.
         var m = Build32(a =>
@@ -271,5 +277,18 @@ public sealed partial class CpuTests
         AssertEnd(w.Run());
         Assert.Equal([0x11, 0x22], w.Bus.Peek(0xFFFF_FFFE, 2));
         Assert.Equal([0x33, 0x44], w.Bus.Peek(0, 2));
+
+        // The page at 0 read-only: the write faults there before either half is written.
+        var ro = Build32(a => { a.mov(eax, User1); a.mov(fs, ax); a.mov(__dword_ptr.fs[0], ecx); a.int3(); },
+            s => { UserEntries(Descriptor(0xFFFF_FFFE, 0xFFFFF, 3, granular: true))(s); s.Rcx = 0x4433_2211; });
+        ro.Bus.Map(0xFFFF_F000, 0x1000, Rights.RW);
+        ro.Bus.Map(0, 0x1000, Rights.RO);
+        Assert.Equal(Vector.PageFault, ro.Run().Trap.Vector);
+        Assert.Equal([0x00, 0x00], ro.Bus.Peek(0xFFFF_FFFE, 2));
+
+        // ES with a 0xFF limit: stosb at EDI 0x100 is #GP(0) (a destination is never a stack reference).
+        var dst = Build32(a => { a.mov(eax, User1); a.mov(es, ax); a.stosb(); a.int3(); },
+            s => { UserEntries(Descriptor((uint)DataVa, 0xFF, 3))(s); s.Rdi = 0x100; });
+        AssertTrap(dst.Run(), Vector.GeneralProtection, 0);
     }
 }
