@@ -26,7 +26,11 @@ public sealed partial class Cpu
             case Op.NearCall:
                 // As in 64-bit mode, the push is checked before the target (a #PF on the stack wins over the limit's #GP).
                 if (!NearTarget(ref i, out v)) return false;
-                if (v > csLimit) return CanPush(i.Size) && WithinCode(v, at);
+                if (v > csLimit)
+                {
+                    if (CanPush(i.Size)) BranchFault(at);
+                    return false;
+                }
                 if (!Push(next & MaskOf(i.Size), i.Size)) return false;
                 next = v;
                 return true;
@@ -100,11 +104,8 @@ public sealed partial class Cpu
     private bool PushAll(int size)
     {
         ulong sp = Gpr((int)Reg.Rsp), n = (ulong)size, m = MaskOf(size);
-        for (int k = 0; k < 8; k++)
-        {
-            ulong v = k == (int)Reg.Rsp ? sp : Gpr(k);                         // the ESP before the first push
-            if (!Store(StackAt(sp - (ulong)(k + 1) * n), size, v & m)) return false;
-        }
+        for (int k = 0; k < 8; k++)                                            // ESP moves only at the end: its slot gets the old one
+            if (!Store(StackAt(sp - (ulong)(k + 1) * n), size, Gpr(k) & m)) return false;
         SetSp(sp - 8 * n);
         return true;
     }

@@ -25,7 +25,7 @@ public sealed partial class Cpu
     private const ulong Low32 = 0xFFFF_FFFF;
 
     /// <summary>Whether the code segment is a compatibility-mode one (decoding, stack and addressing follow it).</summary>
-    private bool compat;
+    private bool compat => codeBits != 64;
     /// <summary>EIP wraps at 4 GiB in compatibility mode, IP at 64 KiB in 16-bit code.</summary>
     private ulong ipMask = ulong.MaxValue;
     /// <summary>The code segment's base and limit (0 and no limit in 64-bit mode), and how its code decodes (64, 32, 16).</summary>
@@ -82,7 +82,6 @@ public sealed partial class Cpu
         var cs = shadow[SegCs];
         if (usable[SegCs] && cs.IsCode && cs.Long)
         {
-            compat = false;
             ipMask = stackMask = csLimit = ulong.MaxValue;
             csBase = 0;
             codeBits = 64;
@@ -92,7 +91,6 @@ public sealed partial class Cpu
         }
         if (!usable[SegCs] || !cs.IsCode)
             return NotModelled($"CS 0x{st.Cs:x} is not a code segment", at);                // no transfer loads one; a state may hold it
-        compat = true;
         codeBits = cs.Default32 ? 32 : 16;
         ipMask = cs.Default32 ? Low32 : 0xFFFF;
         csBase = cs.Base;
@@ -103,13 +101,13 @@ public sealed partial class Cpu
         return true;
     }
 
-    /// <summary>The base slots and stack width from the hidden parts (compatibility mode).</summary>
+    /// <summary>The base slots and stack width from the hidden parts (compatibility mode; an unusable one is empty: base 0).</summary>
     private void RefreshCompatSlots()
     {
-        Gpr(EsSlot) = usable[SegEs] ? shadow[SegEs].Base : 0;
+        Gpr(EsSlot) = shadow[SegEs].Base;
         Gpr(CsSlot) = shadow[SegCs].Base;
-        Gpr(SsSlot) = usable[SegSs] ? shadow[SegSs].Base : 0;
-        Gpr(DsSlot) = usable[SegDs] ? shadow[SegDs].Base : 0;
+        Gpr(SsSlot) = shadow[SegSs].Base;
+        Gpr(DsSlot) = shadow[SegDs].Base;
         stackMask = shadow[SegSs].Default32 ? Low32 : 0xFFFF;
     }
 

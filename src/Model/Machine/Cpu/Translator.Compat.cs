@@ -19,6 +19,7 @@ internal static partial class Translator
     {
         taken = true;
         Code c = ins.Code;
+        byte size = (byte)(c.ToOpCode().OperandSize / 8);                      // the form's operand size: 4 or 2 (0: none)
         switch (c)
         {
             case Code.Push_r32: case Code.Push_r16: case Code.Push_rm32: case Code.Push_rm16:
@@ -27,7 +28,7 @@ internal static partial class Translator
                 d.Size = (byte)ins.Op0Register.GetSize(); d.Mask = Cpu.MaskOf(d.Size);
                 return true;
             case Code.Pushd_imm32: case Code.Pushd_imm8: case Code.Push_imm16: case Code.Pushw_imm8:
-                d.Op = Op.PushI; d.Size = (byte)(c is Code.Pushd_imm32 or Code.Pushd_imm8 ? 4 : 2);
+                d.Op = Op.PushI; d.Size = size;
                 d.Mask = Cpu.MaskOf(d.Size); d.Imm = ins.GetImmediate(0) & d.Mask;
                 return true;
             case Code.Pop_r32: case Code.Pop_r16: case Code.Pop_rm32: case Code.Pop_rm16:
@@ -40,30 +41,30 @@ internal static partial class Translator
             case Code.Popw_ES: case Code.Popw_SS: case Code.Popw_DS: case Code.Popw_FS: case Code.Popw_GS:
                 d.Op = ins.Mnemonic == Mnemonic.Push ? Op.PushSeg : Op.PopSeg;
                 d.Aux = SegNumber(ins.Op0Register);
-                d.Size = (byte)(IsWordForm(c) ? 2 : 4);
+                d.Size = size;
                 d.Mask = Cpu.MaskOf(d.Size);
                 return true;
-            case Code.Pushad: case Code.Pushaw: d.Op = Op.Pusha; d.Size = (byte)(c == Code.Pushad ? 4 : 2); return true;
-            case Code.Popad: case Code.Popaw: d.Op = Op.Popa; d.Size = (byte)(c == Code.Popad ? 4 : 2); return true;
-            case Code.Pushfd: case Code.Pushfw: d.Op = Op.Pushf; d.Size = (byte)(c == Code.Pushfd ? 4 : 2); return true;
-            case Code.Popfd: case Code.Popfw: d.Op = Op.Popf; d.Size = (byte)(c == Code.Popfd ? 4 : 2); return true;
+            case Code.Pushad: case Code.Pushaw: d.Op = Op.Pusha; d.Size = size; return true;
+            case Code.Popad: case Code.Popaw: d.Op = Op.Popa; d.Size = size; return true;
+            case Code.Pushfd: case Code.Pushfw: d.Op = Op.Pushf; d.Size = size; return true;
+            case Code.Popfd: case Code.Popfw: d.Op = Op.Popf; d.Size = size; return true;
 
             case Code.Call_rel32_32: case Code.Call_rel16:
-                d.Op = Op.NearCall; d.Size = (byte)(c == Code.Call_rel32_32 ? 4 : 2); d.Imm = ins.NearBranchTarget;
+                d.Op = Op.NearCall; d.Size = size; d.Imm = ins.NearBranchTarget;
                 return true;
-            case Code.Call_rm32: case Code.Call_rm16: return NearIndirect(in ins, ref d, Op.NearCall, c == Code.Call_rm32 ? 4 : 2);
-            case Code.Jmp_rm32: case Code.Jmp_rm16: return NearIndirect(in ins, ref d, Op.NearJmp, c == Code.Jmp_rm32 ? 4 : 2);
+            case Code.Call_rm32: case Code.Call_rm16: return NearIndirect(in ins, ref d, Op.NearCall, size);
+            case Code.Jmp_rm32: case Code.Jmp_rm16: return NearIndirect(in ins, ref d, Op.NearJmp, size);
             case Code.Jmp_rel8_32: case Code.Jmp_rel32_32: case Code.Jmp_rel8_16: case Code.Jmp_rel16:
                 d.Op = Op.JmpRel; d.Imm = ins.NearBranchTarget;                  // Iced wraps the target at the operand size
                 return true;
             case Code.Retnd: case Code.Retnd_imm16: case Code.Retnw: case Code.Retnw_imm16:
-                d.Op = Op.NearRet; d.Size = (byte)(c is Code.Retnd or Code.Retnd_imm16 ? 4 : 2);
+                d.Op = Op.NearRet; d.Size = size;
                 if (c is Code.Retnd_imm16 or Code.Retnw_imm16) d.Imm = ins.Immediate16;
                 return true;
             case Code.Jmp_ptr1632: case Code.Jmp_ptr1616: case Code.Call_ptr1632: case Code.Call_ptr1616:
                 d.Op = Op.FarJmpCallPtr; d.Aux = (byte)(ins.Mnemonic == Mnemonic.Call ? 1 : 0);
-                d.Size = (byte)(c is Code.Jmp_ptr1632 or Code.Call_ptr1632 ? 4 : 2); d.Mask = Cpu.MaskOf(d.Size);
-                d.Imm = c is Code.Jmp_ptr1632 or Code.Call_ptr1632 ? ins.FarBranch32 : ins.FarBranch16;
+                d.Size = size; d.Mask = Cpu.MaskOf(d.Size);
+                d.Imm = size == 4 ? ins.FarBranch32 : ins.FarBranch16;
                 d.Disp = ins.FarBranchSelector;
                 return true;
             case Code.Loop_rel8_32_ECX: case Code.Loop_rel8_16_ECX: case Code.Loop_rel8_32_CX: case Code.Loop_rel8_16_CX:
@@ -75,10 +76,10 @@ internal static partial class Translator
             case Code.Jecxz_rel8_32: case Code.Jecxz_rel8_16: case Code.Jcxz_rel8_32: case Code.Jcxz_rel8_16:
                 return CompatLoop(in ins, ref d, 3, c is Code.Jecxz_rel8_32 or Code.Jecxz_rel8_16);
             case Code.Enterd_imm16_imm8: case Code.Enterw_imm16_imm8:
-                d.Op = Op.Enter; d.Size = (byte)(c == Code.Enterd_imm16_imm8 ? 4 : 2);
+                d.Op = Op.Enter; d.Size = size;
                 d.Imm = ((ulong)ins.Immediate8_2nd << 16) | ins.Immediate16;
                 return true;
-            case Code.Leaved: case Code.Leavew: d.Op = Op.Leave; d.Size = (byte)(c == Code.Leaved ? 4 : 2); return true;
+            case Code.Leaved: case Code.Leavew: d.Op = Op.Leave; d.Size = size; return true;
 
             case Code.Daa: d.Op = Op.Bcd; d.Aux = (byte)BcdKind.Daa; return true;
             case Code.Das: d.Op = Op.Bcd; d.Aux = (byte)BcdKind.Das; return true;
@@ -116,9 +117,6 @@ internal static partial class Translator
         taken = false;
         return false;
     }
-
-    private static bool IsWordForm(Code c) => c is Code.Pushw_ES or Code.Pushw_CS or Code.Pushw_SS or Code.Pushw_DS
-        or Code.Pushw_FS or Code.Pushw_GS or Code.Popw_ES or Code.Popw_SS or Code.Popw_DS or Code.Popw_FS or Code.Popw_GS;
 
     /// <summary>call/jmp r/m32 or r/m16: the target is the operand, zero-extended from its size.</summary>
     private static bool NearIndirect(in Instruction ins, ref Insn d, Op op, int size)
