@@ -291,4 +291,19 @@ public sealed partial class CpuTests
             s => { UserEntries(Descriptor((uint)DataVa, 0xFF, 3))(s); s.Rdi = 0x100; });
         AssertTrap(dst.Run(), Vector.GeneralProtection, 0);
     }
+
+    [Fact]
+    public void Pop_ss_moves_the_stack_pointer_at_the_width_of_the_stack_it_popped_from()
+    {
+        // A 32-bit stack pops a selector of a 16-bit (B clear) data segment: ESP + 4 as a 32-bit stack, not SP alone.
+        var m = Build32(a => { a.pop(ss); a.int3(); }, s =>
+        {
+            UserEntries(Descriptor(0, 0xFFFFF, 3, big: false, granular: true))(s);
+            s.Rsp = StackTop - 4;
+        });
+        m.Bus.Poke(StackTop - 4, BitConverter.GetBytes(0x5Bu));
+        AssertEnd(m.Run());
+        Assert.Equal((ushort)0x5B, m.S.Ss);
+        Assert.Equal(StackTop, m.S.Rsp);
+    }
 }

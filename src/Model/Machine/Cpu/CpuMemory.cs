@@ -117,11 +117,11 @@ public sealed partial class Cpu
 
     /// <summary>Write the stack pointer at the stack width: RSP, ESP (a 32-bit write: zero-extended), or SP alone.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void SetSp(ulong v)
-    {
-        ref ulong sp = ref Gpr((int)Reg.Rsp);
-        sp = stackMask == 0xFFFF ? (sp & ~0xFFFFUL) | (v & 0xFFFF) : v & stackMask;
-    }
+    private void SetSp(ulong v) => Gpr((int)Reg.Rsp) = SpWith(v);
+
+    /// <summary>RSP as <see cref="SetSp"/> would leave it for <paramref name="v"/> at the current stack width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong SpWith(ulong v) => stackMask == 0xFFFF ? (Gpr((int)Reg.Rsp) & ~0xFFFFUL) | (v & 0xFFFF) : v & stackMask;
 
     /// <summary>Push <paramref name="size"/> bytes (8, or 2 with an operand-size prefix; 4 in compatibility mode); the stack pointer changes only if the write succeeds.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

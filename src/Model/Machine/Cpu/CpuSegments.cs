@@ -142,9 +142,9 @@ public sealed partial class Cpu
     private bool PopSegment(int sreg, int size)
     {
         if (!PeekStack(size, out ulong v)) return false;
-        ulong sp = Gpr((int)Reg.Rsp);
+        ulong sp = SpWith(Gpr((int)Reg.Rsp) + (ulong)size);                 // pop ss: at the old stack's width
         if (!MoveToSegment(sreg, v)) return false;
-        SetSp(sp + (ulong)size);                                           // pop ss: at the old stack's width
+        Gpr((int)Reg.Rsp) = sp;
         return true;
     }
 
