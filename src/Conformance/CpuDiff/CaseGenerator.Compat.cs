@@ -46,9 +46,8 @@ public sealed partial class CaseGenerator
 
     private static GeneratedCase? SeamCase(Random rng, string id, bool cut)
     {
-        var d = NewDraft(rng);
+        var d = CompatDraft(rng);
         var regs = d.Regs;
-        regs[(int)Reg.Rsp] = (uint)regs[(int)Reg.Rsp];
         const ulong seam = LinuxGdt.LdtCodeBase + 0x1000;
         // An instruction of 5 to 7 bytes whose bytes run across the seam.
         var a = new Assembler(32);
@@ -124,9 +123,8 @@ public sealed partial class CaseGenerator
 
     private static GeneratedCase? CodeLimitCase(Random rng, string id, string what)
     {
-        var d = NewDraft(rng);
+        var d = CompatDraft(rng);
         var regs = d.Regs;
-        regs[(int)Reg.Rsp] = (uint)regs[(int)Reg.Rsp];
         ulong ip = CaseLayout.Rip - LinuxGdt.LdtCodeBase, limit = LinuxGdt.Code32Limit;
         // A target within the limit (on int3 bytes), just past it, or far past it.
         uint target = (uint)(rng.Next(3) switch { 0 => ip + 0x40, 1 => limit + 1 + (ulong)rng.Next(0, 4), _ => (ulong)rng.Next(0x1000, 0x100000) });
@@ -178,9 +176,8 @@ public sealed partial class CaseGenerator
 
     private static GeneratedCase? CompatLimitCase(Random rng, string id, bool fs, bool write)
     {
-        var d = NewDraft(rng);
+        var d = CompatDraft(rng);
         var regs = d.Regs;
-        regs[(int)Reg.Rsp] = (uint)regs[(int)Reg.Rsp];
         uint off = rng.Next(8) switch
         {
             0 => 0, 1 => 1, 2 => 0xFFFF_FFFF - (uint)rng.Next(0, 4), 3 => (uint)CaseLayout.ReadOnly + (uint)rng.Next(0, 64),
@@ -205,6 +202,17 @@ public sealed partial class CaseGenerator
         return new GeneratedCase(c, id, "mov", 0);
     }
 
+    /// <summary>
+    /// A draft for compatibility-mode code: RSP's upper half clear (the SDM leaves it undefined across a mode switch; the
+    /// AMD host reports it cleared after any run in compatibility mode), the other registers' random.
+    /// </summary>
+    private static Draft CompatDraft(Random rng)
+    {
+        var d = NewDraft(rng);
+        d.Regs[(int)Reg.Rsp] = (uint)d.Regs[(int)Reg.Rsp];
+        return d;
+    }
+
     private static bool CompatGeneratable(OpCodeOperandKind k) => k switch
     {
         OpCodeOperandKind.r8_reg or OpCodeOperandKind.r16_reg or OpCodeOperandKind.r32_reg => true,
@@ -223,11 +231,9 @@ public sealed partial class CaseGenerator
     private static GeneratedCase? CompatCase(Random rng, CodeKind ck, Code code, string mn, bool memory)
     {
         ulong Target() => (ulong)NearTarget(rng) - ck.Base;                  // an offset in CS: the int3 bytes around the code
-        var d = NewDraft(rng);
+        var d = CompatDraft(rng);
         var regs = d.Regs;
-        // Random upper halves everywhere but RSP's (the SDM leaves them undefined across a mode switch; the AMD host
-        // reports RSP's cleared after any run in compatibility mode); ESP/EBP on the stack page in their low halves.
-        regs[(int)Reg.Rsp] = (uint)regs[(int)Reg.Rsp];
+        // ESP/EBP on the stack page in their low halves.
         if (rng.Next(3) == 0) regs[(int)Reg.Rbp] = (Value(rng) << 32) | (uint)(CaseLayout.StackPointer - 0x40);
         var info = code.ToOpCode();
         bool branch = mn is "jmp" or "call" or "ret" || mn.StartsWith('j') || mn.StartsWith("loop", StringComparison.Ordinal);
@@ -303,10 +309,9 @@ public sealed partial class CaseGenerator
                         ins.SetOpKind(k, OpKind.Immediate8); ins.Immediate8 = (byte)v; count = v;
                         break;
                     }
-                    case OpCodeOperandKind.imm16: ins.SetOpKind(k, OpKind.Immediate16); ins.Immediate16 = (ushort)Value(rng); break;
-                    case OpCodeOperandKind.imm32: ins.SetOpKind(k, OpKind.Immediate32); ins.Immediate32 = (uint)Value(rng); break;
-                    case OpCodeOperandKind.imm8sex16: ins.SetOpKind(k, OpKind.Immediate8to16); ins.Immediate8to16 = (sbyte)Value(rng); break;
-                    case OpCodeOperandKind.imm8sex32: ins.SetOpKind(k, OpKind.Immediate8to32); ins.Immediate8to32 = (sbyte)Value(rng); break;
+                    case OpCodeOperandKind.imm16 or OpCodeOperandKind.imm32 or OpCodeOperandKind.imm8sex16 or OpCodeOperandKind.imm8sex32:
+                        SetImmediate(ref ins, k, kind, Value(rng));
+                        break;
                     case OpCodeOperandKind.br16_1 or OpCodeOperandKind.br16_2:
                         ins.SetOpKind(k, OpKind.NearBranch16); ins.NearBranch16 = (ushort)Target(); break;
                     case OpCodeOperandKind.br32_1 or OpCodeOperandKind.br32_4:

@@ -321,13 +321,10 @@ public sealed partial class CaseGenerator
                     if (f.Mnemonic == "enter" && k == 1) { ins.SetOpKind(k, OpKind.Immediate8_2nd); ins.Immediate8_2nd = (byte)v; break; } // nesting level
                     ins.SetOpKind(k, OpKind.Immediate8); ins.Immediate8 = (byte)v; count = v; break;
                 }
-                case OpCodeOperandKind.imm16: ins.SetOpKind(k, OpKind.Immediate16); ins.Immediate16 = (ushort)Value(rng); break;
-                case OpCodeOperandKind.imm32: ins.SetOpKind(k, OpKind.Immediate32); ins.Immediate32 = (uint)Value(rng); break;
-                case OpCodeOperandKind.imm64: ins.SetOpKind(k, OpKind.Immediate64); ins.Immediate64 = Value(rng); break;
-                case OpCodeOperandKind.imm8sex16: ins.SetOpKind(k, OpKind.Immediate8to16); ins.Immediate8to16 = (sbyte)Value(rng); break;
-                case OpCodeOperandKind.imm8sex32: ins.SetOpKind(k, OpKind.Immediate8to32); ins.Immediate8to32 = (sbyte)Value(rng); break;
-                case OpCodeOperandKind.imm8sex64: ins.SetOpKind(k, OpKind.Immediate8to64); ins.Immediate8to64 = (sbyte)Value(rng); break;
-                case OpCodeOperandKind.imm32sex64: ins.SetOpKind(k, OpKind.Immediate32to64); ins.Immediate32to64 = (int)Value(rng); break;
+                case OpCodeOperandKind.imm16 or OpCodeOperandKind.imm32 or OpCodeOperandKind.imm64 or OpCodeOperandKind.imm8sex16
+                    or OpCodeOperandKind.imm8sex32 or OpCodeOperandKind.imm8sex64 or OpCodeOperandKind.imm32sex64:
+                    SetImmediate(ref ins, k, kind, Value(rng));
+                    break;
                 case OpCodeOperandKind.br64_1 or OpCodeOperandKind.br64_4:
                     ins.SetOpKind(k, OpKind.NearBranch64);
                     ins.NearBranch64 = kind == OpCodeOperandKind.br64_1 ? NearTarget(rng) : BranchTarget(rng, far: false);
@@ -365,6 +362,21 @@ public sealed partial class CaseGenerator
         int cl = Count(rng, Math.Max(8, bits));
         regs[(int)Reg.Rcx] = (regs[(int)Reg.Rcx] & ~0xFFUL) | (uint)cl;
         return cl;
+    }
+
+    /// <summary>Operand <paramref name="k"/> becomes an immediate of <paramref name="kind"/> (16, 32, 64 bits or sign-extended) holding <paramref name="v"/>.</summary>
+    private static void SetImmediate(ref Instruction ins, int k, OpCodeOperandKind kind, ulong v)
+    {
+        switch (kind)
+        {
+            case OpCodeOperandKind.imm16: ins.SetOpKind(k, OpKind.Immediate16); ins.Immediate16 = (ushort)v; break;
+            case OpCodeOperandKind.imm32: ins.SetOpKind(k, OpKind.Immediate32); ins.Immediate32 = (uint)v; break;
+            case OpCodeOperandKind.imm64: ins.SetOpKind(k, OpKind.Immediate64); ins.Immediate64 = v; break;
+            case OpCodeOperandKind.imm8sex16: ins.SetOpKind(k, OpKind.Immediate8to16); ins.Immediate8to16 = (sbyte)v; break;
+            case OpCodeOperandKind.imm8sex32: ins.SetOpKind(k, OpKind.Immediate8to32); ins.Immediate8to32 = (sbyte)v; break;
+            case OpCodeOperandKind.imm8sex64: ins.SetOpKind(k, OpKind.Immediate8to64); ins.Immediate8to64 = (sbyte)v; break;
+            default: ins.SetOpKind(k, OpKind.Immediate32to64); ins.Immediate32to64 = (int)v; break;
+        }
     }
 
     private static bool IsShift(string mn) => mn is "shl" or "sal" or "shr" or "sar" or "rol" or "ror" or "rcl" or "rcr" or "shld" or "shrd";
